@@ -1,0 +1,231 @@
+"""One English name per domain word, and the fixed Chinese words users see.
+
+Every Chinese term the tool shows (sheet names, headers, statuses) is defined here once;
+code refers to the English identifiers.  The table ``TERMS`` is the glossary a new engineer
+reads first: Chinese word -> the identifier used for it in code, JSON and comments.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+#: Chinese domain word -> its one English name in code, JSON keys and comments.
+TERMS: dict[str, str] = {
+    "七优享": "programme",
+    "实施方案": "plan",
+    "领域": "domain",
+    "指标": "indicator",
+    "子指标": "part (of a pair or compound indicator, id like 27-1)",
+    "2022年基数": "baseline",
+    "目标": "target",
+    "调整后目标": "adjusted target",
+    "重点任务": "task",
+    "节点目标": "milestone",
+    "牵头单位": "lead unit",
+    "责任单位": "responsible unit",
+    "成员单位": "member unit",
+    "专班": "work team",
+    "专项组": "group",
+    "组长": "leader",
+    "联络员": "liaison",
+    "专班办公室": "office",
+    "台账": "ledger",
+    "填报表": "fill-in file",
+    "填报期": "period",
+    "本期完成值": "value",
+    "序时进度": "expected (value on the time-elapsed path)",
+    "完成率": "completion",
+    "状态": "status",
+    "完成情况": "task state",
+    "校验": "check",
+    "问题": "finding",
+    "汇总": "consolidation",
+    "晾晒": "ranking",
+    "催报": "reminder",
+    "通报": "notice",
+    "进度表": "progress tables",
+    "重大项目": "project",
+    "应用贯通": "application (digital application interconnection)",
+    "收件箱": "inbox",
+    "历史库": "store",
+    "归档": "archive",
+    "市县": "county",
+    "上报": "export",
+    "汇总上报": "roll-up",
+}
+
+DOMAINS: tuple[str, ...] = (
+    "幼有善育",
+    "学有优教",
+    "劳有所得",
+    "病有良医",
+    "老有康养",
+    "住有宜居",
+    "弱有众扶",
+)
+APPLICATION_GROUP = "应用贯通"
+PROJECT_GROUP = "重大项目"
+#: The nine groups of the work team, in the plan's order; each has a sheet of this name.
+GROUPS: tuple[str, ...] = (*DOMAINS, APPLICATION_GROUP, PROJECT_GROUP)
+
+
+class Status(str, Enum):
+    """Status of an indicator for a period (MISSION §4: fixed words)."""
+
+    MET = "已达标"
+    ON_TRACK = "序时推进"
+    LAGGING = "进度滞后"
+    SEVERELY_LAGGING = "严重滞后"
+    NOT_REPORTED = "未填报"
+    NOT_APPLICABLE = "不适用"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Order in which statuses are listed in tables and counts.
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+
+
+class TaskState(str, Enum):
+    """完成情况 of a key task, as chosen by the group from a dropdown."""
+
+    DONE = "已完成"
+    ON_TRACK = "序时推进"
+    LAGGING = "滞后"
+    NOT_STARTED = "未启动"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Kind(str, Enum):
+    """How an indicator's value accumulates over time."""
+
+    LEVEL = "level"  # 水平值: the current level (a rate, a stock)
+    CUMULATIVE = "cumulative"  # 累计值: running total since the plan started
+    FLOW = "flow"  # 年度流量: counted from January each year
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS: dict[Kind, str] = {
+    Kind.LEVEL: "水平值",
+    Kind.CUMULATIVE: "累计值",
+    Kind.FLOW: "年度新增",
+}
+
+
+class Direction(str, Enum):
+    """Whether a higher or a lower value is better."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+    @property
+    def label(self) -> str:
+        return DIRECTION_LABELS[self]
+
+
+DIRECTION_LABELS: dict[Direction, str] = {
+    Direction.HIGHER: "越高越好",
+    Direction.LOWER: "越低越好",
+}
+
+# --- sheet names -------------------------------------------------------------------------
+SHEET_GUIDE = "使用说明"
+SHEET_CATALOGUE = "指标库"
+SHEET_SUMMARY = "汇总"
+SHEET_RANKING = "晾晒"
+SHEET_FINDINGS = "校验结果"
+SHEET_TABLES = "进度表"
+LEDGER_SHEETS: tuple[str, ...] = (
+    SHEET_GUIDE,
+    SHEET_CATALOGUE,
+    *GROUPS,
+    SHEET_SUMMARY,
+    SHEET_RANKING,
+    SHEET_FINDINGS,
+    SHEET_TABLES,
+)
+
+# --- header contracts (MISSION §4) ---------------------------------------------------------
+INDICATOR_HEADERS: tuple[str, ...] = (
+    "序号",
+    "指标名称",
+    "单位",
+    "2022年基数",
+    "本年目标",
+    "2027年目标",
+    "本期完成值",
+    "数据来源",
+    "进展情况说明",
+)
+TASK_HEADERS: tuple[str, ...] = (
+    "序号",
+    "重点任务",
+    "牵头单位",
+    "2027年目标",
+    "本期进展",
+    "完成情况",
+    "存在问题",
+    "下步计划",
+)
+HEADER_BLOCK: tuple[str, ...] = ("填报单位", "填报期", "填报人", "联系电话", "填报日期")
+PROJECT_HEADERS: tuple[str, ...] = (
+    "序号",
+    "项目名称",
+    "责任单位",
+    "所属领域",
+    "总投资",
+    "本年计划投资",
+    "本年累计完成投资",
+    "形象进度",
+    "计划开工",
+    "计划竣工",
+    "状态",
+    "存在问题",
+)
+APPLICATION_HEADERS: tuple[str, ...] = (
+    "序号",
+    "应用名称",
+    "所属领域",
+    "责任单位",
+    "贯通对象",
+    "贯通状态",
+    "本期进展",
+    "存在问题",
+)
+
+
+class ProjectState(str, Enum):
+    """状态 of a major project."""
+
+    NOT_STARTED = "未开工"
+    UNDER_WAY = "在建"
+    DONE = "已竣工"
+    STALLED = "停缓建"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class AppState(str, Enum):
+    """贯通状态 of a digital application."""
+
+    NOT_STARTED = "未启动"
+    IN_PROGRESS = "对接中"
+    CONNECTED = "已贯通"
+    IN_USE = "已上线运行"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Units for which a value is a percentage (validated 0–100).
+PERCENT_UNITS: frozenset[str] = frozenset({"%"})
+
+#: Cells that mean "nothing to report" when typed into a value cell.
+NONE_MARKERS: frozenset[str] = frozenset({"—", "–", "-", "/", "／", "无", "——", "－"})

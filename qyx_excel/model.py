@@ -1,0 +1,230 @@
+"""The consolidated period: what 汇总 produces and what the notice, tables, buttons and export read.
+
+Plain dataclasses with ``to_json``; JSON keys are English and stable (MISSION §4).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .findings import Finding
+from .glossary import STATUS_ORDER, Status
+
+
+@dataclass
+class IndicatorRow:
+    """One indicator (or part) judged for the period: a line of 汇总."""
+
+    id: str
+    domain: str
+    name: str
+    unit: str
+    responsible_unit: str
+    kind: str
+    direction: str
+    group: str
+    status: Status
+    value: float | None = None
+    value_text: str = ""
+    target: float | None = None
+    target_text: str = ""
+    original_target_text: str | None = None  # set when the office adjusted this year's target
+    expected: float | None = None
+    completion: float | None = None  # 完成率, %
+    previous_value: float | None = None
+    change: float | None = None  # value - previous_value
+    reason: str = ""
+    note: str = ""  # 进展情况说明, the group's own words
+    data_source: str = ""  # 数据来源 as typed by the group
+    source_file: str | None = None
+    source_cell: str | None = None  # e.g. "幼有善育!G12"
+    target_2027: str = ""
+    next_year_target: str = ""
+
+    @property
+    def adjusted(self) -> bool:
+        return self.original_target_text is not None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+
+@dataclass
+class TaskRow:
+    """A key task's progress as the group reported it."""
+
+    id: str
+    domain: str
+    number: int
+    title: str
+    lead_unit: str
+    target_2027: str = ""
+    progress: str = ""  # 本期进展
+    state: str | None = None  # 完成情况: 已完成 / 序时推进 / 滞后 / 未启动, None when not reported
+    problems: str = ""  # 存在问题
+    next_steps: str = ""  # 下步计划
+    source_file: str | None = None
+    source_cell: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ProjectRow:
+    """A major project (重大项目 sheet), judged against this year's investment plan."""
+
+    number: int
+    name: str
+    unit: str
+    domain: str = ""
+    total_investment: float | None = None  # 万元
+    planned_this_year: float | None = None
+    completed_this_year: float | None = None
+    expected_this_year: float | None = None  # planned × months elapsed / 12
+    completion: float | None = None  # completed / planned, %
+    image_progress: str = ""  # 形象进度
+    planned_start: str = ""
+    planned_finish: str = ""
+    state: str = ""  # 未开工 / 在建 / 已竣工 / 停缓建
+    problems: str = ""
+    behind: bool = False  # behind the time-elapsed path or not started though due
+    source_file: str | None = None
+    source_cell: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ApplicationRow:
+    """A digital application's interconnection status (应用贯通 sheet)."""
+
+    number: int
+    name: str
+    domain: str = ""
+    unit: str = ""
+    connects_to: str = ""
+    state: str = ""
+    progress: str = ""
+    problems: str = ""
+    source_file: str | None = None
+    source_cell: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GroupStatus:
+    """Whether a group reported for the period, and how its submission fared."""
+
+    group: str
+    submitted: bool = False
+    accepted: bool = False
+    errors: int = 0
+    warnings: int = 0
+    file: str | None = None
+    received_at: str | None = None
+    late: bool = False
+    superseded: list[str] = field(default_factory=list)
+    liaison: str = ""
+    reminder: str = ""  # ready-to-send reminder text when not reported or refused
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RankEntry:
+    """One line of 晾晒: a domain, a responsible unit or a group, scored and ranked."""
+
+    dimension: str  # "domain" | "unit" | "group"
+    name: str
+    counts: dict[str, int]
+    score: float | None
+    rank: int | None
+    previous_rank: int | None = None
+    rank_change: int | None = None  # positive = moved up
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Consolidation:
+    """A consolidated period: everything the notice, the tables and the export need."""
+
+    period: str
+    label: str  # 2024年3月 / 2024年第一季度 / 2024年度
+    kind: str  # month / quarter / year
+    generated_at: str
+    indicators: list[IndicatorRow]
+    tasks: list[TaskRow] = field(default_factory=list)
+    projects: list[ProjectRow] = field(default_factory=list)
+    applications: list[ApplicationRow] = field(default_factory=list)
+    groups: list[GroupStatus] = field(default_factory=list)
+    ranking: list[RankEntry] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    previous_counts: dict[str, int] | None = None  # status counts of the previous period, if any
+    previous_period: str | None = None
+
+    def status_counts(self, domain: str | None = None) -> dict[str, int]:
+        """Counts per status word, in the fixed order, over judged indicator rows."""
+        counter = Counter(r.status.value for r in self.indicators if domain is None or r.domain == domain)
+        return {s.value: counter.get(s.value, 0) for s in STATUS_ORDER}
+
+    def rows_of(self, domain: str) -> list[IndicatorRow]:
+        return [r for r in self.indicators if r.domain == domain]
+
+    def ranking_of(self, dimension: str) -> list[RankEntry]:
+        return sorted((r for r in self.ranking if r.dimension == dimension), key=lambda r: (r.rank or 10**6, r.name))
+
+    @property
+    def missing_groups(self) -> list[GroupStatus]:
+        return [g for g in self.groups if not g.submitted]
+
+    @property
+    def refused_groups(self) -> list[GroupStatus]:
+        return [g for g in self.groups if g.submitted and not g.accepted]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "label": self.label,
+            "kind": self.kind,
+            "generated_at": self.generated_at,
+            "counts": self.status_counts(),
+            "previous_period": self.previous_period,
+            "previous_counts": self.previous_counts,
+            "indicators": [r.to_json() for r in self.indicators],
+            "tasks": [t.to_json() for t in self.tasks],
+            "projects": [p.to_json() for p in self.projects],
+            "applications": [a.to_json() for a in self.applications],
+            "groups": [g.to_json() for g in self.groups],
+            "ranking": [r.to_json() for r in self.ranking],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def consolidation_from_json(data: dict[str, Any]) -> Consolidation:
+    """Rebuild a :class:`Consolidation` from ``to_json`` output (store, export, tests)."""
+    return Consolidation(
+        period=data["period"],
+        label=data["label"],
+        kind=data["kind"],
+        generated_at=data["generated_at"],
+        indicators=[IndicatorRow(**{**r, "status": Status(r["status"])}) for r in data["indicators"]],
+        tasks=[TaskRow(**t) for t in data.get("tasks", [])],
+        projects=[ProjectRow(**p) for p in data.get("projects", [])],
+        applications=[ApplicationRow(**a) for a in data.get("applications", [])],
+        groups=[GroupStatus(**g) for g in data.get("groups", [])],
+        ranking=[RankEntry(**r) for r in data.get("ranking", [])],
+        findings=[Finding(**f) for f in data.get("findings", [])],
+        previous_counts=data.get("previous_counts"),
+        previous_period=data.get("previous_period"),
+    )

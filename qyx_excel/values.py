@@ -1,0 +1,101 @@
+"""Values as people type them: full-width digits, thousands separators, ``85%``, ``—`` for none.
+
+Shared by the CLI (``--value``) and intake.  ``parse_value`` never guesses: text that is not a
+number and not a known declaration word comes back as ``kind == "text"`` for a finding.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .glossary import NONE_MARKERS, Status
+
+_FULL_WIDTH = str.maketrans(
+    "０１２３４５６７８９．，－＋％　＜＞＝",
+    "0123456789.,-+% <>=",
+)
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"})
+
+#: Words a group may write for a qualitative target (全覆盖, 开展试点 …) and the status they declare.
+DECLARATIONS: dict[str, Status] = {
+    "已完成": Status.MET,
+    "已实现": Status.MET,
+    "已达标": Status.MET,
+    "全覆盖": Status.MET,
+    "已全覆盖": Status.MET,
+    "已开展": Status.MET,
+    "推进中": Status.ON_TRACK,
+    "序时推进": Status.ON_TRACK,
+    "按序时推进": Status.ON_TRACK,
+    "进行中": Status.ON_TRACK,
+    "滞后": Status.LAGGING,
+    "进度滞后": Status.LAGGING,
+    "严重滞后": Status.SEVERELY_LAGGING,
+    "未启动": Status.SEVERELY_LAGGING,
+    "未开展": Status.SEVERELY_LAGGING,
+}
+
+
+@dataclass(frozen=True)
+class Value:
+    """A typed-in value. ``kind``: number, none (left empty or —), declared, error, text."""
+
+    kind: str
+    number: float | None = None
+    text: str = ""
+    declared: Status | None = None
+    percent_sign: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind == "number"
+
+
+def normalise_text(text: str) -> str:
+    """Full-width to half-width for digits and signs; trimmed."""
+    return text.translate(_FULL_WIDTH).strip()
+
+
+def parse_value(raw: object) -> Value:
+    """Interpret a cell as typed. Numbers (int/float) pass through; text is read leniently."""
+    if raw is None:
+        return Value("none")
+    if isinstance(raw, bool):
+        return Value("text", text=str(raw))
+    if isinstance(raw, (int, float)):
+        number = float(raw)
+        if math.isnan(number) or math.isinf(number):
+            return Value("text", text=str(raw))
+        return Value("number", number=number, text=_format(number))
+    text = str(raw)
+    cleaned = normalise_text(text)
+    if not cleaned or cleaned in NONE_MARKERS:
+        return Value("none", text=text.strip())
+    if cleaned.upper() in EXCEL_ERRORS:
+        return Value("error", text=cleaned.upper())
+    if cleaned in DECLARATIONS:
+        return Value("declared", text=cleaned, declared=DECLARATIONS[cleaned])
+    compact = cleaned.replace(" ", "")
+    percent = compact.endswith("%")
+    if percent:
+        compact = compact[:-1]
+    if _NUMBER.match(compact):
+        return Value("number", number=float(compact.replace(",", "")), text=cleaned, percent_sign=percent)
+    return Value("text", text=text.strip())
+
+
+def _format(number: float) -> str:
+    return format_number(number)
+
+
+def format_number(number: float | None, digits: int = 2) -> str:
+    """Show a number the way the plan writes it: no trailing zeros, at most ``digits`` decimals."""
+    if number is None:
+        return ""
+    if float(number).is_integer():
+        return str(int(number))
+    text = f"{number:.{digits}f}".rstrip("0").rstrip(".")
+    return text
