@@ -1,0 +1,416 @@
+"""The ``qyx`` command line: a thin layer over the library (one call per command).
+
+Exit codes: 0 success, 1 findings or refusals, 2 unusable input.  With ``--json`` standard output
+holds the JSON alone; messages and progress go to standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import QyxError, UsageError
+
+# argparse's own words (usage:, options: …) in Chinese; argparse looks `_` up at call time.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "options": "选项",
+    "positional arguments": "位置参数",
+    "show this help message and exit": "显示本帮助并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "expected one argument": "需要一个参数值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是 %(matches)s",
+}
+argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _out(args: argparse.Namespace, data: Any, human: Callable[[], None]) -> None:
+    """Print JSON alone on stdout with --json, else the human form."""
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        human()
+
+
+def say(message: str) -> None:
+    """A message for people: always standard error, so --json output stays clean."""
+    print(message, file=sys.stderr)
+
+
+class Progress:
+    """``已处理 3/10 个文件`` on standard error, redrawn in place on a terminal."""
+
+    def __init__(self, what: str = "文件") -> None:
+        self.what = what
+        self.tty = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 1:
+            return
+        step = max(1, total // 20)
+        if done != total and done - self.last < step and not self.tty:
+            return
+        self.last = done
+        end = "\n" if done >= total or not self.tty else ""
+        prefix = "\r" if self.tty else ""
+        print(f"{prefix}已处理 {done}/{total} 个{self.what}", end=end, file=sys.stderr, flush=True)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from .plan import load_plan
+
+    plan = load_plan()
+
+    def human() -> None:
+        for domain in dict.fromkeys(i.domain for i in plan.indicators):
+            print(f"【{domain}】")
+            for ind in plan.indicators_of(domain):
+                targets = " ".join(f"{y}:{t}" for y, t in ind.targets.items() if t)
+                print(f"  {ind.id:>5}  {ind.name}（{ind.unit}）{ind.kind.label}，{ind.direction.label}；{targets}")
+        print(f"共 {sum(1 for i in plan.indicators if not i.is_part)} 项指标、{len(plan.tasks)} 项重点任务、"
+              f"{sum(1 for g in plan.groups if g.reports)} 个专项组。")
+
+    _out(args, plan.to_json(), human)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .periods import parse_period
+    from .plan import load_plan
+    from .targets import evaluate
+    from .values import parse_value
+
+    plan = load_plan()
+    try:
+        indicator = plan.indicator(args.indicator)
+    except KeyError:
+        raise UsageError(f"没有序号为“{args.indicator}”的指标（可用 qyx catalogue 查看，子项如 27-1、32-2）。") from None
+    period = parse_period(args.period)
+    value = parse_value(args.value)
+    if value.kind in ("text", "error"):
+        raise UsageError(f"完成值“{args.value}”不是数值，也不是“已完成/推进中/滞后/未启动”等声明。")
+    previous = None
+    if args.previous_year_end is not None:
+        prev = parse_value(args.previous_year_end)
+        if not prev.is_number:
+            raise UsageError(f"上年末值“{args.previous_year_end}”不是数值。")
+        previous = prev.number
+    result = evaluate(indicator, period, value, previous_year_end=previous, note=args.note or "")
+
+    def human() -> None:
+        from .values import format_number
+
+        print(f"指标 {indicator.id} {indicator.name}（{indicator.unit}），{period.label}")
+        print(f"  本年目标：{result.target_text or '—'}")
+        print(f"  序时目标：{format_number(result.expected) or '—'}")
+        print(f"  完成值：  {result.value_text or '—'}")
+        print(f"  状态：    {result.status.value}（{result.reason}）")
+
+    _out(args, result.to_json(), human)
+    return 0
+
+
+def cmd_build_workbook(args: argparse.Namespace) -> int:
+    from .workbook import build_workbook
+
+    path = build_workbook(Path(args.out), password=args.password)
+    say(f"已生成台账：{path}")
+    return 0
+
+
+def cmd_distribute(args: argparse.Namespace) -> int:
+    from .distribute import distribute
+    from .periods import parse_period
+
+    period = parse_period(args.period)
+    paths = distribute(period, Path(args.out), ledger=Path(args.ledger) if args.ledger else None)
+    say(f"已生成 {len(paths)} 份 {period.label} 填报表：")
+    for p in paths:
+        say(f"  {p}")
+    return 0
+
+
+def _expand(paths: Sequence[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(("~$", "."))))
+        else:
+            out.append(p)
+    return out
+
+
+def _findings_table(findings: Sequence[Any]) -> None:
+    for f in findings:
+        level = "错误" if f.severity == "error" else "提醒"
+        where = " ".join(part for part in (f.sheet, f.cell) if part)
+        ind = f"指标{f.indicator} " if f.indicator else ""
+        print(f"    [{level}] {where} {ind}{f.message}（{f.code}）")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check_paths
+    from .periods import parse_period
+
+    period = parse_period(args.period) if args.period else None
+    paths = _expand(args.paths)
+    if not paths:
+        raise UsageError("没有找到要校验的文件。")
+    results = check_paths(paths, period=period, progress=Progress())
+
+    def human() -> None:
+        for r in results:
+            mark = "通过" if r.ok else "未通过"
+            print(f"{r.path}：{mark}（{r.group or '未知专项组'}，{r.period or '未知填报期'}）")
+            _findings_table(r.findings)
+        bad = sum(1 for r in results if not r.ok)
+        print(f"共 {len(results)} 个文件，{len(results) - bad} 个通过，{bad} 个未通过。")
+
+    _out(args, {"files": [r.to_json() for r in results]}, human)
+    if any(getattr(r, "unreadable", False) for r in results):
+        return 2
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from .consolidate import consolidate
+    from .periods import parse_period
+
+    period = parse_period(args.period)
+    result = consolidate(
+        period,
+        Path(args.ledger),
+        inbox=Path(args.inbox) if args.inbox else None,
+        store=Path(args.store) if args.store else None,
+        progress=Progress(),
+    )
+
+    def human() -> None:
+        print(result.summary_text())
+
+    _out(args, result.to_json(), human)
+    return 0 if result.ok else 1
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    from .consolidate import load_consolidation
+    from .notice import render_notice
+    from .periods import parse_period
+
+    period = parse_period(args.period)
+    consolidation = load_consolidation(period, ledger=_path(args.ledger), store=_path(args.store))
+    path = render_notice(consolidation, Path(args.out), kind=args.kind)
+    say(f"已生成{consolidation.label}进度通报：{path}")
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from .consolidate import load_consolidation
+    from .periods import parse_period
+    from .tables import render_tables
+
+    period = parse_period(args.period)
+    consolidation = load_consolidation(period, ledger=_path(args.ledger), store=_path(args.store))
+    path = render_tables(consolidation, Path(args.out), paper=args.paper, pdf=args.pdf)
+    say(f"已生成{consolidation.label}进度表：{path}")
+    if args.pdf:
+        say(f"PDF：{Path(path).with_suffix('.pdf')}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .consolidate import load_consolidation
+    from .export import export_consolidation
+    from .periods import parse_period
+
+    period = parse_period(args.period)
+    consolidation = load_consolidation(period, ledger=_path(args.ledger), store=_path(args.store))
+    path = export_consolidation(consolidation, Path(args.out), county=args.county)
+    say(f"已导出上报文件：{path}")
+    return 0
+
+
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from .periods import parse_period
+    from .rollup import rollup
+
+    period = parse_period(args.period)
+    result = rollup(period, [Path(p) for p in _expand(args.exports)], Path(args.out))
+
+    def human() -> None:
+        print(result.summary_text())
+
+    _out(args, result.to_json(), human)
+    return 0 if result.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    written = run_demo(Path(args.out), progress=Progress(), say=say)
+    say("本次演示写出的文件：")
+    for p in written:
+        say(f"  {p}")
+    return 0
+
+
+def cmd_findings_doc(args: argparse.Namespace) -> int:
+    from .findings import catalogue_markdown
+
+    text = catalogue_markdown()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``qyx`` parser; every command has Chinese help."""
+    parser = _Parser(
+        prog="qyx",
+        description="瑞安市公共服务“七优享”工程台账：填报表下发、校验、汇总、晾晒、通报与进度表。",
+        epilog="退出码：0 成功；1 有问题或被拒收；2 输入无法使用。加 --json 时标准输出只含 JSON。",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    def command(name: str, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    def json_flag(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="以 JSON 输出到标准输出（提示信息输出到标准错误）")
+
+    def source_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ledger", help="台账 .xlsm 路径（历史库默认在其旁边的“历史库”文件夹）")
+        p.add_argument("--store", help="历史库文件夹路径（覆盖默认位置）")
+
+    p = command("catalogue", "列出方案的全部指标（含目标）、重点任务和专项组", cmd_catalogue)
+    json_flag(p)
+
+    p = command("evaluate", "按填报期评价一个指标的完成值：本年目标、序时目标、状态", cmd_evaluate)
+    p.add_argument("--indicator", required=True, help="指标序号，如 1、27-1、32-2")
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
+    p.add_argument("--value", required=True, help="本期完成值（数字，或 已完成/推进中/滞后/未启动）")
+    p.add_argument("--previous-year-end", help="上年末实际值（不填则按上年目标起算）")
+    p.add_argument("--note", help="进展情况说明（定性目标可在此声明完成情况）")
+    json_flag(p)
+
+    p = command("build-workbook", "生成台账工作簿 七优享台账.xlsm（含按钮和宏）", cmd_build_workbook)
+    p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
+    p.add_argument("--password", help="工作表保护密码（默认不设密码）")
+
+    p = command("distribute", "生成本期各专项组的填报表（每组一个 .xlsx）", cmd_distribute)
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM")
+    p.add_argument("--out", required=True, help="输出文件夹")
+    p.add_argument("--ledger", help="台账路径（读取指标库中的目标调整）")
+
+    p = command("check", "校验填报表，逐格列出问题", cmd_check)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="填报表文件或文件夹")
+    p.add_argument("--period", help="应报的填报期，如 2024-03")
+    json_flag(p)
+
+    p = command("consolidate", "汇总本期：校验、合并、评价、晾晒、列出未报送专项组", cmd_consolidate)
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
+    p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果表）")
+    p.add_argument("--inbox", help="收件箱文件夹（各组交回的填报表）")
+    p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
+    json_flag(p)
+
+    p = command("notice", "生成进度通报（Word，GB/T 9704 版式）", cmd_notice)
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
+    p.add_argument("--out", required=True, help="输出 .docx 路径")
+    p.add_argument("--kind", choices=["monthly", "quarterly", "annual"], help="通报类型（默认随填报期）")
+    source_flags(p)
+
+    p = command("tables", "生成打印用的月度进度表（.xlsx，可另存 PDF）", cmd_tables)
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
+    p.add_argument("--out", required=True, help="输出 .xlsx 路径")
+    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转为 PDF")
+    p.add_argument("--paper", choices=["A4", "A3"], default="A4", help="纸张（默认 A4 横向）")
+    source_flags(p)
+
+    p = command("export", "导出本期汇总数据（JSON 或 CSV，供温州市、省级系统汇总）", cmd_export)
+    p.add_argument("--period", required=True, help="填报期")
+    p.add_argument("--out", required=True, help="输出文件（.json 或 .csv）")
+    p.add_argument("--county", default="瑞安市", help="县（市、区）名称，默认 瑞安市")
+    source_flags(p)
+
+    p = command("rollup", "汇总多个县（市、区）的导出文件，生成市级/省级视图", cmd_rollup)
+    p.add_argument("--period", required=True, help="填报期")
+    p.add_argument("--out", required=True, help="输出工作簿路径")
+    p.add_argument("exports", nargs="+", metavar="COUNTY_EXPORT", help="各县导出文件或文件夹")
+    json_flag(p)
+
+    p = command("demo", "用内置样例跑一遍月度流程：生成台账、下发、填报、校验、汇总、通报、进度表", cmd_demo)
+    p.add_argument("--out", default="demo-out", help="输出文件夹（默认 demo-out）")
+
+    p = command("findings-doc", "输出校验问题代码表（Markdown）", cmd_findings_doc)
+    p.add_argument("--out", help="写入文件（默认输出到屏幕）")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``qyx``; returns the exit code (never lets a traceback reach the user)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return 2
+        return args.func(args)
+    except QyxError as exc:
+        say(f"错误：{exc.message}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        say("已中断。")
+        return 130
+    except Exception as exc:  # last resort: a clerk sees one Chinese line, not a traceback
+        say(f"内部错误：{type(exc).__name__}: {exc}。请把这条信息发给维护人员。")
+        if _debug():
+            raise
+        return 2
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("QYX_DEBUG") == "1"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+# Shared by scripts/demo and scripts/test: make .venv if missing and install the project into it.
+# Re-installs only when pyproject.toml changed since the last install (a stamp file records it).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-}"
+if [ -z "$PY" ]; then
+  for candidate in python3.12 python3.11 python3.10 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then PY="$candidate"; break; fi
+  done
+fi
+if [ -z "$PY" ]; then
+  echo "未找到 Python 3.10 或更新版本，请先安装 Python（https://www.python.org）。" >&2
+  exit 2
+fi
+if [ ! -x .venv/bin/python ]; then
+  echo "正在创建虚拟环境 .venv …" >&2
+  "$PY" -m venv .venv
+fi
+STAMP=.venv/.qyx-installed
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  echo "正在安装 qyx_excel 及其依赖到 .venv …" >&2
+  .venv/bin/python -m pip install --quiet --upgrade pip >&2
+  .venv/bin/python -m pip install --quiet -e ".[test]" >&2
+  touch "$STAMP"
+fi
+export PATH="$ROOT/.venv/bin:$PATH"

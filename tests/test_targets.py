@@ -1,0 +1,194 @@
+"""The target engine on every target text of the plan, and its judging rules."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qyx_excel.errors import PlanDataError
+from qyx_excel.glossary import Direction, Kind, Status
+from qyx_excel.periods import parse_period
+from qyx_excel.plan import YEARS
+from qyx_excel.targets import Adjustment, evaluate, parse_target, target_for
+
+# Every one of the plan's 270 target cells (45 indicators × 2022–2027), read by hand from the
+# source table: (op, value) for bounds, the word for qualitative/none, a list for parts.
+H, L = Direction.HIGHER, Direction.LOWER
+
+
+def test_table_has_270_cells(plan):
+    cells = [(i.id, y) for i in plan.indicators if not i.is_part for y in YEARS]
+    assert len(cells) == 270
+    assert all(plan.indicator(i).target_text(y) for i, y in cells)
+
+
+@pytest.mark.parametrize(
+    ("text", "direction", "unit", "form", "op", "value"),
+    [
+        ("3.85", H, "个", "bound", ">=", 3.85),
+        ("<5", L, "%", "bound", "<", 5.0),
+        (">1.2", H, "万人", "bound", ">", 1.2),
+        ("≥40", H, "%", "bound", ">=", 40.0),
+        ("≧12500", H, "元", "bound", ">=", 12500.0),
+        ("≦3", L, "分钟", "bound", "<=", 3.0),
+        ("＜9", L, "分钟", "bound", "<", 9.0),
+        ("＞45", H, "万人", "bound", ">", 45.0),
+        ("10.58", L, "%", "bound", "<=", 10.58),
+        ("全覆盖", H, "%", "qualitative", ">=", 100.0),
+        ("全覆盖", H, "万人", "qualitative", None, None),
+        ("开展试点", H, "%", "qualitative", None, None),
+        ("无统计", H, "%", "none", None, None),
+        ("/", H, "千套", "none", None, None),
+    ],
+)
+def test_parse_target_forms(text, direction, unit, form, op, value):
+    target = parse_target(text, direction, unit)
+    assert (target.form, target.op, target.value) == (form, op, value)
+    assert target.text == text
+
+
+def test_pairs_and_compounds():
+    pair = parse_target("4/18", H, "个")
+    assert pair.form == "parts" and [p.value for p in pair.parts] == [4.0, 18.0]
+    compound = parse_target("职工85%城乡居民68%", H, "%")
+    assert compound.part_labels == ("职工", "城乡居民")
+    assert [p.value for p in compound.parts] == [85.0, 68.0]
+    comma = parse_target("职工85%,城乡居民70%", H, "%")
+    assert [p.value for p in comma.parts] == [85.0, 70.0]
+
+
+@pytest.mark.parametrize("text", ["约50", "50左右", "职工85%外加", "abc", "5%%"])
+def test_unreadable_target_is_a_clear_error(text):
+    with pytest.raises(PlanDataError) as info:
+        parse_target(text, H, "%", where="指标 99 2025年")
+    assert "指标 99 2025年" in info.value.message and text in info.value.message
+
+
+def test_every_plan_cell_parses(plan):
+    forms: dict[str, int] = {}
+    for ind in plan.indicators:
+        for year in YEARS:
+            target = target_for(ind, year)
+            forms[target.form] = forms.get(target.form, 0) + 1
+            if target.form == "bound":
+                assert target.value is not None and target.op in (">=", ">", "<=", "<")
+    # parts are judged on their own rows: 27-1/27-2/32-1/32-2 read their parent's compound text
+    assert forms["parts"] == 11  # 27 (2023–2027) and 32 (2022–2027)
+    assert forms["none"] == 4  # 27, 27-1, 27-2 in 2022 (无统计) and 39 in 2022 (/)
+    assert forms["qualitative"] == 5  # 17 in 2022 and 2027; 30 in 2025–2027
+
+
+def test_specific_awkward_cells(plan):
+    assert target_for(plan.indicator("17"), 2022).label == "开展试点"
+    assert target_for(plan.indicator("17"), 2027).value == 100.0
+    assert target_for(plan.indicator("30"), 2022).op == ">"  # ">45" even as a baseline
+    assert target_for(plan.indicator("40"), 2023).value == 12500.0  # full-width ≧
+    assert target_for(plan.indicator("27-2"), 2025).value == 70.0
+    assert target_for(plan.indicator("32-1"), 2027).value == 17.0
+    assert target_for(plan.indicator("32-2"), 2027).value == 100.0
+    assert target_for(plan.indicator("13"), 2024).op == "<"
+
+
+def ev(plan, ind, period, value, **kw):
+    return evaluate(plan.indicator(ind), parse_period(period), value, **kw)
+
+
+def test_level_expected_moves_from_last_year_target(plan):
+    result = ev(plan, "1", "2024-06", 4.5)  # 4.2 → 4.8 over 2024
+    assert result.expected == pytest.approx(4.5)
+    assert result.status is Status.ON_TRACK
+    assert ev(plan, "1", "2024-06", 4.9).status is Status.MET
+    assert ev(plan, "1", "2024-06", 4.45).status is Status.LAGGING
+    assert ev(plan, "1", "2024-06", 4.0).status is Status.SEVERELY_LAGGING
+
+
+def test_level_uses_accepted_previous_year_end(plan):
+    result = ev(plan, "1", "2024-06", 4.5, previous_year_end=4.0)
+    assert result.start == 4.0 and result.expected == pytest.approx(4.4)
+
+
+def test_flow_counts_from_january(plan):
+    result = ev(plan, "10", "2025-03", 1000)  # 4590 new places in 2025
+    assert result.expected == pytest.approx(4590 * 3 / 12)
+    assert result.status is Status.LAGGING
+    assert ev(plan, "10", "2025-12", 4600).status is Status.MET
+    assert ev(plan, "10", "2025-06", 500).status is Status.SEVERELY_LAGGING
+
+
+def test_cumulative_from_last_years_total(plan):
+    result = ev(plan, "38", "2025-06", 21)  # 19 → 23 in 2025
+    assert result.expected == pytest.approx(21.0)
+    assert result.status is Status.ON_TRACK
+
+
+def test_lower_is_better(plan):
+    assert ev(plan, "13", "2024-05", 4.6).status is Status.MET  # <5
+    assert ev(plan, "13", "2024-05", 5.0).status is not Status.MET  # strict
+    assert ev(plan, "24", "2025-12", 8.9).status is Status.MET  # <9 minutes
+    slow = ev(plan, "20", "2024-12", 10.7)  # target 10.48, lower better
+    assert slow.status in (Status.LAGGING, Status.SEVERELY_LAGGING)
+    assert slow.completion is not None and slow.completion < 100
+
+
+def test_quarter_and_year_judge_their_last_month(plan):
+    q = ev(plan, "10", "2025-Q2", 2295)
+    assert q.expected == pytest.approx(4590 / 2) and q.status is Status.ON_TRACK
+    y = ev(plan, "10", "2025", 3000)
+    assert y.expected == pytest.approx(4590) and y.status is Status.SEVERELY_LAGGING
+
+
+def test_qualitative_is_judged_from_declaration(plan):
+    assert ev(plan, "30", "2026-06", "已完成").status is Status.MET
+    assert ev(plan, "30", "2026-06", "推进中").status is Status.ON_TRACK
+    assert ev(plan, "30", "2026-06", "未启动").status is Status.SEVERELY_LAGGING
+    undeclared = ev(plan, "30", "2026-06", 50)
+    assert undeclared.status is Status.NOT_APPLICABLE
+    assert ev(plan, "30", "2026-06", 50, note="已实现参保人员全覆盖").status is Status.MET
+    # 全覆盖 of a percentage means 100 %
+    assert ev(plan, "17", "2027-12", 100).status is Status.MET
+    assert ev(plan, "17", "2027-12", "全覆盖").status is Status.MET
+
+
+def test_not_reported_and_not_applicable(plan):
+    assert ev(plan, "5", "2024-03", None).status is Status.NOT_REPORTED
+    assert ev(plan, "5", "2024-03", "—").status is Status.NOT_REPORTED
+    assert ev(plan, "27", "2024-03", 80).status is Status.NOT_APPLICABLE  # judged by its parts
+    assert ev(plan, "5", "2029-03", 1.2).status is Status.NOT_APPLICABLE  # outside the plan
+
+
+def test_parts_and_adjustments(plan):
+    part = ev(plan, "27-2", "2024-12", 69.5)
+    assert part.target_text == "城乡居民69%" and part.status is Status.MET
+    adj = {("2", 2024): Adjustment("2", 2024, "62", "2024-05-10", "瑞七优享办〔2024〕3号", "上级下调")}
+    adjusted = ev(plan, "2", "2024-12", 61, adjustments=adj)
+    assert adjusted.target == 62 and adjusted.original_target_text == "60"
+    assert adjusted.status is not Status.MET
+
+
+ORDER = {Status.MET: 3, Status.ON_TRACK: 2, Status.LAGGING: 1, Status.SEVERELY_LAGGING: 0}
+NUMERIC_IDS = ["1", "6", "10", "13", "15", "16", "18", "20", "24", "27-1", "32-2", "36", "40"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ind_id=st.sampled_from(NUMERIC_IDS),
+    year=st.integers(2023, 2027),
+    month=st.integers(1, 12),
+    a=st.floats(0, 20000, allow_nan=False),
+    b=st.floats(0, 20000, allow_nan=False),
+    previous=st.one_of(st.none(), st.floats(0, 20000, allow_nan=False)),
+)
+def test_better_value_never_gets_worse_status(plan, ind_id, year, month, a, b, previous):
+    ind = plan.indicator(ind_id)
+    period = parse_period(f"{year}-{month:02d}")
+    better, worse = (max(a, b), min(a, b)) if ind.direction is Direction.HIGHER else (min(a, b), max(a, b))
+    s_better = evaluate(ind, period, better, previous_year_end=previous).status
+    s_worse = evaluate(ind, period, worse, previous_year_end=previous).status
+    assert ORDER[s_better] >= ORDER[s_worse]
+
+
+def test_property_covers_every_kind_and_direction(plan):
+    kinds = {(plan.indicator(i).kind, plan.indicator(i).direction) for i in NUMERIC_IDS}
+    assert {k for k, _ in kinds} == set(Kind)
+    assert {d for _, d in kinds} == set(Direction)
