@@ -61,7 +61,7 @@ def check_consistency(plan: Plan | None = None, statements: Path | None = None) 
             if not ok:
                 out.append(Disagreement(ind.id, f"{row['年份']}年目标{rule}", stated, f"{total:g}", source))
         elif rule == "每年不低于":
-            for year, t in zip(years, targets):
+            for year, t in zip(years, targets, strict=False):
                 if not _numbers(t) or min(_numbers(t)) < float(stated) - 1e-9:
                     out.append(Disagreement(ind.id, f"{year}年目标{rule}", stated, t.text, source))
         elif rule == "目标等于":

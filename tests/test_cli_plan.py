@@ -18,7 +18,7 @@ def run(capsys, *argv):
 
 
 def test_catalogue_json(capsys):
-    code, out, err = run(capsys, "catalogue", "--json")
+    code, out, _err = run(capsys, "catalogue", "--json")
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"indicators", "tasks", "groups"}
