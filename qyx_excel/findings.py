@@ -43,7 +43,7 @@ CODES: dict[str, Code] = _codes(
     ("file-has-macros", WARNING, "文件带宏", "文件带有宏代码，系统不会运行宏，只读取数据；请尽量提交 .xlsx 格式。"),
     ("file-external-links", WARNING, "文件含外部链接", "文件含有指向其他工作簿的外部链接，链接不会被更新，请将数值粘贴为数值后提交。"),
     ("file-unreadable", ERROR, "文件无法读取", "文件无法读取：{detail}。"),
-    ("output-locked", ERROR, "输出文件被占用", "文件“{detail}”正被其他程序打开，请先关闭该文件后重试。"),
+    ("output-locked", ERROR, "输出文件被占用", "文件“{detail}”正被其他程序打开（如 Excel/Word），请先关闭该文件后重试。"),
     ("output-failed", ERROR, "输出失败", "写入“{detail}”失败，原文件保持不变。"),
     # --- the template: which file is this? -------------------------------------------------
     ("template-unknown", ERROR, "不是本台账的填报表", "文件不是“七优享”台账下发的填报表（缺少模板标识），请使用办公室下发的填报表。"),
@@ -91,6 +91,7 @@ CODES: dict[str, Code] = _codes(
     ("export-duplicate-county", ERROR, "县市重复", "县（市、区）“{found}”的数据出现了不止一份，请只保留一份。"),
     ("export-unknown-indicator", ERROR, "未知指标", "上报文件中的指标“{found}”不在指标库中。"),
     ("export-period-mismatch", ERROR, "上报期不符", "上报文件的期别为 {found}，应为 {expected}。"),
+    ("export-invalid", ERROR, "上报内容不符合格式", "上报文件{detail}，请用 qyx 重新导出，勿手工修改。"),
 )
 
 
@@ -190,7 +191,7 @@ def catalogue_markdown() -> str:
     lines = [
         "# 校验问题代码表 (findings catalogue)",
         "",
-        "Generated from `qyx_excel/findings.py` — `qyx findings-doc` rewrites it; a test keeps it equal.",
+        "Generated from `qyx_excel/findings.py` — `qyx docs` rewrites it; a test keeps it equal.",
         "",
         "| code | 级别 | 名称 | 提示 |",
         "|---|---|---|---|",
