@@ -30,6 +30,7 @@ class IndicatorEntry:
     note: str = ""  # 进展情况说明
     note_cell: str = ""
     shown: dict[str, str] = field(default_factory=dict)  # protected columns as found (名称, 目标 …)
+    cells: dict[str, str] = field(default_factory=dict)  # header -> A1 address of this row's cell
 
 
 @dataclass
@@ -44,6 +45,8 @@ class TaskEntry:
     next_steps: str = ""
     state_cell: str = ""
     progress_cell: str = ""
+    shown: dict[str, str] = field(default_factory=dict)  # 重点任务, 牵头单位, 2027年目标 as found
+    cells: dict[str, str] = field(default_factory=dict)  # header -> A1 address of this row's cell
 
 
 @dataclass
@@ -63,6 +66,7 @@ class ProjectEntry:
     planned_finish: str = ""
     state: str = ""
     problems: str = ""
+    cells: dict[str, str] = field(default_factory=dict)  # header -> A1 address of this row's cell
 
 
 @dataclass
@@ -79,6 +83,7 @@ class ApplicationEntry:
     progress: str = ""
     problems: str = ""
     state_cell: str = ""
+    cells: dict[str, str] = field(default_factory=dict)  # header -> A1 address of this row's cell
 
 
 @dataclass
