@@ -1,0 +1,566 @@
+"""The VBA side of the ledger workbook: our ``.bas`` sources compiled into ``vbaProject.bin``.
+
+The buttons of ``七优享台账.xlsm`` run tiny macros (``qyx_excel/vba/Qyx.bas``) that hand the work
+to Python through the xlwings add-in.  This module compiles those sources into the binary VBA
+project (MS-OVBA inside a compound file) with the ``ms-ovba`` package, so the workbook can be
+built on any machine by XlsxWriter without Excel, and it holds the data the workbook builder
+writes next to it: button captions, the defined names the macros read their messages from, and
+the optional ``xlwings.conf`` rows.
+
+What comes from ``ms-ovba`` 0.0.1 and what does not (why :func:`build_vba_project` wraps it
+rather than running ``python -m ms_ovba DIR``):
+
+* its model and views write the ``dir`` stream records, the ``PROJECT`` text stream and
+  ``_VBA_PROJECT``; ``ms-cfb`` writes the compound file.  Both write intermediate files into the
+  *current directory* (``fatChain.bin``, ``stream*.bin`` …) and the CLI appends to files inside
+  site-packages; the build therefore runs in a private temporary directory, under a lock
+  (``chdir`` is process-wide);
+* the project name is hard-coded as ``VBAProject``; two small overrides write ours;
+* the protection fields (``CMG``/``DPB``/``GC``) are obfuscated with a seed taken from
+  :mod:`random`; the build seeds it from the project name (and restores the caller's state), so
+  the same sources always give the same bytes;
+* its compressor (``ms-ovba-compression`` 1.0.1) corrupts any stream with a repeat longer than
+  a copy token can hold (our indentation runs): olevba then reads a truncated module and
+  LibreOffice an empty one.  :func:`compress` here implements MS-OVBA 2.4.1 and checks each
+  stream by decompressing it again.
+
+The project has no compiled cache (``_VBA_PROJECT`` version 0xFFFF): Office compiles the source
+text when it opens the file, which MS-OVBA allows.  The code page is 1252, so VBA source must be
+ASCII; every Chinese word a macro shows comes from a defined name (:data:`MESSAGE_NAMES`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import random
+import re
+import tempfile
+import threading
+import uuid
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+#: Folder holding our VBA sources, one standard module per ``.bas`` file.
+VBA_DIR = Path(__file__).with_name("vba")
+#: The VBA project name shown in the VBA editor (and by LibreOffice as the Basic library).
+PROJECT_NAME = "QyxLedger"
+#: Codename of the workbook's document module.
+WORKBOOK_CODENAME = "ThisWorkbook"
+#: Macro the buttons call to run Python (the xlwings add-in's ``RunPython``) …
+RUN_PYTHON_MACRO = "xlwings.RunPython"
+#: … unless this workbook-level defined name holds another one.
+RUN_PYTHON_NAME = "QYX_RUNPYTHON"
+#: Python module the macros import; its functions are named in :data:`BUTTONS`.
+BUTTONS_MODULE = "qyx_excel.buttons"
+
+_WORKBOOK_BASE = uuid.UUID("00020819-0000-0000-C000-000000000046")
+_WORKSHEET_BASE = uuid.UUID("00020820-0000-0000-C000-000000000046")
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}\Z")
+_VB_NAME = re.compile(r'Attribute VB_Name = "([^"]*)"\Z')
+_BUILD_LOCK = threading.Lock()
+# ms-cfb fills only the first FAT sector correctly: 128 sectors of 512 bytes after the header.
+_CFB_LIMIT = 512 + 128 * 512
+
+
+@dataclass(frozen=True)
+class Button:
+    """One worksheet button: the macro it runs, its caption and the Python function behind it."""
+
+    macro: str
+    caption: str
+    function: str
+
+    @property
+    def python(self) -> str:
+        """The Python statement the macro hands to ``RunPython``."""
+        return f"import {BUTTONS_MODULE} as b; b.{self.function}()"
+
+
+CHECK_SHEET = Button("QyxCheckSheet", "校验本表", "check_sheet")
+CONSOLIDATE = Button("QyxConsolidate", "汇总", "consolidate")
+NOTICE = Button("QyxNotice", "生成通报", "notice")
+PRINT_TABLES = Button("QyxPrintTables", "打印进度表", "print_tables")
+#: Every button macro in ``Qyx.bas``.
+BUTTONS: tuple[Button, ...] = (CHECK_SHEET, CONSOLIDATE, NOTICE, PRINT_TABLES)
+#: Buttons of each group sheet, and of the 汇总 sheet.
+GROUP_SHEET_BUTTONS: tuple[Button, ...] = (CHECK_SHEET,)
+SUMMARY_SHEET_BUTTONS: tuple[Button, ...] = (CONSOLIDATE, NOTICE, PRINT_TABLES)
+
+#: Workbook-level defined names the macros read their messages from (the VBA stays ASCII).
+MESSAGE_NAMES: dict[str, str] = {
+    "QYX_MSG_TITLE": "七优享台账",
+    "QYX_MSG_NO_ADDIN": (
+        "未找到 xlwings 加载项（或宏已被禁用），按钮无法运行。"
+        "请先安装 Python 和 qyx-excel，在命令行运行“xlwings addin install”后重新打开本工作簿；"
+        "也可以直接使用命令行 qyx 完成同样的操作。"
+    ),
+    "QYX_MSG_FAILED": "运行出错，请把下面的信息发给专班办公室：",
+}
+
+#: Button size in pixels (wide enough for 打印进度表 in a CJK font).
+BUTTON_WIDTH = 110
+BUTTON_HEIGHT = 30
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def vba_sources(folder: Path | None = None) -> dict[str, str]:
+    """Read every ``*.bas`` file of ``qyx_excel/vba`` (or *folder*): module name -> source text."""
+    folder = VBA_DIR if folder is None else folder
+    return {path.stem: path.read_text(encoding="ascii") for path in sorted(folder.glob("*.bas"))}
+
+
+def normalise_source(name: str, source: str) -> str:
+    """The text of standard module *name* as stored in the project.
+
+    Line endings become CRLF, the text ends with one, and the first line is
+    ``Attribute VB_Name = "<name>"`` (added when missing).  Raises ``ValueError`` for
+    non-ASCII text or a ``VB_Name`` that disagrees with *name*.
+    """
+    _check_ascii(f"module {name}", source)
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    match = _VB_NAME.match(lines[0]) if lines else None
+    if match is None:
+        lines.insert(0, f'Attribute VB_Name = "{name}"')
+    elif match.group(1) != name:
+        raise ValueError(f"module {name!r} declares VB_Name {match.group(1)!r}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def document_module_source(name: str, workbook: bool) -> str:
+    """The attribute block Office stores for an empty workbook or worksheet document module."""
+    base = _WORKBOOK_BASE if workbook else _WORKSHEET_BASE
+    lines = [
+        f'Attribute VB_Name = "{name}"',
+        f'Attribute VB_Base = "0{{{str(base).upper()}}}"',
+        "Attribute VB_GlobalNameSpace = False",
+        "Attribute VB_Creatable = False",
+        "Attribute VB_PredeclaredId = True",
+        "Attribute VB_Exposed = True",
+        "Attribute VB_TemplateDerived = False",
+        "Attribute VB_Customizable = True",
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def sheet_codename(index: int) -> str:
+    """Codename of the worksheet at 0-based *index* (``Sheet1`` …, XlsxWriter's default too)."""
+    return f"Sheet{index + 1}"
+
+
+def document_module_names(sheet_count: int) -> list[str]:
+    """Document modules for a workbook of *sheet_count* worksheets: ThisWorkbook, Sheet1 …"""
+    return [WORKBOOK_CODENAME, *(sheet_codename(i) for i in range(sheet_count))]
+
+
+# --- the compiler --------------------------------------------------------------------------
+
+
+def build_vba_project(
+    modules: Mapping[str, str],
+    project_name: str = PROJECT_NAME,
+    document_modules: Sequence[str] = (WORKBOOK_CODENAME, "Sheet1"),
+) -> bytes:
+    """Compile standard modules into the bytes of a ``vbaProject.bin``.
+
+    *modules* maps module name -> ``.bas`` source (ASCII).  *document_modules* names the
+    document modules: the first is the workbook's (``ThisWorkbook``), the others the
+    worksheets' codenames, in sheet order; they must match the codenames set with XlsxWriter's
+    ``set_vba_name()``.  The result depends on the arguments only (same input, same bytes).
+    Raises ``ValueError`` for bad names or non-ASCII sources, ``RuntimeError`` for a project
+    beyond what ms-cfb writes correctly (64 KB; ours is about 10 KB for 15 sheets).
+    """
+    names = [project_name, *document_modules, *modules]
+    for name in names:
+        if not _IDENTIFIER.match(name):
+            raise ValueError(f"not a VBA identifier of at most 31 ASCII characters: {name!r}")
+    folded = [name.casefold() for name in names]
+    if len(set(folded)) != len(folded):
+        raise ValueError(f"duplicate names in the VBA project: {names}")
+    if "dir" in folded[1:]:  # the VBA storage's own "dir" stream
+        raise ValueError("a module cannot be named 'dir'")
+    if not document_modules:
+        raise ValueError("the workbook's document module is required")
+    std_sources = {name: normalise_source(name, text) for name, text in modules.items()}
+    doc_sources = {
+        name: document_module_source(name, workbook=(i == 0)) for i, name in enumerate(document_modules)
+    }
+    with (
+        _BUILD_LOCK,
+        tempfile.TemporaryDirectory(prefix="qyx-vba-") as tmp,
+        _chdir(tmp),
+        _seeded_random(project_name),
+    ):
+        return _compile(project_name, doc_sources, std_sources)
+
+
+def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[str, str]) -> bytes:
+    """Run ms-ovba in the current (private, temporary) directory and return the file's bytes."""
+    from ms_cfb.Models.Directories.root_directory import RootDirectory
+    from ms_cfb.Models.Directories.storage_directory import StorageDirectory
+    from ms_cfb.Models.Directories.stream_directory import StreamDirectory
+    from ms_cfb.ole_file import OleFile
+    from ms_ovba.Models.Entities.doc_module import DocModule
+    from ms_ovba.Models.Entities.reference import Reference
+    from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
+    from ms_ovba.Models.Entities.std_module import StdModule
+    from ms_ovba.Models.Fields.libid_reference import LibidReference
+    from ms_ovba.vbaProject import VbaProject
+    from ms_ovba.Views.project_view import ProjectView
+
+    project = VbaProject()
+    project.project_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"qyx:{project_name}")).upper() + "}"
+    # ms-ovba's normalize_file()/write_file() are not used: _stage() writes each module stream
+    # with our compressor.  File names are numbered so that no module name can collide with
+    # the other streams' files (dir.bin, project.bin …).
+    for i, (name, text) in enumerate(doc_sources.items()):
+        module = DocModule(name)
+        module.add_guid(_WORKBOOK_BASE if i == 0 else _WORKSHEET_BASE)
+        _stage(module, f"doc{i}", text)
+        project.add_module(module)
+    for i, (name, text) in enumerate(std_sources.items()):
+        module = StdModule(name)
+        _stage(module, f"std{i}", text)
+        project.add_module(module)
+    # The two references every new Excel project carries (VBA and Excel themselves are implicit).
+    stdole = LibidReference(
+        uuid.UUID("00020430-0000-0000-C000-000000000046"),
+        "2.0",
+        "0",
+        "C:\\Windows\\System32\\stdole2.tlb",
+        "OLE Automation",
+    )
+    office = LibidReference(
+        uuid.UUID("2DF8D04C-5BFA-101B-BDE5-00AA0044DE52"),
+        "2.0",
+        "0",
+        "C:\\Program Files\\Common Files\\Microsoft Shared\\OFFICE16\\MSO.DLL",
+        "Microsoft Office 16.0 Object Library",
+    )
+    project.add_reference(Reference(ReferenceRegistered(stdole), "stdole"))
+    project.add_reference(Reference(ReferenceRegistered(office), "Office"))
+
+    # Same layout as ms_ovba.Views.project_ole_file.ProjectOleFile, with our project name.
+    root = RootDirectory()
+    root.set_modified(project.default_date)
+    storage = StorageDirectory("VBA")
+    storage.set_created(project.default_date)
+    storage.set_modified(project.default_date)
+    for module in project.get_modules():
+        storage.add_directory(StreamDirectory(module.name, module.bin_path))
+    Path("dir.bin").write_bytes(compress(_named_dir_stream(project, project_name)))
+    storage.add_directory(StreamDirectory("dir", "dir.bin"))
+    Path("vba_project.bin").write_bytes(ProjectView(project).to_bytes())
+    storage.add_directory(StreamDirectory("_VBA_PROJECT", "vba_project.bin"))
+    root.add_directory(storage)
+    Path("project.bin").write_bytes(_named_project_stream(project, project_name))
+    root.add_directory(StreamDirectory("PROJECT", "project.bin"))
+
+    ole = OleFile()
+    ole.root_directory = root
+    ole.create_file("vbaProject.bin")
+    data = Path("vbaProject.bin").read_bytes()
+    if len(data) > _CFB_LIMIT:
+        raise RuntimeError(
+            f"VBA project of {len(data)} bytes: ms-cfb 0.0.6 writes a broken FAT beyond "
+            f"{_CFB_LIMIT} bytes (one FAT sector); keep the VBA small or replace the writer"
+        )
+    return data
+
+
+def _stage(module: Any, stem: str, text: str) -> None:
+    """Write *text* (CRLF, ASCII) as the module's stream file ``<stem>.bin``.
+
+    A module stream is its performance cache (none here) followed by the compressed source.
+    """
+    module.add_file(stem)
+    Path(module.bin_path).write_bytes(module.cache + compress(text.encode("ascii")))
+
+
+def _named_dir_stream(project: Any, project_name: str) -> bytes:
+    """The uncompressed ``dir`` stream, with PROJECTNAME set to *project_name*."""
+    from ms_ovba.Models.Fields.idSizeField import IdSizeField
+    from ms_ovba.Views.dirStream import DirStream
+
+    class _DirStream(DirStream):
+        def _load_information(self) -> list:
+            records = super()._load_information()
+            name = project_name.encode("ascii")
+            return [
+                IdSizeField(0x0004, len(name), name) if getattr(r, "_id", None) == 0x0004 else r
+                for r in records
+            ]
+
+    return _DirStream(project).to_bytes()
+
+
+def _named_project_stream(project: Any, project_name: str) -> bytes:
+    """The ``PROJECT`` stream (text properties), with ``Name=`` set to *project_name*."""
+    from ms_ovba.Views.project import Project
+
+    text = str(Project(project))
+    default = '\r\nName="VBAProject"\r\n'
+    if default not in text:  # a different ms-ovba version: refuse rather than guess
+        raise RuntimeError("ms-ovba PROJECT stream layout changed; Name line not found")
+    return text.replace(default, f'\r\nName="{project_name}"\r\n', 1).encode("cp1252")
+
+
+# --- MS-OVBA compression (2.4.1) -----------------------------------------------------------
+# ms-ovba-compression 1.0.1 caps a copy token's length at 0xFFFF << (bits + 3) instead of
+# (0xFFFF >> bits) + 3, so any long repeat (e.g. a run of indentation) corrupts the stream:
+# olevba then reads a truncated module and LibreOffice imports it empty.  Hence our own.
+
+_CHUNK = 4096
+
+
+def compress(data: bytes) -> bytes:
+    """Compress *data* into an MS-OVBA CompressedContainer (signature byte, then chunks)."""
+    out = bytearray(b"\x01")
+    for start in range(0, len(data), _CHUNK):
+        chunk = data[start : start + _CHUNK]
+        body = _compress_chunk(chunk)
+        if len(body) <= _CHUNK:
+            out += (0xB000 | (len(body) - 1)).to_bytes(2, "little")  # flag 1, signature 0b011
+            out += body
+        else:  # incompressible: a raw chunk holds exactly 4096 bytes (2.4.1.3.10 pads it)
+            out += (0x3000 | (_CHUNK - 1)).to_bytes(2, "little")
+            out += chunk.ljust(_CHUNK, b"\x00")
+    result = bytes(out)
+    if decompress(result) != data:  # cheap guard: never store a module we cannot read back
+        raise RuntimeError("MS-OVBA compression round trip failed")
+    return result
+
+
+def _bit_count(position: int) -> int:
+    """Offset bits of a copy token at *position* in the chunk: ceil(log2(position)), at least 4."""
+    return max((position - 1).bit_length(), 4)
+
+
+def _compress_chunk(chunk: bytes) -> bytes:
+    out = bytearray()
+    seen: dict[bytes, list[int]] = {}
+    size = len(chunk)
+    pos = 0
+
+    def remember(start: int, stop: int) -> None:
+        for p in range(start, min(stop, size - 2)):
+            seen.setdefault(chunk[p : p + 3], []).append(p)
+
+    while pos < size:
+        flag_at = len(out)
+        out.append(0)
+        flags = 0
+        for bit in range(8):
+            if pos >= size:
+                break
+            best_len, best_offset = 0, 0
+            if pos + 3 <= size:
+                max_len = (0xFFFF >> _bit_count(pos)) + 3
+                limit = min(max_len, size - pos)
+                for cand in reversed(seen.get(chunk[pos : pos + 3], ())[-256:]):
+                    length = 3
+                    while length < limit and chunk[cand + length] == chunk[pos + length]:
+                        length += 1
+                    if length > best_len:
+                        best_len, best_offset = length, pos - cand
+                        if length == limit:
+                            break
+            if best_len >= 3:
+                bits = _bit_count(pos)
+                token = ((best_offset - 1) << (16 - bits)) | (best_len - 3)
+                out += token.to_bytes(2, "little")
+                flags |= 1 << bit
+                remember(pos, pos + best_len)
+                pos += best_len
+            else:
+                out.append(chunk[pos])
+                remember(pos, pos + 1)
+                pos += 1
+        out[flag_at] = flags
+    return bytes(out)
+
+
+def decompress(container: bytes) -> bytes:
+    """Decompress an MS-OVBA CompressedContainer (used to check :func:`compress`)."""
+    if not container or container[0] != 1:
+        raise ValueError("not an MS-OVBA compressed container")
+    out = bytearray()
+    pos = 1
+    while pos < len(container):
+        header = int.from_bytes(container[pos : pos + 2], "little")
+        end = min(pos + (header & 0x0FFF) + 3, len(container))
+        pos += 2
+        chunk_start = len(out)
+        if not header & 0x8000:
+            out += container[pos : pos + _CHUNK]
+            pos += _CHUNK
+            continue
+        while pos < end:
+            flags = container[pos]
+            pos += 1
+            for bit in range(8):
+                if pos >= end:
+                    break
+                if not flags >> bit & 1:
+                    out.append(container[pos])
+                    pos += 1
+                    continue
+                token = int.from_bytes(container[pos : pos + 2], "little")
+                pos += 2
+                bits = _bit_count(len(out) - chunk_start)
+                length = (token & (0xFFFF >> bits)) + 3
+                offset = (token >> (16 - bits)) + 1
+                for _ in range(length):
+                    out.append(out[-offset])
+    return bytes(out)
+
+
+@contextlib.contextmanager
+def _chdir(path: str) -> Iterator[None]:
+    """``contextlib.chdir`` for Python 3.10."""
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def _seeded_random(seed: str) -> Iterator[None]:
+    """Seed :mod:`random` (ms-ovba obfuscates with it) and restore the caller's state after."""
+    state = random.getstate()
+    random.seed(f"qyx-vba:{seed}")
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def _check_ascii(what: str, text: str) -> None:
+    try:
+        text.encode("ascii")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end]
+        raise ValueError(
+            f"{what}: VBA source must be ASCII (project code page 1252); found {bad!r} at {exc.start}"
+        ) from None
+
+
+# --- reading it back -----------------------------------------------------------------------
+
+
+def read_vba_project(path: str | os.PathLike[str]) -> bytes:
+    """The ``xl/vbaProject.bin`` stored in an ``.xlsm`` (to compare with a fresh build)."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/vbaProject.bin")
+
+
+# --- helpers for the XlsxWriter workbook builder -------------------------------------------
+
+
+def attach_vba(
+    workbook: Workbook,
+    modules: Mapping[str, str] | None = None,
+    project_name: str = PROJECT_NAME,
+) -> bytes:
+    """Give an XlsxWriter workbook our VBA project; call it after the last worksheet is added.
+
+    Sets the codenames (``ThisWorkbook``, ``Sheet1`` … in sheet order), builds the project with
+    one document module per worksheet, adds it, and defines :data:`MESSAGE_NAMES`.  Returns the
+    ``vbaProject.bin`` bytes.  The file must be saved with the ``.xlsm`` extension.
+    """
+    sheets = workbook.worksheets()
+    workbook.set_vba_name(WORKBOOK_CODENAME)
+    for index, sheet in enumerate(sheets):
+        sheet.set_vba_name(sheet_codename(index))
+    data = build_vba_project(
+        vba_sources() if modules is None else modules,
+        project_name=project_name,
+        document_modules=document_module_names(len(sheets)),
+    )
+    workbook.add_vba_project(io.BytesIO(data), is_stream=True)  # type: ignore[arg-type]
+    define_message_names(workbook)
+    return data
+
+
+def define_message_names(
+    workbook: Workbook,
+    messages: Mapping[str, str] | None = None,
+    run_python_macro: str | None = None,
+) -> None:
+    """Write the defined names the macros read their Chinese messages from.
+
+    *run_python_macro*, when given, is stored as ``QYX_RUNPYTHON`` and replaces the macro the
+    buttons run (default :data:`RUN_PYTHON_MACRO`), e.g. ``'xlwings.xlam'!RunPython``.
+    """
+    values = dict(MESSAGE_NAMES if messages is None else messages)
+    if run_python_macro:
+        values[RUN_PYTHON_NAME] = run_python_macro
+    for name, text in values.items():
+        if len(text) > 255:  # Excel's limit for a string constant in a formula
+            raise ValueError(f"defined name {name}: text longer than 255 characters")
+        workbook.define_name(name, '="' + text.replace('"', '""') + '"')
+
+
+def add_buttons(
+    worksheet: Worksheet,
+    buttons: Sequence[Button],
+    row: int = 0,
+    col: int = 0,
+    *,
+    gap: int = 10,
+    width: int = BUTTON_WIDTH,
+    height: int = BUTTON_HEIGHT,
+) -> None:
+    """Put *buttons* side by side on *worksheet*, the first one's top-left at (row, col)."""
+    for i, button in enumerate(buttons):
+        worksheet.insert_button(
+            row,
+            col,
+            {
+                "macro": button.macro,
+                "caption": button.caption,
+                "width": width,
+                "height": height,
+                "x_offset": 4 + i * (width + gap),
+                "y_offset": 4,
+            },
+        )
+
+
+def xlwings_conf_rows(
+    interpreter_win: str | None = None,
+    interpreter_mac: str | None = None,
+    pythonpath: str | None = None,
+    use_udf_server: bool | None = None,
+) -> list[tuple[str, str]]:
+    """Key/value rows for an ``xlwings.conf`` sheet (column A key, column B value).
+
+    Only the settings given are returned: an empty value in the sheet would override the user's
+    own add-in setting.  With no arguments the list is empty and the builder should not add the
+    sheet at all (xlwings then uses the add-in's settings and the workbook's folder on
+    PYTHONPATH).
+    """
+    rows: list[tuple[str, str]] = []
+    if interpreter_win:
+        rows.append(("Interpreter_Win", interpreter_win))
+    if interpreter_mac:
+        rows.append(("Interpreter_Mac", interpreter_mac))
+    if pythonpath:
+        rows.append(("PYTHONPATH", pythonpath))
+    if use_udf_server is not None:
+        rows.append(("Use UDF Server", "True" if use_udf_server else "False"))
+    return rows
