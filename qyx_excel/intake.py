@@ -1,0 +1,1052 @@
+"""Intake: read a group's sheet by its header contract, never by fixed cell positions.
+
+A fill-in file (one group sheet) or the ledger (all nine group sheets) becomes a list of
+:class:`~qyx_excel.submission.Submission`.  The file's identity comes from the very hidden
+``_meta`` sheet (``docs/contracts.md``); tables are found by their header text, columns mapped by
+header text, rows keyed by 序号 — so a clerk may insert a blank row or column or widen columns.
+
+Reading is python-calamine over the file's bytes (read once).  calamine gives a formula's cached
+value and shows Excel error cells and formulas without a cached value as empty; when a cell that
+should hold a number is empty, the sheet's XML is scanned once (same zip, opened once) for
+``<f>`` without a value and ``t="e"`` cells, so neither is ever read as a silent blank.
+
+:func:`read_grid` is the core and works on a plain 2-D list of cell values (row 0 = sheet row 1),
+so the xlwings buttons can pass the open workbook's values without any file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import html
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import PlanDataError, UnreadableFile
+from .findings import Finding, make
+from .glossary import (
+    APPLICATION_GROUP,
+    APPLICATION_HEADERS,
+    DOMAINS,
+    GROUPS,
+    HEADER_BLOCK,
+    INDICATOR_HEADERS,
+    PROJECT_GROUP,
+    PROJECT_HEADERS,
+    SHEET_CATALOGUE,
+    TASK_HEADERS,
+)
+from .periods import FIRST_YEAR, LAST_YEAR
+from .submission import (
+    META_KEYS,
+    META_SHEET,
+    META_TEMPLATE,
+    ApplicationEntry,
+    IndicatorEntry,
+    ProjectEntry,
+    Submission,
+    TaskEntry,
+)
+from .targets import Adjustment
+from .values import Value, format_number, normalise_text, parse_value
+
+Grid = list[list[Any]]
+Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+#: Header-block labels looked for in the rows above the first table (and no further down than this).
+HEADER_BLOCK_ROWS = 15
+#: Columns of each table that hold what the group types in (merged-input checks these).
+INDICATOR_INPUTS = ("本期完成值", "数据来源", "进展情况说明")
+TASK_INPUTS = ("本期进展", "完成情况", "存在问题", "下步计划")
+PROJECT_INPUTS = PROJECT_HEADERS[1:]
+APPLICATION_INPUTS = ("贯通状态", "本期进展", "存在问题")
+#: Columns of the indicator table that the builder fills and the group must not change.
+INDICATOR_PROTECTED = ("指标名称", "单位", "2022年基数", "本年目标", "2027年目标")
+TASK_PROTECTED = ("重点任务", "牵头单位", "2027年目标")
+ADJUSTMENT_TITLE = "目标调整记录"
+ADJUSTMENT_HEADERS = ("指标序号", "年度", "原目标", "调整后目标", "调整日期", "调整文号", "调整原因")
+
+_ID = re.compile(r"^\d+(?:-\d+)?$")
+_DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‐": "-", "―": "-", "_": "-"})
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_PERIOD_MONTH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?$")
+_PERIOD_QUARTER = re.compile(r"^(\d{4})\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度$")
+_PERIOD_YEAR = re.compile(r"^(\d{4})\s*年(?:度)?$")
+_PERIOD_CODE = re.compile(r"^(\d{4})(?:-(?:(0?[1-9]|1[0-2])|[Qq]([1-4])))?$")
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_EXCEL_1900 = date(1899, 12, 30)
+_EXCEL_1904 = date(1904, 1, 1)
+
+# sheet XML scanning (only when a number cell reads empty)
+_XML_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_XML_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_XML_TYPE = re.compile(rb'\bt="(\w+)"')
+_XML_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_XML_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+# ================================================================================================
+# Public API
+# ================================================================================================
+
+
+def read_file(path: str | Path, *, display: str | None = None) -> list[Submission]:
+    """Read a fill-in file (one Submission) or the ledger (nine, ``kind="ledger"``).
+
+    Raises :class:`~qyx_excel.errors.UnreadableFile` (carrying a finding: ``file-corrupt`` …)
+    when the file cannot be read at all; everything else is a finding on the submissions.
+    File-level warnings of the safe-open step go on the first submission.
+    """
+    path = Path(path)
+    name = display if display is not None else str(path)
+    file_findings = _open_check(path, name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _unreadable("file-unreadable", name, exc.strerror or str(exc)) from exc
+    book = _Book(data, name)
+    try:
+        subs = book.read_all(hashlib.sha256(data).hexdigest())
+    finally:
+        book.close()
+    if subs and file_findings:
+        if subs[0].kind == "ledger":  # the ledger carries its buttons' macros by design
+            file_findings = [f for f in file_findings if f.code != "file-has-macros"]
+        subs[0].findings[:0] = file_findings
+    return subs
+
+
+def read_grid(
+    grid: Grid,
+    sheet: str,
+    source: str,
+    *,
+    group: str | None = None,
+    period: str | None = None,
+    template_version: str | None = None,
+    kind: str = "workbook",
+    sha256: str | None = None,
+    date1904: bool = False,
+    merged: Merged | None = None,
+    errors: dict[tuple[int, int], str] | None = None,
+    uncached: set[tuple[int, int]] | None = None,
+) -> Submission:
+    """Read one group's sheet from its cell values (row 0 = sheet row 1, column 0 = A).
+
+    ``group`` defaults to the sheet name when it is a group's; ``period`` (a code such as
+    ``2024-03``) defaults to what the header block's 填报期 says.  ``merged`` (0-based
+    ``((r0, c0), (r1, c1))`` ranges), ``errors`` (cell → Excel error text) and ``uncached``
+    (cells holding a formula without a cached value) come from the file when there is one.
+    """
+    extras = _Extras(date1904=date1904, merged=merged or [], errors=errors or {}, uncached=uncached or set())
+    return _SheetReader(grid, sheet, source, extras).read(
+        group=group, period=period, template_version=template_version, kind=kind, sha256=sha256
+    )
+
+
+def read_adjustments(path_or_grid: str | Path | Grid) -> dict[tuple[str, int], Adjustment]:
+    """Target adjustments from the 指标库 sheet's 目标调整记录 table; the latest per (indicator, year) wins.
+
+    Takes the ledger's path or the 指标库 sheet's cell values.  A filled-in row that cannot be
+    used (unknown indicator, a year outside the plan, an empty or unreadable target) raises
+    :class:`~qyx_excel.errors.PlanDataError` naming the cell: a wrong target must not be applied
+    silently.
+    """
+    if isinstance(path_or_grid, (str, Path)):
+        grid, date1904 = _catalogue_grid(Path(path_or_grid))
+    else:
+        grid, date1904 = path_or_grid, False
+    return _adjustments_from_grid(grid, date1904)
+
+
+def parse_date(raw: Any, date1904: bool = False) -> date | None:
+    """A date as people type it: a datetime, an Excel serial (1900 or 1904 system), or text
+    such as ``2024-03-05``, ``2024/3/5``, ``2024.3.5``, ``2024年3月5日``, ``20240305``."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        return _serial_date(float(raw), date1904)
+    text = normalise_text(str(raw))
+    match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if match:
+        try:
+            found = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+        return found if 1990 <= found.year <= 2100 else None
+    if text.isdigit() and len(text) == 5:
+        return _serial_date(float(text), date1904)
+    return None
+
+
+def period_from_text(raw: Any) -> str | None:
+    """A period code (``2024-03``, ``2024-Q1``, ``2024``) from a code or a label (``2024年3月``,
+    ``2024年第一季度``, ``2024年度``); None when the text is not a period."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, (datetime, date)):
+        return f"{raw.year}-{raw.month:02d}"
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = "".join(normalise_text(str(raw)).split())
+    match = _PERIOD_CODE.match(text)
+    if match:
+        year = match.group(1)
+        if match.group(2):
+            return f"{year}-{int(match.group(2)):02d}"
+        if match.group(3):
+            return f"{year}-Q{match.group(3)}"
+        return year
+    match = _PERIOD_MONTH.match(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return f"{match.group(1)}-{int(match.group(2)):02d}"
+    match = _PERIOD_QUARTER.match(text)
+    if match:
+        return f"{match.group(1)}-Q{_QUARTERS[match.group(2)]}"
+    match = _PERIOD_YEAR.match(text)
+    if match:
+        return match.group(1)
+    return None
+
+
+def a1(row: int, col: int) -> str:
+    """A1 address of a 0-based (row, column)."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def column_letter(col: int) -> str:
+    """Column letters of a 0-based column index (0 → A, 26 → AA)."""
+    if col < len(_LETTERS):
+        return _LETTERS[col]
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+_LETTERS = [chr(65 + i) for i in range(26)] + [chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26)]
+
+
+# ================================================================================================
+# Files
+# ================================================================================================
+
+
+def _unreadable(code: str, name: str, detail: str | None = None) -> UnreadableFile:
+    finding = make(code, file=name, detail=detail)
+    return UnreadableFile(finding.message, finding)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _open_check(path: Path, name: str) -> list[Finding]:
+    """The safe-open step (``safeio.open_check``); a plain zip test when that module is absent."""
+    try:
+        from . import safeio
+    except ImportError:
+        safeio = None
+    if safeio is not None and hasattr(safeio, "open_check"):
+        return list(safeio.open_check(path, display=name))
+    if not path.is_file():
+        raise _unreadable("file-missing", name)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.getinfo("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _unreadable("file-corrupt", name, _short(exc)) from exc
+    return []
+
+
+class _Book:
+    """One workbook's bytes: calamine over them, and one zip opened lazily for XML look-ups."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        from python_calamine import CalamineWorkbook
+
+        self.data = data
+        self.name = name
+        try:
+            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.sheet_names: list[str] = list(self.wb.sheet_names)
+        except Exception as exc:  # calamine raises many types; none may escape as a traceback
+            raise _unreadable("file-corrupt", name, _short(exc)) from exc
+        self._zip: zipfile.ZipFile | None = None
+        self._paths: dict[str, str] | None = None
+        self._date1904: bool | None = None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # already closed
+            self.wb.close()
+        if self._zip is not None:
+            self._zip.close()
+
+    # --- zip side (lazy) -------------------------------------------------------------------
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(io.BytesIO(self.data))
+        return self._zip
+
+    def _workbook_xml(self) -> None:
+        text = self.zip.read("xl/workbook.xml").decode("utf-8", "replace")
+        pr = re.search(r"<(?:\w+:)?workbookPr\b([^>]*)>", text)
+        self._date1904 = bool(pr and re.search(r'\bdate1904="(?:1|true)"', pr.group(1)))
+        ids: dict[str, str] = {}
+        for tag in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", text):
+            attrs = dict(_XML_ATTR.findall(tag.group(1)))
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
+            if "name" in attrs and rid:
+                ids[html.unescape(attrs["name"])] = rid
+        rels = self.zip.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = {}
+        for tag in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)/?>", rels):
+            attrs = dict(_XML_ATTR.findall(tag.group(1)))
+            if "Id" in attrs and "Target" in attrs:
+                target = html.unescape(attrs["Target"])
+                if target.startswith("/"):
+                    target = target[1:]
+                else:
+                    target = str(PurePosixPath("xl") / target)
+                targets[attrs["Id"]] = target
+        self._paths = {name: targets[rid] for name, rid in ids.items() if rid in targets}
+
+    @property
+    def date1904(self) -> bool:
+        if self._date1904 is None:
+            try:
+                self._workbook_xml()
+            except (KeyError, zipfile.BadZipFile, OSError):
+                self._date1904, self._paths = False, {}
+        return bool(self._date1904)
+
+    def cell_states(self, sheet: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+        """Excel error cells and formulas without a cached value in ``sheet`` (from its XML)."""
+        if self._paths is None:
+            _ = self.date1904
+        member = (self._paths or {}).get(sheet)
+        if member is None:
+            return {}, set()
+        try:
+            xml = self.zip.read(member)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return {}, set()
+        return scan_cell_states(xml)
+
+    # --- calamine side ---------------------------------------------------------------------
+    def grid(self, sheet: str) -> tuple[Grid, Merged]:
+        try:
+            ws = self.wb.get_sheet_by_name(sheet)
+            return ws.to_python(skip_empty_area=False), list(ws.merged_cell_ranges or [])
+        except Exception as exc:  # a damaged sheet part: the file is corrupt, say which sheet
+            raise _unreadable("file-corrupt", self.name, f"工作表“{sheet}”：{_short(exc)}") from exc
+
+    def meta(self) -> dict[str, str] | None:
+        if META_SHEET not in self.sheet_names:
+            return None
+        rows, _ = self.grid(META_SHEET)
+        meta: dict[str, str] = {}
+        for row in rows:
+            if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+                meta[row[0].strip()] = _plain(row[1])
+        return meta
+
+    def read_all(self, sha256: str) -> list[Submission]:
+        meta = self.meta()
+        problem = _meta_problem(meta)
+        if problem is not None:
+            return self._unknown(sha256)
+        assert meta is not None
+        version = meta.get("template_version") or None
+        kind = meta.get("kind", "")
+        group = meta.get("group", "")
+        period = period_from_text(meta.get("period")) or None
+        if kind == "ledger" or (kind != "fill-in" and group not in GROUPS):
+            return [
+                self._read(sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256)
+                for sheet in GROUPS
+            ]
+        if group not in GROUPS:
+            return self._unknown(sha256)
+        return [self._read(group, group=group, period=period, version=version, kind="fill-in", sha256=sha256)]
+
+    def _read(
+        self, sheet: str, *, group: str, period: str | None, version: str | None, kind: str, sha256: str
+    ) -> Submission:
+        if sheet not in self.sheet_names:
+            sub = Submission(source=self.name, sheet=sheet, group=group, period=period,
+                             template_version=version, kind=kind, sha256=sha256)
+            sub.findings.append(make("sheet-missing", file=self.name, sheet=sheet, expected=sheet))
+            return sub
+        grid, merged = self.grid(sheet)
+        extras = _Extras(merged=merged, lazy=lambda: self, sheet=sheet)
+        reader = _SheetReader(grid, sheet, self.name, extras)
+        # The meta sheet is authoritative for a fill-in file; a ledger sheet says its own period.
+        use_period = period if kind == "fill-in" else None
+        sub = reader.read(group=group, period=use_period, template_version=version, kind=kind, sha256=sha256)
+        if sub.period is None:
+            sub.period = period
+        return sub
+
+    def _unknown(self, sha256: str) -> list[Submission]:
+        """No usable ``_meta``: template-unknown, and whatever group sheets the file has, read."""
+        present = [s for s in GROUPS if s in self.sheet_names]
+        kind = "ledger" if len(present) > 1 else "fill-in"
+        subs = [self._read(s, group=s, period=None, version=None, kind=kind, sha256=sha256) for s in present]
+        if not subs:
+            first = next((s for s in self.sheet_names if s != META_SHEET), "")
+            subs = [Submission(source=self.name, sheet=first, group=None, period=None, template_version=None,
+                               kind="fill-in", sha256=sha256)]
+        for sub in subs:
+            sub.findings.insert(0, make("template-unknown", file=self.name, sheet=sub.sheet or None))
+        return subs
+
+
+def _meta_problem(meta: dict[str, str] | None) -> str | None:
+    if meta is None:
+        return "missing"
+    if meta.get("template") != META_TEMPLATE:
+        return "template"
+    return None
+
+
+def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """Error cells (``t="e"``) and formulas without a cached value in a worksheet's XML.
+
+    Cheap when there is neither: two substring tests and no parsing.
+    """
+    errors: dict[tuple[int, int], str] = {}
+    uncached: set[tuple[int, int]] = set()
+    if b"<f" not in xml and b't="e"' not in xml and b":f" not in xml:
+        return errors, uncached
+    for match in _XML_CELL.finditer(xml):
+        attrs, body = match.group(1), match.group(2) or b""
+        ref = _XML_REF.search(attrs)
+        if ref is None:
+            continue
+        pos = (int(ref.group(2)) - 1, _col_index(ref.group(1).decode()))
+        typ = _XML_TYPE.search(attrs)
+        typ_s = typ.group(1) if typ else b"n"
+        value = _XML_VALUE.search(body)
+        if typ_s == b"e":
+            errors[pos] = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#VALUE!"
+        elif (b"<f" in body or b":f" in body) and (value is None or (not value.group(1) and typ_s != b"str")):
+            uncached.add(pos)
+    return errors, uncached
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _catalogue_grid(path: Path) -> tuple[Grid, bool]:
+    name = str(path)
+    _open_check(path, name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _unreadable("file-unreadable", name, exc.strerror or str(exc)) from exc
+    book = _Book(data, name)
+    try:
+        if SHEET_CATALOGUE not in book.sheet_names:
+            return [], False
+        grid, _ = book.grid(SHEET_CATALOGUE)
+        return grid, book.date1904
+    finally:
+        book.close()
+
+
+# ================================================================================================
+# Cells
+# ================================================================================================
+
+
+class _Extras:
+    """What a grid alone does not show: merged ranges, error cells, uncached formulas, date system.
+
+    For a file these come lazily from its zip (``lazy`` returns the :class:`_Book`), and only when
+    a reader asks — most fill-in files never need their XML looked at.
+    """
+
+    def __init__(
+        self,
+        *,
+        date1904: bool = False,
+        merged: Merged | None = None,
+        errors: dict[tuple[int, int], str] | None = None,
+        uncached: set[tuple[int, int]] | None = None,
+        lazy: Callable[[], _Book] | None = None,
+        sheet: str = "",
+    ) -> None:
+        self._date1904 = date1904
+        self.merged = merged or []
+        self._errors = errors
+        self._uncached = uncached
+        self._lazy = lazy
+        self._sheet = sheet
+
+    @property
+    def date1904(self) -> bool:
+        if self._lazy is not None:
+            return self._lazy().date1904
+        return self._date1904
+
+    def states(self) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+        if self._errors is None or self._uncached is None:
+            if self._lazy is not None:
+                self._errors, self._uncached = self._lazy().cell_states(self._sheet)
+            else:
+                self._errors, self._uncached = {}, set()
+        return self._errors, self._uncached
+
+
+@functools.cache
+def _parent_ids() -> frozenset[str]:
+    """Ids of indicators shown as title rows over their parts (27, 32)."""
+    from .plan import load_plan
+
+    return frozenset(ind.id for ind in load_plan().indicators if ind.has_parts)
+
+
+def _plain(raw: Any) -> str:
+    """A cell as plain text (numbers without a trailing .0)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw.strip()
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    if isinstance(raw, (int, float)):
+        return format_number(float(raw), digits=6)
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == datetime.min.time() else raw.isoformat(sep=" ")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return str(raw).strip()
+
+
+def _norm(raw: Any) -> str:
+    """Header text with every space and line break removed."""
+    if isinstance(raw, str):
+        return "".join(raw.split())
+    return ""
+
+
+def _key(raw: Any) -> str:
+    """序号 as text: ``1`` (from 1 or 1.0 or "１"), ``27-1`` (also from ``27—1``)."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, (int, float)):
+        return format_number(float(raw), digits=6)
+    return "".join(normalise_text(str(raw)).translate(_DASHES).split())
+
+
+def _serial_date(serial: float, date1904: bool) -> date | None:
+    if not 1 <= serial < 2958466:
+        return None
+    days = int(serial)
+    try:
+        if date1904:
+            found = _EXCEL_1904 + timedelta(days=days)
+        elif days < 61:  # Excel's 1900 system counts a 29 February 1900 that never was
+            found = _EXCEL_1900 + timedelta(days=days + 1)
+        else:
+            found = _EXCEL_1900 + timedelta(days=days)
+    except OverflowError:
+        return None
+    return found if 1990 <= found.year <= 2100 else None
+
+
+def _month_text(raw: Any, date1904: bool) -> str | None:
+    """A date or a month (``2024-06``, ``2024年6月``) as ISO text; None when unreadable."""
+    found = parse_date(raw, date1904)
+    if found is not None:
+        return found.isoformat()
+    if isinstance(raw, str):
+        match = _MONTH_TEXT.match(normalise_text(raw))
+        if match and 1 <= int(match.group(2)) <= 12 and 1990 <= int(match.group(1)) <= 2100:
+            return f"{match.group(1)}-{int(match.group(2)):02d}"
+    return None
+
+
+# ================================================================================================
+# One sheet
+# ================================================================================================
+
+
+class _SheetReader:
+    """Reads one group sheet's grid into a Submission; findings go on ``self.findings``."""
+
+    def __init__(self, grid: Grid, sheet: str, source: str, extras: _Extras) -> None:
+        self.grid = grid
+        self.sheet = sheet
+        self.source = source
+        self.extras = extras
+        self.findings: list[Finding] = []
+        width = max((len(row) for row in grid), default=0)
+        if any(len(row) != width for row in grid):  # calamine and xlwings give rectangles; others may not
+            self.grid = [list(row) + [None] * (width - len(row)) for row in grid]
+        self.width = width
+        self.input_cells: set[tuple[int, int]] = set()
+
+    # --- helpers -------------------------------------------------------------------------------
+    def cell(self, r: int, c: int | None) -> Any:
+        if c is None or r >= len(self.grid) or c >= self.width:
+            return None
+        value = self.grid[r][c]
+        return None if value == "" else value
+
+    def blank_column(self, c: int) -> bool:
+        """Whether column ``c`` is empty in every row (a column a clerk inserted)."""
+        return all(row[c] == "" or row[c] is None for row in self.grid)
+
+    def finding(self, code: str, r: int | None = None, c: int | None = None, indicator: str | None = None,
+                **fields: Any) -> None:
+        cell = a1(r, c) if r is not None and c is not None else None
+        self.findings.append(make(code, file=self.source, sheet=self.sheet, cell=cell, indicator=indicator, **fields))
+
+    def text(self, r: int, c: int | None, indicator: str | None = None) -> str:
+        """A text cell, stripped; control characters removed (and reported)."""
+        if c is None or r >= len(self.grid) or c >= self.width:
+            return ""
+        raw = self.grid[r][c]
+        if raw.__class__ is not str:
+            return "" if raw is None else _plain(raw)
+        text = raw.strip()
+        if not text.isprintable() and _CONTROL.search(text):  # isprintable: a C-speed pre-test
+            text = _CONTROL.sub("", text).strip()
+            self.finding("text-control-chars", r, c, indicator)
+        return text
+
+    def number_cell(self, r: int, c: int | None, indicator: str | None = None) -> Any:
+        """A cell meant to hold a number; an empty one is checked for an error or uncached formula."""
+        raw = self.cell(r, c)
+        if raw is not None or c is None:
+            if isinstance(raw, str) and _CONTROL.search(raw):
+                raw = _CONTROL.sub("", raw)
+                self.finding("text-control-chars", r, c, indicator)
+            return raw
+        errors, uncached = self.extras.states()
+        if (r, c) in errors:
+            return errors[(r, c)]
+        if (r, c) in uncached:
+            self.finding("value-formula-uncached", r, c, indicator)
+        return None
+
+    def find_rows(self) -> dict[str, list[int]]:
+        """Header rows of the tables on the sheet, by the header next to 序号."""
+        found: dict[str, list[int]] = {}
+        markers = {"指标名称": "indicator", "重点任务": "task", "项目名称": "project", "应用名称": "application"}
+        rows = [r for r, row in enumerate(self.grid) if "序号" in row]  # exact text: fast, in C
+        if not rows:  # spaces or line breaks typed into the header
+            rows = [r for r, row in enumerate(self.grid)
+                    if any(isinstance(v, str) and "序号" in _norm(v) for v in row)]
+        for r in rows:
+            texts = {_norm(v) for v in self.grid[r] if isinstance(v, str)}
+            if "序号" not in texts:
+                continue
+            for marker, table in markers.items():
+                if marker in texts:
+                    found.setdefault(table, []).append(r)
+        return found
+
+    def map_headers(self, r: int, expected: tuple[str, ...]) -> dict[str, int]:
+        """Column of each expected header in row ``r``; header-missing / header-duplicate findings."""
+        columns: dict[str, int] = {}
+        wanted = set(expected)
+        for c, raw in enumerate(self.grid[r]):
+            text = _norm(raw)
+            if text not in wanted:
+                continue
+            if text in columns:
+                self.finding("header-duplicate", r, c, found=text)
+            else:
+                columns[text] = c
+        last = -1
+        for header in expected:
+            if header in columns:
+                last = columns[header]
+            else:
+                self.finding("header-missing", r, last + 1, expected=header)
+                last += 1
+        return columns
+
+    def mark_inputs(self, r: int, columns: dict[str, int], names: tuple[str, ...]) -> None:
+        for name in names:
+            if name in columns:
+                self.input_cells.add((r, columns[name]))
+
+    # --- the sheet -----------------------------------------------------------------------------
+    def read(self, *, group: str | None, period: str | None, template_version: str | None, kind: str,
+             sha256: str | None) -> Submission:
+        if group is None and self.sheet in GROUPS:
+            group = self.sheet
+        tables = self.find_rows()
+        first_table = min((rows[0] for rows in tables.values()), default=min(len(self.grid), HEADER_BLOCK_ROWS))
+        header, header_cells = self.read_header_block(first_table)
+        if period is None:
+            period = period_from_text(header.get("填报期"))
+        sub = Submission(source=self.source, sheet=self.sheet, group=group, period=period,
+                         template_version=template_version, kind=kind, sha256=sha256,
+                         header=header, header_cells=header_cells)
+        if group == APPLICATION_GROUP or (group not in GROUPS and "application" in tables):
+            sub.applications = self.read_applications(tables)
+        elif group == PROJECT_GROUP or (group not in GROUPS and "project" in tables):
+            sub.projects = self.read_projects(tables)
+        else:
+            domain_no = DOMAINS.index(group) + 1 if group in DOMAINS else 0
+            sub.indicators = self.read_indicators(tables)
+            sub.tasks = self.read_tasks(tables, domain_no)
+        self.check_merged()
+        sub.findings = self.findings
+        return sub
+
+    def read_header_block(self, limit: int) -> tuple[dict[str, str], dict[str, str]]:
+        header: dict[str, str] = {}
+        cells: dict[str, str] = {}
+        labels = set(HEADER_BLOCK)
+        merged_from = {(r0, c0): c1 for (r0, c0), (_r1, c1) in self.extras.merged}
+        spots: dict[str, tuple[int, int]] = {}
+        top = range(min(limit, len(self.grid), HEADER_BLOCK_ROWS))
+        for r in top:  # exact label text first (fast), then labels typed with spaces or a colon
+            row = self.grid[r]
+            for label in HEADER_BLOCK:
+                if label not in spots and label in row:
+                    spots[label] = (r, row.index(label))
+        if len(spots) < len(HEADER_BLOCK):
+            for r in top:
+                for c, raw in enumerate(self.grid[r]):
+                    if isinstance(raw, str):
+                        label = _norm(raw).rstrip(":：")
+                        if label in labels and label not in spots:
+                            spots[label] = (r, c)
+        for label in HEADER_BLOCK:
+            if label not in spots:
+                continue
+            r, c = spots[label]
+            vc = merged_from.get((r, c), c) + 1
+            # A blank column inserted after the label pushes the value right: skip columns that are
+            # empty all the way down the sheet.
+            while vc < self.width - 1 and self.cell(r, vc) is None and self.blank_column(vc):
+                vc += 1
+            self.input_cells.add((r, vc))
+            cells[label] = a1(r, vc)
+            if label == "填报日期":
+                header[label] = self.read_date(r, vc)
+            elif label == "填报期":
+                header[label] = _plain(self.cell(r, vc))
+            else:
+                header[label] = self.text(r, vc)
+        return header, cells
+
+    def read_date(self, r: int, c: int) -> str:
+        raw = self.cell(r, c)
+        if raw is None:
+            return ""
+        found = parse_date(raw, self.extras.date1904 if isinstance(raw, (int, float)) else False)
+        if found is None:
+            self.finding("date-invalid", r, c, found=_plain(raw))
+            return _plain(raw)
+        return found.isoformat()
+
+    def table_rows(self, start: int, stops: list[int]) -> range:
+        end = min((s for s in stops if s > start), default=len(self.grid))
+        return range(start + 1, end)
+
+    def all_starts(self, tables: dict[str, list[int]]) -> list[int]:
+        return sorted(r for rows in tables.values() for r in rows)
+
+    def read_indicators(self, tables: dict[str, list[int]]) -> dict[str, IndicatorEntry]:
+        rows = tables.get("indicator")
+        if not rows:
+            self.finding("header-missing", expected="、".join(INDICATOR_HEADERS[:3]) + "…（指标表）")
+            return {}
+        hdr = rows[0]
+        cols = self.map_headers(hdr, INDICATOR_HEADERS)
+        c_no, c_value = cols.get("序号"), cols.get("本期完成值")
+        if c_no is None or c_value is None:
+            return {}
+        c_source, c_note = cols.get("数据来源"), cols.get("进展情况说明")
+        letters = {h: column_letter(c) for h, c in cols.items()}
+        protected = [(h, cols[h]) for h in INDICATOR_PROTECTED if h in cols]
+        inputs = [c for c in (c_value, c_source, c_note) if c is not None]
+        entries: dict[str, IndicatorEntry] = {}
+        for r in self.table_rows(hdr, self.all_starts(tables)):
+            row = self.grid[r]
+            key = _key(row[c_no])
+            has_input = any(row[c] != "" and row[c] is not None for c in inputs)
+            if not _ID.match(key):
+                if has_input:
+                    self.finding("row-unknown", r, c_no, found=key or "（空）")
+                continue
+            self.mark_inputs(r, cols, INDICATOR_INPUTS)
+            if key in entries:
+                self.finding("row-duplicate", r, c_no, indicator=key, found=key)
+                continue
+            # A parent of parts (27, 32) is a title row: its empty value cell is by design.
+            value_raw = self.cell(r, c_value) if key in _parent_ids() else self.number_cell(r, c_value, key)
+            n = str(r + 1)
+            cells = {h: letter + n for h, letter in letters.items()}
+            entries[key] = IndicatorEntry(
+                id=key,
+                row=r + 1,
+                value=parse_value(value_raw),
+                value_cell=cells["本期完成值"],
+                data_source=self.text(r, c_source, key),
+                note=self.text(r, c_note, key),
+                note_cell=cells.get("进展情况说明", ""),
+                shown={h: _plain(row[c]) for h, c in protected},
+                cells=cells,
+            )
+        return entries
+
+    def read_tasks(self, tables: dict[str, list[int]], domain_no: int) -> dict[str, TaskEntry]:
+        rows = tables.get("task")
+        if not rows:
+            self.finding("header-missing", expected="、".join(TASK_HEADERS[:3]) + "…（重点任务表）")
+            return {}
+        hdr = rows[0]
+        cols = self.map_headers(hdr, TASK_HEADERS)
+        c_no = cols.get("序号")
+        if c_no is None:
+            return {}
+        inputs = [cols[h] for h in TASK_INPUTS if h in cols]
+        letters = {h: column_letter(c) for h, c in cols.items()}
+        protected = [(h, cols[h]) for h in TASK_PROTECTED if h in cols]
+        entries: dict[str, TaskEntry] = {}
+        for r in self.table_rows(hdr, self.all_starts(tables)):
+            row = self.grid[r]
+            key = _key(row[c_no])
+            has_input = any(row[c] != "" and row[c] is not None for c in inputs)
+            if not key.isdigit():
+                if has_input:
+                    self.finding("row-unknown", r, c_no, found=key or "（空）")
+                continue
+            task_id = f"{domain_no}-{int(key)}"
+            self.mark_inputs(r, cols, TASK_INPUTS)
+            if task_id in entries:
+                self.finding("row-duplicate", r, c_no, indicator=task_id, found=key)
+                continue
+            n = str(r + 1)
+            cells = {h: letter + n for h, letter in letters.items()}
+            entries[task_id] = TaskEntry(
+                id=task_id,
+                row=r + 1,
+                progress=self.text(r, cols.get("本期进展"), task_id),
+                state=self.text(r, cols.get("完成情况"), task_id),
+                problems=self.text(r, cols.get("存在问题"), task_id),
+                next_steps=self.text(r, cols.get("下步计划"), task_id),
+                state_cell=cells.get("完成情况", ""),
+                progress_cell=cells.get("本期进展", ""),
+                shown={h: _plain(row[c]) for h, c in protected},
+                cells=cells,
+            )
+        return entries
+
+    def read_projects(self, tables: dict[str, list[int]]) -> list[ProjectEntry]:
+        rows = tables.get("project")
+        if not rows:
+            self.finding("header-missing", expected="、".join(PROJECT_HEADERS[:3]) + "…（重大项目表）")
+            return []
+        hdr = rows[0]
+        cols = self.map_headers(hdr, PROJECT_HEADERS)
+        inputs = [cols[h] for h in PROJECT_INPUTS if h in cols]
+        if not inputs:
+            return []
+        out: list[ProjectEntry] = []
+        for r in self.table_rows(hdr, self.all_starts(tables)):
+            self.mark_inputs(r, cols, PROJECT_INPUTS)
+            if all(self.cell(r, c) is None for c in inputs):
+                continue
+            key = _key(self.cell(r, cols.get("序号")))
+            number = int(key) if key.isdigit() else len(out) + 1
+
+            out.append(
+                ProjectEntry(
+                    number=number,
+                    row=r + 1,
+                    name=self.text(r, cols.get("项目名称")),
+                    unit=self.text(r, cols.get("责任单位")),
+                    domain=self.text(r, cols.get("所属领域")),
+                    total_investment=self.money(r, cols, "总投资"),
+                    planned_this_year=self.money(r, cols, "本年计划投资"),
+                    completed_this_year=self.money(r, cols, "本年累计完成投资"),
+                    image_progress=self.text(r, cols.get("形象进度")),
+                    planned_start=self.month(r, cols.get("计划开工")),
+                    planned_finish=self.month(r, cols.get("计划竣工")),
+                    state=self.text(r, cols.get("状态")),
+                    problems=self.text(r, cols.get("存在问题")),
+                    cells={h: a1(r, c) for h, c in cols.items()},
+                )
+            )
+        return out
+
+    def money(self, r: int, cols: dict[str, int], header: str) -> Value | None:
+        if header not in cols:
+            return None
+        return parse_value(self.number_cell(r, cols[header]))
+
+    def month(self, r: int, c: int | None) -> str:
+        raw = self.cell(r, c)
+        if raw is None or c is None:
+            return ""
+        text = _month_text(raw, self.extras.date1904 if isinstance(raw, (int, float)) else False)
+        if text is None:
+            self.finding("date-invalid", r, c, found=_plain(raw))
+            return _plain(raw)
+        return text
+
+    def read_applications(self, tables: dict[str, list[int]]) -> list[ApplicationEntry]:
+        rows = tables.get("application")
+        if not rows:
+            self.finding("header-missing", expected="、".join(APPLICATION_HEADERS[:3]) + "…（应用贯通表）")
+            return []
+        hdr = rows[0]
+        cols = self.map_headers(hdr, APPLICATION_HEADERS)
+        if "应用名称" not in cols:
+            return []
+        out: list[ApplicationEntry] = []
+        for r in self.table_rows(hdr, self.all_starts(tables)):
+            name = self.text(r, cols.get("应用名称"))
+            inputs = [cols[h] for h in APPLICATION_INPUTS if h in cols]
+            self.mark_inputs(r, cols, APPLICATION_INPUTS)
+            if not name and all(self.cell(r, c) is None for c in inputs):
+                continue
+            key = _key(self.cell(r, cols.get("序号")))
+            out.append(
+                ApplicationEntry(
+                    number=int(key) if key.isdigit() else len(out) + 1,
+                    row=r + 1,
+                    name=name,
+                    domain=self.text(r, cols.get("所属领域")),
+                    unit=self.text(r, cols.get("责任单位")),
+                    connects_to=self.text(r, cols.get("贯通对象")),
+                    state=self.text(r, cols.get("贯通状态")),
+                    progress=self.text(r, cols.get("本期进展")),
+                    problems=self.text(r, cols.get("存在问题")),
+                    state_cell=a1(r, cols["贯通状态"]) if "贯通状态" in cols else "",
+                    cells={h: a1(r, c) for h, c in cols.items()},
+                )
+            )
+        return out
+
+    def check_merged(self) -> None:
+        """merged-input: a merge hides an input cell (not its top-left) or joins two input cells."""
+        if not self.extras.merged:
+            return
+        for (r0, c0), (r1, c1) in self.extras.merged:
+            covered = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) in self.input_cells]
+            if not covered:
+                continue
+            hidden = [pos for pos in covered if pos != (r0, c0)]
+            if hidden:
+                r, c = hidden[0]
+                self.finding("merged-input", r, c)
+
+
+# ================================================================================================
+# Target adjustments (指标库)
+# ================================================================================================
+
+
+def _adjustments_from_grid(grid: Grid, date1904: bool) -> dict[tuple[str, int], Adjustment]:
+    from .plan import load_plan
+
+    header_row = None
+    for r, row in enumerate(grid):
+        texts = {_norm(v) for v in row if isinstance(v, str)}
+        if "指标序号" in texts and "调整后目标" in texts:
+            header_row = r
+            break
+    if header_row is None:
+        return {}
+    cols: dict[str, int] = {}
+    for c, raw in enumerate(grid[header_row]):
+        text = _norm(raw)
+        if text in ADJUSTMENT_HEADERS and text not in cols:
+            cols[text] = c
+    ids = {ind.id for ind in load_plan().indicators}
+
+    def cell(r: int, header: str) -> Any:
+        c = cols.get(header)
+        if c is None or c >= len(grid[r]):
+            return None
+        value = grid[r][c]
+        return None if value == "" else value
+
+    out: dict[tuple[str, int], Adjustment] = {}
+    for r in range(header_row + 1, len(grid)):
+        key = _key(cell(r, "指标序号"))
+        target = cell(r, "调整后目标")
+        year_raw = cell(r, "年度")
+        if not key and target is None and year_raw is None:
+            continue
+        where = f"{SHEET_CATALOGUE} 第 {r + 1} 行（{ADJUSTMENT_TITLE}）"
+        if key not in ids:
+            raise PlanDataError(f"{where}：指标序号“{key}”不在指标库中。")
+        year_text = _key(year_raw).removesuffix("年")
+        if not year_text.isdigit() or not FIRST_YEAR <= int(year_text) <= LAST_YEAR:
+            raise PlanDataError(f"{where}：年度“{_plain(year_raw)}”应为 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。")
+        text = _plain(target)
+        if not text:
+            raise PlanDataError(f"{where}：调整后目标为空。")
+        raw_date = cell(r, "调整日期")
+        found_date = parse_date(raw_date, date1904)
+        adjustment = Adjustment(
+            indicator_id=key,
+            year=int(year_text),
+            text=text,
+            date=found_date.isoformat() if found_date else _plain(raw_date),
+            document=_plain(cell(r, "调整文号")),
+            reason=_plain(cell(r, "调整原因")),
+        )
+        _validate_target(adjustment, where)
+        previous = out.get((key, adjustment.year))
+        if previous is None or not (previous.date and adjustment.date) or adjustment.date >= previous.date:
+            out[(key, adjustment.year)] = adjustment
+    return out
+
+
+def _validate_target(adjustment: Adjustment, where: str) -> None:
+    from .plan import load_plan
+    from .targets import parse_target
+
+    indicator = load_plan().indicator(adjustment.indicator_id)
+    parse_target(adjustment.text, indicator.direction, indicator.unit, where=where)
+
+
+__all__ = [
+    "META_KEYS",
+    "a1",
+    "column_letter",
+    "parse_date",
+    "period_from_text",
+    "read_adjustments",
+    "read_file",
+    "read_grid",
+    "scan_cell_states",
+]
