@@ -1,0 +1,368 @@
+"""Write a consolidation's results into the ledger: 汇总, 晾晒, 校验结果 (with 报送情况), ``_meta`` period.
+
+The ledger is an ``.xlsm`` with buttons and a VBA project, so it is re-saved with openpyxl
+``load_workbook(keep_vba=True)`` (FACTS.md: keeps ``vbaProject.bin``, the form buttons, validation,
+protection and print settings) and written through :func:`safeio.atomic_write` — a temporary file,
+reopened to verify, the previous version kept under ``备份/``; a ledger held open by Excel raises
+:class:`~qyx_excel.errors.OutputLocked` and is left as it was.
+
+Old results are cleared first (values, styles and merges below the header rows), so a shorter
+result never leaves stale rows behind. Every status cell carries the status word *and* a fill, so
+the sheet reads the same printed in black and white. Text that came from submissions is always
+stored as text (a note starting with ``=`` stays a note).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .glossary import (
+    SHEET_FINDINGS,
+    SHEET_RANKING,
+    SHEET_SUMMARY,
+    STATUS_ORDER,
+    Status,
+)
+from .layout import (
+    OUTPUT_HEADER_ROW,
+    OUTPUT_NOTE_ROW,
+    SUMMARY_COUNTS_CELL,
+    SUMMARY_HEADER_ROW,
+    SUMMARY_PERIOD_CELL,
+    SUMMARY_RESULT,
+    col_letter,
+)
+from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
+from .ranking import DIMENSION_LABELS, rule_text
+from .submission import META_SHEET
+from .values import format_number
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from .consolidate import ConsolidationResult
+
+#: 汇总 columns, in order (header row ``layout.SUMMARY_HEADER_ROW``).
+SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6.0), ("领域", 9.0), ("指标名称", 30.0), ("单位", 8.0), ("责任单位", 13.0), ("本年目标", 13.0),
+    ("原目标", 10.0), ("序时进度", 10.0), ("本期完成值", 11.0), ("完成率(%)", 9.0), ("状态", 9.0),
+    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 20.0),
+    ("来源单元格", 12.0),
+)
+#: 晾晒 columns (header row ``layout.OUTPUT_HEADER_ROW``).
+RANKING_COLUMNS: tuple[str, ...] = (
+    "维度", "排名", "名称", *(s.value for s in STATUS_ORDER), "得分", "上期排名", "名次变化",
+)
+#: 校验结果: the 报送情况 table first (header on ``OUTPUT_HEADER_ROW``), then the findings table; the two
+#: share the sheet's columns (widths below).
+REPORTING_COLUMNS: tuple[str, ...] = (
+    "序号", "报送情况", "专项组", "是否逾期", "采用文件", "收到时间", "错误", "提醒", "催报/退回提示",
+)
+FINDINGS_COLUMNS: tuple[str, ...] = ("序号", "级别", "问题代码", "专项组", "文件", "工作表", "单元格", "指标", "问题说明")
+FINDINGS_SHEET_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0)
+FINDINGS_TITLE = "校验问题明细"
+
+#: Fill colour per status (the word is always written too).
+STATUS_FILLS: dict[str, str] = {
+    Status.MET.value: "C6EFCE",
+    Status.ON_TRACK.value: "DDEBF7",
+    Status.LAGGING.value: "FFEB9C",
+    Status.SEVERELY_LAGGING.value: "FFC7CE",
+    Status.NOT_REPORTED.value: "D9D9D9",
+    Status.NOT_APPLICABLE.value: "FFFFFF",
+}
+SEVERITY_WORDS = {"error": "错误", "warning": "提醒"}
+FONT = "宋体"
+HEADER_FILL = "BDD7EE"
+GRID = "7F7F7F"
+
+
+class _Styles:
+    """openpyxl style objects, made once per write."""
+
+    def __init__(self) -> None:
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        side = Side(style="thin", color=GRID)
+        self.border = Border(left=side, right=side, top=side, bottom=side)
+        self.font = Font(name=FONT, size=10)
+        self.bold = Font(name=FONT, size=10, bold=True)
+        self.section = Font(name="黑体", size=11, bold=True)
+        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+        self.wrap = Alignment(wrap_text=True, vertical="center", horizontal="left")
+        self.center = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        self.right = Alignment(vertical="center", horizontal="right")
+        self.fills = {word: PatternFill("solid", fgColor=color) for word, color in STATUS_FILLS.items()}
+        self.no_fill = PatternFill(fill_type=None)
+
+
+def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> Path:
+    """Write 汇总, 晾晒, 校验结果 and ``_meta`` ``period`` of ``result`` into ``ledger``; return its path."""
+    from .safeio import atomic_write
+
+    consolidation = result if isinstance(result, Consolidation) else result.consolidation
+    summary = "" if isinstance(result, Consolidation) else result.summary_text()
+    ledger = Path(ledger)
+
+    def write(tmp: Path) -> None:
+        wb = _load(ledger)
+        fill_workbook(wb, consolidation, summary=summary)
+        wb.save(tmp)
+
+    def verify(tmp: Path) -> None:
+        _verify(ledger, tmp, consolidation)
+
+    return atomic_write(ledger, write, verify=verify, backup=True)
+
+
+def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "") -> None:
+    """Fill an open openpyxl workbook (the ledger) with the results; nothing is saved here."""
+    styles = _Styles()
+    for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS):
+        if name not in wb.sheetnames:
+            wb.create_sheet(name)
+    _write_summary(wb[SHEET_SUMMARY], consolidation, summary, styles)
+    _write_ranking(wb[SHEET_RANKING], consolidation, styles)
+    _write_findings(wb[SHEET_FINDINGS], consolidation, styles)
+    _set_meta_period(wb, consolidation.period)
+
+
+# ================================================================================================
+# Sheets
+# ================================================================================================
+
+
+def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -> None:
+    header = SUMMARY_HEADER_ROW
+    _clear(ws, header + 1)
+    _header_row(ws, header, [name for name, _ in SUMMARY_COLUMNS], st, widths=[w for _, w in SUMMARY_COLUMNS])
+    ws[SUMMARY_PERIOD_CELL].value = c.period
+    _put(ws[SUMMARY_RESULT.value_cell], summary or f"{c.label}汇总完成（{c.generated_at}）")
+    _put(ws[SUMMARY_COUNTS_CELL], counts_line(c))
+    row = header + 1
+    for r in c.indicators:
+        values: list[Any] = [
+            r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
+            r.expected, r.value if r.value is not None else r.value_text, r.completion, r.status.value,
+            r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
+        ]
+        _data_row(ws, row, values, st, centered={1, 2, 4, 11, 17}, numbers={8, 9, 10, 12, 13})
+        _status_cell(ws.cell(row, 11), r.status.value, st)
+        ws.cell(row, 10).number_format = "0.0"
+        ws.cell(row, 13).number_format = "+0.####;-0.####;0"
+        row += 1
+    _print_area(ws, row - 1, len(SUMMARY_COLUMNS))
+
+
+def counts_line(c: Consolidation) -> str:
+    """``2024年3月 47 项指标：已达标 30 项（较上期 +2）…`` for the 汇总 sheet's counts row."""
+    counts = c.status_counts()
+    parts = []
+    for word, n in counts.items():
+        text = f"{word} {n} 项"
+        if c.previous_counts is not None:
+            delta = n - c.previous_counts.get(word, 0)
+            if delta:
+                text += f"（较上期{delta:+d}）"
+        parts.append(text)
+    return f"{c.label}共 {len(c.indicators)} 项指标：" + "，".join(parts) + "。"
+
+
+def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
+    header = OUTPUT_HEADER_ROW
+    _clear(ws, header + 1)
+    _header_row(ws, header, list(RANKING_COLUMNS), st)
+    _put(ws.cell(OUTPUT_NOTE_ROW, 1), f"{c.label}多维晾晒：分领域、分责任单位、分专项组排名（规则见表下）。")
+    row = header + 1
+    for dimension in ("domain", "unit", "group"):
+        for e in c.ranking_of(dimension):
+            _data_row(ws, row, _ranking_values(e), st, centered=set(range(1, 13)) - {3},
+                      numbers=set(range(4, 13)))
+            ws.cell(row, 10).number_format = "0.0"
+            ws.cell(row, 12).number_format = "+0;-0;0"
+            row += 1
+    row += 1
+    last = len(RANKING_COLUMNS)
+    cell = ws.cell(row, 1)
+    _put(cell, rule_text())
+    cell.font, cell.alignment = st.font, st.wrap
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+    ws.row_dimensions[row].height = 96
+    _print_area(ws, row, last)
+
+
+def _ranking_values(e: RankEntry) -> list[Any]:
+    return [
+        DIMENSION_LABELS.get(e.dimension, e.dimension), e.rank, e.name,
+        *(e.counts.get(s.value, 0) for s in STATUS_ORDER), e.score, e.previous_rank, e.rank_change,
+    ]
+
+
+def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
+    header = OUTPUT_HEADER_ROW
+    _clear(ws, header)
+    _put(ws.cell(OUTPUT_NOTE_ROW, 1), f"{c.label}报送与校验情况：“错误”须修改后重新报送，“提醒”请核实。")
+    _header_row(ws, header, list(REPORTING_COLUMNS), st, widths=list(FINDINGS_SHEET_WIDTHS))
+    row = header + 1
+    for i, g in enumerate(c.groups, start=1):
+        _data_row(ws, row, reporting_values(i, g), st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8})
+        _status_cell(ws.cell(row, 2), reporting_word(g), st, word_fill=_REPORTING_FILLS)
+        row += 1
+    row += 1
+    _put(ws.cell(row, 1), FINDINGS_TITLE)
+    ws.cell(row, 1).font = st.section
+    row += 1
+    _header_row(ws, row, list(FINDINGS_COLUMNS), st)
+    row += 1
+    group_of = _group_of_file(c)
+    for i, f in enumerate(c.findings, start=1):
+        values = [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code, group_of.get(f.file or "", ""),
+                  f.file or "", f.sheet or "", f.cell or "", f.indicator or "", f.message]
+        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set())
+        _status_cell(ws.cell(row, 2), values[1], st, word_fill={"错误": "FFC7CE", "提醒": "FFEB9C"})
+        row += 1
+    if not c.findings:
+        _put(ws.cell(row, 1), "本期报送文件未发现问题。")
+        row += 1
+    _print_area(ws, row - 1, len(FINDINGS_COLUMNS))
+
+
+_REPORTING_FILLS = {"已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9"}
+
+
+def reporting_word(g: GroupStatus) -> str:
+    """已受理 / 已退回 / 未报送."""
+    if not g.submitted:
+        return "未报送"
+    return "已受理" if g.accepted else "已退回"
+
+
+def reporting_values(i: int, g: GroupStatus) -> list[Any]:
+    """One line of the 报送情况 table."""
+    return [
+        i, reporting_word(g), g.group, "是" if g.late else "否", g.file or "",
+        (g.received_at or "").replace("T", " ")[:16], g.errors, g.warnings, g.reminder,
+    ]
+
+
+def _group_of_file(c: Consolidation) -> dict[str, str]:
+    found = {}
+    for g in c.groups:
+        if g.file:
+            found[g.file] = g.group
+        for name in g.superseded:
+            found.setdefault(name, g.group)
+    return found
+
+
+# ================================================================================================
+# Cells
+# ================================================================================================
+
+
+def _load(ledger: Path) -> Any:
+    from openpyxl import load_workbook
+
+    return load_workbook(ledger, keep_vba=ledger.suffix.lower() == ".xlsm")
+
+
+def _clear(ws: Worksheet, first_row: int) -> None:
+    """Remove values, styles and merges from ``first_row`` down."""
+    for merged in list(ws.merged_cells.ranges):
+        if merged.min_row >= first_row:
+            ws.merged_cells.remove(merged)
+    if ws.max_row >= first_row:
+        ws.delete_rows(first_row, ws.max_row - first_row + 1)
+    for r in list(ws.row_dimensions):
+        if r >= first_row:
+            del ws.row_dimensions[r]
+
+
+def _put(cell: Any, value: Any) -> None:
+    """A value into a cell: text stays text (never a formula), numbers stay numbers."""
+    from .safeio import put_text
+
+    if value is None or value == "":
+        cell.value = None
+    elif isinstance(value, str):
+        put_text(cell, value)
+    else:
+        cell.value = value
+
+
+def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: list[float] | None = None) -> None:
+    for col, name in enumerate(names, start=1):
+        cell = ws.cell(row, col)
+        _put(cell, name)
+        cell.font, cell.fill, cell.border, cell.alignment = st.bold, st.header_fill, st.border, st.center
+    for col in range(len(names) + 1, ws.max_column + 1):  # a wider old header must not linger
+        ws.cell(row, col).value = None
+    if widths:
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[col_letter(col)].width = width
+
+
+def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],
+              numbers: set[int]) -> None:
+    for col, value in enumerate(values, start=1):
+        cell = ws.cell(row, col)
+        if isinstance(value, float) and col in numbers:
+            value = round(value, 4)
+        _put(cell, value)
+        cell.font, cell.border = st.font, st.border
+        cell.alignment = st.center if col in centered else (st.right if col in numbers else st.wrap)
+
+
+def _status_cell(cell: Any, word: str, st: _Styles, word_fill: dict[str, str] | None = None) -> None:
+    from openpyxl.styles import PatternFill
+
+    if word_fill is not None:
+        color = word_fill.get(word)
+        cell.fill = PatternFill("solid", fgColor=color) if color else st.no_fill
+    else:
+        cell.fill = st.fills.get(word, st.no_fill)
+    cell.font = st.bold if word in (Status.SEVERELY_LAGGING.value, "已退回", "错误") else st.font
+
+
+def _print_area(ws: Worksheet, last_row: int, last_col: int) -> None:
+    ws.print_area = f"A1:{col_letter(last_col)}{max(last_row, OUTPUT_HEADER_ROW)}"
+
+
+def _set_meta_period(wb: Any, period: str) -> None:
+    if META_SHEET not in wb.sheetnames:
+        return
+    ws = wb[META_SHEET]
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if row[0].value == "period":
+            row[1].value = period
+            row[1].data_type = "s"
+            return
+    ws.append(["period", period])
+
+
+def _verify(original: Path, written: Path, c: Consolidation) -> None:
+    """Reopen what was written: same sheets, macros kept, the results where they belong."""
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(original) as z:
+        had_vba = "xl/vbaProject.bin" in z.namelist()
+    with zipfile.ZipFile(written) as z:
+        if z.testzip() is not None:
+            raise ValueError("written ledger is not a valid zip package")
+        if had_vba and "xl/vbaProject.bin" not in z.namelist():
+            raise ValueError("the VBA project was lost")
+    wb = load_workbook(written, read_only=True, keep_vba=False)
+    try:
+        ws = wb[SHEET_SUMMARY]
+        first = ws.cell(SUMMARY_HEADER_ROW + 1, 1).value
+        if c.indicators and str(first) != c.indicators[0].id:
+            raise ValueError(f"汇总 row {SUMMARY_HEADER_ROW + 1} holds {first!r}")
+    finally:
+        wb.close()
+
+
+def status_text(row: IndicatorRow) -> str:
+    """The value as shown in 汇总 (the typed text when there is no number)."""
+    return format_number(row.value) if row.value is not None else row.value_text

@@ -1,0 +1,1061 @@
+"""The history store (历史库): every submission ever received, byte for byte, and what was read out of it.
+
+Layout of a store folder (default ``历史库`` next to the ledger)::
+
+    历史库/
+      archive/<sha[:2]>/<sha>.<ext>         the received bytes (a fill-in file, a ledger, or a
+                                            submission read from an open workbook, as JSON)
+      archive/<sha[:2]>/<sha>.receipt.json  when and how it was received (file name, received time …)
+      consolidations/<period>.json          each period's last consolidation
+      qyx.sqlite                            an index of all of the above (SQLite, WAL)
+
+The archive is the truth; the database can be thrown away and rebuilt from it (:func:`rebuild`).
+Both are written so that a run killed half-way and run again gives the same result and loses
+nothing: the archive file and its receipt are written (atomically) before the database rows, and a
+file is recorded in one transaction; a re-run finds a recorded file by its hash and skips it.
+
+Receiving a file (:meth:`Store.receive_file`) reads it with intake, checks each group sheet with
+checks (``Prior`` = the last accepted values before the period, from this store) and records it:
+
+* the same bytes twice are one submission (the file's sha256);
+* a sheet whose content equals a submission already recorded for the same group and period is a
+  duplicate (a ledger re-saved with new results but the same group data is not a new submission);
+* a later submission of the same group and period supersedes the earlier: "later" is by received
+  time (file modification time, or intake time for an open workbook), ties broken by file name;
+  the earlier stays in history (``superseded_by`` points at the one that replaced it);
+* a submission with errors is recorded as refused and never supersedes an accepted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import QyxError, UsageError
+from .findings import ERROR, WARNING, Finding, make
+from .glossary import GROUPS, Status
+from .model import Consolidation, consolidation_from_json
+from .periods import Period, parse_period
+from .submission import (
+    ApplicationEntry,
+    IndicatorEntry,
+    ProjectEntry,
+    Submission,
+    TaskEntry,
+)
+from .values import Value
+
+STORE_DIR_NAME = "历史库"
+DB_NAME = "qyx.sqlite"
+ARCHIVE_DIR = "archive"
+CONSOLIDATIONS_DIR = "consolidations"
+RECEIPT_SUFFIX = ".receipt.json"
+SCHEMA_VERSION = "1"
+
+#: How a file came in: a mailed fill-in file in the inbox, the ledger's own group sheets, or cells of
+#: the open workbook (button path, archived as the submission's JSON).
+SOURCE_INBOX = "inbox"
+SOURCE_LEDGER = "ledger"
+SOURCE_WORKBOOK = "workbook"
+
+#: Outcome of one sheet of a received file.
+ACCEPTED = "accepted"
+REFUSED = "refused"
+DUPLICATE = "duplicate"  # same content as a submission already recorded for the group and period
+IGNORED = "ignored"  # a ledger sheet left empty, or holding another period's data
+UNREADABLE = "unreadable"  # the file as a whole could not be read
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+    sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL, ext TEXT NOT NULL, size INTEGER NOT NULL,
+    source TEXT NOT NULL, period_hint TEXT, received_at TEXT NOT NULL, ingested_at TEXT NOT NULL,
+    outcomes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, file_name TEXT NOT NULL, sheet TEXT NOT NULL,
+    kind TEXT, "group" TEXT, period TEXT, period_end TEXT, received_at TEXT NOT NULL,
+    accepted INTEGER NOT NULL, superseded_by INTEGER REFERENCES submissions(id),
+    errors INTEGER NOT NULL, warnings INTEGER NOT NULL, content_hash TEXT NOT NULL,
+    template_version TEXT, header TEXT, header_cells TEXT, source TEXT NOT NULL,
+    UNIQUE (sha256, sheet));
+CREATE INDEX IF NOT EXISTS submissions_group_period ON submissions ("group", period_end);
+CREATE TABLE IF NOT EXISTS "values" (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id), indicator_id TEXT NOT NULL,
+    row INTEGER, value REAL, value_kind TEXT NOT NULL, value_text TEXT, declared TEXT,
+    percent_sign INTEGER NOT NULL DEFAULT 0, note TEXT, data_source TEXT, cell TEXT, entry TEXT NOT NULL,
+    PRIMARY KEY (submission_id, indicator_id));
+CREATE INDEX IF NOT EXISTS values_indicator ON "values" (indicator_id);
+CREATE TABLE IF NOT EXISTS tasks (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id), task_id TEXT NOT NULL, row INTEGER,
+    state TEXT, progress TEXT, problems TEXT, next_steps TEXT, state_cell TEXT, entry TEXT NOT NULL,
+    PRIMARY KEY (submission_id, task_id));
+CREATE TABLE IF NOT EXISTS projects (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id), position INTEGER NOT NULL,
+    number INTEGER, row INTEGER, name TEXT, unit TEXT, domain TEXT, total_investment REAL,
+    planned_this_year REAL, completed_this_year REAL, state TEXT, entry TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position));
+CREATE TABLE IF NOT EXISTS applications (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id), position INTEGER NOT NULL,
+    number INTEGER, row INTEGER, name TEXT, state TEXT, state_cell TEXT, entry TEXT NOT NULL,
+    PRIMARY KEY (submission_id, position));
+CREATE TABLE IF NOT EXISTS findings (
+    sha256 TEXT NOT NULL, sheet TEXT NOT NULL, position INTEGER NOT NULL,
+    submission_id INTEGER REFERENCES submissions(id), code TEXT NOT NULL, severity TEXT NOT NULL,
+    message TEXT NOT NULL, file TEXT, sheet_name TEXT, cell TEXT, indicator TEXT,
+    PRIMARY KEY (sha256, sheet, position));
+CREATE TABLE IF NOT EXISTS consolidations (period TEXT PRIMARY KEY, json TEXT NOT NULL, created_at TEXT NOT NULL);
+"""
+
+# Tables compared by tests and rebuilt by rebuild(); in dependency order.
+TABLES: tuple[str, ...] = (
+    "files", "submissions", "values", "tasks", "projects", "applications", "findings", "consolidations",
+)
+
+
+# ================================================================================================
+# Records
+# ================================================================================================
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """How a file came in; kept next to the archived bytes (``<sha>.receipt.json``).
+
+    ``ingested_at`` orders replays (:func:`rebuild`): the run's start on the real clock, so the
+    order in which files were first recorded is the order in which they are replayed.
+    """
+
+    sha256: str
+    ext: str
+    file_name: str
+    size: int
+    source: str
+    received_at: str
+    ingested_at: str
+    period_hint: str | None = None
+    adjustments: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def order(self) -> tuple[str, str, str, str]:
+        return (self.ingested_at, self.received_at, self.file_name, self.sha256)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["adjustments"] = list(self.adjustments)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Receipt:
+        return cls(**{**data, "adjustments": tuple(data.get("adjustments") or ())})
+
+
+@dataclass
+class Outcome:
+    """What became of one sheet (or of the whole file, ``sheet == ""``) when it was received."""
+
+    file_name: str
+    sha256: str
+    sheet: str
+    status: str  # accepted / refused / duplicate / ignored / unreadable
+    group: str | None = None
+    period: str | None = None
+    submission_id: int | None = None
+    received_at: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    note: str = ""  # why a sheet was ignored, in Chinese
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["findings"] = [f.to_dict() for f in self.findings]
+        data["errors"] = self.errors
+        data["warnings"] = self.warnings
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        data = {k: v for k, v in data.items() if k not in ("errors", "warnings")}
+        data["findings"] = [Finding(**f) for f in data.get("findings", [])]
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One row of ``submissions``."""
+
+    id: int
+    sha256: str
+    file_name: str
+    sheet: str
+    kind: str | None
+    group: str | None
+    period: str | None
+    received_at: str
+    accepted: bool
+    superseded_by: int | None
+    errors: int
+    warnings: int
+    source: str
+
+    @property
+    def current(self) -> bool:
+        """Accepted and not replaced by a later submission."""
+        return self.accepted and self.superseded_by is None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PriorValue:
+    """An accepted value of an earlier period: where it came from and what it was."""
+
+    indicator_id: str
+    period: str
+    value: float | None
+    value_text: str
+    submission_id: int
+    file_name: str
+    cell: str
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Where a consolidated figure came from."""
+
+    period: str
+    group: str
+    indicator_id: str
+    value: float | None
+    value_text: str
+    file_name: str
+    sheet: str
+    cell: str
+    received_at: str
+    submission_id: int
+    sha256: str
+    archive_path: Path
+
+    @property
+    def where(self) -> str:
+        return f"{self.file_name} › {self.sheet}!{self.cell}"
+
+
+#: ``check(sub, period, expected_group, store, adjustments) -> findings`` — all findings about the
+#: submission, those intake put on ``sub.findings`` included; see :func:`default_check`.
+CheckFn = Callable[[Submission, Period, "str | None", "Store", dict], list[Finding]]
+
+
+# ================================================================================================
+# The store
+# ================================================================================================
+
+
+def default_store_dir(ledger: Path) -> Path:
+    """The store folder used when none is given: ``历史库`` next to the ledger."""
+    return Path(ledger).resolve().parent / STORE_DIR_NAME
+
+
+def now_text(now: datetime | None = None) -> str:
+    """A received/created time as stored: local time, ISO, seconds."""
+    return (now or datetime.now()).replace(microsecond=0).isoformat()
+
+
+def mtime_text(path: Path) -> str:
+    """A file's modification time as a received time."""
+    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat()
+
+
+_last_run_ns = 0
+
+
+def run_stamp() -> str:
+    """A strictly increasing stamp for one receiving run (real clock, nanoseconds)."""
+    global _last_run_ns
+    stamp = max(time.time_ns(), _last_run_ns + 1)
+    _last_run_ns = stamp
+    return f"{stamp:020d}"
+
+
+class Store:
+    """A history store folder. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / ARCHIVE_DIR).mkdir(exist_ok=True)
+            self.db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise UsageError(f"无法打开历史库“{self.root}”：{exc}") from exc
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- the archive ---------------------------------------------------------------------------
+
+    def archive_path(self, sha256: str, ext: str) -> Path:
+        return self.root / ARCHIVE_DIR / sha256[:2] / f"{sha256}.{ext}"
+
+    def receipt_path(self, sha256: str) -> Path:
+        return self.root / ARCHIVE_DIR / sha256[:2] / f"{sha256}{RECEIPT_SUFFIX}"
+
+    def archive(self, data: bytes, receipt: Receipt) -> Receipt:
+        """Write ``data`` and its receipt into the archive (atomically, once); return the receipt kept.
+
+        A file already archived keeps its first receipt (the same bytes are one submission).
+        """
+        from .safeio import atomic_write_bytes
+
+        path = self.archive_path(receipt.sha256, receipt.ext)
+        if not path.is_file() or path.stat().st_size != len(data):
+            atomic_write_bytes(path, data, backup=False)
+        existing = self.read_receipt(receipt.sha256)
+        if existing is not None:
+            return existing
+        text = json.dumps(receipt.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
+        atomic_write_bytes(self.receipt_path(receipt.sha256), text.encode("utf-8"), backup=False)
+        return receipt
+
+    def read_receipt(self, sha256: str) -> Receipt | None:
+        path = self.receipt_path(sha256)
+        try:
+            return Receipt.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def receipts(self) -> list[Receipt]:
+        """Every receipt in the archive, in replay order."""
+        found = []
+        for path in (self.root / ARCHIVE_DIR).glob(f"*/*{RECEIPT_SUFFIX}"):
+            receipt = self.read_receipt(path.name[: -len(RECEIPT_SUFFIX)])
+            if receipt is not None and self.archive_path(receipt.sha256, receipt.ext).is_file():
+                found.append(receipt)
+        return sorted(found, key=lambda r: r.order)
+
+    # --- receiving -----------------------------------------------------------------------------
+
+    def recorded_outcomes(self, sha256: str) -> list[Outcome] | None:
+        """The outcomes of a file already recorded, or ``None`` when it is new."""
+        row = self.db.execute("SELECT outcomes FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            return None
+        return [Outcome.from_json(o) for o in json.loads(row["outcomes"])]
+
+    def receive_file(
+        self,
+        path: str | Path,
+        *,
+        source: str = SOURCE_INBOX,
+        period: Period | str,
+        adjustments: dict | None = None,
+        received_at: str | None = None,
+        run: str | None = None,
+        check: CheckFn | None = None,
+        data: bytes | None = None,
+    ) -> list[Outcome]:
+        """Archive, read, check and record one received workbook; return one outcome per sheet.
+
+        ``period`` is the period being consolidated (a ledger's sheets are read for it; a fill-in
+        file is checked against its own period and recorded there). A file recorded before is not
+        read again: its recorded outcomes come back.
+        """
+        path = Path(path)
+        period = _as_period(period)
+        if data is None:
+            data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        known = self.recorded_outcomes(sha)
+        if known is not None:
+            return known
+        receipt = self.read_receipt(sha) or Receipt(
+            sha256=sha,
+            ext=(path.suffix.lstrip(".").lower() or "bin"),
+            file_name=path.name,
+            size=len(data),
+            source=source,
+            received_at=received_at or mtime_text(path),
+            ingested_at=run or run_stamp(),
+            period_hint=period.code,
+            adjustments=_adjustments_json(adjustments),
+        )
+        subs, file_findings = _read_workbook(path, receipt.file_name)
+        return self._ingest(receipt, data, subs, file_findings, check=check)
+
+    def receive_submission(
+        self,
+        sub: Submission,
+        *,
+        period: Period | str,
+        adjustments: dict | None = None,
+        received_at: str | None = None,
+        run: str | None = None,
+        check: CheckFn | None = None,
+    ) -> list[Outcome]:
+        """Archive (as JSON), check and record a submission read from cells (open workbook, tests)."""
+        period = _as_period(period)
+        payload = submission_to_json(sub)
+        data = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        sha = hashlib.sha256(data).hexdigest()
+        known = self.recorded_outcomes(sha)
+        if known is not None:
+            return known
+        receipt = self.read_receipt(sha) or Receipt(
+            sha256=sha,
+            ext="json",
+            file_name=sub.file_name or sub.sheet,
+            size=len(data),
+            source=SOURCE_WORKBOOK,
+            received_at=received_at or now_text(),
+            ingested_at=run or run_stamp(),
+            period_hint=period.code,
+            adjustments=_adjustments_json(adjustments),
+        )
+        return self._ingest(receipt, data, [submission_from_json(payload)], [], check=check)
+
+    def _ingest(
+        self,
+        receipt: Receipt,
+        data: bytes,
+        subs: list[Submission],
+        file_findings: list[Finding],
+        *,
+        check: CheckFn | None,
+    ) -> list[Outcome]:
+        """Select, archive, check and record (one transaction) the sheets of one received file."""
+        check = check or default_check
+        hint = parse_period(receipt.period_hint) if receipt.period_hint else None
+        adjustments = _adjustments_from_json(receipt.adjustments)
+        for sub in subs:
+            _relabel(sub, receipt.file_name)
+        file_findings = [replace(f, file=receipt.file_name) for f in file_findings]
+
+        selected: list[tuple[Submission, Period]] = []
+        outcomes: list[Outcome] = []
+        base = {"file_name": receipt.file_name, "sha256": receipt.sha256, "received_at": receipt.received_at}
+        if not subs:
+            fatal = [f for f in file_findings if f.severity == ERROR] or [
+                make("file-unreadable", file=receipt.file_name, detail="文件中没有专项组工作表")
+            ]
+            outcomes.append(Outcome(**base, sheet="", status=UNREADABLE, findings=fatal))
+        for sub in subs:
+            ledger_like = receipt.source == SOURCE_LEDGER or sub.kind == "ledger"
+            if ledger_like and not has_data(sub):
+                outcomes.append(Outcome(**base, sheet=sub.sheet, status=IGNORED, group=sub.group,
+                                        period=sub.period, note="工作表未填写数据"))
+                continue
+            own = _own_period(sub)
+            if ledger_like and own is not None and hint is not None and own.code != hint.code:
+                outcomes.append(Outcome(**base, sheet=sub.sheet, status=IGNORED, group=sub.group,
+                                        period=sub.period, note=f"工作表填报期为 {own.code}，不是 {hint.code}"))
+                continue
+            check_period = own if (own is not None and not ledger_like) else (hint or own)
+            if check_period is None:
+                raise UsageError(f"无法确定“{receipt.file_name}”的填报期。")
+            selected.append((sub, check_period))
+
+        if not selected and outcomes and all(o.status == IGNORED for o in outcomes):
+            return outcomes  # an empty ledger is not a submission: nothing archived or recorded
+        receipt = self.archive(data, receipt)
+
+        warnings_for_file = [f for f in file_findings if f.severity != ERROR]
+        with self.transaction():
+            for sub, check_period in selected:
+                expected_group = sub.sheet if sub.sheet in GROUPS else None
+                findings = list(warnings_for_file) + list(check(sub, check_period, expected_group, self, adjustments))
+                findings = _dedupe([replace(f, file=receipt.file_name) for f in findings])
+                group = sub.group or expected_group
+                period_code = sub.period if own_valid(sub.period) else check_period.code
+                accepted = not any(f.severity == ERROR for f in findings)
+                content = content_hash(sub, group, period_code)
+                twin = self.db.execute(
+                    'SELECT id FROM submissions WHERE "group" IS ? AND period IS ? AND content_hash = ?'
+                    " ORDER BY id LIMIT 1",
+                    (group, period_code, content),
+                ).fetchone()
+                common = dict(base, sheet=sub.sheet, group=group, period=period_code, findings=findings)
+                if twin is not None:
+                    outcomes.append(Outcome(**common, status=DUPLICATE, submission_id=twin["id"],
+                                            note="内容与已收到的填报相同"))
+                    continue
+                sid = self._insert(receipt, sub, group, period_code, accepted, findings, content)
+                self._resolve_supersession(group, period_code)
+                outcomes.append(Outcome(**common, status=ACCEPTED if accepted else REFUSED, submission_id=sid))
+            for o in outcomes:
+                if o.status == UNREADABLE:
+                    self._insert_findings(receipt.sha256, "", None, o.findings)
+            self.db.execute(
+                "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
+                (receipt.sha256, receipt.file_name, receipt.ext, receipt.size, receipt.source,
+                 receipt.period_hint, receipt.received_at, receipt.ingested_at,
+                 json.dumps([o.to_json() for o in outcomes], ensure_ascii=False, sort_keys=True)),
+            )
+        return outcomes
+
+    def _insert(
+        self,
+        receipt: Receipt,
+        sub: Submission,
+        group: str | None,
+        period_code: str,
+        accepted: bool,
+        findings: list[Finding],
+        content: str,
+    ) -> int:
+        period_end = parse_period(period_code).end.code
+        cur = self.db.execute(
+            'INSERT INTO submissions (sha256, file_name, sheet, kind, "group", period, period_end, received_at,'
+            " accepted, superseded_by, errors, warnings, content_hash, template_version, header, header_cells,"
+            " source) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?)",
+            (receipt.sha256, receipt.file_name, sub.sheet, sub.kind, group, period_code, period_end,
+             receipt.received_at, int(accepted), sum(f.severity == ERROR for f in findings),
+             sum(f.severity == WARNING for f in findings), content, sub.template_version,
+             _dump(sub.header), _dump(sub.header_cells), receipt.source),
+        )
+        sid = int(cur.lastrowid)
+        self.db.executemany(
+            'INSERT INTO "values" VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+            [
+                (sid, e.id, e.row, e.value.number, e.value.kind, e.value.text,
+                 e.value.declared.value if e.value.declared else None, int(e.value.percent_sign),
+                 e.note, e.data_source, e.value_cell, _dump(_indicator_json(e)))
+                for e in sub.indicators.values()
+            ],
+        )
+        self.db.executemany(
+            "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (sid, t.id, t.row, t.state, t.progress, t.problems, t.next_steps, t.state_cell, _dump(asdict(t)))
+                for t in sub.tasks.values()
+            ],
+        )
+        self.db.executemany(
+            "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (sid, i, p.number, p.row, p.name, p.unit, p.domain, _num(p.total_investment),
+                 _num(p.planned_this_year), _num(p.completed_this_year), p.state, _dump(_entry_json(p)))
+                for i, p in enumerate(sub.projects)
+            ],
+        )
+        self.db.executemany(
+            "INSERT INTO applications VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (sid, i, a.number, a.row, a.name, a.state, a.state_cell, _dump(asdict(a)))
+                for i, a in enumerate(sub.applications)
+            ],
+        )
+        self._insert_findings(receipt.sha256, sub.sheet, sid, findings)
+        return sid
+
+    def _insert_findings(self, sha: str, sheet: str, sid: int | None, findings: Sequence[Finding]) -> None:
+        self.db.executemany(
+            "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (sha, sheet, i, sid, f.code, f.severity, f.message, f.file, f.sheet, f.cell, f.indicator)
+                for i, f in enumerate(findings)
+            ],
+        )
+
+    def _resolve_supersession(self, group: str | None, period_code: str) -> None:
+        """Point every submission of (group, period) received before the latest accepted one at it."""
+        rows = self.db.execute(
+            'SELECT id, accepted, received_at, file_name FROM submissions WHERE "group" IS ? AND period = ?'
+            " ORDER BY received_at, file_name, id",
+            (group, period_code),
+        ).fetchall()
+        accepted = [r for r in rows if r["accepted"]]
+        if not accepted:
+            return
+        latest = accepted[-1]
+        order = {r["id"]: i for i, r in enumerate(rows)}
+        for r in rows:
+            target = latest["id"] if order[r["id"]] < order[latest["id"]] else None
+            self.db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (target, r["id"]))
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def submission(self, submission_id: int) -> StoredSubmission:
+        row = self.db.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise KeyError(submission_id)
+        return _stored(row)
+
+    def submissions(self, period: str | Period | None = None, group: str | None = None) -> list[StoredSubmission]:
+        """Submissions recorded (all, or of a period and/or group), in received order."""
+        sql, args = "SELECT * FROM submissions WHERE 1=1", []
+        if period is not None:
+            sql += " AND period = ?"
+            args.append(_as_period(period).code)
+        if group is not None:
+            sql += ' AND "group" = ?'
+            args.append(group)
+        sql += " ORDER BY received_at, file_name, id"
+        return [_stored(r) for r in self.db.execute(sql, args)]
+
+    def current(self, period: str | Period, group: str) -> StoredSubmission | None:
+        """The accepted submission of a group for a period that nothing superseded."""
+        row = self.db.execute(
+            'SELECT * FROM submissions WHERE "group" = ? AND period = ? AND accepted = 1'
+            " AND superseded_by IS NULL ORDER BY received_at DESC, file_name DESC, id DESC LIMIT 1",
+            (group, _as_period(period).code),
+        ).fetchone()
+        return _stored(row) if row else None
+
+    def latest_in(self, period: Period | str, group: str) -> StoredSubmission | None:
+        """For a quarter or a year: the current submission of the last month in it that has one."""
+        period = _as_period(period)
+        months = [f"{period.year}-{m:02d}" for m in period.months]
+        row = self.db.execute(
+            'SELECT * FROM submissions WHERE "group" = ? AND accepted = 1 AND superseded_by IS NULL'
+            f" AND period IN ({','.join('?' * len(months))}) ORDER BY period_end DESC LIMIT 1",
+            (group, *months),
+        ).fetchone()
+        return _stored(row) if row else None
+
+    def history(self, submission_id: int) -> list[StoredSubmission]:
+        """Every submission of the same group and period as ``submission_id``, in received order."""
+        this = self.submission(submission_id)
+        return [
+            _stored(r)
+            for r in self.db.execute(
+                'SELECT * FROM submissions WHERE "group" IS ? AND period IS ? ORDER BY received_at, file_name, id',
+                (this.group, this.period),
+            )
+        ]
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        return [
+            Finding(code=r["code"], severity=r["severity"], message=r["message"], file=r["file"],
+                    sheet=r["sheet_name"], cell=r["cell"], indicator=r["indicator"])
+            for r in self.db.execute(
+                "SELECT * FROM findings WHERE submission_id = ? ORDER BY position", (submission_id,)
+            )
+        ]
+
+    def load_submission(self, submission_id: int) -> Submission:
+        """Rebuild the :class:`Submission` recorded under ``submission_id`` (values, tasks, rows)."""
+        row = self.db.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise KeyError(submission_id)
+        sub = Submission(
+            source=row["file_name"],
+            sheet=row["sheet"],
+            group=row["group"],
+            period=row["period"],
+            template_version=row["template_version"],
+            kind=row["kind"] or "fill-in",
+            sha256=row["sha256"],
+            header=json.loads(row["header"] or "{}"),
+            header_cells=json.loads(row["header_cells"] or "{}"),
+        )
+        for v in self.db.execute('SELECT entry FROM "values" WHERE submission_id = ? ORDER BY rowid', (submission_id,)):
+            entry = _indicator_from_json(json.loads(v["entry"]))
+            sub.indicators[entry.id] = entry
+        for t in self.db.execute("SELECT entry FROM tasks WHERE submission_id = ? ORDER BY rowid", (submission_id,)):
+            entry = _build(TaskEntry, json.loads(t["entry"]))
+            sub.tasks[entry.id] = entry
+        for p in self.db.execute("SELECT entry FROM projects WHERE submission_id = ? ORDER BY position", (submission_id,)):
+            sub.projects.append(_project_from_json(json.loads(p["entry"])))
+        for a in self.db.execute(
+            "SELECT entry FROM applications WHERE submission_id = ? ORDER BY position", (submission_id,)
+        ):
+            sub.applications.append(_build(ApplicationEntry, json.loads(a["entry"])))
+        return sub
+
+    def last_values(self, group: str, before: Period | str, *, numeric: bool = True) -> dict[str, PriorValue]:
+        """Per indicator, the last accepted value of ``group`` in a month before ``before`` starts.
+
+        Only current (not superseded) submissions count. With ``numeric`` only numbers count, so
+        a month left blank does not hide the last figure (the last cumulative total).
+        """
+        before = _as_period(before)
+        first_month = f"{before.year}-{before.months[0]:02d}"
+        sql = (
+            'SELECT v.indicator_id, v.value, v.value_text, v.cell, s.id, s.period, s.file_name FROM "values" v'
+            ' JOIN submissions s ON s.id = v.submission_id WHERE s."group" = ? AND s.accepted = 1'
+            " AND s.superseded_by IS NULL AND s.period_end < ?"
+        )
+        if numeric:
+            sql += " AND v.value IS NOT NULL"
+        sql += " ORDER BY s.period_end DESC, s.received_at DESC, s.id DESC"
+        found: dict[str, PriorValue] = {}
+        for r in self.db.execute(sql, (group, first_month)):
+            if r["indicator_id"] not in found:
+                found[r["indicator_id"]] = PriorValue(r["indicator_id"], r["period"], r["value"],
+                                                      r["value_text"] or "", r["id"], r["file_name"], r["cell"] or "")
+        return found
+
+    def values_of(self, period: Period | str, group: str) -> dict[str, PriorValue]:
+        """The current accepted values of ``group`` for exactly ``period`` (a month), or {}."""
+        period = _as_period(period)
+        current = self.current(period, group) if period.kind == "month" else self.latest_in(period, group)
+        if current is None:
+            return {}
+        return {
+            r["indicator_id"]: PriorValue(r["indicator_id"], current.period or "", r["value"], r["value_text"] or "",
+                                          current.id, current.file_name, r["cell"] or "")
+            for r in self.db.execute('SELECT * FROM "values" WHERE submission_id = ?', (current.id,))
+        }
+
+    def year_end_values(self, year: int, group: str) -> dict[str, float]:
+        """Numeric values of ``group`` accepted for December of ``year`` (previous_year_end)."""
+        return {k: v.value for k, v in self.values_of(f"{year}-12", group).items() if v.value is not None}
+
+    def trace(self, period: Period | str, indicator_id: str, group: str) -> Trace | None:
+        """The file and cell a consolidated figure of ``period`` came from."""
+        period = _as_period(period)
+        current = self.current(period, group) if period.kind == "month" else self.latest_in(period, group)
+        if current is None:
+            return None
+        row = self.db.execute(
+            'SELECT * FROM "values" WHERE submission_id = ? AND indicator_id = ?', (current.id, str(indicator_id))
+        ).fetchone()
+        if row is None:
+            return None
+        ext = self.db.execute("SELECT ext FROM files WHERE sha256 = ?", (current.sha256,)).fetchone()
+        return Trace(
+            period=current.period or period.code, group=group, indicator_id=str(indicator_id), value=row["value"],
+            value_text=row["value_text"] or "", file_name=current.file_name, sheet=current.sheet,
+            cell=row["cell"] or "", received_at=current.received_at, submission_id=current.id,
+            sha256=current.sha256, archive_path=self.archive_path(current.sha256, ext["ext"] if ext else "xlsx"),
+        )
+
+    # --- consolidations ------------------------------------------------------------------------
+
+    def save_consolidation(self, consolidation: Consolidation) -> None:
+        """Keep the period's consolidation (archive JSON first, then the database)."""
+        from .safeio import atomic_write_bytes
+
+        text = json.dumps(consolidation.to_json(), ensure_ascii=False, sort_keys=True)
+        atomic_write_bytes(self.root / CONSOLIDATIONS_DIR / f"{consolidation.period}.json",
+                           text.encode("utf-8"), backup=False)
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)",
+                            (consolidation.period, text, consolidation.generated_at))
+
+    def load_consolidation(self, period: Period | str) -> Consolidation | None:
+        row = self.db.execute("SELECT json FROM consolidations WHERE period = ?", (_as_period(period).code,)).fetchone()
+        return consolidation_from_json(json.loads(row["json"])) if row else None
+
+    def consolidated_periods(self) -> list[str]:
+        return [r["period"] for r in self.db.execute("SELECT period FROM consolidations ORDER BY period")]
+
+    # --- comparison (tests, rebuild) ------------------------------------------------------------
+
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every table's rows, in a stable order (to compare two stores)."""
+        out = {}
+        for table in TABLES:
+            rows = self.db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            out[table] = [tuple(r) for r in rows]
+        return out
+
+
+# ================================================================================================
+# Rebuild
+# ================================================================================================
+
+
+def rebuild(store_dir: str | Path, *, check: CheckFn | None = None,
+            progress: Callable[[int, int], None] | None = None) -> int:
+    """Re-create ``qyx.sqlite`` from the archive (re-reading archived files with intake).
+
+    Files are replayed in the order they were first received, so the database comes out as it
+    was. The old database is moved aside to ``qyx.sqlite.old`` first. Returns the files replayed.
+    """
+    root = Path(store_dir)
+    if not (root / ARCHIVE_DIR).is_dir():
+        raise UsageError(f"“{root}”不是历史库文件夹（缺少 {ARCHIVE_DIR}）。")
+    db = root / DB_NAME
+    for suffix in ("", "-wal", "-shm"):
+        old = db.with_name(db.name + suffix)
+        if old.exists():
+            os.replace(old, db.with_name(db.name + ".old" + suffix))
+    with Store(root) as store:
+        receipts = store.receipts()
+        for done, receipt in enumerate(receipts, start=1):
+            path = store.archive_path(receipt.sha256, receipt.ext)
+            data = path.read_bytes()
+            if receipt.ext == "json":
+                subs, file_findings = [submission_from_json(json.loads(data))], []
+            else:
+                subs, file_findings = _read_workbook(path, receipt.file_name)
+            store._ingest(receipt, data, subs, file_findings, check=check)
+            if progress:
+                progress(done, len(receipts))
+        for path in sorted((root / CONSOLIDATIONS_DIR).glob("*.json")):
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
+            with store.transaction():
+                store.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)",
+                                 (data["period"], text, data["generated_at"]))
+        return len(receipts)
+
+
+# ================================================================================================
+# Reading and checking (intake and checks are called here, so rebuild replays exactly the same)
+# ================================================================================================
+
+
+def _read_workbook(path: Path, display: str) -> tuple[list[Submission], list[Finding]]:
+    """Safe-open and read a workbook: its group submissions and file-level findings."""
+    from . import intake
+
+    try:
+        subs = intake.read_file(path, display=display)
+    except QyxError as exc:
+        finding = exc.finding or make("file-unreadable", file=display, detail=exc.message)
+        return [], [replace(finding, file=display)]
+    return list(subs), []
+
+
+def default_check(
+    sub: Submission, period: Period, expected_group: str | None, store: Store, adjustments: dict
+) -> list[Finding]:
+    """``checks.check_submission`` with ``Prior`` built from the store's accepted history."""
+    from . import checks
+    from .plan import load_plan
+    from .targets import load_rules
+
+    group = sub.group or expected_group
+    prior = prior_for(store, group, period) if group else None
+    return list(
+        checks.check_submission(
+            sub, period=period, expected_group=expected_group, prior=prior, plan=load_plan(),
+            adjustments=adjustments, rules=load_rules(),
+        )
+    )
+
+
+def prior_for(store: Store, group: str, period: Period) -> Any:
+    """The ``checks.Prior`` of ``group`` before ``period``: last period's values, last totals, year end."""
+    from . import checks
+
+    previous = period.previous()
+    last = store.last_values(group, period)
+    return checks.Prior(
+        period=previous.code,
+        values={k: v.value for k, v in store.values_of(previous, group).items() if v.value is not None},
+        cumulative={k: (v.value, v.period) for k, v in last.items() if v.value is not None},
+        year_end=store.year_end_values(period.year - 1, group),
+    )
+
+
+# ================================================================================================
+# Helpers
+# ================================================================================================
+
+
+def has_data(sub: Submission) -> bool:
+    """Whether a group sheet has anything filled in (values, notes, task or project or app rows)."""
+    for e in sub.indicators.values():
+        if e.value.kind != "none" or e.value.text or e.note or e.data_source:
+            return True
+    for t in sub.tasks.values():
+        if t.state or t.progress or t.problems or t.next_steps:
+            return True
+    if any(p.name for p in sub.projects):
+        return True
+    return any(a.state or a.progress or a.problems for a in sub.applications)
+
+
+def content_hash(sub: Submission, group: str | None, period_code: str) -> str:
+    """A fingerprint of what the group reported (not of the file that carried it)."""
+    data = submission_to_json(sub)
+    for key in ("source", "sha256", "kind", "findings", "template_version"):
+        data.pop(key, None)
+    data["group"], data["period"] = group, period_code
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def own_valid(code: str | None) -> bool:
+    try:
+        return code is not None and parse_period(code).kind == "month"
+    except QyxError:
+        return False
+
+
+def _own_period(sub: Submission) -> Period | None:
+    return parse_period(sub.period) if own_valid(sub.period) else None
+
+
+def _relabel(sub: Submission, file_name: str) -> None:
+    """Findings and source name the file as received, not where it happens to sit now."""
+    sub.source = file_name
+    sub.findings = [replace(f, file=file_name) for f in sub.findings]
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.code, f.sheet, f.cell, f.indicator, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _as_period(period: Period | str) -> Period:
+    return period if isinstance(period, Period) else parse_period(period)
+
+
+def _stored(row: sqlite3.Row) -> StoredSubmission:
+    return StoredSubmission(
+        id=row["id"], sha256=row["sha256"], file_name=row["file_name"], sheet=row["sheet"], kind=row["kind"],
+        group=row["group"], period=row["period"], received_at=row["received_at"], accepted=bool(row["accepted"]),
+        superseded_by=row["superseded_by"], errors=row["errors"], warnings=row["warnings"], source=row["source"],
+    )
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _num(value: Value | None) -> float | None:
+    return value.number if value is not None else None
+
+
+def _value_json(value: Value | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    data = asdict(value)
+    data["declared"] = value.declared.value if value.declared else None
+    return data
+
+
+def _value_from_json(data: dict[str, Any] | None) -> Value | None:
+    if data is None:
+        return None
+    declared = data.get("declared")
+    return Value(
+        data.get("kind", "none"),
+        number=data.get("number"),
+        text=data.get("text", ""),
+        declared=Status(declared) if declared else None,
+        percent_sign=bool(data.get("percent_sign", False)),
+    )
+
+
+_PROJECT_VALUES = ("total_investment", "planned_this_year", "completed_this_year")
+
+
+def _entry_json(p: ProjectEntry) -> dict[str, Any]:
+    data = asdict(p)
+    for key in _PROJECT_VALUES:
+        data[key] = _value_json(getattr(p, key))
+    return data
+
+
+def _project_from_json(data: dict[str, Any]) -> ProjectEntry:
+    data = dict(data)
+    for key in _PROJECT_VALUES:
+        data[key] = _value_from_json(data.get(key))
+    return _build(ProjectEntry, data)
+
+
+def _indicator_json(e: IndicatorEntry) -> dict[str, Any]:
+    return {**asdict(e), "value": _value_json(e.value)}
+
+
+def _indicator_from_json(data: dict[str, Any]) -> IndicatorEntry:
+    return _build(IndicatorEntry, {**data, "value": _value_from_json(data.get("value")) or Value("none")})
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    """``cls(**data)`` ignoring keys the dataclass does not (or no longer) have."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def submission_to_json(sub: Submission) -> dict[str, Any]:
+    """A :class:`Submission` as plain JSON data (enums as their words)."""
+    return {
+        "source": sub.source,
+        "sheet": sub.sheet,
+        "group": sub.group,
+        "period": sub.period,
+        "template_version": sub.template_version,
+        "kind": sub.kind,
+        "sha256": sub.sha256,
+        "header": dict(sub.header),
+        "header_cells": dict(sub.header_cells),
+        "indicators": {k: _indicator_json(e) for k, e in sub.indicators.items()},
+        "tasks": {k: asdict(t) for k, t in sub.tasks.items()},
+        "projects": [_entry_json(p) for p in sub.projects],
+        "applications": [asdict(a) for a in sub.applications],
+        "findings": [f.to_dict() for f in sub.findings],
+    }
+
+
+def submission_from_json(data: dict[str, Any]) -> Submission:
+    """The inverse of :func:`submission_to_json`."""
+    return Submission(
+        source=data["source"],
+        sheet=data["sheet"],
+        group=data.get("group"),
+        period=data.get("period"),
+        template_version=data.get("template_version"),
+        kind=data.get("kind", "fill-in"),
+        sha256=data.get("sha256"),
+        header=dict(data.get("header", {})),
+        header_cells=dict(data.get("header_cells", {})),
+        indicators={k: _indicator_from_json(e) for k, e in data.get("indicators", {}).items()},
+        tasks={k: _build(TaskEntry, t) for k, t in data.get("tasks", {}).items()},
+        projects=[_project_from_json(p) for p in data.get("projects", [])],
+        applications=[_build(ApplicationEntry, a) for a in data.get("applications", [])],
+        findings=[Finding(**f) for f in data.get("findings", [])],
+    )
+
+
+def _adjustments_json(adjustments: dict | None) -> tuple[dict[str, Any], ...]:
+    if not adjustments:
+        return ()
+    rows = [asdict(a) for a in adjustments.values()]
+    return tuple(sorted(rows, key=lambda r: (r["indicator_id"], r["year"])))
+
+
+def _adjustments_from_json(rows: Iterable[dict[str, Any]]) -> dict:
+    from .targets import Adjustment
+
+    return {(r["indicator_id"], int(r["year"])): Adjustment(**r) for r in rows}
