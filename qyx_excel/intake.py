@@ -90,6 +90,7 @@ _EXCEL_1904 = date(1904, 1, 1)
 _XML_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _XML_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _XML_TYPE = re.compile(rb'\bt="(\w+)"')
+_XML_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _XML_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _XML_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
@@ -154,7 +155,8 @@ def read_grid(
 
 
 def read_adjustments(path_or_grid: str | Path | Grid) -> dict[tuple[str, int], Adjustment]:
-    """Target adjustments from the 指标库 sheet's 目标调整记录 table; the latest per (indicator, year) wins.
+    """Target adjustments from the 指标库 sheet's 目标调整记录 table; the latest per (indicator, year) wins
+    (by 调整日期; rows without a readable date count as earliest; on equal dates the lower row).
 
     Takes the ledger's path or the 指标库 sheet's cell values.  A filled-in row that cannot be
     used (unknown indicator, a year outside the plan, an empty or unreadable target) raises
@@ -436,7 +438,10 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
     """
     errors: dict[tuple[int, int], str] = {}
     uncached: set[tuple[int, int]] = set()
-    if b"<f" not in xml and b't="e"' not in xml and b":f" not in xml:
+    start, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
+    if start >= 0:  # only cells: validations and conditional formats hold <formula1>, <formula> too
+        xml = xml[start:end]
+    if b't="e"' not in xml and _XML_FORMULA.search(xml) is None:
         return errors, uncached
     for match in _XML_CELL.finditer(xml):
         attrs, body = match.group(1), match.group(2) or b""
@@ -449,7 +454,7 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
         value = _XML_VALUE.search(body)
         if typ_s == b"e":
             errors[pos] = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#VALUE!"
-        elif (b"<f" in body or b":f" in body) and (value is None or (not value.group(1) and typ_s != b"str")):
+        elif _XML_FORMULA.search(body) is not None and (value is None or (not value.group(1) and typ_s != b"str")):
             uncached.add(pos)
     return errors, uncached
 
@@ -1016,17 +1021,20 @@ def _adjustments_from_grid(grid: Grid, date1904: bool) -> dict[tuple[str, int], 
             raise PlanDataError(f"{where}：调整后目标为空。")
         raw_date = cell(r, "调整日期")
         found_date = parse_date(raw_date, date1904)
+        if raw_date is not None and found_date is None:
+            raise PlanDataError(f"{where}：调整日期“{_plain(raw_date)}”无法识别，请按 2024-03-05 的格式填写。")
         adjustment = Adjustment(
             indicator_id=key,
             year=int(year_text),
             text=text,
-            date=found_date.isoformat() if found_date else _plain(raw_date),
+            date=found_date.isoformat() if found_date else "",
             document=_plain(cell(r, "调整文号")),
             reason=_plain(cell(r, "调整原因")),
         )
         _validate_target(adjustment, where)
         previous = out.get((key, adjustment.year))
-        if previous is None or not (previous.date and adjustment.date) or adjustment.date >= previous.date:
+        # The latest 调整日期 wins; a row without a date counts as earliest; on a tie the lower row wins.
+        if previous is None or adjustment.date >= previous.date:
             out[(key, adjustment.year)] = adjustment
     return out
 

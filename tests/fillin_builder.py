@@ -225,3 +225,106 @@ def patch_xml(path: Path, old: bytes, new: bytes, *, member_prefix: str = "xl/wo
                 data = data.replace(old, new)
             zout.writestr(info, data)
     return path
+
+
+# --- the same files, starting from the project's own fill-in builder (distribute) ---------------
+
+_DISTRIBUTED: dict[tuple[str, str], Path] = {}
+
+
+def distributed(group: str, period: str) -> Path:
+    """The fill-in file ``distribute`` writes for ``group`` and ``period`` (built once per session)."""
+    import tempfile
+
+    from qyx_excel.distribute import distribute
+
+    key = (group, period)
+    if key not in _DISTRIBUTED or not _DISTRIBUTED[key].exists():
+        out = Path(tempfile.mkdtemp(prefix="qyx-distributed-"))
+        [path] = distribute(period, out, groups=(group,))
+        _DISTRIBUTED[key] = path
+    return _DISTRIBUTED[key]
+
+
+def _rows_by_key(ws: Any, first: int, col: int = 1) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for r in range(first, ws.max_row + 1):
+        key = ws.cell(r, col).value
+        if key not in (None, ""):
+            rows.setdefault(str(key).strip(), r)
+    return rows
+
+
+def fill_distributed(
+    path: Path,
+    group: str = "幼有善育",
+    period: str = "2024-03",
+    *,
+    values: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+    tasks: dict[int, dict[str, Any]] | None = None,
+    header: dict[str, Any] | None = None,
+    meta: dict[str, Any] | bool = True,
+    projects: list[dict[str, Any]] | None = None,
+    applications: dict[int, dict[str, Any]] | None = None,
+    date1904: bool = False,
+    edit: Callable[[Any], None] | None = None,
+) -> Path:
+    """Like :func:`build_fillin` (same arguments), but fills in what ``distribute`` wrote, the way a
+    liaison would: only the input cells (found by the header text and 序号), saved with openpyxl."""
+    plan = load_plan()
+    year = parse_period(period).year
+    wb = openpyxl.load_workbook(distributed(group, period))
+    if date1904:
+        wb.epoch = CALENDAR_MAC_1904
+    ws = wb[group]
+    head = {k: v for k, v in DEFAULT_HEADER.items() if k != "填报单位"}
+    head.update(header or {})
+    labels = {ws.cell(r, c).value: (r, c) for r in range(1, 5) for c in range(1, ws.max_column + 1)}
+    for label, value in head.items():
+        r, c = labels[label]
+        target = ws.cell(r, c + 1)
+        target.value = value
+    header_row = next(r for r in range(1, 10) if ws.cell(r, 1).value == "序号")
+    heads = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1)}
+    if group == APPLICATION_GROUP:
+        rows = _rows_by_key(ws, header_row + 1)
+        for app in plan.applications:
+            filled = {"贯通状态": "对接中", "本期进展": "完成接口联调", "存在问题": None}
+            filled.update((applications or {}).get(app.number, {}))
+            for h, v in filled.items():
+                ws.cell(rows[str(app.number)], heads[h], v)
+    elif group == PROJECT_GROUP:
+        for n, overrides in enumerate(projects if projects is not None else [{}], start=1):
+            filled = dict(DEFAULT_PROJECT)
+            filled.update(overrides)
+            for h, v in filled.items():
+                ws.cell(header_row + n, heads[h], v)
+    else:
+        rows = _rows_by_key(ws, header_row + 1)
+        for ind in plan.indicators_of(group):
+            if not ind.reported:
+                continue
+            r = rows[ind.id]
+            ws.cell(r, heads["本期完成值"], (values or {}).get(ind.id, clean_value(ind, year)))
+            ws.cell(r, heads["数据来源"], (sources or {}).get(ind.id, "部门统计"))
+            ws.cell(r, heads["进展情况说明"], (notes or {}).get(ind.id))
+        task_header = next(r for r in range(header_row + 1, ws.max_row + 1) if ws.cell(r, 2).value == "重点任务")
+        theads = {ws.cell(task_header, c).value: c for c in range(1, ws.max_column + 1)}
+        for i, task in enumerate(plan.tasks_of(group), start=1):
+            filled = {"本期进展": "按计划推进", "完成情况": "序时推进", "存在问题": None, "下步计划": "继续推进"}
+            filled.update((tasks or {}).get(task.number, {}))
+            for h, v in filled.items():
+                ws.cell(task_header + i, theads[h], v)
+    if meta is False:
+        del wb[META_SHEET]
+    elif isinstance(meta, dict):
+        m = wb[META_SHEET]
+        keys = {m.cell(r, 1).value: r for r in range(1, m.max_row + 1)}
+        for key, value in meta.items():
+            m.cell(keys[key], 2, value)
+    if edit is not None:
+        edit(ws)
+    wb.save(path)
+    return path
