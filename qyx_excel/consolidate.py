@@ -368,7 +368,7 @@ def _report_status(outcome: Outcome, period: Period, st: Store) -> Outcome:
         mismatch = make("period-mismatch", file=outcome.file_name, sheet=outcome.sheet or None,
                         severity=WARNING, found=outcome.period, expected=period.code)
         return replace(outcome, status=OTHER_PERIOD, note=note, findings=[*outcome.findings, mismatch])
-    if outcome.status == ACCEPTED and outcome.submission_id is not None:
+    if outcome.status in (ACCEPTED, REFUSED) and outcome.submission_id is not None:
         stored = st.submission(outcome.submission_id)
         if stored.superseded_by is not None:
             later = st.submission(stored.superseded_by)

@@ -435,7 +435,8 @@ class Store:
         """Archive (as JSON), check and record a submission read from cells (open workbook, tests)."""
         period = _as_period(period)
         payload = submission_to_json(sub)
-        data = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        # key order kept (not sorted): a rebuild must read the rows back in the order they were recorded
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         sha = hashlib.sha256(data).hexdigest()
         known = self.recorded_outcomes(sha)
         if known is not None:
@@ -451,7 +452,7 @@ class Store:
             period_hint=period.code,
             adjustments=_adjustments_json(adjustments),
         )
-        return self._ingest(receipt, data, [submission_from_json(payload)], [], check=check)
+        return self._ingest(receipt, data, [submission_from_json(json.loads(data))], [], check=check)
 
     def _ingest(
         self,
