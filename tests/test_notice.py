@@ -1,0 +1,429 @@
+"""The progress notice: GB/T 9704 layout, content from a realistic consolidation, typed text kept
+exactly, template errors named, and LibreOffice's reading of the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import requires_soffice
+from conftest_notice import TRICKY, build_consolidation
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Pt, Twips
+
+from qyx_excel.errors import TemplateError
+from qyx_excel.model import Consolidation
+from qyx_excel.notice import (
+    DEFAULT_SIGNER,
+    DOCX_TEMPLATE,
+    TEXT_TEMPLATE,
+    chinese_number,
+    clean,
+    libreoffice_copy,
+    notice_context,
+    notice_to_pdf,
+    render_notice,
+    render_text,
+)
+from qyx_excel.notice_template import CHAR_SPACE, LINE_PITCH, STYLE_NAMES, TEXT_WIDTH, template_parts
+
+DATE = dt.date(2024, 4, 5)
+
+
+@pytest.fixture(scope="module")
+def consolidation() -> Consolidation:
+    return build_consolidation("2024-03")
+
+
+@pytest.fixture(scope="module")
+def notice(consolidation, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("notice") / "通报.docx"
+    assert render_notice(consolidation, out, date=DATE) == out
+    return out
+
+
+@pytest.fixture(scope="module")
+def doc(notice):
+    return Document(str(notice))
+
+
+def _style_rpr(doc, name):
+    style = doc.styles[name]
+    return style.element.find(qn("w:rPr"))
+
+
+def _east_asia(doc, name) -> str | None:
+    rfonts = _style_rpr(doc, name).find(qn("w:rFonts"))
+    return rfonts.get(qn("w:eastAsia"))
+
+
+def _paragraphs(doc, style_name):
+    return [p for p in doc.paragraphs if p.style.name == style_name]
+
+
+# --- layout -------------------------------------------------------------------------------------
+
+
+def test_page_is_a4_with_gb9704_margins_and_grid(doc):
+    section = doc.sections[0]
+    assert (section.page_width.twips, section.page_height.twips) == (11906, 16838)
+    assert section.top_margin.twips == 2098  # 37 mm
+    assert section.bottom_margin.twips == 1984  # 35 mm
+    assert section.left_margin.twips == 1587  # 28 mm
+    assert section.right_margin.twips == 1474  # 26 mm
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "linesAndChars"
+    assert grid.get(qn("w:linePitch")) == "579"
+    assert int(grid.get(qn("w:charSpace"))) == CHAR_SPACE
+    # 28 characters of 3号 (16 pt) per line: pitch = 16 pt + charSpace/4096 pt
+    pitch_twips = (16 + CHAR_SPACE / 4096) * 20
+    assert int(TEXT_WIDTH // pitch_twips) == 28
+    # 22 lines of 28.95 pt in the text block
+    assert int((16838 - 2098 - 1984) // LINE_PITCH) == 22
+
+
+def test_styles_fonts_sizes_and_exact_line_spacing(doc):
+    expected = {
+        "公文标题": ("方正小标宋简体", 22),
+        "Normal": ("仿宋_GB2312", 16),
+        "主送机关": ("仿宋_GB2312", 16),
+        "一级标题": ("黑体", 16),
+        "二级标题": ("楷体_GB2312", 16),
+        "三级标题": ("仿宋_GB2312", 16),
+        "四级标题": ("仿宋_GB2312", 16),
+        "署名": ("仿宋_GB2312", 16),
+        "成文日期": ("仿宋_GB2312", 16),
+        "页码（单页）": ("宋体", 14),
+        "页码（双页）": ("宋体", 14),
+    }
+    for name, (font, size) in expected.items():
+        style = doc.styles[name]
+        assert _east_asia(doc, name) == font, name
+        assert style.font.name == font, name  # the Latin slots too (half-width digits)
+        assert style.font.size == Pt(size), name
+    normal = doc.styles["Normal"].paragraph_format
+    assert normal.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert normal.line_spacing == Twips(579)
+    assert normal.first_line_indent == Twips(640)  # two characters
+    for name in ("公文标题", "一级标题", "二级标题", "署名", "成文日期"):
+        spacing = doc.styles[name].element.find(qn("w:pPr")).find(qn("w:spacing"))
+        assert (spacing.get(qn("w:line")), spacing.get(qn("w:lineRule"))) == ("579", "exact"), name
+    assert doc.styles["公文标题"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert doc.styles["署名"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert doc.styles["成文日期"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    for name in STYLE_NAMES.values():
+        assert doc.styles[name] is not None
+
+
+def test_east_asian_fonts_are_explicit_everywhere(notice):
+    with zipfile.ZipFile(notice) as zf:
+        styles = zf.read("word/styles.xml").decode("utf-8")
+        names = zf.namelist()
+    assert "eastAsiaTheme" not in styles and "asciiTheme" not in styles
+    assert "word/theme/theme1.xml" not in names
+    defaults = re.search(r"<w:rPrDefault>(.*?)</w:rPrDefault>", styles).group(1)
+    assert 'w:eastAsia="仿宋_GB2312"' in defaults
+    assert 'w:eastAsia="zh-CN"' in defaults  # language of East Asian text
+
+
+def test_page_numbers_odd_right_even_left_with_page_field(doc, notice):
+    with zipfile.ZipFile(notice) as zf:
+        settings = zf.read("word/settings.xml").decode("utf-8")
+    assert "<w:evenAndOddHeaders/>" in settings
+    section = doc.sections[0]
+    assert doc.settings.odd_and_even_pages_header_footer
+    for footer, alignment in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer,
+                                                                           WD_ALIGN_PARAGRAPH.LEFT)):
+        assert not footer.is_linked_to_previous
+        para = footer.paragraphs[0]
+        xml = para._p.xml
+        assert "PAGE" in "".join(t.text for t in para._p.iter(qn("w:instrText")))
+        assert 'w:fldCharType="begin"' in xml and 'w:fldCharType="end"' in xml
+        assert para.text.startswith("— ") and para.text.endswith(" —")  # one-character dashes
+        assert para.style.paragraph_format.alignment == alignment
+        assert para.style.font.size == Pt(14)
+
+
+# --- content ------------------------------------------------------------------------------------
+
+
+def test_title_recipients_signer_and_date(doc):
+    title = _paragraphs(doc, "公文标题")
+    assert [p.text for p in title] == ["关于2024年3月公共服务“七优享”工程推进情况的通报"]
+    assert [p.text for p in _paragraphs(doc, "主送机关") if p.text] == ["专班各专项组，各成员单位："]
+    assert [p.text for p in _paragraphs(doc, "署名")] == [DEFAULT_SIGNER]
+    assert [p.text for p in _paragraphs(doc, "成文日期")] == ["2024年4月5日"]
+    assert doc.core_properties.title == title[0].text
+
+
+def test_date_has_arabic_numerals_without_leading_zeros(consolidation, tmp_path):
+    out = render_notice(consolidation, tmp_path / "n.docx", date=dt.date(2024, 10, 1))
+    assert [p.text for p in _paragraphs(Document(str(out)), "成文日期")] == ["2024年10月1日"]
+
+
+def test_headings_and_overall_counts(doc, consolidation):
+    h1 = [p.text for p in _paragraphs(doc, "一级标题")]
+    assert h1[0] == "一、总体情况" and h1[1] == "二、分领域推进情况"
+    assert any(t.endswith("、存在问题") for t in h1) and any(t.endswith("、晾晒情况") for t in h1)
+    assert h1[-1].endswith("、下步工作")
+    h2 = [p.text for p in _paragraphs(doc, "二级标题")]
+    assert h2[:7] == [f"（{chinese_number(i)}）{d}" for i, d in enumerate(
+        ["幼有善育", "学有优教", "劳有所得", "病有良医", "老有康养", "住有宜居", "弱有众扶"], start=1)]
+    counts = consolidation.status_counts()
+    judged = len(consolidation.indicators) - counts["不适用"]
+    body = "\n".join(p.text for p in _paragraphs(doc, "Normal"))
+    met = counts["已达标"]
+    assert f"已达标{met}项，占{round(met / judged * 100, 1):g}%" in body
+    behind = counts["进度滞后"] + counts["严重滞后"]
+    assert f"滞后{behind}项（其中进度滞后{counts['进度滞后']}项、严重滞后{counts['严重滞后']}项）" in body
+    assert "与2024年2月相比，已达标增加2项，序时推进减少3项" in body
+    assert "住有宜居、重大项目专项组未报送" in body
+
+
+def test_indicator_sentences_adjusted_targets_and_groups_words(doc, consolidation):
+    body = "\n".join(p.text for p in doc.paragraphs)
+    row = next(r for r in consolidation.indicators if r.id == "2")
+    assert row.adjusted
+    assert "“普惠托位占比”本期完成" in body
+    assert f"本年目标{row.target_text}%（原目标{row.original_target_text}%，已调整）" in body
+    # nested quotation marks become single ones inside the outer pair
+    assert "“村（社）‘助联体’服务点覆盖率”" in body
+    lagging = [r for r in consolidation.indicators if r.status.value in ("进度滞后", "严重滞后") and r.note]
+    assert lagging
+    for r in lagging:
+        assert f"专项组说明：{clean(r.note)}" in body
+    task = next(t for t in consolidation.tasks if t.progress)
+    assert task.progress in body
+
+
+def test_typed_text_round_trips_exactly(doc):
+    """A group's text full of XML specials, quotes, a Jinja-looking tag and a line break."""
+    hits = [p for p in doc.paragraphs if 'R&D <Ops> "A"' in p.text]
+    assert len(hits) == 1
+    assert TRICKY in hits[0].text
+    assert "<w:br/>" in hits[0]._p.xml  # the typed line break is a real line break
+
+
+def test_very_long_and_control_characters_do_not_break_the_document(tmp_path):
+    nasty = "很长的说明。" * 2000 + "\x00\x07\x0b第二段\r\n第三段\x1e\x1f"
+    c = build_consolidation(tricky_note=nasty)
+    out = render_notice(c, tmp_path / "n.docx", date=DATE)
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert ("很长的说明。" * 2000 + "\n第二段\n第三段") in text
+
+
+def test_attachment_table_merges_domains_and_shows_adjusted_targets(doc, consolidation):
+    table = doc.tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["领域", "序号", "指标", "单位", "本年目标", "序时目标", "完成值", "状态"]
+    assert table.rows[0]._tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+    assert len(table.rows) == 1 + len(consolidation.indicators)
+    ids = [row.cells[1].text for row in table.rows[1:]]
+    assert ids == [r.id for r in consolidation.indicators]
+    merges = []
+    for tr in table._tbl.tr_lst[1:]:
+        tc = tr.tc_lst[0]
+        merges.append(tc.tcPr.find(qn("w:vMerge")).get(qn("w:val")))
+    assert merges.count("restart") == 7  # one merged cell per domain
+    first_cells = [row.cells[0].text for row in table.rows[1:]]
+    assert first_cells[0] == "幼有善育" and first_cells[5] == "幼有善育"  # merged: same cell
+    adjusted = next(row for row in table.rows[1:] if row.cells[1].text == "2")
+    assert adjusted.cells[4].text == "原目标60\n调整后62"
+    # cell properties in schema order (Word refuses w:vMerge/w:shd out of order)
+    order = ["tcW", "gridSpan", "vMerge", "shd", "vAlign"]
+    for tcpr in table._tbl.iter(qn("w:tcPr")):
+        tags = [el.tag.split("}")[1] for el in tcpr]
+        assert tags == sorted(tags, key=order.index), tags
+    status_cell = adjusted.cells[7]
+    assert status_cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
+
+
+def test_chart_is_a_native_word_chart_with_embedded_data(notice, consolidation):
+    with zipfile.ZipFile(notice) as zf:
+        names = zf.namelist()
+        chart = zf.read("word/charts/chart1.xml").decode("utf-8")
+        rels = zf.read("word/charts/_rels/chart1.xml.rels").decode("utf-8")
+        document = zf.read("word/document.xml").decode("utf-8")
+        types = zf.read("[Content_Types].xml").decode("utf-8")
+        embedded = [n for n in names if n.startswith("word/embeddings/") and n.endswith(".xlsx")]
+        assert len(embedded) == 1
+        import io
+
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(zf.read(embedded[0])))
+    assert '<c:grouping val="stacked"/>' in chart and '<c:barDir val="bar"/>' in chart
+    assert "<c:externalData" in chart and "package" in rels
+    assert "drawingml/2006/chart" in document and "chart+xml" in types
+    ws = wb["Sheet1"]
+    assert ws["A1"].value == "领域"
+    domains = {ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)}
+    assert domains == {r.domain for r in consolidation.indicators}
+    total = sum(ws.cell(row=r, column=c).value for r in range(2, ws.max_row + 1) for c in range(2, ws.max_column + 1))
+    assert total == len(consolidation.indicators)
+
+
+def test_quarterly_and_annual_notices_cover_their_period(tmp_path):
+    q = render_notice(build_consolidation("2024-Q1"), tmp_path / "q.docx", date=DATE)
+    qdoc = Document(str(q))
+    assert _paragraphs(qdoc, "公文标题")[0].text == "关于2024年第一季度公共服务“七优享”工程推进情况的通报"
+    assert "季推进" in "\n".join(p.text for p in qdoc.paragraphs)
+    year = build_consolidation("2024")
+    a = render_notice(year, tmp_path / "a.docx", date=dt.date(2025, 1, 10))
+    adoc = Document(str(a))
+    assert _paragraphs(adoc, "公文标题")[0].text == "关于2024年度公共服务“七优享”工程推进情况的通报"
+    assert any(p.text.endswith("、2025年目标") for p in _paragraphs(adoc, "一级标题"))
+    assert [c.text for c in adoc.tables[0].rows[0].cells][5] == "2025年目标"
+    row = next(r for r in year.indicators if r.id == "2")
+    cells = next(x for x in adoc.tables[0].rows[1:] if x.cells[1].text == "2").cells
+    assert cells[5].text == row.next_year_target
+    # a month rendered as the year's notice on request
+    m = render_notice(build_consolidation("2024-12"), tmp_path / "m.docx", kind="annual", date=DATE)
+    assert "2024年度" in _paragraphs(Document(str(m)), "公文标题")[0].text
+
+
+def test_minimal_consolidation_renders(tmp_path):
+    c = build_consolidation("2023-01", previous=False)
+    c.tasks, c.projects, c.applications, c.groups, c.ranking = [], [], [], [], []
+    out = render_notice(c, tmp_path / "min.docx", date=DATE)
+    doc = Document(str(out))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    h1 = [p.text for p in _paragraphs(doc, "一级标题")]
+    assert h1 == ["一、总体情况", "二、分领域推进情况", "三、存在问题", "四、下步工作"]
+    assert "相比" not in text and "重点任务方面" not in text and "报送方面" not in text
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+
+def _docx_with(source: Path, target: Path, old: str, new: str) -> Path:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                assert old in text
+                data = text.replace(old, new, 1).encode("utf-8")
+            zout.writestr(item, data)
+    return target
+
+
+def test_missing_variable_in_word_template_is_named(consolidation, tmp_path):
+    template = _docx_with(DOCX_TEMPLATE, tmp_path / "t.docx", "{{ signer }}", "{{ signer }}{{ no_such_var }}")
+    out = tmp_path / "n.docx"
+    with pytest.raises(TemplateError) as info:
+        render_notice(consolidation, out, template=template, date=DATE)
+    assert "no_such_var" in info.value.message and "不存在的变量" in info.value.message
+    assert not out.exists()
+
+
+def test_missing_variable_in_text_template_is_named(consolidation, tmp_path):
+    text = tmp_path / "notice_text.j2"
+    text.write_text(TEXT_TEMPLATE.read_text(encoding="utf-8") + "{{ P }}{{ counts.nonexistent_count }}",
+                    encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        render_notice(consolidation, tmp_path / "n.docx", text_template=text, date=DATE)
+    assert "nonexistent_count" in info.value.message
+
+
+def test_broken_templates_give_chinese_errors(consolidation, tmp_path):
+    not_docx = tmp_path / "bad.docx"
+    not_docx.write_bytes(b"not a zip")
+    with pytest.raises(TemplateError, match="不是有效的 Word"):
+        render_notice(consolidation, tmp_path / "n.docx", template=not_docx)
+    with pytest.raises(TemplateError, match="找不到通报模板"):
+        render_notice(consolidation, tmp_path / "n.docx", template=tmp_path / "missing.docx")
+    syntax = _docx_with(DOCX_TEMPLATE, tmp_path / "s.docx", "{{ signer }}", "{{ signer ")
+    with pytest.raises(TemplateError, match="语法错误"):
+        render_notice(consolidation, tmp_path / "n.docx", template=syntax)
+
+
+def test_a_clerks_restyled_template_is_used(consolidation, tmp_path):
+    """Restyling in Word changes styles.xml only; the rendering keeps it."""
+    restyled = tmp_path / "restyled.docx"
+    with zipfile.ZipFile(DOCX_TEMPLATE) as zin, zipfile.ZipFile(restyled, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/styles.xml":
+                text = data.decode("utf-8")
+                start = text.index('w:styleId="QyxH1"')
+                end = text.index("</w:style>", start)
+                text = text[:start] + text[start:end].replace("黑体", "微软雅黑") + text[end:]
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    out = render_notice(consolidation, tmp_path / "n.docx", template=restyled, date=DATE)
+    assert _east_asia(Document(str(out)), "一级标题") == "微软雅黑"
+
+
+def test_committed_template_matches_its_generator():
+    with zipfile.ZipFile(DOCX_TEMPLATE) as zf:
+        for name, text in template_parts().items():
+            assert zf.read(name).decode("utf-8") == text, f"{name}: run python -m qyx_excel.notice_template"
+
+
+def test_text_template_blocks_and_context(consolidation):
+    context = notice_context(consolidation)
+    result = render_text(context)
+    assert result["title"].startswith("关于2024年3月")
+    assert result["attachments"] == [result["table_title"], result["chart_title"]]
+    levels = {b["level"] for b in result["blocks"]}
+    assert levels <= {0, 1, 2, 3, 4} and {0, 1, 2} <= levels
+    assert all(b["text"] == b["text"].strip() and b["text"] for b in result["blocks"])
+    assert chinese_number(10) == "十" and chinese_number(12) == "十二" and chinese_number(21) == "二十一"
+
+
+def test_rendering_replaces_the_old_file_and_keeps_a_backup(consolidation, tmp_path):
+    out = tmp_path / "n.docx"
+    out.write_bytes(b"old")
+    render_notice(consolidation, out, date=DATE)
+    assert zipfile.is_zipfile(out)
+    backups = list((tmp_path / "备份").iterdir())
+    assert len(backups) == 1 and backups[0].read_bytes() == b"old"
+
+
+# --- LibreOffice --------------------------------------------------------------------------------
+
+
+@requires_soffice
+def test_libreoffice_converts_the_notice_to_pdf(notice, tmp_path):
+    pdf = notice_to_pdf(notice, tmp_path)
+    assert pdf == tmp_path / f"{notice.stem}.pdf" and pdf.stat().st_size > 0
+    if not shutil.which("pdfinfo") or not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdfinfo/pdftotext) not installed")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 12 <= pages <= 40, pages
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert "关于2024年3月公共服务“七优享”工程推进情况的通报" in flat
+    assert "—1—" in flat
+    # 28 characters a line: the first full line of the first body paragraph
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    body_line = next(line for line in lines if line.startswith("为推动"))
+    assert 24 <= len(body_line.replace(" ", "")) <= 27  # 28 cells minus the 2-character indent, ±1
+
+
+def test_libreoffice_copy_only_changes_the_grid(notice, tmp_path):
+    copy = libreoffice_copy(notice, tmp_path / "copy.docx")
+    with zipfile.ZipFile(notice) as a, zipfile.ZipFile(copy) as b:
+        assert sorted(a.namelist()) == sorted(b.namelist())
+        assert 'w:type="lines"' in b.read("word/document.xml").decode("utf-8")
+    assert Document(str(copy)).paragraphs[0].text == Document(str(notice)).paragraphs[0].text
+
+
+def test_render_is_fast_enough(consolidation, tmp_path):
+    """Rendering (templates compiled once, then cached) stays well under a second."""
+    import time
+
+    render_notice(consolidation, tmp_path / "warm.docx", date=DATE)
+    start = time.perf_counter()
+    render_notice(consolidation, tmp_path / "n.docx", date=DATE)
+    assert time.perf_counter() - start < 1.0
