@@ -17,11 +17,11 @@ from .periods import FIRST_YEAR, LAST_YEAR, Period, parse_period
 from .workbook import (
     Formats,
     SheetOptions,
-    _atomic,
-    _verify_xlsx,
     meta_rows,
     new_workbook,
     read_adjustments_from_ledger,
+    verify_package,
+    write_atomically,
     write_group_sheet,
     write_guide_sheet,
     write_meta_sheet,
@@ -101,5 +101,5 @@ def distribute(
         def write(tmp: Path, group: str = group) -> None:
             write_fill_in(tmp, group, period, plan=plan, adjustments=adjustments, password=password)
 
-        paths.append(_atomic(target, write, verify=_verify_xlsx))
+        paths.append(write_atomically(target, write, verify=verify_package))
     return paths

@@ -4,8 +4,9 @@ Sheets, in order: 使用说明, 指标库, the nine group sheets, 汇总, 晾晒
 hidden ``_meta``.  Positions come from :mod:`qyx_excel.layout`; the VBA project and the buttons
 from :mod:`qyx_excel.vbaproject`.  ``distribute.py`` reuses the sheet writers for fill-in files.
 
-Input cells are unlocked, shaded pale yellow with a dark-gold border (the shade prints as a light
-grey in black and white); every other cell of a group sheet is locked under sheet protection.
+Input cells are unlocked, shaded pale gold with a dark-gold border (the shade prints as a light
+grey in black and white, everything else prints white); every other cell of a group sheet is
+locked under sheet protection.
 """
 
 from __future__ import annotations
@@ -74,11 +75,11 @@ if TYPE_CHECKING:
 LEDGER_NAME = "七优享台账.xlsm"
 FONT = "宋体"
 TITLE_FONT = "黑体"
-INPUT_FILL = "#FFF2CC"
+#: Pale gold (Office palette "Gold, lighter 60%"): about 90 % grey in a black-and-white print.
+INPUT_FILL = "#FFE699"
 INPUT_BORDER = "#BF8F00"
 HEADER_FILL = "#BDD7EE"
 GRID = "#7F7F7F"
-PARENT_FILL = "#EDEDED"
 FOOTER = "&C第 &P 页 共 &N 页"
 #: Words a group may type for a qualitative target (全覆盖, 开展试点) instead of a number.
 DECLARATION_CHOICES: tuple[str, ...] = ("已完成", "推进中", "滞后", "未启动")
@@ -116,8 +117,8 @@ class Formats:
         self.header = self._add(**grid, bold=True, align="center", bg_color=HEADER_FILL)
         self.text = self._add(**grid, align="left")
         self.center = self._add(**grid, align="center")
-        self.parent = self._add(**grid, align="left", bold=True, bg_color=PARENT_FILL)
-        self.parent_center = self._add(**grid, align="center", bold=True, bg_color=PARENT_FILL)
+        self.parent = self._add(**grid, align="left", bold=True)
+        self.parent_center = self._add(**grid, align="center", bold=True)
         self.input = self._add(**inp, align="left")
         self.input_center = self._add(**inp, align="center")
         self.input_text = self._add(**inp, align="left", num_format="@")
@@ -681,7 +682,7 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
         (fmt.input_sample, "浅黄色带框", "填报区：未锁定，可以输入；部分单元格有下拉列表或输入提示。"),
         (fmt.header, "蓝色", "表头：不可修改。"),
         (fmt.text, "白色带框", "方案内容（指标、目标、任务）：已锁定，只读。"),
-        (fmt.parent, "灰色", "分项指标的总行：按下方分项分别填报。"),
+        (fmt.parent, "加粗行", "分项指标的总行：不填，按下方分项（如 27-1、27-2）分别填报。"),
     ):
         ws.write_string(row, first_col, sample, style)
         ws.merge_range(row, first_col + 1, row, last_col, meaning, fmt.plain)
@@ -874,6 +875,21 @@ def write_meta_sheet(wb: Workbook, fmt: Formats, rows: list[tuple[str, str]], *,
 # --- the ledger ------------------------------------------------------------------------------
 
 
+XLWINGS_CONF_SHEET = "xlwings.conf"
+
+
+def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet | None:
+    """Add xlwings' hidden settings sheet when there are settings (none by default: the add-in's own apply)."""
+    if not rows:
+        return None
+    ws = wb.add_worksheet(XLWINGS_CONF_SHEET)
+    for i, (key, value) in enumerate(rows):
+        ws.write_string(i, 0, key)
+        ws.write_string(i, 1, value)
+    ws.hide()
+    return ws
+
+
 def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
                  year: int | None = None) -> None:
     """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`)."""
@@ -905,8 +921,7 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     result = output_layout(SHEET_SUMMARY).result
     assert result is not None
     wb.define_name(NAME_RESULT, f"={summary}!${result.value_cell[0]}${result.value_cell[1:]}")
-    for key, value in vbaproject.xlwings_conf_rows():  # empty by design: no xlwings.conf sheet
-        raise AssertionError(f"unexpected xlwings.conf row {key}={value}")
+    write_xlwings_conf(wb, vbaproject.xlwings_conf_rows())
     vbaproject.attach_vba(wb)
     guide.activate()
     wb.close()
@@ -966,8 +981,8 @@ def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None 
         from .errors import UsageError
 
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
-    return _atomic(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year),
-                   verify=_verify_xlsx, backup=backup)
+    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year),
+                   verify=verify_package, backup=backup)
 
 
 def committed_ledger_path() -> Path:
@@ -980,7 +995,8 @@ def rebuild_committed(year: int | None = None) -> Path:
     return build_workbook(committed_ledger_path(), year=year, backup=False)
 
 
-def _verify_xlsx(path: Path) -> None:
+def verify_package(path: Path) -> None:
+    """Check that a freshly written workbook is a readable zip package (``atomic_write``'s verify)."""
     import zipfile
 
     with zipfile.ZipFile(path) as z:
@@ -988,15 +1004,11 @@ def _verify_xlsx(path: Path) -> None:
             raise ValueError("written workbook is not a valid zip package")
 
 
-def _atomic(target: Path, write: Callable[[Path], None], *, verify: Callable[[Path], None] | None = None,
-            backup: bool = True) -> Path:
-    """``safeio.atomic_write`` when available; a plain write otherwise."""
-    try:
-        from .safeio import atomic_write
-    except ImportError:  # pragma: no cover - safeio is part of the package
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write(target)
-        return target
+def write_atomically(target: Path, write: Callable[[Path], None], *,
+                     verify: Callable[[Path], None] | None = None, backup: bool = True) -> Path:
+    """Write an output through :func:`qyx_excel.safeio.atomic_write` (temporary file, backup, replace)."""
+    from .safeio import atomic_write
+
     return atomic_write(target, write, verify=verify, backup=backup)
 
 

@@ -608,3 +608,8 @@ def test_libreoffice_sees_the_buttons_bound_to_macros(ledger, tmp_path):
     labels = re.findall(r'form:button [^>]*form:label="([^"]+)"', content)
     assert sorted(labels) == sorted(["校验本表"] * len(GROUPS) + ["汇总", "生成通报", "打印进度表"])
     assert any(n.endswith("/Qyx.xml") for n in basic)
+    # the validation's Chinese error box is switched on ("stop") as LibreOffice reads it
+    errors = re.findall(r'<table:error-message ([^>]*)>', content)
+    titles = {m.group(1) for e in errors if 'table:display="true"' in e and 'table:message-type="stop"' in e
+              for m in [re.search(r'table:title="([^"]*)"', e)] if m}
+    assert {"数值超出范围", "请从下拉列表中选择", "请填写数字", "请填数值或完成情况", "日期格式不对"} <= titles
