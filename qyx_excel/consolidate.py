@@ -166,7 +166,7 @@ def consolidate(
             result = _assemble(period, st, [], adjustments={}, now=now)
         else:
             adjustments = intake.read_adjustments(ledger)
-            files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in inbox_files(inbox)]
+            files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in inbox_files(inbox, exclude=[ledger])]
             outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
             result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
         st.save_consolidation(result.consolidation)
@@ -235,15 +235,22 @@ def load_consolidation(
 # ================================================================================================
 
 
-def inbox_files(inbox: Path | None) -> list[Path]:
-    """Files in the inbox (not in subfolders), skipping Office lock files and our temporaries."""
+#: Files the system puts in folders; never submissions.
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+
+
+def inbox_files(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> list[Path]:
+    """Files in the inbox (not in subfolders), skipping Office lock files, our temporaries, system
+    files and ``exclude`` (the ledger, when the inbox is its own folder)."""
     from .safeio import is_ignorable_name
 
     if inbox is None:
         return []
+    skip = {p.resolve() for p in exclude}
     return sorted(
         p for p in Path(inbox).iterdir()
         if p.is_file() and not p.name.startswith(".") and not is_ignorable_name(p.name)
+        and p.name.lower() not in SYSTEM_FILES and p.resolve() not in skip
     )
 
 
@@ -377,11 +384,13 @@ def _report_status(outcome: Outcome, period: Period, st: Store) -> Outcome:
 
 
 def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[Finding]:
-    """Findings of every submission of the period, plus this run's unreadable and other-period files."""
+    """Findings of the period's submissions that still stand (not replaced by a later accepted one),
+    plus this run's unreadable and other-period files."""
     found: list[Finding] = []
     if period.kind == "month":
         for s in st.submissions(period):
-            found.extend(st.findings(s.id))
+            if s.superseded_by is None:
+                found.extend(st.findings(s.id))
     for r in reports:
         if r.status in (UNREADABLE, OTHER_PERIOD):
             found.extend(r.findings)
@@ -441,8 +450,8 @@ def _group_status(
     status.late = datetime.fromisoformat(all_subs[0].received_at).date() > due
     status.superseded = [s.file_name for s in all_subs if s.superseded_by is not None]
     if not latest.accepted:
-        first = next((f.message for f in st.findings(latest.id) if f.severity == ERROR), "")
-        tail = f"如：{first}" if first else ""
+        first = next((f.message for f in st.findings(latest.id) if f.severity == ERROR), "").rstrip("。")
+        tail = f"如：{first}" if first else "详见“校验结果”"
         if current is None:
             status.reminder = (
                 f"{who}：{group}专项组报送的{period.label}填报表“{latest.file_name}”有 {latest.errors} 处错误未通过校验"

@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
     ("序号", 6.0), ("领域", 9.0), ("指标名称", 30.0), ("单位", 8.0), ("责任单位", 13.0), ("本年目标", 13.0),
     ("原目标", 10.0), ("序时进度", 10.0), ("本期完成值", 11.0), ("完成率(%)", 9.0), ("状态", 9.0),
-    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 20.0),
-    ("来源单元格", 12.0),
+    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 23.0),
+    ("来源单元格", 13.0),
 )
 #: 晾晒 columns (header row ``layout.OUTPUT_HEADER_ROW``).
 RANKING_COLUMNS: tuple[str, ...] = (
@@ -80,7 +80,11 @@ GRID = "7F7F7F"
 
 
 class _Styles:
-    """openpyxl style objects, made once per write."""
+    """openpyxl style objects, made once per write; :meth:`apply` reuses a finished style per combination.
+
+    Setting ``cell.font`` and friends one by one makes openpyxl search its style lists each time
+    (most of the writer's time on a full ledger); copying a cached style array does not.
+    """
 
     def __init__(self) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -90,12 +94,37 @@ class _Styles:
         self.font = Font(name=FONT, size=10)
         self.bold = Font(name=FONT, size=10, bold=True)
         self.section = Font(name="黑体", size=11, bold=True)
-        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
         self.wrap = Alignment(wrap_text=True, vertical="center", horizontal="left")
         self.center = Alignment(wrap_text=True, vertical="center", horizontal="center")
         self.right = Alignment(vertical="center", horizontal="right")
-        self.fills = {word: PatternFill("solid", fgColor=color) for word, color in STATUS_FILLS.items()}
         self.no_fill = PatternFill(fill_type=None)
+        self._fills: dict[str, Any] = {}
+        self._cache: dict[tuple, Any] = {}
+        self.header_fill = self.fill(HEADER_FILL)
+
+    def fill(self, color: str | None) -> Any:
+        from openpyxl.styles import PatternFill
+
+        if not color:
+            return self.no_fill
+        if color not in self._fills:
+            self._fills[color] = PatternFill("solid", fgColor=color)
+        return self._fills[color]
+
+    def apply(self, cell: Any, *, font: Any, alignment: Any, border: Any = None, fill: Any = None,
+              number_format: str = "General") -> None:
+        from copy import copy
+
+        fill = fill if fill is not None else self.no_fill
+        key = (id(font), id(alignment), id(border), id(fill), number_format)
+        cached = self._cache.get(key)
+        if cached is not None:
+            cell._style = copy(cached)
+            return
+        cell.font, cell.alignment, cell.fill, cell.number_format = font, alignment, fill, number_format
+        if border is not None:
+            cell.border = border
+        self._cache[key] = copy(cell._style)
 
 
 def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> Path:
@@ -145,13 +174,13 @@ def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -
     for r in c.indicators:
         values: list[Any] = [
             r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
-            r.expected, r.value if r.value is not None else r.value_text, r.completion, r.status.value,
+            _shown(r.expected), r.value if r.value is not None else r.value_text, r.completion, r.status.value,
             r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
         ]
-        _data_row(ws, row, values, st, centered={1, 2, 4, 11, 17}, numbers={8, 9, 10, 12, 13})
-        _status_cell(ws.cell(row, 11), r.status.value, st)
-        ws.cell(row, 10).number_format = "0.0"
-        ws.cell(row, 13).number_format = "+0.####;-0.####;0"
+        _data_row(ws, row, values, st, centered={1, 2, 4, 11, 17}, numbers={8, 9, 10, 12, 13},
+                  widths=[w for _, w in SUMMARY_COLUMNS], fills={11: STATUS_FILLS.get(r.status.value)},
+                  bold={11} if r.status is Status.SEVERELY_LAGGING else set(),
+                  formats={10: "0.0", 13: "+0.####;-0.####;0"})
         row += 1
     _print_area(ws, row - 1, len(SUMMARY_COLUMNS))
 
@@ -179,15 +208,13 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     for dimension in ("domain", "unit", "group"):
         for e in c.ranking_of(dimension):
             _data_row(ws, row, _ranking_values(e), st, centered=set(range(1, 13)) - {3},
-                      numbers=set(range(4, 13)))
-            ws.cell(row, 10).number_format = "0.0"
-            ws.cell(row, 12).number_format = "+0;-0;0"
+                      numbers=set(range(4, 13)), formats={10: "0.0", 12: "+0;-0;0"})
             row += 1
     row += 1
     last = len(RANKING_COLUMNS)
     cell = ws.cell(row, 1)
     _put(cell, rule_text())
-    cell.font, cell.alignment = st.font, st.wrap
+    st.apply(cell, font=st.font, alignment=st.wrap)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
     ws.row_dimensions[row].height = 96
     _print_area(ws, row, last)
@@ -207,12 +234,14 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     _header_row(ws, header, list(REPORTING_COLUMNS), st, widths=list(FINDINGS_SHEET_WIDTHS))
     row = header + 1
     for i, g in enumerate(c.groups, start=1):
-        _data_row(ws, row, reporting_values(i, g), st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8})
-        _status_cell(ws.cell(row, 2), reporting_word(g), st, word_fill=_REPORTING_FILLS)
+        word = reporting_word(g)
+        _data_row(ws, row, reporting_values(i, g), st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8},
+                  widths=list(FINDINGS_SHEET_WIDTHS), fills={2: _REPORTING_FILLS.get(word)},
+                  bold={2} if word == "已退回" else set())
         row += 1
     row += 1
     _put(ws.cell(row, 1), FINDINGS_TITLE)
-    ws.cell(row, 1).font = st.section
+    st.apply(ws.cell(row, 1), font=st.section, alignment=st.wrap)
     row += 1
     _header_row(ws, row, list(FINDINGS_COLUMNS), st)
     row += 1
@@ -220,8 +249,9 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     for i, f in enumerate(c.findings, start=1):
         values = [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code, group_of.get(f.file or "", ""),
                   f.file or "", f.sheet or "", f.cell or "", f.indicator or "", f.message]
-        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set())
-        _status_cell(ws.cell(row, 2), values[1], st, word_fill={"错误": "FFC7CE", "提醒": "FFEB9C"})
+        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_SHEET_WIDTHS),
+                  fills={2: {"错误": "FFC7CE", "提醒": "FFEB9C"}.get(values[1])},
+                  bold={2} if values[1] == "错误" else set())
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
@@ -296,7 +326,7 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
     for col, name in enumerate(names, start=1):
         cell = ws.cell(row, col)
         _put(cell, name)
-        cell.font, cell.fill, cell.border, cell.alignment = st.bold, st.header_fill, st.border, st.center
+        st.apply(cell, font=st.bold, alignment=st.center, border=st.border, fill=st.header_fill)
     for col in range(len(names) + 1, ws.max_column + 1):  # a wider old header must not linger
         ws.cell(row, col).value = None
     if widths:
@@ -305,25 +335,31 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
 
 
 def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],
-              numbers: set[int]) -> None:
+              numbers: set[int], widths: list[float] | None = None, fills: dict[int, str | None] | None = None,
+              bold: set[int] | frozenset[int] = frozenset(), formats: dict[int, str] | None = None) -> None:
+    """One table row: values, grid, alignment; ``fills`` colour status cells (the word stays in them)."""
+    from .workbook import row_height
+
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row, col)
         if isinstance(value, float) and col in numbers:
             value = round(value, 4)
         _put(cell, value)
-        cell.font, cell.border = st.font, st.border
-        cell.alignment = st.center if col in centered else (st.right if col in numbers else st.wrap)
+        alignment = st.center if col in centered else (st.right if col in numbers else st.wrap)
+        st.apply(cell, font=st.bold if col in bold else st.font, alignment=alignment, border=st.border,
+                 fill=st.fill((fills or {}).get(col)), number_format=(formats or {}).get(col, "General"))
+    if widths:  # LibreOffice and printing do not grow rows to fit wrapped text
+        texts = [(v, w) for v, w in zip(values, widths, strict=False) if isinstance(v, str) and v]
+        height = row_height(texts)
+        if height > 18:
+            ws.row_dimensions[row].height = height
 
 
-def _status_cell(cell: Any, word: str, st: _Styles, word_fill: dict[str, str] | None = None) -> None:
-    from openpyxl.styles import PatternFill
-
-    if word_fill is not None:
-        color = word_fill.get(word)
-        cell.fill = PatternFill("solid", fgColor=color) if color else st.no_fill
-    else:
-        cell.fill = st.fills.get(word, st.no_fill)
-    cell.font = st.bold if word in (Status.SEVERELY_LAGGING.value, "已退回", "错误") else st.font
+def _shown(x: float | None) -> float | None:
+    """A computed figure as shown: two decimals (small ones three)."""
+    if x is None:
+        return None
+    return round(x, 3 if abs(x) < 1 else 2)
 
 
 def _print_area(ws: Worksheet, last_row: int, last_col: int) -> None:
@@ -343,9 +379,7 @@ def _set_meta_period(wb: Any, period: str) -> None:
 
 
 def _verify(original: Path, written: Path, c: Consolidation) -> None:
-    """Reopen what was written: same sheets, macros kept, the results where they belong."""
-    from openpyxl import load_workbook
-
+    """Reopen what was written (zip intact, macros kept, the results where they belong)."""
     with zipfile.ZipFile(original) as z:
         had_vba = "xl/vbaProject.bin" in z.namelist()
     with zipfile.ZipFile(written) as z:
@@ -353,14 +387,16 @@ def _verify(original: Path, written: Path, c: Consolidation) -> None:
             raise ValueError("written ledger is not a valid zip package")
         if had_vba and "xl/vbaProject.bin" not in z.namelist():
             raise ValueError("the VBA project was lost")
-    wb = load_workbook(written, read_only=True, keep_vba=False)
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(written))
     try:
-        ws = wb[SHEET_SUMMARY]
-        first = ws.cell(SUMMARY_HEADER_ROW + 1, 1).value
-        if c.indicators and str(first) != c.indicators[0].id:
-            raise ValueError(f"汇总 row {SUMMARY_HEADER_ROW + 1} holds {first!r}")
+        rows = book.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False)
     finally:
-        wb.close()
+        book.close()
+    first = rows[SUMMARY_HEADER_ROW][0] if len(rows) > SUMMARY_HEADER_ROW and rows[SUMMARY_HEADER_ROW] else None
+    if c.indicators and str(first) != c.indicators[0].id:
+        raise ValueError(f"汇总 row {SUMMARY_HEADER_ROW + 1} holds {first!r}")
 
 
 def status_text(row: IndicatorRow) -> str:

@@ -24,7 +24,7 @@ import random
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +148,7 @@ def make_history(
 def received_time(period: Period, index: int) -> datetime:
     """When the ``index``-th group's file of ``period`` arrives: the first days of the next month."""
     year, month = (period.year + 1, 1) if period.end_month == 12 else (period.year, period.end_month + 1)
-    return datetime(year, month, 1, 9, 0) + timedelta(hours=5 * index)
+    return datetime(year, month, 1 + index // 3, 9 + (index % 3) * 3, 10 + index)
 
 
 # ================================================================================================

@@ -157,3 +157,15 @@ def test_due_date_is_in_the_next_month():
     rules = load_rules()
     assert due_date(parse_period("2024-03"), rules).isoformat() == f"2024-04-{rules.due_day:02d}"
     assert due_date(parse_period("2024-12"), rules).isoformat() == f"2025-01-{rules.due_day:02d}"
+
+
+def test_inbox_skips_locks_temporaries_system_files_subfolders_and_the_ledger(tmp_path):
+    from qyx_excel.consolidate import inbox_files
+
+    for name in ("2024-03_幼有善育.xlsx", "~$2024-03_幼有善育.xlsx", ".~lock.a.xlsx#", "~qyx-1234.xlsx", "Thumbs.db",
+                 ".DS_Store", "七优享台账.xlsm", "说明.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "历史库").mkdir()
+    found = inbox_files(tmp_path, exclude=[tmp_path / "七优享台账.xlsm"])
+    assert [p.name for p in found] == ["2024-03_幼有善育.xlsx", "说明.txt"]  # a stray text file gets a message
+    assert inbox_files(None) == []

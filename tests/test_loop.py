@@ -172,6 +172,7 @@ def test_resubmissions_supersede_and_a_group_can_fill_the_ledger(month, tmp_path
     reports = {r.file_name: r.status for r in result.reports if r.sheet in ("幼有善育", "住有宜居")}
     assert reports["2024-03_幼有善育.xlsx"] == SUPERSEDED and reports[redo.name] == ACCEPTED
     assert reports["2024-03_住有宜居.xlsx"] == SUPERSEDED  # refused, then replaced by the corrected file
+    assert "value-percent-range" not in {f.code for f in c.findings}  # resolved by the correction
     with Store(work / "历史库") as st:
         history = st.history(st.current(MARCH, "幼有善育").id)
         assert [h.file_name for h in history] == ["2024-03_幼有善育.xlsx", redo.name]
