@@ -195,7 +195,7 @@ def _ranking(c: Consolidation, dimension: str, size: int) -> dict[str, Any]:
     entries = [e for e in c.ranking_of(dimension) if e.rank is not None]
     ranked = [_rank(e) for e in entries]
     top = ranked[:size]
-    bottom = [e for e in ranked[-size:] if e not in top][::-1] if len(ranked) > size else []
+    bottom = [e for e in ranked[-size:] if e not in top] if len(ranked) > size else []
     return {"all": ranked, "top": top, "bottom": bottom, "count": len(ranked)}
 
 
@@ -427,13 +427,22 @@ def chinese_number(n: int) -> str:
 
 
 def _pct(n: int, total: int) -> str:
-    return f"{_number(n / total * 100, 1)}%" if total else "0%"
+    return f"{n / total * 100:.1f}%" if total else "0.0%"
 
 
 def _quoted(text: str) -> str:
     """“text”, with quotation marks inside turned into single ones (“村（社）‘助联体’服务点覆盖率”)."""
     inner = str(text).replace("“", "‘").replace("”", "’")
     return f"“{inner}”"
+
+
+_SENTENCE_END = "。！？!?…."
+
+
+def _sentence(text: str) -> str:
+    """Typed text used as a sentence: a full stop added when the group left it off."""
+    t = str(text).rstrip()
+    return t if not t or t[-1] in _SENTENCE_END else f"{t}。"
 
 
 def _delta(n: int, unit: str = "项") -> str:
@@ -495,7 +504,7 @@ def _text_environment(folder: Path) -> Any:
         autoescape=False,  # plain text here; the Word rendering escapes it
         keep_trailing_newline=False,
     )
-    env.filters.update(cn=chinese_number, pct=_pct, delta=_delta, q=_quoted)
+    env.filters.update(cn=chinese_number, pct=_pct, delta=_delta, q=_quoted, sentence=_sentence)
     env.globals.update(MARKERS)
     env.globals["newline"] = "\n"
     return env
@@ -727,7 +736,7 @@ def render_notice(
     except jinja2.TemplateError as exc:
         raise _template_error(exc, where) from exc
     _fix_cell_properties(tpl.docx)
-    tpl.docx.core_properties.title = text["title"]
+    tpl.docx.core_properties.title = text["title"].replace("\n", "")
     tpl.docx.core_properties.subject = "公共服务“七优享”工程推进情况通报"
 
     def write(tmp: Path) -> None:
