@@ -63,13 +63,16 @@ class Progress:
     def __call__(self, done: int, total: int) -> None:
         if total <= 1:
             return
-        step = max(1, total // 20)
-        if done != total and done - self.last < step and not self.tty:
+        if self.tty:
+            end = "\n" if done >= total else ""
+            print(f"\r已处理 {done}/{total} 个{self.what}", end=end, file=sys.stderr, flush=True)
             return
-        self.last = done
-        end = "\n" if done >= total or not self.tty else ""
-        prefix = "\r" if self.tty else ""
-        print(f"{prefix}已处理 {done}/{total} 个{self.what}", end=end, file=sys.stderr, flush=True)
+        # in a log, a line at every quarter is enough
+        quarter = done * 4 // total
+        if quarter > self.last or done >= total:
+            self.last = quarter
+            if done >= total or total >= 20:
+                print(f"已处理 {done}/{total} 个{self.what}", file=sys.stderr, flush=True)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -258,7 +261,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     result = rollup(period, [Path(p) for p in _expand(args.exports)], Path(args.out))
 
     def human() -> None:
-        print(result.summary_text())
+        print(result.summary())
 
     _out(args, result.to_json(), human)
     return 0 if result.ok else 1
@@ -267,7 +270,12 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    written = run_demo(Path(args.out), progress=Progress(), say=say)
+    from .periods import parse_period
+
+    period = parse_period(args.period) if args.period else None
+    if period is not None and period.kind != "month":
+        raise UsageError("演示只能按月进行，请用 YYYY-MM 形式的填报期。")
+    written = run_demo(Path(args.out), period=period, progress=Progress(), say=say)
     say("本次演示写出的文件：")
     for p in written:
         say(f"  {p}")
@@ -396,7 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag(p)
 
     p = command("demo", "用内置样例跑一遍月度流程：生成台账、下发、填报、校验、汇总、通报、进度表", cmd_demo)
-    p.add_argument("--out", default="demo-out", help="输出文件夹（默认 demo-out）")
+    p.add_argument("--out", default="demo-out", help="输出文件夹（默认 demo-out，会先清空）")
+    p.add_argument("--period", help="演示的填报期（默认上个月），如 2026-10")
 
     p = command("docs", "重新生成文档：问题代码表 docs/findings.md 和命令参考 docs/cli.md", cmd_docs)
     p.add_argument("--out", default="docs", help="文档文件夹（默认 docs）")

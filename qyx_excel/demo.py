@@ -1,0 +1,97 @@
+"""The monthly cycle on the bundled sample, end to end: what ``scripts/demo`` and ``qyx demo`` run.
+
+Build the ledger → record the months before (history) → distribute the month's fill-in files →
+groups fill them (one late, one with mistakes) → check the inbox → consolidate and rank →
+notice (.docx) → progress tables (.xlsx, PDF when LibreOffice is there) → export for the city.
+Every step is a library call; this module only strings them together and says what it wrote.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from .periods import Period
+
+Say = Callable[[str], None]
+
+
+def default_period(today: date | None = None) -> Period:
+    """The month a clerk reports in early ``today``'s month: the previous month."""
+    today = today or date.today()
+    year, month = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    year = min(max(year, 2023), 2027)
+    return Period(year, month, "month")
+
+
+def run_demo(
+    out: Path,
+    *,
+    period: Period | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    say: Say = lambda _msg: None,
+) -> list[Path]:
+    """Run the sample month into ``out`` (replacing an earlier demo there); return the files written."""
+    from .checks import check_paths
+    from .consolidate import consolidate
+    from .distribute import distribute
+    from .export import export_consolidation
+    from .notice import render_notice
+    from .office import has_soffice
+    from .sample import DEFAULT_BROKEN, DEFAULT_LATE, make_history, make_sample_month
+    from .tables import render_tables
+    from .workbook import build_workbook
+
+    period = period or default_period()
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    written: list[Path] = []
+
+    ledger = build_workbook(out / "七优享台账.xlsm", year=period.year)
+    written.append(ledger)
+    say(f"1. 生成台账：{ledger}")
+
+    store = out / "历史库"
+    history = make_history(period, store)
+    if history:
+        say(f"2. 历史数据：已汇总 {history[0]} 至 {history[-1]} 共 {len(history)} 个月（用于较上期变化和名次变化）")
+
+    sent = distribute(period, out / "下发" / period.code, ledger=ledger)
+    written.extend(sent)
+    say(f"3. 下发填报表：{len(sent)} 份，在 {sent[0].parent}")
+
+    inbox = out / "收件箱" / period.code
+    returned = make_sample_month(period, inbox, ledger=ledger)
+    written.extend(returned)
+    say(f"4. 各组交回 {len(returned)} 份（样例：{'、'.join(DEFAULT_LATE)} 未报送，{'、'.join(DEFAULT_BROKEN)} 的表有错误）")
+
+    results = check_paths(returned, period=period, progress=progress)
+    bad = [r for r in results if not r.ok]
+    say(f"5. 校验：{len(results)} 个文件，{len(results) - len(bad)} 个通过，{len(bad)} 个有错误")
+    for r in bad:
+        for f in r.errors[:3]:
+            say(f"   {Path(r.path).name} {f.sheet or ''}!{f.cell or ''}：{f.message}")
+
+    result = consolidate(period, ledger, inbox=inbox, store=store, progress=progress)
+    say("6. " + result.summary_text().replace("\n", "\n   "))
+    c = result.consolidation
+
+    notice = render_notice(c, out / f"{period.code}_七优享工程进度通报.docx")
+    written.append(notice)
+    say(f"7. 进度通报：{notice}")
+
+    pdf = has_soffice()
+    tables = render_tables(c, out / f"{period.code}_七优享工程进度表.xlsx", pdf=pdf)
+    written.append(tables)
+    if pdf and tables.with_suffix(".pdf").exists():
+        written.append(tables.with_suffix(".pdf"))
+    say(f"8. 打印用进度表：{tables}" + ("（含 PDF）" if pdf else "（安装 LibreOffice 后可加 --pdf 转为 PDF）"))
+
+    exported = export_consolidation(c, out / f"{period.code}_瑞安市_上报.json")
+    written.append(exported)
+    say(f"9. 上报温州市/省级的数据文件：{exported}")
+    return written
