@@ -269,7 +269,6 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
-
     from .periods import parse_period
 
     period = parse_period(args.period) if args.period else None
