@@ -29,7 +29,17 @@ from .errors import TemplateError
 from .glossary import DOMAINS, GROUPS, STATUS_ORDER, Status, TaskState
 from .model import Consolidation, IndicatorRow, RankEntry, TaskRow
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+def _templates_dir() -> Path:
+    """``templates/`` of the source tree, else ``qyx_excel/templates`` (an installed package)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "templates", here / "templates"):
+        if (folder / "notice_text.j2").is_file():
+            return folder
+    return here.parent / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
 DOCX_TEMPLATE = TEMPLATES_DIR / "notice.docx"
 TEXT_TEMPLATE = TEMPLATES_DIR / "notice_text.j2"
 

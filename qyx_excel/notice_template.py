@@ -229,9 +229,9 @@ def styles_xml() -> str:
         ),
         _style(
             "QyxTableNote",
-            ppr=f'{_NO_GRID}<w:spacing w:before="120" w:after="0" w:line="300" w:lineRule="auto"/>'
+            ppr=f'{_NO_GRID}<w:spacing w:before="120" w:after="120" w:line="300" w:lineRule="auto"/>'
             f'{_NO_INDENT}<w:jc w:val="left"/>',
-            rpr=_rpr(FANGSONG, SIZE_XIAO4),
+            rpr=_rpr(FANGSONG, SIZE_5),
         ),
         _style(
             "Footer",
@@ -364,9 +364,9 @@ def document_xml() -> str:
         _p("QyxAttachLabel", "附件1"),
         _p("QyxAttachTitle"),
         _p("QyxAttachTitle", "{{ table_title }}"),
-        _p("QyxAttachTitle"),
-        _table(),
+        # the note goes above the table: below it, it could be left alone on a last page
         _p("QyxTableNote", "{{ table_note }}"),
+        _table(),
         # 附件2: statuses by domain, a native chart Word can edit.
         _p("QyxAttachLabel", "附件2"),
         _p("QyxAttachTitle"),
