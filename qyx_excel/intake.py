@@ -262,21 +262,10 @@ def _short(exc: BaseException) -> str:
 
 
 def _open_check(path: Path, name: str) -> list[Finding]:
-    """The safe-open step (``safeio.open_check``); a plain zip test when that module is absent."""
-    try:
-        from . import safeio
-    except ImportError:
-        safeio = None
-    if safeio is not None and hasattr(safeio, "open_check"):
-        return list(safeio.open_check(path, display=name))
-    if not path.is_file():
-        raise _unreadable("file-missing", name)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            zf.getinfo("xl/workbook.xml")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _unreadable("file-corrupt", name, _short(exc)) from exc
-    return []
+    """The safe-open step: refuse what no reader may see (raises), return file-level warnings."""
+    from .safeio import open_check
+
+    return list(open_check(path, display=name))
 
 
 class _Book:
@@ -559,6 +548,7 @@ def _norm(raw: Any) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(raw: Any) -> str:
     """序号 as text: ``1`` (from 1 or 1.0 or "１"), ``27-1`` (also from ``27—1``)."""
     if raw is None or raw == "":
@@ -616,7 +606,8 @@ class _SheetReader:
         if any(len(row) != width for row in grid):  # calamine and xlwings give rectangles; others may not
             self.grid = [list(row) + [None] * (width - len(row)) for row in grid]
         self.width = width
-        self.input_cells: set[tuple[int, int]] = set()
+        self.input_cells: set[tuple[int, int]] = set()  # single input cells (the header block)
+        self.input_blocks: list[tuple[int, int, frozenset[int]]] = []  # table rows: first, last, input columns
 
     # --- helpers -------------------------------------------------------------------------------
     def cell(self, r: int, c: int | None) -> Any:
@@ -700,10 +691,16 @@ class _SheetReader:
                 last += 1
         return columns
 
-    def mark_inputs(self, r: int, columns: dict[str, int], names: tuple[str, ...]) -> None:
-        for name in names:
-            if name in columns:
-                self.input_cells.add((r, columns[name]))
+    def mark_inputs(self, rows: range, columns: dict[str, int], names: tuple[str, ...]) -> None:
+        """Remember a table's input cells (for merged-input), as a block rather than cell by cell."""
+        cols = frozenset(columns[name] for name in names if name in columns)
+        if rows and cols:
+            self.input_blocks.append((rows.start, rows.stop - 1, cols))
+
+    def is_input(self, r: int, c: int) -> bool:
+        if (r, c) in self.input_cells:
+            return True
+        return any(first <= r <= last and c in cols for first, last, cols in self.input_blocks)
 
     # --- the sheet -----------------------------------------------------------------------------
     def read(self, *, group: str | None, period: str | None, template_version: str | None, kind: str,
@@ -800,7 +797,9 @@ class _SheetReader:
         protected = [(h, cols[h]) for h in INDICATOR_PROTECTED if h in cols]
         inputs = [c for c in (c_value, c_source, c_note) if c is not None]
         entries: dict[str, IndicatorEntry] = {}
-        for r in self.table_rows(hdr, self.all_starts(tables)):
+        body = self.table_rows(hdr, self.all_starts(tables))
+        self.mark_inputs(body, cols, INDICATOR_INPUTS)
+        for r in body:
             row = self.grid[r]
             key = _key(row[c_no])
             has_input = any(row[c] != "" and row[c] is not None for c in inputs)
@@ -808,7 +807,6 @@ class _SheetReader:
                 if has_input:
                     self.finding("row-unknown", r, c_no, found=key or "（空）")
                 continue
-            self.mark_inputs(r, cols, INDICATOR_INPUTS)
             if key in entries:
                 self.finding("row-duplicate", r, c_no, indicator=key, found=key)
                 continue
@@ -843,7 +841,9 @@ class _SheetReader:
         letters = {h: column_letter(c) for h, c in cols.items()}
         protected = [(h, cols[h]) for h in TASK_PROTECTED if h in cols]
         entries: dict[str, TaskEntry] = {}
-        for r in self.table_rows(hdr, self.all_starts(tables)):
+        body = self.table_rows(hdr, self.all_starts(tables))
+        self.mark_inputs(body, cols, TASK_INPUTS)
+        for r in body:
             row = self.grid[r]
             key = _key(row[c_no])
             has_input = any(row[c] != "" and row[c] is not None for c in inputs)
@@ -852,7 +852,6 @@ class _SheetReader:
                     self.finding("row-unknown", r, c_no, found=key or "（空）")
                 continue
             task_id = f"{domain_no}-{int(key)}"
-            self.mark_inputs(r, cols, TASK_INPUTS)
             if task_id in entries:
                 self.finding("row-duplicate", r, c_no, indicator=task_id, found=key)
                 continue
@@ -883,8 +882,10 @@ class _SheetReader:
         if not inputs:
             return []
         out: list[ProjectEntry] = []
-        for r in self.table_rows(hdr, self.all_starts(tables)):
-            self.mark_inputs(r, cols, PROJECT_INPUTS)
+        body = self.table_rows(hdr, self.all_starts(tables))
+        self.mark_inputs(body, cols, PROJECT_INPUTS)
+        letters = {h: column_letter(c) for h, c in cols.items()}
+        for r in body:
             if all(self.cell(r, c) is None for c in inputs):
                 continue
             key = _key(self.cell(r, cols.get("序号")))
@@ -905,7 +906,7 @@ class _SheetReader:
                     planned_finish=self.month(r, cols.get("计划竣工")),
                     state=self.text(r, cols.get("状态")),
                     problems=self.text(r, cols.get("存在问题")),
-                    cells={h: a1(r, c) for h, c in cols.items()},
+                    cells={h: letter + str(r + 1) for h, letter in letters.items()},
                 )
             )
         return out
@@ -935,10 +936,12 @@ class _SheetReader:
         if "应用名称" not in cols:
             return []
         out: list[ApplicationEntry] = []
-        for r in self.table_rows(hdr, self.all_starts(tables)):
+        body = self.table_rows(hdr, self.all_starts(tables))
+        self.mark_inputs(body, cols, APPLICATION_INPUTS)
+        letters = {h: column_letter(c) for h, c in cols.items()}
+        for r in body:
             name = self.text(r, cols.get("应用名称"))
             inputs = [cols[h] for h in APPLICATION_INPUTS if h in cols]
-            self.mark_inputs(r, cols, APPLICATION_INPUTS)
             if not name and all(self.cell(r, c) is None for c in inputs):
                 continue
             key = _key(self.cell(r, cols.get("序号")))
@@ -954,7 +957,7 @@ class _SheetReader:
                     progress=self.text(r, cols.get("本期进展")),
                     problems=self.text(r, cols.get("存在问题")),
                     state_cell=a1(r, cols["贯通状态"]) if "贯通状态" in cols else "",
-                    cells={h: a1(r, c) for h, c in cols.items()},
+                    cells={h: letter + str(r + 1) for h, letter in letters.items()},
                 )
             )
         return out
@@ -964,7 +967,7 @@ class _SheetReader:
         if not self.extras.merged:
             return
         for (r0, c0), (r1, c1) in self.extras.merged:
-            covered = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) in self.input_cells]
+            covered = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if self.is_input(r, c)]
             if not covered:
                 continue
             hidden = [pos for pos in covered if pos != (r0, c0)]

@@ -346,6 +346,15 @@ def test_corrupt_and_foreign_files_raise_unreadable(tmp_path):
     assert info.value.finding.code == "file-not-excel"
 
 
+def test_file_level_warnings_of_the_safe_open_step_come_first(tmp_path):
+    path = build_fillin(tmp_path / "f.xlsx")
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not run, not read")
+    sub = only(path)
+    assert codes(sub) == ["file-has-macros"] and sub.findings[0].cell is None
+    assert sub.indicators  # the data is still read
+
+
 def test_damaged_sheet_part_is_file_corrupt(tmp_path):
     path = build_fillin(tmp_path / "f.xlsx")
     patch_xml(path, b"<sheetData>", b"<sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>999</v></c></row>",
