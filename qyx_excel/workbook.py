@@ -160,7 +160,7 @@ def row_height(cells: Iterable[tuple[str, float]], *, min_lines: int = 1, line: 
     lines = min_lines
     for text, width in cells:
         if text:
-            lines = max(lines, sum(max(1, math.ceil(_text_units(p) / max(width - 1.5, 1.0)))
+            lines = max(lines, sum(max(1, math.ceil(_text_units(p) / max(width - 2.5, 1.0)))
                                    for p in str(text).split("\n")))
     return lines * line + 4
 
@@ -172,7 +172,7 @@ def _rc(address: str) -> tuple[int, int]:
 
 
 def _text_units(text: str) -> float:
-    return sum(1.8 if ord(ch) > 0x2E7F else 1.0 for ch in text)
+    return sum(1.85 if ord(ch) > 0x2E7F else 1.0 for ch in text)
 
 
 def text_height(text: str, width: float, *, line: float = 13.5, pad: float = 5.0) -> float:
