@@ -183,29 +183,34 @@ def consolidate_submissions(
     submissions: Iterable[Submission],
     *,
     store: Path | Store | None = None,
+    inbox: Path | None = None,
     adjustments: dict[tuple[str, int], Adjustment] | None = None,
     received_at: str | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
     check: CheckFn | None = None,
 ) -> ConsolidationResult:
-    """Consolidate ``period`` from submissions already read (no files needed).
+    """Consolidate ``period`` from submissions already read (no files needed), plus the inbox's files.
 
     Each submission is checked, archived (as JSON) and recorded in ``store``; without a store a
     throw-away one is used, so only these submissions count. ``received_at`` (default: now) is
-    their received time; among several of one group the later in the list wins.
+    their received time; among several of one group the later in the list wins. Submissions of
+    ``kind`` ``workbook`` or ``ledger`` (the ledger's own sheets, e.g. read by the 汇总 button with
+    ``intake.read_grid``) count only when something is filled in, as in :func:`consolidate`.
+    Nothing is written to the ledger: the caller writes ``ledger.result_blocks``.
     """
     period = _as_period(period)
     subs = list(submissions)
+    args = (period, subs, inbox, adjustments, received_at, now, progress, check)
     if isinstance(store, Store):
-        return _consolidate_into(store, period, subs, adjustments, received_at, now, progress, check)
+        return _consolidate_into(store, *args)
     if store is not None:
         with Store(store) as st:
-            result = _consolidate_into(st, period, subs, adjustments, received_at, now, progress, check)
+            result = _consolidate_into(st, *args)
         result.store_dir = Path(store)
         return result
     with tempfile.TemporaryDirectory(prefix="qyx-store-") as tmp, Store(Path(tmp)) as st:
-        return _consolidate_into(st, period, subs, adjustments, received_at, now, progress, check)
+        return _consolidate_into(st, *args)
 
 
 def load_consolidation(
@@ -298,6 +303,7 @@ def _consolidate_into(
     st: Store,
     period: Period,
     subs: list[Submission],
+    inbox: Path | None,
     adjustments: dict | None,
     received_at: str | None,
     now: datetime | None,
@@ -306,13 +312,21 @@ def _consolidate_into(
 ) -> ConsolidationResult:
     outcomes: list[Outcome] = []
     if period.kind == "month":
+        files = [(p, SOURCE_INBOX) for p in inbox_files(inbox)]
+        total = len(subs) + len(files)
         run = run_stamp()
         stamp = received_at or now_text(now)
         for done, sub in enumerate(subs, start=1):
             outcomes.extend(st.receive_submission(sub, period=period, adjustments=adjustments,
                                                   received_at=stamp, run=f"{run}-{done:06d}", check=check))
             if progress:
-                progress(done, len(subs))
+                progress(done, total)
+        if files:
+            def shifted(done: int, _total: int) -> None:
+                if progress:
+                    progress(len(subs) + done, total)
+
+            outcomes += receive_files(st, files, period, adjustments=adjustments, progress=shifted, check=check)
     result = _assemble(period, st, outcomes, adjustments=adjustments or {}, now=now)
     st.save_consolidation(result.consolidation)
     return result

@@ -171,18 +171,25 @@ def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -
     _put(ws[SUMMARY_RESULT.value_cell], summary or f"{c.label}汇总完成（{c.generated_at}）")
     _put(ws[SUMMARY_COUNTS_CELL], counts_line(c))
     row = header + 1
-    for r in c.indicators:
-        values: list[Any] = [
-            r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
-            _shown(r.expected), r.value if r.value is not None else r.value_text, r.completion, r.status.value,
-            r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
-        ]
+    for r, values in zip(c.indicators, summary_rows(c), strict=True):
         _data_row(ws, row, values, st, centered={1, 2, 4, 11, 17}, numbers={8, 9, 10, 12, 13},
                   widths=[w for _, w in SUMMARY_COLUMNS], fills={11: STATUS_FILLS.get(r.status.value)},
                   bold={11} if r.status is Status.SEVERELY_LAGGING else set(),
                   formats={10: "0.0", 13: "+0.####;-0.####;0"})
         row += 1
     _print_area(ws, row - 1, len(SUMMARY_COLUMNS))
+
+
+def summary_rows(c: Consolidation) -> list[list[Any]]:
+    """The 汇总 table's rows (columns :data:`SUMMARY_COLUMNS`), one per indicator."""
+    return [
+        [
+            r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
+            _shown(r.expected), r.value if r.value is not None else r.value_text, r.completion, r.status.value,
+            r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
+        ]
+        for r in c.indicators
+    ]
 
 
 def counts_line(c: Consolidation) -> str:
@@ -203,13 +210,12 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     header = OUTPUT_HEADER_ROW
     _clear(ws, header + 1)
     _header_row(ws, header, list(RANKING_COLUMNS), st)
-    _put(ws.cell(OUTPUT_NOTE_ROW, 1), f"{c.label}多维晾晒：分领域、分责任单位、分专项组排名（规则见表下）。")
+    _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_RANKING))
     row = header + 1
-    for dimension in ("domain", "unit", "group"):
-        for e in c.ranking_of(dimension):
-            _data_row(ws, row, _ranking_values(e), st, centered=set(range(1, 13)) - {3},
-                      numbers=set(range(4, 13)), formats={10: "0.0", 12: "+0;-0;0"})
-            row += 1
+    for values in ranking_rows(c):
+        _data_row(ws, row, values, st, centered=set(range(1, 13)) - {3}, numbers=set(range(4, 13)),
+                  formats={10: "0.0", 12: "+0;-0;0"})
+        row += 1
     row += 1
     last = len(RANKING_COLUMNS)
     cell = ws.cell(row, 1)
@@ -218,6 +224,11 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
     ws.row_dimensions[row].height = 96
     _print_area(ws, row, last)
+
+
+def ranking_rows(c: Consolidation) -> list[list[Any]]:
+    """The 晾晒 table's rows (columns :data:`RANKING_COLUMNS`): domains, units, then groups, by rank."""
+    return [_ranking_values(e) for dimension in ("domain", "unit", "group") for e in c.ranking_of(dimension)]
 
 
 def _ranking_values(e: RankEntry) -> list[Any]:
@@ -230,13 +241,13 @@ def _ranking_values(e: RankEntry) -> list[Any]:
 def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     header = OUTPUT_HEADER_ROW
     _clear(ws, header)
-    _put(ws.cell(OUTPUT_NOTE_ROW, 1), f"{c.label}报送与校验情况：“错误”须修改后重新报送，“提醒”请核实。")
+    _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_FINDINGS))
     _header_row(ws, header, list(REPORTING_COLUMNS), st, widths=list(FINDINGS_SHEET_WIDTHS))
     row = header + 1
-    for i, g in enumerate(c.groups, start=1):
-        word = reporting_word(g)
-        _data_row(ws, row, reporting_values(i, g), st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8},
-                  widths=list(FINDINGS_SHEET_WIDTHS), fills={2: _REPORTING_FILLS.get(word)},
+    for values in reporting_rows(c):
+        word = values[1]
+        _data_row(ws, row, values, st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8},
+                  widths=list(FINDINGS_SHEET_WIDTHS), fills={2: WORD_FILLS.get(word)},
                   bold={2} if word == "已退回" else set())
         row += 1
     row += 1
@@ -245,13 +256,9 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     row += 1
     _header_row(ws, row, list(FINDINGS_COLUMNS), st)
     row += 1
-    group_of = _group_of_file(c)
-    for i, f in enumerate(c.findings, start=1):
-        values = [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code, group_of.get(f.file or "", ""),
-                  f.file or "", f.sheet or "", f.cell or "", f.indicator or "", f.message]
+    for values in findings_rows(c):
         _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_SHEET_WIDTHS),
-                  fills={2: {"错误": "FFC7CE", "提醒": "FFEB9C"}.get(values[1])},
-                  bold={2} if values[1] == "错误" else set())
+                  fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == "错误" else set())
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
@@ -259,7 +266,62 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     _print_area(ws, row - 1, len(FINDINGS_COLUMNS))
 
 
-_REPORTING_FILLS = {"已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9"}
+def reporting_rows(c: Consolidation) -> list[list[Any]]:
+    """The 报送情况 table's rows (columns :data:`REPORTING_COLUMNS`), one per group."""
+    return [reporting_values(i, g) for i, g in enumerate(c.groups, start=1)]
+
+
+def findings_rows(c: Consolidation) -> list[list[Any]]:
+    """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
+    group_of = _group_of_file(c)
+    return [
+        [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code, group_of.get(f.file or "", ""), f.file or "",
+         f.sheet or "", f.cell or "", f.indicator or "", f.message]
+        for i, f in enumerate(c.findings, start=1)
+    ]
+
+
+def result_blocks(c: Consolidation, summary: str = "") -> dict[str, list[tuple[str, list[list[Any]]]]]:
+    """Every value the results put in the ledger, as ``{sheet: [(top-left A1, rows), …]}``.
+
+    For writers other than openpyxl (the xlwings buttons write these ranges into the open book;
+    clear each sheet from its first block's row down first). Colours: :data:`WORD_FILLS`.
+    """
+    reporting = reporting_rows(c)
+    findings_title = OUTPUT_HEADER_ROW + len(reporting) + 2
+    findings = findings_rows(c) or [["本期报送文件未发现问题。"]]
+    ranking = ranking_rows(c)
+    return {
+        SHEET_SUMMARY: [
+            (SUMMARY_PERIOD_CELL, [[c.period]]),
+            (SUMMARY_RESULT.value_cell, [[summary or f"{c.label}汇总完成（{c.generated_at}）"]]),
+            (SUMMARY_COUNTS_CELL, [[counts_line(c)]]),
+            (f"A{SUMMARY_HEADER_ROW}", [[name for name, _ in SUMMARY_COLUMNS], *summary_rows(c)]),
+        ],
+        SHEET_RANKING: [
+            (f"A{OUTPUT_NOTE_ROW}", [[result_blocks_note(c, SHEET_RANKING)]]),
+            (f"A{OUTPUT_HEADER_ROW}", [list(RANKING_COLUMNS), *ranking]),
+            (f"A{OUTPUT_HEADER_ROW + len(ranking) + 2}", [[rule_text()]]),
+        ],
+        SHEET_FINDINGS: [
+            (f"A{OUTPUT_NOTE_ROW}", [[result_blocks_note(c, SHEET_FINDINGS)]]),
+            (f"A{OUTPUT_HEADER_ROW}", [list(REPORTING_COLUMNS), *reporting]),
+            (f"A{findings_title}", [[FINDINGS_TITLE], list(FINDINGS_COLUMNS), *findings]),
+        ],
+    }
+
+
+def result_blocks_note(c: Consolidation, sheet: str) -> str:
+    """The note row of 晾晒 / 校验结果 for the period."""
+    if sheet == SHEET_RANKING:
+        return f"{c.label}多维晾晒：分领域、分责任单位、分专项组排名（规则见表下）。"
+    return f"{c.label}报送与校验情况：“错误”须修改后重新报送，“提醒”请核实。"
+
+
+#: Fill colour of every word a result cell may hold: statuses, 报送情况, 级别.
+WORD_FILLS: dict[str, str] = {
+    **STATUS_FILLS, "已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9", "错误": "FFC7CE", "提醒": "FFEB9C",
+}
 
 
 def reporting_word(g: GroupStatus) -> str:

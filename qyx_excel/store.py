@@ -480,7 +480,8 @@ class Store:
             ]
             outcomes.append(Outcome(**base, sheet="", status=UNREADABLE, findings=fatal))
         for sub in subs:
-            ledger_like = receipt.source == SOURCE_LEDGER or sub.kind == "ledger"
+            # the ledger's own sheets, in a file or read from the open workbook's cells
+            ledger_like = receipt.source == SOURCE_LEDGER or sub.kind in ("ledger", "workbook")
             if ledger_like and not has_data(sub):
                 outcomes.append(Outcome(**base, sheet=sub.sheet, status=IGNORED, group=sub.group,
                                         period=sub.period, note="工作表未填写数据"))

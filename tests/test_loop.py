@@ -245,3 +245,46 @@ def test_libreoffice_still_sees_the_buttons(month, tmp_path):
         names = z.namelist()
     assert 'form:label="汇总"' in content and 'form:label="校验本表"' in content
     assert any(n.startswith("Basic/") for n in names)
+
+
+def _grid(ws) -> list[list]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def test_button_path_gives_the_same_consolidation_and_the_cells_the_writer_wrote(month, tmp_path):
+    """The 汇总 button reads the open book's cells (intake.read_grid) and writes ledger.result_blocks."""
+    from openpyxl import load_workbook
+
+    from qyx_excel import intake
+    from qyx_excel.consolidate import consolidate_submissions
+    from qyx_excel.layout import split_a1
+    from qyx_excel.ledger import result_blocks
+
+    root, ledger, _, first = month
+    work = tmp_path / "b"
+    shutil.copytree(root, work, ignore=shutil.ignore_patterns("备份"))
+    wb = load_workbook(work / ledger.name, keep_vba=True)
+    subs = [intake.read_grid(_grid(wb[g]), g, ledger.name) for g in GROUPS]
+    assert {s.kind for s in subs} == {"workbook"}
+    calls = []
+    result = consolidate_submissions(MARCH, subs, store=work / "历史库", inbox=work / "收件箱", now=NOW,
+                                     progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (17, 17)  # 9 sheets + 8 files
+    assert result.consolidation.to_json()["indicators"] == first.consolidation.to_json()["indicators"]
+    assert result.missing == ["弱有众扶"] and result.refused == ["住有宜居"]
+    # what the openpyxl writer put in the ledger is exactly what the blocks say
+    summary = "\n".join(line for line in first.summary_text().splitlines() if not line.startswith("已写入"))
+    blocks = result_blocks(first.consolidation, summary)  # the ledger was written before "已写入" was known
+    written = load_workbook(ledger, read_only=False)
+    for sheet, items in blocks.items():
+        ws = written[sheet]
+        for anchor, rows in items:
+            r0, c0 = split_a1(anchor)
+            for i, row in enumerate(rows):
+                for j, value in enumerate(row):
+                    cell = ws.cell(r0 + i, c0 + j).value
+                    expected = None if value in ("", None) else value
+                    if isinstance(expected, float):
+                        assert cell == pytest.approx(expected), (sheet, r0 + i, c0 + j)
+                    else:
+                        assert cell == expected, (sheet, r0 + i, c0 + j)
