@@ -20,6 +20,7 @@ from .findings import ERROR, Finding, make
 from .glossary import (
     APPLICATION_GROUP,
     DOMAINS,
+    GROUPS,
     NONE_MARKERS,
     PERCENT_UNITS,
     PROJECT_GROUP,
@@ -164,8 +165,8 @@ class _Checker:
                 self.add("period-mismatch", cell=sub.header_cells.get("填报期"), found=own.label,
                          expected=period.label)
         judge = period or own
-        if "sheet-missing" in codes:
-            return self.out
+        if "sheet-missing" in codes or sub.group not in GROUPS:
+            return self.out  # nothing of ours to check in a sheet that is no group's
         self.header_block()
         structural = bool(codes & _STRUCTURAL)
         if sub.group in DOMAINS:
@@ -524,8 +525,6 @@ def _file_result(name: str, subs: list[Submission], period: Period | None, plan:
 
 def _group_in_name(name: str) -> str | None:
     """The group a file's name claims (``2024-03_幼有善育.xlsx``), when it names exactly one."""
-    from .glossary import GROUPS
-
     stem = Path(name).stem
     named = [g for g in GROUPS if g in stem]
     return named[0] if len(named) == 1 else None

@@ -23,7 +23,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -90,6 +90,7 @@ _EXCEL_1904 = date(1904, 1, 1)
 _XML_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _XML_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _XML_TYPE = re.compile(rb'\bt="(\w+)"')
+_XML_STYLE = re.compile(rb'\bs="(\d+)"')
 _XML_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _XML_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _XML_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
@@ -140,15 +141,18 @@ def read_grid(
     merged: Merged | None = None,
     errors: dict[tuple[int, int], str] | None = None,
     uncached: set[tuple[int, int]] | None = None,
+    percent: set[tuple[int, int]] | None = None,
 ) -> Submission:
     """Read one group's sheet from its cell values (row 0 = sheet row 1, column 0 = A).
 
     ``group`` defaults to the sheet name when it is a group's; ``period`` (a code such as
     ``2024-03``) defaults to what the header block's 填报期 says.  ``merged`` (0-based
     ``((r0, c0), (r1, c1))`` ranges), ``errors`` (cell → Excel error text) and ``uncached``
-    (cells holding a formula without a cached value) come from the file when there is one.
+    (cells holding a formula without a cached value) come from the file when there is one;
+    ``percent``: cells shown with a percent format (a value 0.85 there reads as 85 %).
     """
-    extras = _Extras(date1904=date1904, merged=merged or [], errors=errors or {}, uncached=uncached or set())
+    extras = _Extras(date1904=date1904, merged=merged or [], errors=errors or {}, uncached=uncached or set(),
+                     percent=percent)
     return _SheetReader(grid, sheet, source, extras).read(
         group=group, period=period, template_version=template_version, kind=kind, sha256=sha256
     )
@@ -284,6 +288,8 @@ class _Book:
         self._zip: zipfile.ZipFile | None = None
         self._paths: dict[str, str] | None = None
         self._date1904: bool | None = None
+        self._xml: dict[str, bytes] = {}
+        self._percent_styles: set[int] | None = None
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # already closed
@@ -330,18 +336,57 @@ class _Book:
                 self._date1904, self._paths = False, {}
         return bool(self._date1904)
 
+    def sheet_xml(self, sheet: str) -> bytes:
+        """The worksheet part of ``sheet`` (read once); empty when it cannot be found."""
+        if sheet not in self._xml:
+            if self._paths is None:
+                _ = self.date1904
+            member = (self._paths or {}).get(sheet)
+            try:
+                self._xml[sheet] = self.zip.read(member) if member else b""
+            except (KeyError, zipfile.BadZipFile, OSError):
+                self._xml[sheet] = b""
+        return self._xml[sheet]
+
     def cell_states(self, sheet: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
         """Excel error cells and formulas without a cached value in ``sheet`` (from its XML)."""
-        if self._paths is None:
-            _ = self.date1904
-        member = (self._paths or {}).get(sheet)
-        if member is None:
-            return {}, set()
-        try:
-            xml = self.zip.read(member)
-        except (KeyError, zipfile.BadZipFile, OSError):
-            return {}, set()
-        return scan_cell_states(xml)
+        return scan_cell_states(self.sheet_xml(sheet))
+
+    def percent_cells(self, sheet: str, cells: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of ``cells`` show their number as a percentage (``85%`` typed in Excel is 0.85)."""
+        xml = self.sheet_xml(sheet)
+        styles = self.percent_styles()
+        found: set[tuple[int, int]] = set()
+        if not xml or not styles:
+            return found
+        for r, c in cells:
+            tag = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + a1(r, c).encode() + rb'"[^>]*>', xml)
+            style = _XML_STYLE.search(tag.group(0)) if tag else None
+            if style is not None and int(style.group(1)) in styles:
+                found.add((r, c))
+        return found
+
+    def percent_styles(self) -> set[int]:
+        """Indexes of the cell formats (``cellXfs``) whose number format is a percentage."""
+        if self._percent_styles is None:
+            self._percent_styles = set()
+            try:
+                styles = self.zip.read("xl/styles.xml").decode("utf-8", "replace")
+            except (KeyError, zipfile.BadZipFile, OSError):
+                return self._percent_styles
+            percent_ids = {9, 10}  # Excel's built-in 0% and 0.00%
+            for tag in re.finditer(r"<(?:\w+:)?numFmt\b([^>]*)/?>", styles):
+                attrs = dict(_XML_ATTR.findall(tag.group(1)))
+                code = re.sub(r'"[^"]*"|\\.', "", html.unescape(attrs.get("formatCode", "")))
+                if "%" in code and attrs.get("numFmtId", "").isdigit():
+                    percent_ids.add(int(attrs["numFmtId"]))
+            xfs = re.search(r"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
+            if xfs:
+                for i, tag in enumerate(re.finditer(r"<(?:\w+:)?xf\b([^>]*)>", xfs.group(0))):
+                    fmt = re.search(r'\bnumFmtId="(\d+)"', tag.group(1))
+                    if fmt and int(fmt.group(1)) in percent_ids:
+                        self._percent_styles.add(i)
+        return self._percent_styles
 
     # --- calamine side ---------------------------------------------------------------------
     def grid(self, sheet: str) -> tuple[Grid, Merged]:
@@ -491,6 +536,7 @@ class _Extras:
         merged: Merged | None = None,
         errors: dict[tuple[int, int], str] | None = None,
         uncached: set[tuple[int, int]] | None = None,
+        percent: set[tuple[int, int]] | None = None,
         lazy: Callable[[], _Book] | None = None,
         sheet: str = "",
     ) -> None:
@@ -498,6 +544,7 @@ class _Extras:
         self.merged = merged or []
         self._errors = errors
         self._uncached = uncached
+        self._percent = percent or set()
         self._lazy = lazy
         self._sheet = sheet
 
@@ -515,6 +562,12 @@ class _Extras:
                 self._errors, self._uncached = {}, set()
         return self._errors, self._uncached
 
+    def percent(self, cells: set[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of ``cells`` are formatted as percentages."""
+        if self._lazy is not None:
+            return self._lazy().percent_cells(self._sheet, sorted(cells))
+        return cells & self._percent
+
 
 @functools.cache
 def _parent_ids() -> frozenset[str]:
@@ -522,6 +575,15 @@ def _parent_ids() -> frozenset[str]:
     from .plan import load_plan
 
     return frozenset(ind.id for ind in load_plan().indicators if ind.has_parts)
+
+
+@functools.cache
+def _percent_ids() -> frozenset[str]:
+    """Ids of indicators measured in per cent."""
+    from .glossary import PERCENT_UNITS
+    from .plan import load_plan
+
+    return frozenset(ind.id for ind in load_plan().indicators if ind.unit in PERCENT_UNITS)
 
 
 def _plain(raw: Any) -> str:
@@ -797,6 +859,7 @@ class _SheetReader:
         protected = [(h, cols[h]) for h in INDICATOR_PROTECTED if h in cols]
         inputs = [c for c in (c_value, c_source, c_note) if c is not None]
         entries: dict[str, IndicatorEntry] = {}
+        maybe_percent: dict[tuple[int, int], str] = {}
         body = self.table_rows(hdr, self.all_starts(tables))
         self.mark_inputs(body, cols, INDICATOR_INPUTS)
         for r in body:
@@ -825,6 +888,15 @@ class _SheetReader:
                 shown={h: _plain(row[c]) for h, c in protected},
                 cells=cells,
             )
+            if key in _percent_ids() and isinstance(value_raw, (int, float)) and 0 < value_raw <= 1:
+                maybe_percent[(r, c_value)] = key
+        if maybe_percent:
+            # "85%" typed into a cell of a % indicator is stored as 0.85 with a percent format: read
+            # what the person sees. Only looked up when such a value occurs.
+            for pos in self.extras.percent(set(maybe_percent)):
+                entry = entries[maybe_percent[pos]]
+                number = round(float(entry.value.number or 0) * 100, 9)
+                entry.value = Value("number", number=number, text=f"{format_number(number, 6)}%", percent_sign=True)
         return entries
 
     def read_tasks(self, tables: dict[str, list[int]], domain_no: int) -> dict[str, TaskEntry]:

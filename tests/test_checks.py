@@ -68,6 +68,15 @@ def test_template_unknown(fill):
     assert codes(check(fill(meta=False))) == ["template-unknown"]
 
 
+def test_foreign_workbook_gives_template_unknown_only(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["B2"] = "填报单位"
+    wb.save(tmp_path / "x.xlsx")
+    assert codes(check(tmp_path / "x.xlsx")) == ["template-unknown"]
+
+
 def test_template_stale(fill):
     findings = check(fill(meta={"template_version": "2023.1"}))
     assert codes(findings) == ["template-stale"]
@@ -191,6 +200,15 @@ def test_value_not_number(fill):
     assert pairs(findings) == [("value-not-number", f"G{ROWS['1']}"), ("value-not-number", f"G{ROWS['2']}")]
     assert "约五个" in findings[0].message
     assert check(fill("g.xlsx", values={"1": "５.２", "2": "61%", "3": "全覆盖"})) == []
+
+
+def test_percent_typed_in_excel_is_judged_as_shown(fill):
+    def edit(ws):
+        ws.cell(ROWS["2"], 7).number_format = "0%"
+
+    assert check(fill(values={"2": 0.61}, edit=edit)) == []  # 61 % meets 2024's 60 %
+    findings = check(fill("g.xlsx", values={"2": 0.61}))  # a bare 0.61 is 0.61 %
+    assert pairs(findings) == [("lagging-no-note", f"G{ROWS['2']}")]
 
 
 def test_value_excel_error(fill):

@@ -190,6 +190,20 @@ def test_values_as_people_type_them(tmp_path):
     assert v["6"].kind == "text"
 
 
+def test_percent_typed_in_excel_reads_as_shown(tmp_path):
+    def edit(ws):
+        ws.cell(ROWS["2"], 7).number_format = "0%"  # Excel's built-in format 9
+        ws.cell(ROWS["3"], 7).number_format = "0.0%"  # a custom format
+        ws.cell(ROWS["4"], 7).number_format = '0.00"%"'  # a literal sign: not a percentage
+
+    sub = only(build_fillin(tmp_path / "f.xlsx", values={"2": 0.61, "3": 0.925, "4": 0.9, "5": 0.95}, edit=edit))
+    v = {k: e.value for k, e in sub.indicators.items()}
+    assert (v["2"].number, v["2"].percent_sign, v["2"].text) == (61, True, "61%")
+    assert v["3"].number == pytest.approx(92.5) and v["3"].text == "92.5%"
+    assert v["4"].number == 0.9 and not v["4"].percent_sign
+    assert v["5"].number == 0.95  # 5 is not measured in %: never looked at
+
+
 def test_formula_without_cached_value_is_a_finding_never_a_blank(tmp_path):
     path = build_fillin(tmp_path / "f.xlsx", edit=lambda ws: setattr(ws.cell(ROWS["1"], 7), "value", "=5+0.2"))
     sub = only(path)
