@@ -288,3 +288,36 @@ def test_button_path_gives_the_same_consolidation_and_the_cells_the_writer_wrote
                         assert cell == pytest.approx(expected), (sheet, r0 + i, c0 + j)
                     else:
                         assert cell == expected, (sheet, r0 + i, c0 + j)
+
+
+def test_a_ledger_open_in_excel_is_reported_not_clobbered_and_nothing_is_lost(month, tmp_path):
+    from qyx_excel.errors import OutputLocked
+
+    root, ledger, _, _ = month
+    work = tmp_path / "locked"
+    shutil.copytree(root, work, ignore=shutil.ignore_patterns("备份"))
+    target = work / ledger.name
+    before = target.read_bytes()
+    (work / f"~${ledger.name}").write_bytes(b"owner")  # what Excel leaves next to a book it has open
+    with pytest.raises(OutputLocked) as caught:
+        consolidate(MARCH, target, inbox=work / "收件箱", now=NOW)
+    assert "请先关闭" in caught.value.message
+    assert target.read_bytes() == before
+    with Store(work / "历史库") as st:
+        assert st.load_consolidation(MARCH) is not None  # the month itself is kept in the store
+
+
+def test_sample_month_is_deterministic(tmp_path):
+    from qyx_excel import intake
+
+    a = make_sample_month(MARCH, tmp_path / "a", seed=5)
+    b = make_sample_month(MARCH, tmp_path / "b", seed=5)
+    c = make_sample_month(MARCH, tmp_path / "c", seed=6)
+    assert [p.name for p in a] == [p.name for p in b]
+    assert [p.stat().st_mtime for p in a] == [p.stat().st_mtime for p in b]
+
+    def values(paths):
+        return [{k: (e.value, e.note, e.data_source) for k, e in intake.read_file(p)[0].indicators.items()}
+                for p in paths]
+
+    assert values(a) == values(b) and values(a) != values(c)
