@@ -268,32 +268,40 @@ def receive_files(
     progress: Progress | None = None,
     check: CheckFn | None = None,
 ) -> list[Outcome]:
-    """Receive files into the store in received order (a file seen before keeps its first receipt)."""
+    """Receive files into the store in received order (a file seen before keeps its first receipt).
+
+    Files are hashed first (to find their first receipt, which fixes their order) and read again
+    one at a time when received, so memory stays flat however many files there are.
+    """
     import hashlib
 
     run = run_stamp()
-    items: list[tuple[tuple[str, str, str, str], Path, str, bytes]] = []
+    items: list[tuple[tuple[str, str, str, str], Path, str, bool]] = []
     for path, source in files:
         try:
-            data = path.read_bytes()
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            sha = digest.hexdigest()
         except OSError:
-            items.append((("", "", path.name, ""), path, source, b""))
+            items.append((("", "", path.name, ""), path, source, False))
             continue
-        sha = hashlib.sha256(data).hexdigest()
         known: Receipt | None = st.read_receipt(sha)
         key = known.order if known else (run, mtime_text(path), path.name, sha)
-        items.append((key, path, source, data))
+        items.append((key, path, source, True))
     items.sort(key=lambda item: item[0])
     outcomes: list[Outcome] = []
-    for done, (_, path, source, data) in enumerate(items, start=1):
-        if not data:
-            finding = make("file-unreadable", file=path.name, detail="无法读取文件")
-            outcomes.append(Outcome(file_name=path.name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
-        else:
+    for done, (_, path, source, readable) in enumerate(items, start=1):
+        try:
+            if not readable:
+                raise OSError("无法读取文件")
             outcomes.extend(
-                st.receive_file(path, source=source, period=period, adjustments=adjustments, run=run,
-                                check=check, data=data)
+                st.receive_file(path, source=source, period=period, adjustments=adjustments, run=run, check=check)
             )
+        except OSError as exc:
+            finding = make("file-unreadable", file=path.name, detail=getattr(exc, "strerror", None) or str(exc))
+            outcomes.append(Outcome(file_name=path.name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
         if progress:
             progress(done, len(items))
     return outcomes
