@@ -259,6 +259,8 @@ class _Checker:
                 self.add("qualitative-unclear", cell, ind.id, expected=target.text)
             return
         if value.kind == "declared":
+            if period is not None:
+                self.lagging(entry, ind, period, value)  # 滞后 / 未启动 declared need a reason too
             return
         if _qualitative(target) and not _declares(entry.note):
             self.add("qualitative-unclear", cell, ind.id, expected=target.text)

@@ -295,6 +295,8 @@ def test_qualitative_unclear(fill):
     findings = check(fill(group="老有康养", period="2025-06", values={"30": 52}), period="2025-06")
     assert pairs(findings) == [("qualitative-unclear", f"G{rows['30']}")]
     assert "全覆盖" in findings[0].message
+    findings = check(fill("lag.xlsx", group="老有康养", period="2025-06", values={"30": "未启动"}), period="2025-06")
+    assert pairs(findings) == [("lagging-no-note", f"G{rows['30']}")]
     for i, ok in enumerate(({"values": {"30": "已完成"}}, {"values": {"30": 52}, "notes": {"30": "已全覆盖"}})):
         assert check(fill(f"ok{i}.xlsx", group="老有康养", period="2025-06", **ok), period="2025-06") == []
 
