@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from .errors import UsageError
 from .glossary import GROUPS
+from .intake import read_adjustments
 from .periods import FIRST_YEAR, LAST_YEAR, Period, parse_period
 from .workbook import (
     Formats,
     SheetOptions,
     meta_rows,
     new_workbook,
-    read_adjustments_from_ledger,
     verify_package,
     write_atomically,
     write_group_sheet,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .targets import Adjustment
 
-__all__ = ["distribute", "fill_in_name", "read_adjustments_from_ledger", "write_fill_in"]
+__all__ = ["distribute", "fill_in_name", "write_fill_in"]
 
 
 def fill_in_name(period: Period | str, group: str) -> str:
@@ -92,7 +92,7 @@ def distribute(
     plan = plan or load_plan()
     if ledger is not None and not Path(ledger).is_file():
         raise UsageError(f"找不到台账文件：{ledger}")
-    adjustments = read_adjustments_from_ledger(Path(ledger), plan) if ledger is not None else None
+    adjustments = read_adjustments(Path(ledger)) if ledger is not None else None
     out_dir = Path(out_dir)
     paths = []
     for group in groups:

@@ -38,8 +38,6 @@ from .glossary import (
     TaskState,
 )
 from .layout import (
-    ADJUSTMENT_HEADERS,
-    ADJUSTMENT_TITLE,
     CATALOGUE_YEARS,
     GUIDE_WIDTHS,
     NOTE_ROW,
@@ -62,7 +60,7 @@ from .layout import (
 )
 from .periods import FIRST_YEAR, LAST_YEAR
 from .submission import META_KEYS, META_SHEET, META_TEMPLATE
-from .targets import QUALITATIVE_WORDS, Adjustment, parse_target, target_for
+from .targets import QUALITATIVE_WORDS, Adjustment, target_for
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -1025,65 +1023,3 @@ def _cell_text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
-
-
-def read_adjustments_from_ledger(ledger: Path, plan: Plan | None = None) -> dict[tuple[str, int], Adjustment]:
-    """The 目标调整记录 of a ledger's 指标库: ``{(indicator id, year): Adjustment}``.
-
-    The table is found by its header text.  When several rows adjust the same indicator and
-    year, the one with the latest 调整日期 wins (rows without a date count as earliest; among
-    equal dates the row further down wins).  Raises :class:`PlanDataError` naming the cell when an id,
-    year or target cannot be used.
-    """
-    import openpyxl
-
-    from .plan import load_plan
-    from .values import normalise_text
-
-    plan = plan or load_plan()
-    try:
-        wb = openpyxl.load_workbook(ledger, read_only=True, data_only=True, keep_vba=False)
-    except Exception as exc:  # openpyxl raises many kinds; the office's own file should open
-        raise PlanDataError(f"无法读取台账 {Path(ledger).name} 的目标调整记录：{exc}") from exc
-    try:
-        if SHEET_CATALOGUE not in wb.sheetnames:
-            return {}
-        rows = list(wb[SHEET_CATALOGUE].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    header_at = None
-    for i, row in enumerate(rows):
-        if tuple(_cell_text(v) for v in row[: len(ADJUSTMENT_HEADERS)]) == ADJUSTMENT_HEADERS:
-            header_at = i
-            break
-    if header_at is None:
-        return {}
-    ids = {i.id: i for i in plan.indicators}
-    found: dict[tuple[str, int], tuple[tuple[str, int], Adjustment]] = {}
-    for offset, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-        cells = {h: _cell_text(v) for h, v in zip(ADJUSTMENT_HEADERS, row, strict=False)}
-        if cells.get("指标序号", "") == "" and cells.get("调整后目标", "") == "":
-            continue
-        where = f"{SHEET_CATALOGUE}表“{ADJUSTMENT_TITLE}”第 {offset} 行"
-        ind_id = normalise_text(cells.get("指标序号", "")).replace(" ", "")
-        if ind_id not in ids:
-            raise PlanDataError(f"{where}：指标序号“{cells.get('指标序号', '')}”不在指标库中。")
-        try:
-            year = int(float(cells.get("年度", "")))
-        except ValueError:
-            raise PlanDataError(f"{where}：年度“{cells.get('年度', '')}”应为 2023—2027 的整数。") from None
-        if year not in CATALOGUE_YEARS:
-            raise PlanDataError(f"{where}：年度“{year}”不在方案期 2023—2027 内。")
-        text = cells.get("调整后目标", "")
-        if not text:
-            raise PlanDataError(f"{where}：缺少“调整后目标”。")
-        ind = ids[ind_id]
-        parse_target(text, ind.direction, ind.unit, where=where)
-        adj = Adjustment(ind_id, year, text, date=cells.get("调整日期", ""), document=cells.get("调整文号", ""),
-                         reason=cells.get("调整原因", ""))
-        order = (adj.date, offset)
-        previous = found.get((ind_id, year))
-        if previous is None or order > previous[0]:
-            found[(ind_id, year)] = (order, adj)
-    return {key: adj for key, (_, adj) in found.items()}
-

@@ -14,10 +14,11 @@ from qyx_excel import TEMPLATE_VERSION
 from qyx_excel.distribute import distribute, fill_in_name
 from qyx_excel.errors import UsageError
 from qyx_excel.glossary import GROUPS, INDICATOR_HEADERS, SHEET_CATALOGUE, SHEET_GUIDE, TaskState
+from qyx_excel.intake import read_adjustments
 from qyx_excel.layout import ADJUSTMENT_HEADERS, group_layout
 from qyx_excel.periods import parse_period
 from qyx_excel.submission import META_KEYS, META_SHEET, META_TEMPLATE
-from qyx_excel.workbook import FOOTER, INPUT_FILL, build_workbook, read_adjustments_from_ledger
+from qyx_excel.workbook import FOOTER, INPUT_FILL, build_workbook
 
 PERIOD = "2024-03"
 
@@ -96,7 +97,7 @@ def test_adjustments_from_the_ledger(tmp_path, plan):
         for c, value in enumerate(row):
             ws.cell(r, (1, 2, 4, 5, 6, 7)[c], value)
     wb.save(ledger)
-    assert set(read_adjustments_from_ledger(ledger, plan)) == {("1", 2024), ("27-1", 2024)}
+    assert set(read_adjustments(ledger)) == {("1", 2024), ("27-1", 2024)}
     paths = distribute(PERIOD, tmp_path / "out", ledger=ledger, groups=("幼有善育", "病有良医"))
     ws = openpyxl.load_workbook(paths[0])["幼有善育"]
     cell = ws[group_layout("幼有善育", plan).table("indicators").cell("1", "本年目标")]

@@ -34,6 +34,7 @@ from qyx_excel.glossary import (
     ProjectState,
     TaskState,
 )
+from qyx_excel.intake import read_adjustments
 from qyx_excel.layout import (
     ADJUSTMENT_HEADERS,
     ADJUSTMENT_TITLE,
@@ -53,7 +54,6 @@ from qyx_excel.workbook import (
     INPUT_FILL,
     build_workbook,
     committed_ledger_path,
-    read_adjustments_from_ledger,
 )
 
 YEAR = 2026
@@ -476,30 +476,30 @@ def _fill_adjustments(ledger: Path, rows: list[tuple], out: Path) -> Path:
     return out
 
 
-def test_read_adjustments_from_ledger(ledger, tmp_path, plan):
+def test_read_adjustments_from_the_ledger(ledger, tmp_path, plan):
     path = _fill_adjustments(ledger, [
         (1, 2024, "5", datetime(2024, 5, 1), "瑞政办〔2024〕1号", "上级下达"),
         ("1", 2024, "5.2", datetime(2024, 6, 30), "瑞政办〔2024〕9号", "再次调整"),
         ("27-1", 2025, "86", date(2025, 3, 1), "", ""),
         (13, 2026, "<5.5", None, "温政办〔2026〕3号", ""),
     ], tmp_path / "adj.xlsm")
-    adjustments = read_adjustments_from_ledger(path, plan)
+    adjustments = read_adjustments(path)
     assert set(adjustments) == {("1", 2024), ("27-1", 2025), ("13", 2026)}
     latest = adjustments[("1", 2024)]
     assert (latest.text, latest.date, latest.document) == ("5.2", "2024-06-30", "瑞政办〔2024〕9号")
     assert adjustments[("27-1", 2025)].text == "86"
-    assert read_adjustments_from_ledger(ledger, plan) == {}
+    assert read_adjustments(ledger) == {}
 
 
 @pytest.mark.parametrize(("row", "words"), [
     (("99", 2024, "5", None, "", ""), "不在指标库中"),
-    (("1", 2030, "5", None, "", ""), "不在方案期"),
+    (("1", 2030, "5", None, "", ""), "2023—2027"),
     (("1", 2024, "大约五个", None, "", ""), "无法识别目标"),
 ])
 def test_bad_adjustment_rows_are_named(ledger, tmp_path, plan, row, words):
     path = _fill_adjustments(ledger, [row], tmp_path / "bad.xlsm")
     with pytest.raises(PlanDataError, match=words) as info:
-        read_adjustments_from_ledger(path, plan)
+        read_adjustments(path)
     assert "目标调整记录" in info.value.message
 
 
