@@ -261,7 +261,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     result = rollup(period, [Path(p) for p in _expand(args.exports)], Path(args.out))
 
     def human() -> None:
-        print(result.summary())
+        print(result.summary_text())
 
     _out(args, result.to_json(), human)
     return 0 if result.ok else 1

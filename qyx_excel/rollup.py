@@ -137,6 +137,21 @@ class RollupResult:
             "errors": sum(f.severity == ERROR for f in self.findings),
         }
 
+    def summary_text(self) -> str:
+        """A few Chinese lines for the command line."""
+        n = self.summary()
+        lines = [f"{self.label}汇总：收到 {n['files']} 个文件，{n['counties']} 个县（市、区），"
+                 f"受理 {n['accepted']} 个，退回 {n['refused']} 个，未报 {n['missing']} 个。"]
+        ranked = [c for c in self.ranking if c.rank is not None]
+        if ranked:
+            lines.append("排名：" + "；".join(f"{c.rank}. {c.county}（{c.score} 分）" for c in ranked[:10]))
+        for f in self.findings:
+            level = "错误" if f.severity == ERROR else "提醒"
+            lines.append(f"  [{level}] {f.file or ''} {f.message}（{f.code}）")
+        if self.out:
+            lines.append(f"已写入：{self.out}")
+        return "\n".join(lines)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "period": self.period,
