@@ -117,8 +117,10 @@ class ConsolidationResult:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
+        # The consolidation's own keys (period, indicators, groups, ranking …) sit at the top level:
+        # they are the contract other programs read (MISSION §4).
         return {
-            "period": self.consolidation.period,
+            **self.consolidation.to_json(),
             "ok": self.ok,
             "refused": self.refused,
             "missing": self.missing,
@@ -126,7 +128,6 @@ class ConsolidationResult:
             "store": str(self.store_dir) if self.store_dir else None,
             "ledger": str(self.ledger) if self.ledger else None,
             "written": [str(p) for p in self.written],
-            "consolidation": self.consolidation.to_json(),
         }
 
 

@@ -328,7 +328,7 @@ def evaluate(
     span = max(planned, rules.min_span_share * abs(target.value), 1e-9)
     share = shortfall / span
     status = Status.SEVERELY_LAGGING if share > rules.severe_gap_share else Status.LAGGING
-    return result(status, f"落后序时目标 {format_number(expected)}，差距为全年应完成量的 {share:.0%}", completion)
+    return result(status, f"落后序时目标 {format_number(expected, 4)}，差距为全年应完成量的 {share:.0%}", completion)
 
 
 def _completion(indicator: Indicator, target: Target, value: float) -> float | None:
