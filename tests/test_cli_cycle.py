@@ -1,0 +1,75 @@
+"""The month through the `qyx` command line, as the office runs it without Excel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qyx_excel.cli import main
+from qyx_excel.sample import make_sample_month
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cycle")
+    ledger = root / "七优享台账.xlsm"
+    assert main(["build-workbook", "--out", str(ledger)]) == 0
+    assert main(["distribute", "--period", "2024-03", "--out", str(root / "下发")]) == 0
+    make_sample_month("2024-03", root / "收件 箱", ledger=ledger)
+    return root, ledger
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_distribute_names_files_by_period_and_group(month):
+    root, _ = month
+    names = sorted(p.name for p in (root / "下发").iterdir())
+    assert "2024-03_幼有善育.xlsx" in names and len(names) == 9
+
+
+def test_check_json_and_exit_code(month, capsys):
+    root, _ = month
+    code, out, err = run(capsys, "check", root / "收件 箱", "--period", "2024-03", "--json")
+    data = json.loads(out)  # stdout holds the JSON alone
+    assert code == 1  # the sample has one file with errors
+    entry = data["files"][0]
+    assert set(entry) >= {"path", "group", "period", "ok", "findings"}
+    bad = [f for f in data["files"] if not f["ok"]]
+    assert [f["group"] for f in bad] == ["住有宜居"]
+    finding = next(x for x in bad[0]["findings"] if x["severity"] == "error")
+    assert set(finding) >= {"code", "severity", "file", "sheet", "cell", "indicator", "message"}
+
+
+def test_consolidate_json_contract(month, capsys):
+    root, ledger = month
+    code, out, _ = run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱", "--json")
+    data = json.loads(out)
+    assert code == 1  # a refused group and a missing group
+    assert data["period"] == "2024-03"
+    ind = data["indicators"][0]
+    assert set(ind) >= {"id", "value", "status", "target", "expected"}
+    groups = {g["group"]: g for g in data["groups"]}
+    assert set(groups["幼有善育"]) >= {"group", "submitted", "accepted", "errors", "warnings"}
+    assert groups["弱有众扶"]["submitted"] is False and groups["弱有众扶"]["reminder"]
+    assert groups["住有宜居"]["accepted"] is False
+    assert {r["dimension"] for r in data["ranking"]} == {"domain", "unit", "group"}
+
+
+def test_notice_tables_after_consolidation(month, capsys):
+    root, ledger = month
+    run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱")
+    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "通报.docx")
+    assert code == 0 and (root / "通报.docx").stat().st_size > 10_000
+    code, _, err = run(capsys, "tables", "--period", "2024-Q1", "--ledger", ledger, "--out", root / "进度表.xlsx")
+    assert code == 0 and "2024年第一季度" in err
+
+
+def test_notice_before_consolidation_is_a_clear_refusal(tmp_path, capsys):
+    code, out, err = run(capsys, "notice", "--period", "2024-05", "--store", tmp_path, "--out", tmp_path / "x.docx")
+    assert code == 2 and "qyx consolidate" in err and "Traceback" not in err
+    assert not (tmp_path / "x.docx").exists()
