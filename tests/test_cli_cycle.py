@@ -34,7 +34,7 @@ def test_distribute_names_files_by_period_and_group(month):
 
 def test_check_json_and_exit_code(month, capsys):
     root, _ = month
-    code, out, err = run(capsys, "check", root / "收件 箱", "--period", "2024-03", "--json")
+    code, out, _err = run(capsys, "check", root / "收件 箱", "--period", "2024-03", "--json")
     data = json.loads(out)  # stdout holds the JSON alone
     assert code == 1  # the sample has one file with errors
     entry = data["files"][0]
@@ -70,6 +70,6 @@ def test_notice_tables_after_consolidation(month, capsys):
 
 
 def test_notice_before_consolidation_is_a_clear_refusal(tmp_path, capsys):
-    code, out, err = run(capsys, "notice", "--period", "2024-05", "--store", tmp_path, "--out", tmp_path / "x.docx")
+    code, _out, err = run(capsys, "notice", "--period", "2024-05", "--store", tmp_path, "--out", tmp_path / "x.docx")
     assert code == 2 and "qyx consolidate" in err and "Traceback" not in err
     assert not (tmp_path / "x.docx").exists()
