@@ -267,6 +267,96 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _store_dir(args: argparse.Namespace) -> Path:
+    from .store import default_store_dir
+
+    if args.store:
+        return Path(args.store)
+    if args.ledger:
+        return default_store_dir(Path(args.ledger))
+    raise UsageError("请用 --ledger 指定台账，或用 --store 指定历史库。")
+
+
+def _open_store(args: argparse.Namespace):  # -> Store
+    from .store import Store
+
+    folder = _store_dir(args)
+    if not (folder / "qyx.sqlite").is_file():
+        raise UsageError(f"历史库“{folder}”还没有数据，请先运行 qyx consolidate。")
+    return Store(folder)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from .periods import parse_period
+
+    with _open_store(args) as store:
+        if args.restore is not None:
+            path = store.restore(args.restore, Path(args.out or "."))
+            say(f"已取回第 {args.restore} 号报送的原始文件：{path}")
+            return 0
+        period = parse_period(args.period) if args.period else None
+        rows = store.submissions(period, args.group)
+        findings = {r.id: store.findings(r.id) for r in rows} if args.findings else {}
+
+    def state(r) -> str:
+        if not r.accepted:
+            return "退回"
+        return "采用" if r.superseded_by is None else f"被第 {r.superseded_by} 号取代"
+
+    def human() -> None:
+        if not rows:
+            print("没有符合条件的报送记录。")
+        for r in rows:
+            print(f"{r.id:>4}  {r.received_at}  {r.period or '—':<8} {r.group or '未知':<5} {state(r):<10} "
+                  f"错误 {r.errors} 提醒 {r.warnings}  {r.file_name}")
+            for f in findings.get(r.id, []):
+                print(f"        [{'错误' if f.severity == 'error' else '提醒'}] {f.sheet or ''}!{f.cell or ''} {f.message}")
+        print(f"共 {len(rows)} 份报送。取回原始文件：qyx history --restore 编号 --out 文件夹")
+
+    data = {"submissions": [dict(r.to_json(), state=state(r),
+                                 findings=[f.to_dict() for f in findings.get(r.id, [])]) for r in rows]}
+    _out(args, data, human)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from .periods import parse_period
+    from .plan import load_plan
+
+    period = parse_period(args.period)
+    try:
+        indicator = load_plan().indicator(args.indicator)
+    except KeyError:
+        raise UsageError(f"没有序号为“{args.indicator}”的指标。") from None
+    with _open_store(args) as store:
+        found = store.trace(period, indicator.id, indicator.domain)
+    if found is None:
+        raise UsageError(f"{period.label}没有已采用的指标 {indicator.id} 数据（该组未报送或被退回）。")
+    data = {
+        "period": found.period, "indicator": found.indicator_id, "group": found.group, "value": found.value,
+        "value_text": found.value_text, "file": found.file_name, "sheet": found.sheet, "cell": found.cell,
+        "received_at": found.received_at, "submission": found.submission_id, "sha256": found.sha256,
+        "archive": str(found.archive_path),
+    }
+
+    def human() -> None:
+        print(f"指标 {indicator.id} {indicator.name}，{period.label}：{found.value_text or '—'}{indicator.unit}")
+        print(f"  来自：{found.where}（{found.received_at} 收到，第 {found.submission_id} 号报送）")
+        print(f"  归档：{found.archive_path}")
+
+    _out(args, data, human)
+    return 0
+
+
+def cmd_rebuild_store(args: argparse.Namespace) -> int:
+    from .store import rebuild
+
+    folder = _store_dir(args)
+    count = rebuild(folder, progress=Progress())
+    say(f"已按归档文件重建历史库：{folder}（{count} 个文件）")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
     from .periods import parse_period
@@ -401,6 +491,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出工作簿路径")
     p.add_argument("exports", nargs="+", metavar="COUNTY_EXPORT", help="各县导出文件或文件夹")
     json_flag(p)
+
+    p = command("history", "列出历史库中收到的每一份报送；可取回任一份原始文件", cmd_history)
+    p.add_argument("--period", help="只看某一填报期")
+    p.add_argument("--group", help="只看某一专项组，如 幼有善育")
+    p.add_argument("--findings", action="store_true", help="同时列出每份报送的问题")
+    p.add_argument("--restore", type=int, metavar="编号", help="取回该编号报送的原始文件（逐字节相同）")
+    p.add_argument("--out", help="取回文件存放的文件夹（默认当前文件夹）")
+    source_flags(p)
+    json_flag(p)
+
+    p = command("trace", "追溯汇总中的一个数字：来自哪个文件、哪个单元格、何时收到", cmd_trace)
+    p.add_argument("--period", required=True, help="填报期")
+    p.add_argument("--indicator", required=True, help="指标序号，如 1、27-1")
+    source_flags(p)
+    json_flag(p)
+
+    p = command("rebuild-store", "按归档的原始文件重建历史库数据库（数据库损坏或丢失时使用）", cmd_rebuild_store)
+    source_flags(p)
 
     p = command("demo", "用内置样例跑一遍月度流程：生成台账、下发、填报、校验、汇总、通报、进度表", cmd_demo)
     p.add_argument("--out", default="demo-out", help="输出文件夹（默认 demo-out，会先清空）")

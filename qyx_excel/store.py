@@ -743,6 +743,35 @@ class Store:
         """Numeric values of ``group`` accepted for December of ``year`` (previous_year_end)."""
         return {k: v.value for k, v in self.values_of(f"{year}-12", group).items() if v.value is not None}
 
+    def restore(self, submission_id: int, out_dir: str | Path) -> Path:
+        """Copy the archived file of a submission, byte for byte, into ``out_dir`` under its own name.
+
+        The copy is checked against the recorded hash; an existing file of that name is kept and the
+        copy gets a numbered name instead.
+        """
+        import hashlib
+        import shutil
+
+        this = self.submission(submission_id)
+        ext = self.db.execute("SELECT ext FROM files WHERE sha256 = ?", (this.sha256,)).fetchone()
+        source = self.archive_path(this.sha256, ext["ext"] if ext else "xlsx")
+        if not source.is_file():
+            raise UsageError(f"历史库中找不到第 {submission_id} 号报送的归档文件（{source.name}），可用 qyx rebuild-store 检查。")
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        name = this.file_name if Path(this.file_name).suffix.lstrip(".") == source.suffix.lstrip(".") \
+            else f"{Path(this.file_name).stem}{source.suffix}"
+        target = out_dir / name
+        n = 1
+        while target.exists():
+            target = out_dir / f"{Path(name).stem}（{n}）{Path(name).suffix}"
+            n += 1
+        shutil.copyfile(source, target)
+        if hashlib.sha256(target.read_bytes()).hexdigest() != this.sha256:
+            target.unlink()
+            raise UsageError(f"第 {submission_id} 号报送的归档文件已损坏（校验值不符），请从备份恢复历史库。")
+        return target
+
     def trace(self, period: Period | str, indicator_id: str, group: str) -> Trace | None:
         """The file and cell a consolidated figure of ``period`` came from."""
         period = _as_period(period)
