@@ -5,8 +5,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
-  for candidate in python3.12 python3.11 python3.10 python3; do
-    if command -v "$candidate" >/dev/null 2>&1; then PY="$candidate"; break; fi
+  # the first interpreter that really runs and is new enough (pyenv shims may exist but not run)
+  for candidate in python3 python3.13 python3.12 python3.11 python3.10 python; do
+    if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
+      PY="$candidate"; break
+    fi
   done
 fi
 if [ -z "$PY" ]; then
