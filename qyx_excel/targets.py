@@ -156,6 +156,7 @@ class Rules:
     """Thresholds from ``data/rules.csv``."""
 
     severe_gap_share: float = 0.25
+    on_track_gap_share: float = 0.02
     min_span_share: float = 0.02
     jump_share: float = 0.5
     scores: dict[str, float] = field(default_factory=dict)
@@ -183,6 +184,7 @@ def load_rules(path: Path | None = None) -> Rules:
         }
         return Rules(
             severe_gap_share=float(values["severe_gap_share"]),
+            on_track_gap_share=float(values.get("on_track_gap_share", "0")),
             min_span_share=float(values["min_span_share"]),
             jump_share=float(values["jump_share"]),
             scores=scores,
@@ -327,6 +329,9 @@ def evaluate(
         planned = 0.0
     span = max(planned, rules.min_span_share * abs(target.value), 1e-9)
     share = shortfall / span
+    if share <= rules.on_track_gap_share:
+        return result(Status.ON_TRACK, f"略低于序时目标 {format_number(expected, 4)}，差距在容差（全年应完成量的 "
+                      f"{rules.on_track_gap_share:.0%}）以内", completion)
     status = Status.SEVERELY_LAGGING if share > rules.severe_gap_share else Status.LAGGING
     return result(status, f"落后序时目标 {format_number(expected, 4)}，差距为全年应完成量的 {share:.0%}", completion)
 

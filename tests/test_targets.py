@@ -103,6 +103,12 @@ def test_level_expected_moves_from_last_year_target(plan):
     assert ev(plan, "1", "2024-06", 4.0).status is Status.SEVERELY_LAGGING
 
 
+def test_a_rounding_sized_gap_is_still_on_track(plan):
+    within = ev(plan, "1", "2024-06", 4.495)  # 0.005 short of 4.5 on a 0.6 year: under the 2 % tolerance
+    assert within.status is Status.ON_TRACK and "容差" in within.reason
+    assert ev(plan, "1", "2024-06", 4.48).status is Status.LAGGING  # 3.3 % short
+
+
 def test_level_uses_accepted_previous_year_end(plan):
     result = ev(plan, "1", "2024-06", 4.5, previous_year_end=4.0)
     assert result.start == 4.0 and result.expected == pytest.approx(4.4)
