@@ -1,0 +1,785 @@
+"""The ledger's four buttons (校验本表, 汇总, 生成通报, 打印进度表) as xlwings functions.
+
+The macros in ``vba/Qyx.bas`` run ``import qyx_excel.buttons as b; b.<function>()`` through the
+xlwings add-in's ``RunPython``.  Each function takes the calling workbook from
+``xw.Book.caller()`` (tests pass ``book=`` or use ``Book.set_mock_caller()``) and is a thin layer
+over the library the ``qyx`` command line uses:
+
+* it reads the *open* workbook's cells — one range read per sheet — not the file on disk, which
+  may be unsaved (``intake.read_grid`` reads a sheet from its values; ``_meta`` gives identity);
+* the work is ``checks.check_submission``, ``consolidate.consolidate_submissions``,
+  ``notice.render_notice``, ``tables.render_tables``;
+* results go back in bulk: one range write per table (``ledger.result_blocks``), status colours
+  per contiguous run, findings marked on the sheet (fill and a note per cell, cleared on the next
+  run), a one-line result in the sheet's result cell, the status bar where the engine has one;
+* problems are a Chinese message box (``app.alert``), never a traceback: :func:`button` turns a
+  :class:`~qyx_excel.errors.QyxError` into an alert with its message and anything else into
+  “内部错误…请联系维护人员”, with the traceback logged to ``qyx-buttons.log`` next to the workbook.
+
+Engines: desktop Excel (Windows/macOS) and xlwings' remote engine (Office.js add-in, xlwings
+Server/Lite), which has no file path, no status bar and no PDF export.  The workbook's folder —
+where the inbox, the history store (``历史库``) and the outputs are — is the folder of the
+workbook's file; on the remote engine (or for a workbook never saved) it is the environment
+variable ``QYX_WORKBOOK_DIR``, else the current directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import QyxError, UsageError
+from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_SUMMARY, SHEET_TABLES
+from .layout import (
+    OUTPUT_HEADER_ROW,
+    OUTPUT_NOTE_ROW,
+    SUMMARY_FIRST_ROW,
+    SUMMARY_INBOX_CELL,
+    SUMMARY_PERIOD_CELL,
+    SUMMARY_RESULT,
+    TABLES_HEADERS,
+    a1,
+    split_a1,
+)
+
+if TYPE_CHECKING:
+    from xlwings import Book, Sheet
+
+    from .findings import Finding
+    from .model import Consolidation
+    from .periods import Period
+    from .submission import Submission
+
+#: Title of every message box.
+TITLE = "七优享台账"
+#: Where a button's traceback is logged (next to the workbook, else in the temp folder).
+LOG_NAME = "qyx-buttons.log"
+#: The workbook's folder when the engine cannot tell it (remote engine, unsaved workbook).
+ENV_WORKBOOK_DIR = "QYX_WORKBOOK_DIR"
+#: Fill of a cell with a finding: errors red, warnings orange (the input shade is gold).
+MARK_FILLS: dict[str, str] = {"error": "#FF9B9B", "warning": "#F4B084"}
+#: Columns of the result tables whose words are coloured (ledger.WORD_FILLS), by header text.
+COLOURED_HEADERS: frozenset[str] = frozenset({"状态", "报送情况", "级别"})
+#: How many findings the message box lists (the rest are marked on the sheet).
+ALERT_FINDINGS = 12
+INTERNAL_ERROR = "内部错误（{kind}），操作未完成。请联系维护人员，并把日志文件“{log}”发给他们。"
+
+# The result cell of the 汇总 sheet: 汇总, 生成通报 and 打印进度表 report there.
+_SUMMARY_RESULT_CELL = SUMMARY_RESULT.value_cell
+
+
+# ================================================================================================
+# The wrapper every button goes through
+# ================================================================================================
+
+
+def button(where: Callable[[Book], tuple[Sheet, str] | None]) -> Callable[[Callable[[Book], str]], Callable[..., str | None]]:
+    """Make a button: resolve the calling book, turn every failure into a Chinese message box.
+
+    ``where(book)`` names the sheet and cell that show the button's one-line result (an error's
+    message goes there too).  The wrapped function returns its one-line result; the button
+    returns it, or ``None`` when it failed.
+    """
+
+    def wrap(func: Callable[[Book], str]) -> Callable[..., str | None]:
+        @functools.wraps(func)
+        def run(book: Book | None = None) -> str | None:
+            if book is None:
+                import xlwings as xw
+
+                book = xw.Book.caller()
+            try:
+                return func(book)
+            except QyxError as exc:
+                message = exc.message
+            except Exception:  # a clerk gets a message box, the maintainer the log
+                message = INTERNAL_ERROR.format(kind=_exception_kind(), log=_log_traceback(book, func.__name__))
+            _quietly(lambda: _show_result(book, where(book), f"未完成：{message}"))
+            _quietly(lambda: set_status(book, None))
+            _quietly(lambda: alert(book, message, critical=True))
+            return None
+
+        return run
+
+    return wrap
+
+
+def _exception_kind() -> str:
+    import sys
+
+    exc = sys.exc_info()[1]
+    return type(exc).__name__ if exc else "未知错误"
+
+
+def _log_traceback(book: Book, name: str) -> Path:
+    """Append the current traceback to the log next to the workbook (or in the temp folder)."""
+    import tempfile
+    import traceback
+
+    text = f"==== {datetime.now().isoformat(timespec='seconds')} {name} ({_book_name(book)})\n{traceback.format_exc()}\n"
+    for folder in (_folder_or_none(book), Path(tempfile.gettempdir())):
+        if folder is None:
+            continue
+        path = folder / LOG_NAME
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(text)
+            return path
+        except OSError:
+            continue
+    return Path(tempfile.gettempdir()) / LOG_NAME
+
+
+def _quietly(action: Callable[[], Any]) -> None:
+    """Run a reporting step that must not hide the error being reported."""
+    with contextlib.suppress(Exception):  # the original error is already on its way to the user
+        action()
+
+
+def alert(book: Book, message: str, *, critical: bool = False) -> None:
+    """A message box (``MsgBox`` on desktop Excel; an ``alert`` action on the remote engine)."""
+    book.app.alert(message, title=TITLE, mode="critical" if critical else "info")
+
+
+def set_status(book: Book, text: str | None) -> None:
+    """Show ``text`` in Excel's status bar (``None`` gives it back to Excel); the remote engine has none."""
+    with contextlib.suppress(NotImplementedError):
+        book.app.status_bar = text if text else False
+
+
+def _show_result(book: Book, target: tuple[Sheet, str] | None, text: str) -> None:
+    if target is not None:
+        sheet, cell = target
+        write_values(sheet, cell, [[text]])
+
+
+def _summary_result(book: Book) -> tuple[Sheet, str] | None:
+    return (book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL) if SHEET_SUMMARY in book.sheet_names else None
+
+
+def _group_result(book: Book) -> tuple[Sheet, str] | None:
+    from .layout import group_layout
+
+    sheet = book.sheets.active
+    if sheet.name not in GROUPS:
+        return None
+    result = group_layout(sheet.name).result
+    return (sheet, result.value_cell) if result is not None else None
+
+
+# ================================================================================================
+# The buttons
+# ================================================================================================
+
+
+@button(_group_result)
+def check_sheet(book: Book) -> str:
+    """校验本表: check the active group sheet as it is on screen and mark every finding on it."""
+    from .checks import check_submission
+    from .layout import group_layout
+
+    sheet = book.sheets.active
+    if sheet.name not in GROUPS:
+        raise UsageError(
+            f"“校验本表”用于专项组工作表（{'、'.join(GROUPS)}），当前工作表是“{sheet.name}”。"
+            "请切换到本组的工作表后再点。"
+        )
+    set_status(book, f"正在校验“{sheet.name}”…")
+    meta = read_meta(book)
+    sub = read_group_sheet(book, sheet.name, meta)
+    period = _check_period(book, sub, meta)
+    adjustments = read_adjustments(book)
+    prior = _prior(book, sheet.name, period)
+    findings = check_submission(sub, period=period, expected_group=sheet.name, prior=prior,
+                                adjustments=adjustments)
+    layout = group_layout(sheet.name)
+    clear_marks(sheet, layout.input_cells())
+    marked = mark_findings(sheet, [f for f in findings if f.sheet in (None, "", sheet.name)], layout.input_cells())
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+    if not findings:
+        line = f"{stamp} {period.label}校验通过：未发现问题。"
+    else:
+        line = (f"{stamp} {period.label}校验：错误 {errors} 处、提醒 {warnings} 处"
+                + (f"，已在表中标出 {len(marked)} 格（鼠标移到格子上看批注）。" if marked else "。"))
+    write_values(sheet, layout.result.value_cell if layout.result else "A1", [[line]])
+    set_status(book, None)
+    if findings:
+        alert(book, _findings_message(sheet.name, period, findings, errors, warnings), critical=errors > 0)
+    return line
+
+
+@button(_summary_result)
+def consolidate(book: Book) -> str:
+    """汇总: the nine group sheets of the open book plus the inbox, into 汇总/晾晒/校验结果/进度表."""
+    from .consolidate import consolidate_submissions
+    from .ledger import result_blocks
+
+    period, inbox_text = read_summary_inputs(book)
+    folder = workbook_dir(book)
+    inbox = _inbox(folder, inbox_text) if period.kind == "month" else None
+    set_status(book, f"正在汇总{period.label}…")
+    subs: list[Submission] = []
+    adjustments: dict = {}
+    if period.kind == "month":
+        meta = read_meta(book)
+        adjustments = read_adjustments(book)
+        subs = [read_group_sheet(book, group, meta) for group in GROUPS if group in book.sheet_names]
+
+    def progress(done: int, total: int) -> None:
+        if total > 1:
+            set_status(book, f"正在汇总{period.label}：已处理 {done}/{total}")
+
+    result = consolidate_submissions(period, subs, store=_store_dir(folder), inbox=inbox, adjustments=adjustments,
+                                     progress=progress)
+    summary = result.summary_text()
+    line = f"{datetime.now():%Y-%m-%d %H:%M} " + "".join(summary.splitlines())
+    blocks = result_blocks(result.consolidation, summary=line)
+    write_result_blocks(book, blocks)
+    write_progress_sheet(book, result.consolidation)
+    set_status(book, None)
+    alert(book, summary + "\n\n结果已写入“汇总”“晾晒”“校验结果”“进度表”工作表；请保存本台账。",
+          critical=not result.ok)
+    return line
+
+
+@button(_summary_result)
+def notice(book: Book) -> str:
+    """生成通报: the period's progress notice (.docx) beside the workbook."""
+    from .notice import render_notice
+
+    period, _ = read_summary_inputs(book)
+    folder = workbook_dir(book)
+    c = _stored_consolidation(folder, period, "生成通报")
+    set_status(book, f"正在生成{c.label}进度通报…")
+    path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx")
+    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}"
+    write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
+    set_status(book, None)
+    alert(book, f"已生成{c.label}进度通报：\n{path}\n\n请用 Word 打开，核对后排版、签发。")
+    return line
+
+
+@button(_summary_result)
+def print_tables(book: Book) -> str:
+    """打印进度表: refresh the 进度表 sheet; a PDF by Excel itself, else the printable .xlsx tables."""
+    period, _ = read_summary_inputs(book)
+    folder = workbook_dir(book)
+    c = _stored_consolidation(folder, period, "打印进度表")
+    set_status(book, f"正在生成{c.label}进度表…")
+    write_progress_sheet(book, c)
+    sheet = book.sheets[SHEET_TABLES]
+    pdf = folder / f"{period.code}_七优享工程进度表.pdf"
+    try:
+        if not can_export_pdf(book):
+            raise NotImplementedError
+        sheet.to_pdf(str(pdf))
+    except NotImplementedError:  # the remote engine cannot print: the .xlsx tables instead
+        from .tables import render_tables
+
+        xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx")
+        line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表：{xlsx}"
+        message = (f"已更新本台账的“进度表”工作表，并生成打印用进度表：\n{xlsx}\n\n"
+                   "请打开该文件，按 Ctrl+P 打印（已设为横向 A4、每页重复表头、页脚有页码）。")
+    else:
+        line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表 PDF：{pdf}"
+        message = f"已更新“进度表”工作表，并生成 PDF：\n{pdf}\n\n也可以切换到“进度表”工作表，按 Ctrl+P 直接打印。"
+    write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
+    set_status(book, None)
+    alert(book, message)
+    return line
+
+
+def can_export_pdf(book: Book) -> bool:
+    """Whether the engine prints to PDF (desktop Excel does; the remote engine does not).
+
+    Asked before calling ``to_pdf``: on the remote engine ``Sheet.to_pdf`` queues actions that
+    hide every other sheet before it raises ``NotImplementedError`` (xlwings 0.37).
+    """
+    try:
+        return book.app.engine.name != "remote"
+    except Exception:
+        return False
+
+
+# ================================================================================================
+# Reading the open workbook
+# ================================================================================================
+
+
+def read_sheet(sheet: Sheet) -> list[list[Any]]:
+    """Every value of ``sheet`` from A1 to its last used cell, in one range read (row 0 = row 1)."""
+    last = sheet.used_range.last_cell
+    rng = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1)))
+    try:
+        values = rng.options(ndim=2, err_to_str=True).value
+    except ValueError:
+        # xlwings' remote engine takes any ISO-looking text for a date and fails on text with a
+        # UTC offset (``_meta``'s generated_at): the values as the client sent them, then.
+        values = rng.raw_value
+        values = [[None if v == "" else v for v in row] for row in values] if isinstance(values, list) else values
+    if not isinstance(values, (list, tuple)) or (values and not isinstance(values[0], (list, tuple))):
+        values = [[values]]
+    return [list(row) for row in values or [[None]]]
+
+
+def read_meta(book: Book) -> dict[str, str]:
+    """The very hidden ``_meta`` sheet's key/value rows ({} when the book has none)."""
+    from .intake import _plain
+    from .submission import META_SHEET
+
+    if META_SHEET not in book.sheet_names:
+        return {}
+    meta: dict[str, str] = {}
+    for row in read_sheet(book.sheets[META_SHEET]):
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            meta[row[0].strip()] = _plain(row[1])
+    return meta
+
+
+def read_adjustments(book: Book) -> dict:
+    """The office's target adjustments from the open 指标库 sheet (``intake.read_adjustments``)."""
+    from .intake import read_adjustments as from_grid
+
+    if SHEET_CATALOGUE not in book.sheet_names:
+        return {}
+    return from_grid(read_sheet(book.sheets[SHEET_CATALOGUE]))
+
+
+def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission:
+    """One group sheet of the open ledger as a :class:`Submission`, read as ``intake`` reads the file.
+
+    As for the ledger file, a sheet with no 填报期 of its own takes ``_meta``'s period.  A number
+    0 < x ≤ 1 in a % indicator shown with a percent format (``85%`` typed in Excel) reads as shown;
+    the engine is asked for those few cells' formats only (the remote engine cannot tell).
+    """
+    from .intake import period_from_text, read_grid
+
+    sheet = book.sheets[group]
+    grid = read_sheet(sheet)
+
+    def read(percent: set[tuple[int, int]] | None = None) -> Submission:
+        return read_grid(grid, group, book.name, group=group, template_version=meta.get("template_version") or None,
+                         kind="ledger", percent=percent)
+
+    sub = read()
+    percent = _percent_cells(sheet, sub)
+    if percent:
+        sub = read(percent)
+    if sub.period is None:
+        sub.period = period_from_text(meta.get("period"))
+    return sub
+
+
+def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
+    from .glossary import PERCENT_UNITS
+    from .plan import load_plan
+
+    plan = load_plan()
+    candidates = []
+    for entry in sub.indicators.values():
+        number = entry.value.number if entry.value.is_number else None
+        if number is not None and 0 < number <= 1 and entry.value_cell:
+            try:
+                percent = plan.indicator(entry.id).unit in PERCENT_UNITS
+            except KeyError:
+                continue
+            if percent:
+                candidates.append(entry.value_cell)
+    found: set[tuple[int, int]] = set()
+    for cell in candidates:
+        try:
+            number_format = sheet.range(cell).number_format
+        except NotImplementedError:  # remote engine: formats are not in the payload
+            return set()
+        if number_format and "%" in str(number_format):
+            row, col = split_a1(cell)
+            found.add((row - 1, col - 1))
+    return found
+
+
+def read_summary_inputs(book: Book) -> tuple[Period, str]:
+    """The period (汇总!C2, validated) and the inbox folder text (汇总!F2) of the open ledger."""
+    from .intake import period_from_text
+    from .periods import parse_period
+
+    if SHEET_SUMMARY not in book.sheet_names:
+        raise UsageError(f"本工作簿没有“{SHEET_SUMMARY}”工作表，请使用 qyx build-workbook 生成的台账。")
+    sheet = book.sheets[SHEET_SUMMARY]
+    (p_row, p_col), (i_row, i_col) = split_a1(SUMMARY_PERIOD_CELL), split_a1(SUMMARY_INBOX_CELL)
+    top = sheet.range((1, 1), (max(p_row, i_row), max(p_col, i_col))).options(ndim=2).value
+    raw, inbox = top[p_row - 1][p_col - 1], top[i_row - 1][i_col - 1]
+    where = f"“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格"
+    if raw is None or str(raw).strip() == "":
+        raise UsageError(f"请先在{where}填写填报期（月度如 2024-03，季度如 2024-Q1，年度如 2024），再点按钮。")
+    code = period_from_text(raw)
+    if code is None:
+        raise UsageError(f"{where}的填报期“{_shown(raw)}”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。")
+    try:
+        period = parse_period(code)
+    except UsageError as exc:
+        raise UsageError(f"{where}：{exc.message}") from None
+    return period, "" if inbox is None else str(inbox).strip()
+
+
+def _shown(raw: Any) -> str:
+    return raw.strftime("%Y-%m-%d") if isinstance(raw, datetime) else str(raw).strip()
+
+
+def _check_period(book: Book, sub: Submission, meta: dict[str, str]) -> Period:
+    """The period a sheet is checked for: its own 填报期, else 汇总!C2, else ``_meta``'s."""
+    from .intake import period_from_text
+    from .periods import parse_period
+
+    code = sub.period
+    if not code and SHEET_SUMMARY in book.sheet_names:
+        row, col = split_a1(SUMMARY_PERIOD_CELL)
+        code = period_from_text(book.sheets[SHEET_SUMMARY].range((row, col)).value)
+    code = code or period_from_text(meta.get("period"))
+    if not code:
+        raise UsageError("不知道本表是哪一期的填报：请在本表“填报期”格填写（如 2024年3月），"
+                         f"或在“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格填写（如 2024-03），再点“校验本表”。")
+    return parse_period(code)
+
+
+# ================================================================================================
+# Where things are on disk
+# ================================================================================================
+
+
+def _book_name(book: Book) -> str:
+    try:
+        return str(book.name)
+    except Exception:
+        return "?"
+
+
+def _folder_or_none(book: Book) -> Path | None:
+    env = os.environ.get(ENV_WORKBOOK_DIR)
+    try:
+        full = Path(str(book.fullname))
+    except Exception:
+        full = Path()
+    if full.is_absolute() and full.parent.is_dir():
+        return full.parent
+    if env:
+        return Path(env)
+    return Path.cwd()
+
+
+def workbook_dir(book: Book) -> Path:
+    """The folder of the workbook's file; else ``QYX_WORKBOOK_DIR``; else the current directory."""
+    folder = _folder_or_none(book) or Path.cwd()
+    if not folder.is_dir():
+        raise UsageError(f"台账所在文件夹“{folder}”不存在（请检查环境变量 {ENV_WORKBOOK_DIR}）。")
+    return folder.resolve()
+
+
+def _store_dir(folder: Path) -> Path:
+    from .store import STORE_DIR_NAME
+
+    return folder / STORE_DIR_NAME
+
+
+def _inbox(folder: Path, text: str) -> Path | None:
+    """The inbox folder named in 汇总!F2 (relative to the workbook's folder); None when left empty."""
+    if not text:
+        return None
+    inbox = Path(text)
+    if not inbox.is_absolute():
+        inbox = folder / inbox
+    if not inbox.is_dir():
+        raise UsageError(
+            f"收件箱文件夹“{inbox}”不存在。请在台账所在文件夹新建该文件夹并放入各组报送的文件，"
+            f"或在“{SHEET_SUMMARY}”表 {SUMMARY_INBOX_CELL} 格改为正确的文件夹；"
+            f"各组都直接在本台账中填报时，清空 {SUMMARY_INBOX_CELL} 格即可。"
+        )
+    if inbox.resolve() == folder.resolve():
+        raise UsageError(f"收件箱不能是台账本身所在的文件夹，请新建一个子文件夹（如“收件箱”）并填在 {SUMMARY_INBOX_CELL} 格。")
+    return inbox
+
+
+def _prior(book: Book, group: str, period: Period) -> Any:
+    """What was accepted before (for the jump and running-total checks), if the store exists."""
+    from .store import DB_NAME, Store, prior_for
+
+    store = _store_dir(workbook_dir(book))
+    if not (store / DB_NAME).is_file():
+        return None
+    with Store(store) as st:
+        return prior_for(st, group, period)
+
+
+def _stored_consolidation(folder: Path, period: Period, action: str) -> Consolidation:
+    from .consolidate import load_consolidation
+    from .store import DB_NAME, Store
+
+    store = _store_dir(folder)
+    hint = f"请先在“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格填写 {period.code}，点“汇总”，再点“{action}”。"
+    if not (store / DB_NAME).is_file():
+        raise UsageError(f"台账旁边还没有历史库（{store}），{period.label}尚未汇总。{hint}")
+    if period.kind == "month":
+        with Store(store) as st:
+            if st.load_consolidation(period) is None:
+                raise UsageError(f"{period.label}尚未汇总。{hint}")
+    return load_consolidation(period, store=store)
+
+
+# ================================================================================================
+# Writing into the open workbook
+# ================================================================================================
+
+
+def _cell_value(value: Any) -> Any:
+    """A value as written through Excel: text always stays text.
+
+    Excel (COM and Office.js alike) parses what is written as if typed: ``27-1`` would become a
+    date, ``=…`` a formula.  A leading apostrophe makes it text and is not part of the value.
+    """
+    if isinstance(value, str):
+        from .safeio import safe_cell_text
+
+        text = safe_cell_text(value)
+        return "'" + text if text else None
+    return value
+
+
+def write_values(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
+    """One range write: ``rows`` (padded to a rectangle) with ``top_left`` as their first cell."""
+    width = max((len(r) for r in rows), default=0)
+    if not rows or not width:
+        return
+    row, col = split_a1(top_left)
+    values = [[_cell_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    sheet.range((row, col), (row + len(rows) - 1, col + width - 1)).value = values
+
+
+def clear_area(sheet: Sheet, first_row: int, last_col: int) -> None:
+    """Clear values, fills and merges from ``first_row`` to the last used row (a shorter result
+    must not leave old rows behind)."""
+    last = sheet.used_range.last_cell
+    if last.row < first_row:
+        return
+    area = sheet.range((first_row, 1), (last.row, max(last.column, last_col)))
+    area.unmerge()
+    area.clear_contents()
+    area.color = None
+
+
+def colour_words(sheet: Sheet, top_left: str, rows: list[list[Any]], fills: dict[str, str]) -> None:
+    """Colour the word cells of a block: columns whose header (the block's first row) is in
+    :data:`COLOURED_HEADERS`, one fill per contiguous run of the same colour."""
+    if not rows:
+        return
+    row0, col0 = split_a1(top_left)
+    for j, header in enumerate(rows[0]):
+        if header not in COLOURED_HEADERS:
+            continue
+        colours = [fills.get(r[j]) if j < len(r) and isinstance(r[j], str) else None for r in rows[1:]]
+        for start, stop, colour in _runs(colours):
+            if colour:
+                sheet.range((row0 + 1 + start, col0 + j), (row0 + stop, col0 + j)).color = "#" + colour
+
+
+def _runs(items: list[Any]) -> Iterable[tuple[int, int, Any]]:
+    """``(start, stop, item)`` for each run of equal consecutive items."""
+    start = 0
+    for i in range(1, len(items) + 1):
+        if i == len(items) or items[i] != items[start]:
+            yield start, i, items[start]
+            start = i
+
+
+def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[Any]]]]]) -> None:
+    """Write ``ledger.result_blocks`` into the open book: old rows cleared, one write per block,
+    status words coloured, the tables' header rows shaded, print areas set."""
+    from .ledger import HEADER_FILL, WORD_FILLS
+
+    for name, items in blocks.items():
+        if name not in book.sheet_names:
+            continue
+        sheet = book.sheets[name]
+        width = max(len(r) for _, rows in items for r in rows)
+        first = SUMMARY_FIRST_ROW if name == SHEET_SUMMARY else OUTPUT_HEADER_ROW + 1
+        clear_area(sheet, first, width)
+        last_row = first
+        for top_left, rows in items:
+            write_values(sheet, top_left, rows)
+            colour_words(sheet, top_left, rows, WORD_FILLS)
+            row, col = split_a1(top_left)
+            last_row = max(last_row, row + len(rows) - 1)
+            if name == SHEET_FINDINGS and row > OUTPUT_HEADER_ROW + 1 and len(rows) > 1:
+                header = rows[1]  # the findings table: its title, then its own header row
+                sheet.range((row + 1, col), (row + 1, col + len(header) - 1)).color = "#" + HEADER_FILL
+        _print_area(sheet, last_row, width)
+
+
+def _print_area(sheet: Sheet, last_row: int, last_col: int) -> None:
+    with contextlib.suppress(NotImplementedError):
+        sheet.page_setup.print_area = f"A1:{a1(last_row, last_col)}"
+
+
+def progress_rows(c: Consolidation) -> list[list[Any]]:
+    """The 进度表 sheet's rows (columns ``layout.TABLES_HEADERS``), one per indicator."""
+    from .plan import load_plan
+
+    plan = load_plan()
+
+    def baseline(ind_id: str) -> str:
+        try:
+            return plan.indicator(ind_id).target_text(2022)
+        except KeyError:
+            return ""
+
+    def rounded(x: float | None, digits: int) -> float | None:
+        return None if x is None else round(x, digits)
+
+    return [
+        [r.domain, r.id, r.name, r.unit, baseline(r.id), r.target_text, rounded(r.expected, 2),
+         r.value if r.value is not None else r.value_text, rounded(r.completion, 1), r.status.value, r.note]
+        for r in c.indicators
+    ]
+
+
+def write_progress_sheet(book: Book, c: Consolidation) -> None:
+    """Refresh the ledger's printable 进度表 sheet for ``c``."""
+    if SHEET_TABLES not in book.sheet_names:
+        return
+    note = f"{c.label}七优享工程指标进度表（生成于 {c.generated_at.replace('T', ' ')}）：状态按本年目标和时间进度判定。"
+    write_result_blocks(book, {SHEET_TABLES: [
+        (f"A{OUTPUT_NOTE_ROW}", [[note]]),
+        (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
+    ]})
+
+
+# --- findings on a group sheet --------------------------------------------------------------
+
+
+def rectangles(cells: Iterable[str]) -> list[tuple[int, int, int, int]]:
+    """Cover a set of A1 cells with rectangles ``(row0, col0, row1, col1)``: runs along each row,
+    then equal runs on consecutive rows merged (a table's input columns become one rectangle)."""
+    by_row: dict[int, list[int]] = {}
+    for cell in cells:
+        row, col = split_a1(cell)
+        by_row.setdefault(row, []).append(col)
+    spans: list[tuple[int, int, int]] = []
+    for row in sorted(by_row):
+        cols = sorted(by_row[row])
+        start = prev = cols[0]
+        for col in [*cols[1:], None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            spans.append((row, start, prev))
+            if col is not None:
+                start = prev = col
+    out: list[list[int]] = []
+    open_: dict[tuple[int, int], list[int]] = {}
+    for row, c0, c1 in spans:
+        rect = open_.get((c0, c1))
+        if rect is not None and rect[2] == row - 1:
+            rect[2] = row
+        else:
+            rect = [row, c0, row, c1]
+            out.append(rect)
+            open_[(c0, c1)] = rect
+    return [(r0, c0, r1, c1) for r0, c0, r1, c1 in out]
+
+
+def _noted(sheet: Sheet, cells: set[str]) -> set[str]:
+    """Which of ``cells`` hold a note (desktop: the sheet's comments; remote: the payload's list)."""
+    try:
+        found = {n.location.address.replace("$", "") for n in sheet.notes}
+        return found & cells
+    except NotImplementedError:
+        return {cell for cell in cells if sheet.range(cell).note is not None}
+
+
+def clear_marks(sheet: Sheet, input_cells: set[str]) -> None:
+    """Undo the previous run's marks: the input shade back on every input cell, their notes deleted.
+
+    Marks only ever go on input cells (the builder's own notes sit on locked cells and stay).
+    """
+    from .workbook import INPUT_FILL
+
+    for r0, c0, r1, c1 in rectangles(input_cells):
+        sheet.range((r0, c0), (r1, c1)).color = INPUT_FILL
+    for cell in sorted(_noted(sheet, input_cells), key=split_a1):
+        note = sheet.range(cell).note
+        if note is not None:
+            note.delete()
+
+
+def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str]) -> list[str]:
+    """Fill and annotate every input cell with findings (one note per cell); return the cells marked.
+
+    Findings on other cells (or on none) are reported in the message box only.
+    """
+    by_cell: dict[str, list[Finding]] = {}
+    for f in findings:
+        cell = (f.cell or "").replace("$", "").upper()
+        if cell in input_cells:
+            by_cell.setdefault(cell, []).append(f)
+    _allow_edits(sheet)
+    for cell, found in sorted(by_cell.items(), key=lambda item: split_a1(item[0])):
+        severity = "error" if any(f.severity == "error" for f in found) else "warning"
+        rng = sheet.range(cell)
+        rng.color = MARK_FILLS[severity]
+        text = "\n".join(f"【{'错误' if f.severity == 'error' else '提醒'}】{f.message}" for f in found)
+        # a client without notes: the fill and the message box still show the finding
+        with contextlib.suppress(NotImplementedError, ValueError):
+            rng.add_note(text)
+    return list(by_cell)
+
+
+def _allow_edits(sheet: Sheet) -> None:
+    """Desktop Excel: re-protect a protected sheet for the user interface only, so that the buttons
+    may add notes (protection otherwise forbids editing objects; the builder allows formatting).
+
+    Uses the sheet's current protection options; a password comes from ``QYX_SHEET_PASSWORD``.
+    Not available on the remote engine (nothing to do there).
+    """
+    with contextlib.suppress(Exception):  # remote engine (api is a dict) or a password we do not know
+        api = sheet.api
+        if not getattr(api, "ProtectContents", False):
+            return
+        p = api.Protection
+        api.Protect(
+            Password=os.environ.get("QYX_SHEET_PASSWORD", ""), DrawingObjects=api.ProtectDrawingObjects,
+            Contents=True, Scenarios=api.ProtectScenarios, UserInterfaceOnly=True,
+            AllowFormattingCells=p.AllowFormattingCells, AllowFormattingColumns=p.AllowFormattingColumns,
+            AllowFormattingRows=p.AllowFormattingRows, AllowInsertingRows=p.AllowInsertingRows,
+            AllowDeletingRows=p.AllowDeletingRows, AllowSorting=p.AllowSorting, AllowFiltering=p.AllowFiltering,
+        )
+
+
+def _findings_message(sheet: str, period: Period, findings: list[Finding], errors: int, warnings: int) -> str:
+    lines = [f"“{sheet}”{period.label}校验发现 {errors} 处错误、{warnings} 处提醒"
+             + ("（错误须改正，否则汇总时本组会被退回）：" if errors else "（提醒请核实）：")]
+    ordered = sorted(findings, key=lambda f: (f.severity != "error", split_a1(f.cell) if f.cell else (0, 0)))
+    for f in ordered[:ALERT_FINDINGS]:
+        where = f.cell or "本表"
+        ind = f"指标{f.indicator} " if f.indicator else ""
+        lines.append(f"· [{'错误' if f.severity == 'error' else '提醒'}] {where} {ind}{f.message}")
+    if len(findings) > ALERT_FINDINGS:
+        lines.append(f"……另有 {len(findings) - ALERT_FINDINGS} 处，见表中标色的格子及其批注。")
+    return "\n".join(lines)
+
+
+__all__ = [
+    "ENV_WORKBOOK_DIR",
+    "check_sheet",
+    "consolidate",
+    "notice",
+    "print_tables",
+    "read_group_sheet",
+    "read_sheet",
+    "read_summary_inputs",
+    "workbook_dir",
+]
