@@ -79,6 +79,12 @@ def run_demo(
     result = consolidate(period, ledger, inbox=inbox, store=store, progress=progress)
     say("6. " + result.summary_text().replace("\n", "\n   "))
     c = result.consolidation
+    for g in c.groups:
+        if g.reminder:
+            say(f"   催报/退回提示（{g.group}）：{g.reminder}")
+    ranked = c.ranking_of("domain")
+    if ranked:
+        say("   晾晒（分领域）：" + "；".join(f"{r.rank}. {r.name} {r.score:g} 分" for r in ranked if r.score is not None))
 
     notice = render_notice(c, out / f"{period.code}_七优享工程进度通报.docx")
     written.append(notice)
