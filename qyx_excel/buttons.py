@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -78,7 +79,9 @@ _SUMMARY_RESULT_CELL = SUMMARY_RESULT.value_cell
 # ================================================================================================
 
 
-def button(where: Callable[[Book], tuple[Sheet, str] | None]) -> Callable[[Callable[[Book], str]], Callable[..., str | None]]:
+def button(
+    where: Callable[[Book], tuple[Sheet, str] | None],
+) -> Callable[[Callable[[Book], str]], Callable[..., str | None]]:
     """Make a button: resolve the calling book, turn every failure into a Chinese message box.
 
     ``where(book)`` names the sheet and cell that show the button's one-line result (an error's
@@ -94,7 +97,10 @@ def button(where: Callable[[Book], tuple[Sheet, str] | None]) -> Callable[[Calla
 
                 book = xw.Book.caller()
             try:
-                return func(book)
+                with warnings.catch_warnings():
+                    # RunPython shows anything on stderr as an error box: no warning may reach it
+                    warnings.simplefilter("ignore")
+                    return func(book)
             except QyxError as exc:
                 message = exc.message
             except Exception:  # a clerk gets a message box, the maintainer the log
