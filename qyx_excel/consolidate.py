@@ -408,12 +408,14 @@ def _report_status(outcome: Outcome, period: Period, st: Store) -> Outcome:
 
 def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[Finding]:
     """Findings of the period's submissions that still stand (not replaced by a later accepted one),
-    plus this run's unreadable and other-period files."""
+    the groups' resubmissions (:func:`resubmission_findings`), plus this run's unreadable and
+    other-period files."""
     found: list[Finding] = []
     if period.kind == "month":
         for s in st.submissions(period):
             if s.superseded_by is None:
                 found.extend(st.findings(s.id))
+        found.extend(resubmission_findings(period, st))
     for r in reports:
         if r.status in (UNREADABLE, OTHER_PERIOD):
             found.extend(r.findings)
@@ -423,6 +425,28 @@ def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[
         if key not in seen:
             seen.add(key)
             out.append(f)
+    return out
+
+
+def resubmission_findings(period: Period, st: Store) -> list[Finding]:
+    """Warnings about groups that sent more than one submission for the month (on the one that counts).
+
+    ``submission-superseded`` once per such group, naming the submission that counts (the last
+    received); ``submission-conflict`` for each earlier *accepted* submission it replaced — two
+    accepted submissions of one group and month always differ in content (the same content again
+    is recorded as a duplicate, not as a submission). Earlier ones stay in history.
+    """
+    out: list[Finding] = []
+    for group in GROUPS:
+        current = st.current(period, group)
+        if current is None:
+            continue
+        replaced = [s for s in st.submissions(period, group) if s.superseded_by == current.id]
+        if not replaced:
+            continue
+        where = {"file": current.file_name, "sheet": current.sheet}
+        out.append(make("submission-superseded", **where, found=current.file_name))
+        out.extend(make("submission-conflict", **where, found=f"“{s.file_name}”") for s in replaced if s.accepted)
     return out
 
 
