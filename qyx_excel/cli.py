@@ -153,11 +153,14 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 
 
 def _expand(paths: Sequence[str]) -> list[Path]:
+    from .safeio import is_ignorable_name  # Office owner files, LibreOffice locks, our temporaries
+
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(("~$", "."))))
+            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
+                              and not is_ignorable_name(q.name)))
         else:
             out.append(p)
     return out
@@ -166,9 +169,32 @@ def _expand(paths: Sequence[str]) -> list[Path]:
 def _findings_table(findings: Sequence[Any]) -> None:
     for f in findings:
         level = "错误" if f.severity == "error" else "提醒"
-        where = " ".join(part for part in (f.sheet, f.cell) if part)
-        ind = f"指标{f.indicator} " if f.indicator else ""
-        print(f"    [{level}] {where} {ind}{f.message}（{f.code}）")
+        where = " ".join(part for part in (f.sheet, f.cell, f"指标{f.indicator}" if f.indicator else "") if part)
+        print(f"    [{level}] {where + ' ' if where else ''}{f.message}（{f.code}）")
+
+
+#: What became of a received file that was not simply accepted, for people.
+_OUTCOME_WORDS = {
+    "unreadable": "无法读取，已拒收",
+    "refused": "未通过校验，已退回",
+    "superseded": "未采用",
+    "other-period": "属于其他填报期",
+    "duplicate": "与已收到的内容相同",
+}
+
+
+def _outcomes_table(reports: Sequence[Any]) -> None:
+    """Files of this run that were not simply accepted: what became of each, and why (errors only)."""
+    shown = [r for r in reports if r.status in _OUTCOME_WORDS]
+    if not shown:
+        return
+    print("未受理或被替代的文件：")
+    for r in shown:
+        name = f"{r.file_name} › {r.sheet}" if r.sheet else r.file_name
+        note = f"（{r.note}）" if r.note else ""
+        print(f"  {name}：{_OUTCOME_WORDS[r.status]}{note}")
+        if r.status in ("unreadable", "refused"):
+            _findings_table([f for f in r.findings if f.severity == "error"])
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -210,6 +236,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
     def human() -> None:
         print(result.summary_text())
+        _outcomes_table(result.reports)
 
     _out(args, result.to_json(), human)
     return 0 if result.ok else 1
