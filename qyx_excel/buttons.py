@@ -282,16 +282,21 @@ def print_tables(book: Book) -> str:
     write_progress_sheet(book, c)
     sheet = book.sheets[SHEET_TABLES]
     pdf = folder / f"{period.code}_七优享工程进度表.pdf"
-    try:
-        if not can_export_pdf(book):
-            raise NotImplementedError
-        sheet.to_pdf(str(pdf))
-    except NotImplementedError:  # the remote engine cannot print: the .xlsx tables instead
+    failed = ""
+    if can_export_pdf(book):
+        try:
+            sheet.to_pdf(str(pdf))
+        except NotImplementedError:
+            failed = " "
+        except Exception as exc:  # no printer driver, the PDF open in a viewer …: the .xlsx instead
+            failed = f"（Excel 未能导出 PDF：{type(exc).__name__}；若该 PDF 正被打开，请关闭后重试）"
+            _log_traceback(book, "print_tables")
+    if failed or not can_export_pdf(book):  # the remote engine cannot print: the .xlsx tables
         from .tables import render_tables
 
         xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx")
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表：{xlsx}"
-        message = (f"已更新本台账的“进度表”工作表，并生成打印用进度表：\n{xlsx}\n\n"
+        message = (f"已更新本台账的“进度表”工作表，并生成打印用进度表{failed.strip()}：\n{xlsx}\n\n"
                    "请打开该文件，按 Ctrl+P 打印（已设为横向 A4、每页重复表头、页脚有页码）。")
     else:
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表 PDF：{pdf}"
@@ -576,6 +581,21 @@ def clear_area(sheet: Sheet, first_row: int, last_col: int) -> None:
     area.unmerge()
     area.clear_contents()
     area.color = None
+    with contextlib.suppress(NotImplementedError, AttributeError):  # xlwings < 0.37.1 has no borders
+        area.borders.line_style = None
+
+
+def format_table(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
+    """Grid lines and wrapped text on a table block (a header row and its rows), rows fitted to the text."""
+    width = max((len(r) for r in rows), default=0)
+    if len(rows) < 2 or width < 2:
+        return
+    row, col = split_a1(top_left)
+    table = sheet.range((row, col), (row + len(rows) - 1, col + width - 1))
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        table.borders.line_style = "continuous"
+    table.wrap_text = True
+    table.rows.autofit()
 
 
 def colour_words(sheet: Sheet, top_left: str, rows: list[list[Any]], fills: dict[str, str]) -> None:
@@ -618,6 +638,7 @@ def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[
         for top_left, rows in items:
             write_values(sheet, top_left, rows)
             colour_words(sheet, top_left, rows, WORD_FILLS)
+            format_table(sheet, top_left, rows)
             row, col = split_a1(top_left)
             last_row = max(last_row, row + len(rows) - 1)
             if name == SHEET_FINDINGS and row > OUTPUT_HEADER_ROW + 1 and len(rows) > 1:

@@ -29,7 +29,7 @@ set /p "PERIOD=请输入填报期（月 2024-03，季度 2024-Q1，年度 2024�
 if "%PERIOD%"=="" set "PERIOD=%DEFAULT_PERIOD%"
 set "TYPED=%PERIOD%"
 set "PERIOD="
-for /f "delims=" %%p in ('.venv\Scripts\python.exe -c "import sys; from qyx_excel.intake import period_from_text as f; print(f(sys.argv[1]) or '')" "%TYPED%"') do set "PERIOD=%%p"
+for /f "delims=" %%p in ('.venv\Scripts\python.exe -c "import sys; from qyx_excel.intake import period_from_text as f; print(f(sys.argv[1]) or str())" "%TYPED%"') do set "PERIOD=%%p"
 if not "%PERIOD%"=="" exit /b 0
 echo 填报期“%TYPED%”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。
 exit /b 2
