@@ -307,16 +307,21 @@ def print_tables(book: Book) -> str:
     return line
 
 
+def is_remote(book: Book) -> bool:
+    """Whether ``book`` is on xlwings' remote engine (Office.js add-in, xlwings Server/Lite)."""
+    try:
+        return book.app.engine.name == "remote"
+    except Exception:
+        return True
+
+
 def can_export_pdf(book: Book) -> bool:
     """Whether the engine prints to PDF (desktop Excel does; the remote engine does not).
 
     Asked before calling ``to_pdf``: on the remote engine ``Sheet.to_pdf`` queues actions that
     hide every other sheet before it raises ``NotImplementedError`` (xlwings 0.37).
     """
-    try:
-        return book.app.engine.name != "remote"
-    except Exception:
-        return False
+    return not is_remote(book)
 
 
 # ================================================================================================
@@ -471,22 +476,36 @@ def _book_name(book: Book) -> str:
         return "?"
 
 
-def _folder_or_none(book: Book) -> Path | None:
-    env = os.environ.get(ENV_WORKBOOK_DIR)
+def _full_name(book: Book) -> str:
     try:
-        full = Path(str(book.fullname))
+        return str(book.fullname)
     except Exception:
-        full = Path()
-    if full.is_absolute() and full.parent.is_dir():
-        return full.parent
+        return ""
+
+
+def _folder_or_none(book: Book) -> Path | None:
+    """The workbook's folder, or None when the desktop engine cannot tell (unsaved, or on OneDrive)."""
+    full = _full_name(book)
+    if full and "://" not in full and Path(full).is_absolute() and Path(full).parent.is_dir():
+        return Path(full).parent
+    env = os.environ.get(ENV_WORKBOOK_DIR)
     if env:
         return Path(env)
-    return Path.cwd()
+    if is_remote(book):  # the remote engine never has a path: the server's folder
+        return Path.cwd()
+    return None
 
 
 def workbook_dir(book: Book) -> Path:
-    """The folder of the workbook's file; else ``QYX_WORKBOOK_DIR``; else the current directory."""
-    folder = _folder_or_none(book) or Path.cwd()
+    """The folder of the workbook's file; else ``QYX_WORKBOOK_DIR``; else (remote engine) the current
+    directory.  Desktop Excel with an unsaved workbook or one opened from OneDrive/SharePoint (a web
+    address, no folder) gets a clear message instead of files written to Python's folder."""
+    folder = _folder_or_none(book)
+    if folder is None:
+        raise UsageError(
+            f"找不到台账所在的文件夹（{_full_name(book) or '尚未保存'}）：请先把台账保存到本机或共享盘上的文件夹"
+            f"（OneDrive/SharePoint 上以网址打开的不行）再点按钮，或设置环境变量 {ENV_WORKBOOK_DIR} 指定该文件夹。"
+        )
     if not folder.is_dir():
         raise UsageError(f"台账所在文件夹“{folder}”不存在（请检查环境变量 {ENV_WORKBOOK_DIR}）。")
     return folder.resolve()

@@ -261,6 +261,13 @@ def test_consolidate_refuses_bad_inputs_with_a_message(work, cells, message):
     assert not (work / "历史库").exists()  # nothing received
 
 
+def test_remote_engine_without_folder_setting_uses_the_current_directory(work, monkeypatch):
+    monkeypatch.delenv(buttons.ENV_WORKBOOK_DIR)
+    monkeypatch.chdir(work)
+    line, _, _, _ = press(buttons.consolidate, work / "七优享台账.xlsm", SHEET_SUMMARY)
+    assert "汇总完成" in line and (work / "历史库" / "qyx.sqlite").is_file()
+
+
 def test_an_unexpected_error_is_an_alert_and_a_log(work, monkeypatch):
     import qyx_excel.consolidate as consolidate_module
 
