@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .glossary import (
+    GROUPS,
     SHEET_FINDINGS,
     SHEET_RANKING,
     SHEET_SUMMARY,
@@ -275,7 +276,8 @@ def findings_rows(c: Consolidation) -> list[list[Any]]:
     """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
     group_of = _group_of_file(c)
     return [
-        [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code, group_of.get(f.file or "", ""), f.file or "",
+        [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code,
+         f.sheet if f.sheet in GROUPS else group_of.get(f.file or "", ""), f.file or "",
          f.sheet or "", f.cell or "", f.indicator or "", f.message]
         for i, f in enumerate(c.findings, start=1)
     ]

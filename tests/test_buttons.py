@@ -189,7 +189,8 @@ def test_consolidate_writes_what_the_cli_writes(work):
                       if wb[SHEET_FINDINGS].cell(r, 3).value == BROKEN)
     assert fill_of(wb[SHEET_FINDINGS].cell(broken_row, 2)) == WORD_FILLS["已退回"]
     findings = rows_of(wb[SHEET_FINDINGS], OUTPUT_HEADER_ROW)
-    assert any(r[2] == "value-percent-range" and r[5] == BROKEN and r[6] == "G7" for r in findings)
+    # the group of a finding in the ledger is its sheet's, though all nine sheets share the file
+    assert any(r[2] == "value-percent-range" and r[3] == BROKEN and r[5] == BROKEN and r[6] == "G7" for r in findings)
     tables = rows_of(wb[SHEET_TABLES], OUTPUT_HEADER_ROW)
     assert list(tables[0][: len(TABLES_HEADERS)]) == list(TABLES_HEADERS) and len(tables) == 48
     assert wb[SHEET_TABLES].print_area is not None
