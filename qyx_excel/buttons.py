@@ -347,7 +347,6 @@ def read_sheet(sheet: Sheet) -> list[list[Any]]:
 
 def read_meta(book: Book) -> dict[str, str]:
     """The very hidden ``_meta`` sheet's key/value rows ({} when the book has none)."""
-    from .intake import _plain
     from .submission import META_SHEET
 
     if META_SHEET not in book.sheet_names:
@@ -355,7 +354,7 @@ def read_meta(book: Book) -> dict[str, str]:
     meta: dict[str, str] = {}
     for row in read_sheet(book.sheets[META_SHEET]):
         if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
-            meta[row[0].strip()] = _plain(row[1])
+            meta[row[0].strip()] = "" if row[1] is None else str(row[1]).strip()  # _meta holds text only
     return meta
 
 
