@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -425,6 +426,7 @@ def _name_options(ind: Indicator, plan: Plan) -> list[str]:
     return options
 
 
+@lru_cache(maxsize=8192)
 def _canon(text: str) -> str:
     text = "".join(normalise_text(str(text)).split())
     return text.replace("（", "(").replace("）", ")").replace("，", ",").replace("％", "%")
@@ -484,11 +486,13 @@ def check_paths(
     adjustments: dict[tuple[str, int], Adjustment] | None = None,
     rules: Rules | None = None,
     progress: Callable[[int, int], None] | None = None,
+    keep_submissions: bool = True,
 ) -> list[FileResult]:
     """Read and check each file; an unreadable file gives a result with ``unreadable=True``.
 
     Every file is processed whatever happens to the others.  ``progress(done, total)`` is
-    called after each file.
+    called after each file.  ``keep_submissions=False`` drops what was read once a file is
+    checked, so memory stays flat however many files there are (``qyx check`` needs only findings).
     """
     from .intake import read_file
 
@@ -505,7 +509,10 @@ def check_paths(
             finding = exc.finding or make("file-unreadable", file=name, detail=exc.message)
             results.append(FileResult(path=name, findings=[finding], unreadable=True))
         else:
-            results.append(_file_result(name, subs, wanted, plan, adjustments, rules))
+            result = _file_result(name, subs, wanted, plan, adjustments, rules)
+            if not keep_submissions:
+                result.submissions = []
+            results.append(result)
         if progress is not None:
             progress(done, len(items))
     return results

@@ -205,7 +205,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = _expand(args.paths)
     if not paths:
         raise UsageError("没有找到要校验的文件。")
-    results = check_paths(paths, period=period, progress=Progress())
+    results = check_paths(paths, period=period, progress=Progress(), keep_submissions=False)
 
     def human() -> None:
         for r in results:

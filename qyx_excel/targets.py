@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import PlanDataError
@@ -92,8 +92,13 @@ def _compare(value: float, op: str, bound: float) -> bool:
     return abs(value - bound) <= eps
 
 
+@lru_cache(maxsize=4096)
 def parse_target(text: str, direction: Direction, unit: str = "", *, where: str = "") -> Target:
-    """Read one target text; raise :class:`PlanDataError` naming ``where`` when it cannot be read."""
+    """Read one target text; raise :class:`PlanDataError` naming ``where`` when it cannot be read.
+
+    Cached: the plan has a few hundred texts and every file checked asks for the same ones
+    (a :class:`Target` is immutable, so sharing it is safe).
+    """
     raw = text
     cleaned = normalise_text(text).replace("＜", "<").replace("＞", ">").replace(" ", "")
     default_op = ">=" if direction is Direction.HIGHER else "<="
