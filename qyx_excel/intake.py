@@ -59,6 +59,11 @@ from .values import Value, format_number, normalise_text, parse_value
 Grid = list[list[Any]]
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]
 
+#: Most cells (rows × columns of the used range) a sheet may span before it is read.  A reader
+#: allocates the whole rectangle from A1 to the last cell holding a value: one stray value at
+#: XFD1048576 in a 20 KB file would make it allocate 17 billion cells (the process is killed, not
+#: an exception).  A fill-in sheet spans about 60 × 12; the limit leaves room for any real sheet.
+MAX_SHEET_CELLS = 2_000_000
 #: Header-block labels looked for in the rows above the first table (and no further down than this).
 HEADER_BLOCK_ROWS = 15
 #: Columns of each table that hold what the group types in (merged-input checks these).
@@ -94,6 +99,11 @@ _XML_STYLE = re.compile(rb'\bs="(\d+)"')
 _XML_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _XML_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _XML_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+# a cell or row reference past column Z or row 999: look closer
+_XML_FAR = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]?\d{4})')
+_XML_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_XML_ROW_NO = re.compile(rb'\br="(\d+)"')
+_XML_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
 
 
 # ================================================================================================
@@ -390,6 +400,13 @@ class _Book:
 
     # --- calamine side ---------------------------------------------------------------------
     def grid(self, sheet: str) -> tuple[Grid, Merged]:
+        rows, cols = sheet_extent(self.sheet_xml(sheet))
+        if rows * cols > MAX_SHEET_CELLS:
+            raise _unreadable(
+                "file-too-large", self.name,
+                f"工作表“{sheet}”的已用区域到 {a1(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
+                f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格；可能在很远的单元格里误填了内容",
+            )
         try:
             ws = self.wb.get_sheet_by_name(sheet)
             return ws.to_python(skip_empty_area=False), list(ws.merged_cell_ranges or [])
@@ -491,6 +508,34 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
         elif _XML_FORMULA.search(body) is not None and (value is None or (not value.group(1) and typ_s != b"str")):
             uncached.add(pos)
     return errors, uncached
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """Rows and columns from A1 to the farthest cell that holds a value, in a worksheet's XML.
+
+    What a reader will allocate.  Cheap for a normal sheet: one search that finds no reference past
+    column Z or row 999 and no cell without a reference.  Styled empty cells do not count (readers
+    skip them); cells without a reference are placed as readers place them (after the previous one).
+    """
+    if not xml:
+        return 0, 0
+    # every cell written as <c r="…"> (as Excel, openpyxl and XlsxWriter write them) and none far away
+    plain = xml.count(b"<c ") + xml.count(b"<c>")
+    if plain == xml.count(b'<c r="') and b":c " not in xml and _XML_FAR.search(xml) is None:
+        return 999, 26
+    max_row = max_col = 0
+    row = 0
+    for match in _XML_ROW.finditer(xml):
+        number = _XML_ROW_NO.search(match.group(1))
+        row = int(number.group(1)) if number else row + 1
+        col = 0
+        for cell in _XML_CELL.finditer(match.group(2) or b""):
+            ref = _XML_REF.search(cell.group(1))
+            col = _col_index(ref.group(1).decode()) + 1 if ref else col + 1
+            at = int(ref.group(2)) if ref else row
+            if cell.group(2) and _XML_HAS_VALUE.search(cell.group(2)):
+                max_row, max_col = max(max_row, at), max(max_col, col)
+    return max_row, max_col
 
 
 def _col_index(letters: str) -> int:
@@ -1132,4 +1177,5 @@ __all__ = [
     "read_file",
     "read_grid",
     "scan_cell_states",
+    "sheet_extent",
 ]
