@@ -153,14 +153,15 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 
 
 def _expand(paths: Sequence[str]) -> list[Path]:
-    from .safeio import is_ignorable_name  # Office owner files, LibreOffice locks, our temporaries
+    # a folder lists what consolidation would receive from it: no Office owner files, LibreOffice
+    # locks, our temporaries or system files (Thumbs.db …)
+    from .consolidate import inbox_files
 
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
-                              and not is_ignorable_name(q.name)))
+            out.extend(inbox_files(p))
         else:
             out.append(p)
     return out
