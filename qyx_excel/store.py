@@ -407,7 +407,7 @@ class Store:
         sha = hashlib.sha256(data).hexdigest()
         known = self.recorded_outcomes(sha)
         if known is not None:
-            return known
+            return [_copy_of(o, path.name) for o in known]
         receipt = self.read_receipt(sha) or Receipt(
             sha256=sha,
             ext=(path.suffix.lstrip(".").lower() or "bin"),
@@ -949,6 +949,21 @@ def own_valid(code: str | None) -> bool:
 
 def _own_period(sub: Submission) -> Period | None:
     return parse_period(sub.period) if own_valid(sub.period) else None
+
+
+def _copy_of(outcome: Outcome, file_name: str) -> Outcome:
+    """A recorded outcome as seen through a byte-identical copy received under another name.
+
+    The copy is named (so every file in the inbox is accounted for); an accepted file's copy is a
+    duplicate, not a new submission; a refused or unreadable file's copy is refused again.
+    """
+    if outcome.file_name == file_name:
+        return outcome
+    note = f"同一文件已以“{outcome.file_name}”收到"
+    findings = [replace(f, file=file_name) for f in outcome.findings]
+    status = DUPLICATE if outcome.status == ACCEPTED else outcome.status
+    return replace(outcome, file_name=file_name, status=status, findings=findings,
+                   note=f"{note}；{outcome.note}" if outcome.note else note)
 
 
 def _relabel(sub: Submission, file_name: str) -> None:
