@@ -336,7 +336,7 @@ def with_external_link(src: Path, dst: Path) -> Path:
 # The cases
 # ================================================================================================
 
-UNREADABLE, REFUSED, ACCEPTED, OTHER_PERIOD = "unreadable", "refused", "accepted", "other-period"
+UNREADABLE, REFUSED, ACCEPTED, OTHER_PERIOD, DUPLICATE = "unreadable", "refused", "accepted", "other-period", "duplicate"
 
 
 @dataclass(frozen=True)
@@ -358,7 +358,7 @@ class Case:
 
     @property
     def check_exit(self) -> int:
-        return {UNREADABLE: 2, REFUSED: 1, ACCEPTED: 0, OTHER_PERIOD: 1}[self.outcome]
+        return {UNREADABLE: 2, REFUSED: 1, ACCEPTED: 0, OTHER_PERIOD: 1, DUPLICATE: 0}[self.outcome]
 
 
 def _bytes(data: bytes) -> Callable[[Workspace, Path], Path]:
@@ -570,6 +570,14 @@ def _other_period(wb: Any, ws: Any, sub: Any) -> None:
     ws[sub.header_cells["填报期"]].value = "2024年2月"
 
 
+def _copy_of(group: str) -> Callable[[Workspace, Path], Path]:
+    def build(ws: Workspace, dst: Path) -> Path:
+        shutil.copyfile(ws.good(group), dst)  # the very same bytes, under another name
+        return received_later(dst)
+
+    return build
+
+
 def _not_our_template(ws: Workspace, dst: Path) -> Path:
     wb = openpyxl.Workbook()
     sheet = wb.active
@@ -637,6 +645,7 @@ CASES: tuple[Case, ...] = (
          _then(_edited("学有优教", _control_note), _control_patch)),
     Case("其他期", "交来的是 2 月的填报表", "病有良医", ("period-mismatch",), OTHER_PERIOD,
          _edited("病有良医", _other_period)),
+    Case("重复发送", "同一个文件换了个名字又发了一次", "应用贯通", (), DUPLICATE, _copy_of("应用贯通")),
     Case("非本台账", "不是下发的填报表（自制的表格）", "老有康养", ("template-unknown",), REFUSED, _not_our_template),
 )
 

@@ -34,6 +34,7 @@ from hostile_files import (
     ACCEPTED,
     CASE_BY_ID,
     CASES,
+    DUPLICATE,
     FORMULA_NOTES,
     FORMULA_PROBLEM,
     FORMULA_SOURCE,
@@ -315,12 +316,13 @@ def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch],
         for x in f["findings"]:
             assert re.search(r"[\u4e00-\u9fff]", x["message"]) and "？" not in x["message"], x
             assert x["file"] == case.file_name
-    status = {UNREADABLE: "unreadable", REFUSED: "refused", ACCEPTED: "accepted", OTHER_PERIOD: OTHER_PERIOD}
+    status = {UNREADABLE: "unreadable", REFUSED: "refused", ACCEPTED: "accepted", OTHER_PERIOD: OTHER_PERIOD,
+              DUPLICATE: "duplicate"}
     assert {f["status"] for f in mine} == {status[case.outcome]}, mine
     if case.outcome in (UNREADABLE, REFUSED):
         assert set(case.codes) & {x["code"] for f in mine for x in f["findings"] if x["severity"] == "error"}
         assert run.code == 1
-    if all(c.outcome in (ACCEPTED, OTHER_PERIOD) for c in BATCHES[BATCH_OF[case.id]]):
+    if all(c.outcome in (ACCEPTED, OTHER_PERIOD, DUPLICATE) for c in BATCHES[BATCH_OF[case.id]]):
         assert run.code == 0
 
     # the good file of the same batch went through
@@ -343,13 +345,14 @@ def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch],
     assert_outputs_unchanged(before, ws)
     may = {c.group for c in BATCHES[BATCH_OF[case.id]] if c.outcome in (ACCEPTED, OTHER_PERIOD)} | {LATE}
     assert_store_append_only(before.store, run.store_after, may)
-    good = [late] + ([hostile] if case.outcome in (ACCEPTED, OTHER_PERIOD) else [])
+    good = [late] + ([hostile] if case.outcome in (ACCEPTED, OTHER_PERIOD, DUPLICATE) else [])
     assert lost(before, ws, good) == []
     with Store(ws.store) as st:  # the hostile file itself is archived as received, whatever it is
         data_bytes = hostile.read_bytes()
         archived = [p for p in (ws.store / "archive").glob(f"*/{sha(data_bytes)}.*") if "receipt" not in p.name]
         assert [p.read_bytes() == data_bytes for p in archived] == [True]
-        assert st.read_receipt(sha(data_bytes)).file_name == case.file_name
+        first_name = ws.good(case.group).name if case.outcome == DUPLICATE else case.file_name
+        assert st.read_receipt(sha(data_bytes)).file_name == first_name
     assert temp_files(ws.root) == []
     EXTRA.get(case.id, lambda *_: None)(ws, hostile, data)
 
@@ -434,7 +437,15 @@ def _other_period(ws: Workspace, hostile: Path, data: dict) -> None:
     assert february is not None and february.file_name == hostile.name  # filed under its own month
 
 
+def _duplicate(ws: Workspace, hostile: Path, data: dict) -> None:
+    (report,) = [f for f in data["files"] if f["file_name"] == hostile.name]
+    assert report["note"] == f"同一文件已以“{ws.good('应用贯通').name}”收到"
+    with Store(ws.store) as st:  # not a second submission
+        assert len(st.submissions(MARCH, "应用贯通")) == 1
+
+
 EXTRA: dict[str, Callable[[Workspace, Path, dict], None]] = {
+    "重复发送": _duplicate,
     "文本数字": _numbers,
     "日期文本": _dates,
     "日期序号": _dates,
@@ -791,7 +802,8 @@ def test_one_inbox_mixing_everything(mixed: tuple[Workspace, dict[str, Path]],
     print(f"\nhostile inputs: {figure}")
     assert figure["tried"] == len(CASES) and figure["clear"] == len(CASES) and figure["lost"] == 0
     assert data["missing"] == [] and data["refused"] == []
-    assert lost(before, ws, [files["good"]] + [files[c.id] for c in CASES if c.outcome in (ACCEPTED, OTHER_PERIOD)]) == []
+    kept = [files[c.id] for c in CASES if c.outcome in (ACCEPTED, OTHER_PERIOD, DUPLICATE)]
+    assert lost(before, ws, [files["good"], *kept]) == []
     assert ledger_inputs(ws.ledger) == before.inputs and vba_of(ws.ledger) == before.vba
     assert_outputs_unchanged(before, ws)
     assert temp_files(ws.root) == []
