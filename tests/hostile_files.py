@@ -48,7 +48,7 @@ FORMULA_NOTES: dict[str, str] = {
 FORMULA_SOURCE = "=来源!A1 部门统计"
 FORMULA_PROBLEM = "-3 个托育点用地未落实"
 #: Text bound for the notice that breaks naive XML, with a line break (indicator 5 of 幼有善育).
-TRICKY_NOTE = 'R&D <Ops> "A" 与 a < b && c > d\n第二行：\'单引号\'说明'
+TRICKY_NOTE = 'R&D <Ops> "A" 与 a < b && c > d {{ 7*7 }}\n第二行：\'单引号\'说明{% endif %}'
 #: Values that make those indicators lag, so their notes are quoted in the notice.
 LAGGING_VALUES: dict[str, float] = {"1": 3.9, "2": 40, "3": 60, "4": 60, "5": 0.5}
 #: Numbers typed as text into 弱有众扶's value cells, and the number each must be read as.

@@ -548,6 +548,20 @@ def test_typed_text_stays_text_in_every_output(ws: Workspace, capsys: pytest.Cap
     assert (back["6"].source, back["1"].source_file) == (FORMULA_SOURCE, name)
 
 
+@pytest.mark.xfail(reason="export.py _csv_number writes repr() (5e-05, 1e+16) and read_export does not read "
+                          "exponents back: the CSV export of an accepted tiny or huge value fails its read-back check")
+def test_an_accepted_tiny_value_still_exports_to_csv(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    from qyx_excel import intake
+
+    good = ws.good("幼有善育")
+    sub = intake.read_file(good)[0]
+    edit_book(good, ws.inbox / f"{MARCH}_幼有善育（小数）.xlsx", set_cells({value_cell(sub, "5"): 0.00005}))
+    code, out, _ = qyx(capsys, *ws.cli_consolidate("--json"))
+    assert {r["id"]: r["value"] for r in json.loads(out)["indicators"]}["5"] == 0.00005  # accepted
+    code, _, err = qyx(capsys, "export", "--period", MARCH, "--store", ws.store, "--out", ws.outputs / "小数.csv")
+    assert code == 0, err
+
+
 def _formula_cells(path: Path, sheet: str) -> list[str]:
     """Cells of ``sheet`` stored as formulas (none may hold typed text)."""
     from hostile_files import sheet_part
