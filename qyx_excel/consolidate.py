@@ -26,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .errors import UnreadableFile, UsageError
 from .findings import ERROR, WARNING, Finding, make
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP, Kind, ProjectState
 from .model import (
@@ -153,8 +153,6 @@ def consolidate(
     the store's history (the inbox and the ledger's sheets are not read). ``write=False`` leaves
     the ledger untouched.
     """
-    from . import intake
-
     period = _as_period(period)
     ledger = Path(ledger)
     if not ledger.is_file():
@@ -166,7 +164,7 @@ def consolidate(
         if period.kind != "month":
             result = _assemble(period, st, [], adjustments={}, now=now)
         else:
-            adjustments = intake.read_adjustments(ledger)
+            adjustments = _ledger_adjustments(ledger)
             files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in inbox_files(inbox, exclude=[ledger])]
             outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
             result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
@@ -177,6 +175,25 @@ def consolidate(
 
         result.written.append(write_results(ledger, result))
     return result
+
+
+def _ledger_adjustments(ledger: Path) -> dict[tuple[str, int], Adjustment]:
+    """The office's target adjustments; a ledger that cannot be opened is named as the ledger.
+
+    (The safe-open messages speak to a group that sent a file; here the office's own workbook is
+    damaged, and the way back is its last backup.)
+    """
+    from . import intake
+    from .safeio import backups_of
+
+    try:
+        return intake.read_adjustments(ledger)
+    except UnreadableFile as exc:
+        what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
+        backups = backups_of(ledger)
+        hint = (f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
+                if backups else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试")
+        raise UnreadableFile(f"台账“{ledger.name}”无法打开（{what}）。{hint}。", exc.finding) from exc
 
 
 def consolidate_submissions(
