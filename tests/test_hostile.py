@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -724,6 +725,28 @@ def test_writer_failing_half_way(which: str, ws: Workspace, capsys: pytest.Captu
     assert target.read_bytes() == old
     assert temp_files(ws.root) == []
     assert lost(before, ws, [late] if which == "ledger" else []) == []
+
+
+@pytest.mark.parametrize("damage", ["截断", "空文件", "PDF"])
+def test_a_damaged_ledger_is_named_and_its_backup_brings_it_back(damage: str, ws: Workspace,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from hostile_files import PDF
+
+    late = ws.send_late_file()
+    before = snapshot(ws)
+    good = ws.ledger.read_bytes()
+    ws.ledger.write_bytes({"截断": good[: len(good) // 2], "空文件": b"", "PDF": PDF}[damage])
+    damaged = ws.ledger.read_bytes()
+    code, _, err = qyx(capsys, *ws.cli_consolidate())
+    assert code == 2
+    (line,) = [x for x in err.splitlines() if x.startswith("错误：")]
+    (backup,) = safeio.backups_of(ws.ledger)
+    assert line.startswith(f"错误：台账“{ws.ledger.name}”无法打开（") and f"“{backup.name}”" in line
+    assert ws.ledger.read_bytes() == damaged and store_dump(ws.store) == before.store
+    assert temp_files(ws.root) == []
+    shutil.copyfile(backup, ws.ledger)  # what the message says to do
+    code, _, _ = qyx(capsys, *ws.cli_consolidate())
+    assert code == 0 and lost(before, ws, [late]) == []
 
 
 @pytest.mark.parametrize("which", ["text", "word"])
