@@ -131,18 +131,79 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 # ================================================================================================
 
 
-def open_check(path: str | Path, *, display: str | None = None) -> list[Finding]:
+def open_check(path: str | Path, *, display: str | None = None, data: bytes | None = None) -> list[Finding]:
     """Check that ``path`` is a workbook we may hand to a reader; return warnings.
 
     Raises :class:`UnreadableFile` whose ``finding.code`` says why when the file must not be
     read (missing, empty, old ``.xls``, encrypted, not Excel, corrupt, too large or a zip bomb,
     DTD/entity declarations in any XML part).  Returns ``file-has-macros`` and
     ``file-external-links`` warnings.  ``display`` is the name used in findings (default: the path).
+    ``data``: the file's bytes when the caller has already read them (the file is then not read).
     Nothing is decompressed beyond the first bytes of each part.
     """
-    path = Path(path)
+    return _safe_open(Path(path), display, data, whole=False)
+
+
+def open_package(path: str | Path, *, display: str | None = None, data: bytes | None = None) -> Package:
+    """:func:`open_check`, keeping what it found: the file's bytes, its warnings and its parts.
+
+    The file is read once (or not at all when ``data`` is given) and its zip directory parsed
+    once; :meth:`Package.read` then inflates the parts a reader needs.  Raises as
+    :func:`open_check` does.
+    """
+    return _safe_open(Path(path), display, data, whole=True)
+
+
+class Package:
+    """A received workbook that passed the safe-open step (see :func:`open_package`).
+
+    ``data`` is the whole file, ``warnings`` the safe-open warnings, ``kind`` ``xlsx`` or ``xlsm``.
+    Part names are matched without regard to case, as Office does.
+    """
+
+    def __init__(self, data: bytes, parts: dict[str, zipfile.ZipInfo], kind: str, warnings: list[Finding],
+                 fatal: _Fatal) -> None:
+        self.data = data
+        self.kind = kind
+        self.warnings = warnings
+        self._parts = parts
+        self._fatal = fatal
+
+    @property
+    def names(self) -> list[str]:
+        """The part names, as stored."""
+        return [info.filename for info in self._parts.values()]
+
+    def __contains__(self, part: str) -> bool:
+        return part.lower() in self._parts
+
+    def read(self, part: str) -> bytes:
+        """The part's bytes.  ``KeyError`` when there is no such part; :class:`UnreadableFile`
+        (``file-corrupt``) when its data is damaged or inflates to more than its declared size."""
+        info = self._parts[part.lower()]
+        if info.file_size == 0:
+            return b""
+        start, end = _member_span(self.data, len(self.data), info, self._fatal)
+        raw = self.data[start:end]
+        if info.compress_type == zipfile.ZIP_STORED:
+            out = raw
+        else:
+            inflater = zlib.decompressobj(-15)
+            try:  # never more than declared (+1 to tell a lying size from an exact one)
+                out = inflater.decompress(raw, info.file_size + 1)
+            except zlib.error as exc:
+                raise self._fatal("file-corrupt", f"部件“{info.filename}”无法解压") from exc
+        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+            raise self._fatal("file-corrupt", f"部件“{info.filename}”无法解压（内容与目录不符）")
+        return out
+
+
+def _safe_open(path: Path, display: str | None, data: bytes | None, *, whole: bool) -> Any:
+    """The safe-open step; ``whole``: read the whole file and return a :class:`Package`."""
     name = display if display is not None else str(path)
     fatal = _Fatal(name)
+    if data is not None:
+        return _check_bytes(data, fatal, whole=whole)
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -156,26 +217,47 @@ def open_check(path: str | Path, *, display: str | None = None) -> list[Finding]
         raise fatal("file-empty")
     try:
         with open(path, "rb") as fh:
-            data = fh.read(size if size <= READ_WHOLE_BYTES else _SNIFF_BYTES)
-            if len(data) == 0:
+            in_one_go = size <= READ_WHOLE_BYTES or (whole and size <= MAX_FILE_BYTES)
+            head = fh.read(size if in_one_go else _SNIFF_BYTES)
+            if len(head) == 0:
                 raise fatal("file-empty")
-            head = data[:_SNIFF_BYTES]
-            if head.startswith(OLE_MAGIC):
-                kind = _ole_kind(path)
-                if kind == "encrypted":
-                    raise fatal("file-encrypted")
-                if kind in LOOKS_LIKE:
-                    raise fatal("file-not-excel", LOOKS_LIKE[kind])
-                raise fatal("file-old-format")
-            if not (head.startswith(ZIP_MAGIC) or head.startswith(_ZIP_EMPTY)):
-                kind = _sniff_head(head)
-                raise fatal("file-not-excel", _looks_like(kind, head))
+            if len(head) == size or not (head.startswith(ZIP_MAGIC) or head.startswith(_ZIP_EMPTY)):
+                return _check_bytes(head, fatal, whole=whole, ole_source=path, size=size)
+            _refuse_non_zip(head, fatal, path)
             if size > MAX_FILE_BYTES:
                 raise fatal("file-too-large", f"文件大小 {_mb(size)}，上限 {_mb(MAX_FILE_BYTES)}")
-            source: bytes | Any = data if len(data) == size else fh
-            return _check_zip(source, size, fatal)
+            if whole:  # the file grew between stat and read: read the rest
+                return _check_bytes(head + fh.read(), fatal, whole=True)
+            return _check_zip(fh, size, fatal)[2]
     except OSError as exc:
         raise fatal("file-unreadable", f"读取文件出错（{exc.strerror or exc}）") from exc
+
+
+def _check_bytes(data: bytes, fatal: _Fatal, *, whole: bool, ole_source: Path | None = None,
+                 size: int | None = None) -> Any:
+    """Safe-open checks of a file held in memory (``size``: its size on disk when only its head is here)."""
+    if not data:
+        raise fatal("file-empty")
+    _refuse_non_zip(data[:_SNIFF_BYTES], fatal, ole_source or data)
+    size = len(data) if size is None else size
+    if size > MAX_FILE_BYTES:
+        raise fatal("file-too-large", f"文件大小 {_mb(size)}，上限 {_mb(MAX_FILE_BYTES)}")
+    package = Package(data, *_check_zip(data, len(data), fatal), fatal)
+    return package if whole else package.warnings
+
+
+def _refuse_non_zip(head: bytes, fatal: _Fatal, ole_source: Path | bytes) -> None:
+    """Raise for an OLE file (old format, encrypted, other Office) or anything that is not a zip."""
+    if head.startswith(OLE_MAGIC):
+        kind = _ole_kind(ole_source)
+        if kind == "encrypted":
+            raise fatal("file-encrypted")
+        if kind in LOOKS_LIKE:
+            raise fatal("file-not-excel", LOOKS_LIKE[kind])
+        raise fatal("file-old-format")
+    if not (head.startswith(ZIP_MAGIC) or head.startswith(_ZIP_EMPTY)):
+        kind = _sniff_head(head)
+        raise fatal("file-not-excel", _looks_like(kind, head))
 
 
 def sniff(path: str | Path) -> str:
@@ -298,15 +380,17 @@ def _looks_textual(data: bytes) -> bool:
 _ENC_NAMES = (b"EncryptionInfo", b"EncryptedPackage")
 
 
-def _ole_kind(path: Path) -> str:
-    """``encrypted`` (OOXML in an encryption container), ``xls``, ``doc``, ``ppt``, ``msg`` or ``ole``."""
+def _ole_kind(source: Path | bytes) -> str:
+    """``encrypted`` (OOXML in an encryption container), ``xls``, ``doc``, ``ppt``, ``msg`` or ``ole``.
+
+    ``source``: the file's path, or its bytes."""
     try:
         import olefile
 
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(source if isinstance(source, bytes) else str(source)) as ole:
             names = {"/".join(entry) for entry in ole.listdir(streams=True, storages=True)}
     except Exception:  # a damaged directory: fall back to the raw names
-        return _ole_kind_raw(path)
+        return _ole_kind_raw(source)
     lowered = {n.lower() for n in names}
     if "encryptioninfo" in lowered or "encryptedpackage" in lowered:
         return "encrypted"
@@ -321,10 +405,13 @@ def _ole_kind(path: Path) -> str:
     return "ole"
 
 
-def _ole_kind_raw(path: Path) -> str:
+def _ole_kind_raw(source: Path | bytes) -> str:
     # Directory entries hold names in UTF-16LE; finding them anywhere is enough to tell.
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_FILE_BYTES)
+    if isinstance(source, bytes):
+        data = source[:MAX_FILE_BYTES]
+    else:
+        with open(source, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES)
     if any(n.decode().encode("utf-16-le") in data for n in _ENC_NAMES):
         return "encrypted"
     return "ole"
@@ -333,8 +420,13 @@ def _ole_kind_raw(path: Path) -> str:
 # --- zip containers ------------------------------------------------------------------------------
 
 
-def _check_zip(source: bytes | Any, size: int, fatal: _Fatal) -> list[Finding]:
-    """All checks on a zip container; ``source`` is the whole file in memory or an open file."""
+def _check_zip(
+    source: bytes | Any, size: int, fatal: _Fatal
+) -> tuple[dict[str, zipfile.ZipInfo], str, list[Finding]]:
+    """All checks on a zip container; ``source`` is the whole file in memory or an open file.
+
+    Returns the parts by lower-cased name, the kind (``xlsx`` or ``xlsm``) and the warnings.
+    """
     in_memory = isinstance(source, bytes)
     count = _eocd_count(source, size, in_memory)
     if count is not None and count > MAX_ENTRIES:
@@ -363,6 +455,8 @@ def _check_zip(source: bytes | Any, size: int, fatal: _Fatal) -> list[Finding]:
         for info in infos:
             if info.file_size == 0 or info.is_dir():
                 continue
+            if in_memory and _plain_prolog(source, size, info):
+                continue  # the usual case, decided from the first 128 bytes
             problem = _xml_problem(_member_chunks(source, size, info, fatal))
             if problem:
                 raise fatal("file-unsafe-xml", f"部件 {info.filename} {problem}")
@@ -371,7 +465,7 @@ def _check_zip(source: bytes | Any, size: int, fatal: _Fatal) -> list[Finding]:
         warnings.append(make("file-has-macros", file=fatal.name))
     if any(key.startswith("xl/externallinks/") for key in names):
         warnings.append(make("file-external-links", file=fatal.name))
-    return warnings
+    return names, kind, warnings
 
 
 def _eocd_count(source: bytes | Any, size: int, in_memory: bool) -> int | None:
@@ -465,11 +559,10 @@ def _read_member(zf: zipfile.ZipFile, lower_name: str, limit: int = XML_PROLOG_L
     return None
 
 
-def _member_chunks(source: bytes | Any, size: int, info: zipfile.ZipInfo, fatal: _Fatal) -> Iterator[bytes]:
-    """Yield the part's uncompressed bytes in growing pieces, reading only what is asked for."""
-    in_memory = isinstance(source, bytes)
+def _member_span(source: bytes | Any, size: int, info: zipfile.ZipInfo, fatal: _Fatal) -> tuple[int, int]:
+    """Where the part's compressed bytes start and end, from its local header."""
     offset = info.header_offset
-    if in_memory:
+    if isinstance(source, bytes):
         header = source[offset : offset + _LOCAL.size]
     else:
         source.seek(offset)
@@ -481,6 +574,39 @@ def _member_chunks(source: bytes | Any, size: int, info: zipfile.ZipInfo, fatal:
     end = start + info.compress_size
     if end > size:
         raise fatal("file-corrupt", "文件不完整，可能在传输中被截断")
+    return start, end
+
+
+#: An XML part that starts the usual way: at most an XML declaration, then its root element.
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>]*\?>)?[ \t\r\n]*<[A-Za-z_]")
+
+
+def _plain_prolog(data: bytes, size: int, info: zipfile.ZipInfo) -> bool:
+    """True when the part's first 128 bytes reach its root element with no DTD before it.
+
+    A quick look for the usual case; ``False`` means "look closer" (:func:`_xml_problem`), never
+    "unsafe".  Nothing before the root element can hide a declaration: the pattern admits no ``<``
+    but the declaration's and the root's, and no NUL byte.
+    """
+    try:
+        start, end = _member_span(data, size, info, _Fatal(""))
+    except UnreadableFile:
+        return False  # the close look says what is wrong
+    raw = data[start : min(end, start + 512)]
+    if info.compress_type == zipfile.ZIP_STORED:
+        head = raw[:128]
+    else:
+        try:
+            head = zlib.decompressobj(-15).decompress(raw, 128)
+        except zlib.error:
+            return False
+    return _PLAIN_PROLOG.match(head) is not None
+
+
+def _member_chunks(source: bytes | Any, size: int, info: zipfile.ZipInfo, fatal: _Fatal) -> Iterator[bytes]:
+    """Yield the part's uncompressed bytes in growing pieces, reading only what is asked for."""
+    in_memory = isinstance(source, bytes)
+    start, end = _member_span(source, size, info, fatal)
 
     def raw(pos: int, n: int) -> bytes:
         n = min(n, end - pos)
