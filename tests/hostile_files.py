@@ -17,7 +17,7 @@ import os
 import shutil
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -350,7 +350,6 @@ class Case:
     outcome: str  # unreadable / refused / accepted
     build: Callable[[Workspace, Path], Path]
     suffix: str = ".xlsx"
-    cells: tuple[str, ...] = field(default_factory=tuple)  # where (sheet cells) the findings must point
 
     @property
     def file_name(self) -> str:
