@@ -19,6 +19,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +271,9 @@ def _csv_number(x: float | None) -> str:
         return ""
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
-    return repr(float(x))
+    # the shortest text that reads back exactly, written without an exponent (5e-05 -> 0.00005),
+    # as people, Excel and our own reader expect numbers in a CSV
+    return format(Decimal(repr(float(x))), "f")
 
 
 def _csv_text(text: object) -> str:

@@ -549,8 +549,6 @@ def test_typed_text_stays_text_in_every_output(ws: Workspace, capsys: pytest.Cap
     assert (back["6"].source, back["1"].source_file) == (FORMULA_SOURCE, name)
 
 
-@pytest.mark.xfail(reason="export.py _csv_number writes repr() (5e-05, 1e+16) and read_export does not read "
-                          "exponents back: the CSV export of an accepted tiny or huge value fails its read-back check")
 def test_an_accepted_tiny_value_still_exports_to_csv(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     from qyx_excel import intake
 
