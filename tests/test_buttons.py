@@ -17,6 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from xlwings_harness import apply_actions, book_payload  # sets XLWINGS_LICENSE_KEY before xlwings loads
 
 from qyx_excel import buttons
 from qyx_excel.glossary import GROUPS, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, SHEET_TABLES
@@ -31,7 +32,6 @@ from qyx_excel.layout import (
 from qyx_excel.ledger import SUMMARY_COLUMNS, WORD_FILLS
 from qyx_excel.periods import parse_period
 from qyx_excel.sample import GroupFill, fill_file, group_fill
-from tests.xlwings_harness import apply_actions, book_payload  # sets XLWINGS_LICENSE_KEY before xlwings loads
 
 MARCH = parse_period("2024-03")
 BROKEN = "住有宜居"  # types 120 into a % cell and text into a number cell: refused

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import requires_soffice
 
 from qyx_excel.consolidate import OTHER_PERIOD, SUPERSEDED, consolidate, load_consolidation
 from qyx_excel.glossary import GROUPS, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, Status
@@ -23,7 +24,6 @@ from qyx_excel.ledger import STATUS_FILLS, SUMMARY_COLUMNS
 from qyx_excel.periods import parse_period
 from qyx_excel.sample import fill_file, group_fill, make_history, make_sample_month
 from qyx_excel.store import ACCEPTED, IGNORED, REFUSED, Store, rebuild
-from tests.conftest import requires_soffice
 
 NOW = datetime(2024, 4, 8, 10, 0)
 MARCH = parse_period("2024-03")
