@@ -11,18 +11,10 @@ from __future__ import annotations
 import io
 import zipfile
 
-from .glossary import DOMAINS, STATUS_ORDER, Status
+from .glossary import DOMAINS, STATUS_FILLS, STATUS_ORDER, Status
 from .model import Consolidation
 
-#: Light cell fills (tables): the word stays readable in black and white.
-STATUS_FILLS: dict[Status, str] = {
-    Status.MET: "C6EFCE",
-    Status.ON_TRACK: "DDEBF7",
-    Status.LAGGING: "FFEB9C",
-    Status.SEVERELY_LAGGING: "FFC7CE",
-    Status.NOT_REPORTED: "D9D9D9",
-    Status.NOT_APPLICABLE: "FFFFFF",
-}
+__all__ = ["STATUS_BARS", "STATUS_FILLS"]
 
 #: Bar colours (charts), distinct grey levels: 26 %, 60 %, 82 %, 42 %, 74 %, 93 % luminance.
 STATUS_BARS: dict[Status, str] = {

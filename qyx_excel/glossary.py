@@ -86,6 +86,17 @@ class Status(str, Enum):
 #: Order in which statuses are listed in tables and counts.
 STATUS_ORDER: tuple[Status, ...] = tuple(Status)
 
+#: Light cell fill per status, shared by the ledger, the tables, the notice and the buttons;
+#: the word is always written too, so a black-and-white print still reads.
+STATUS_FILLS: dict[Status, str] = {
+    Status.MET: "C6EFCE",
+    Status.ON_TRACK: "DDEBF7",
+    Status.LAGGING: "FFEB9C",
+    Status.SEVERELY_LAGGING: "FFC7CE",
+    Status.NOT_REPORTED: "D9D9D9",
+    Status.NOT_APPLICABLE: "FFFFFF",
+}
+
 
 class TaskState(str, Enum):
     """完成情况 of a key task, as chosen by the group from a dropdown."""
@@ -97,6 +108,16 @@ class TaskState(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: The same fills for a task's 完成情况 (a task not reported shows as 未报送, grey).
+TASK_STATE_FILLS: dict[str, str] = {
+    TaskState.DONE.value: STATUS_FILLS[Status.MET],
+    TaskState.ON_TRACK.value: STATUS_FILLS[Status.ON_TRACK],
+    TaskState.LAGGING.value: STATUS_FILLS[Status.LAGGING],
+    TaskState.NOT_STARTED.value: STATUS_FILLS[Status.SEVERELY_LAGGING],
+    "未报送": STATUS_FILLS[Status.NOT_REPORTED],
+}
 
 
 class Kind(str, Enum):

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import glossary
 from .glossary import (
     GROUPS,
     SHEET_FINDINGS,
@@ -65,15 +66,8 @@ FINDINGS_COLUMNS: tuple[str, ...] = ("序号", "级别", "问题代码", "专项
 FINDINGS_SHEET_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0)
 FINDINGS_TITLE = "校验问题明细"
 
-#: Fill colour per status (the word is always written too).
-STATUS_FILLS: dict[str, str] = {
-    Status.MET.value: "C6EFCE",
-    Status.ON_TRACK.value: "DDEBF7",
-    Status.LAGGING.value: "FFEB9C",
-    Status.SEVERELY_LAGGING.value: "FFC7CE",
-    Status.NOT_REPORTED.value: "D9D9D9",
-    Status.NOT_APPLICABLE.value: "FFFFFF",
-}
+#: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
+STATUS_FILLS: dict[str, str] = {s.value: fill for s, fill in glossary.STATUS_FILLS.items()}
 SEVERITY_WORDS = {"error": "错误", "warning": "提醒"}
 FONT = "宋体"
 HEADER_FILL = "BDD7EE"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .glossary import DOMAINS, STATUS_ORDER, Status, TaskState
+from .glossary import DOMAINS, STATUS_ORDER, TASK_STATE_FILLS, Status
 from .model import Consolidation
 
 PAPERS: dict[str, int] = {"A4": 9, "A3": 8}  # Excel paper codes
@@ -26,13 +26,7 @@ TITLE_FONT = "黑体"
 # Size before font: a size code (&9) followed by digits would swallow them (&92024 is no size).
 FOOTER = '&C&10&"宋体"第 &P 页 共 &N 页'
 
-TASK_FILLS: dict[str, str] = {
-    TaskState.DONE.value: "C6EFCE",
-    TaskState.ON_TRACK.value: "DDEBF7",
-    TaskState.LAGGING.value: "FFEB9C",
-    TaskState.NOT_STARTED.value: "FFC7CE",
-    "未报送": "D9D9D9",
-}
+TASK_FILLS = TASK_STATE_FILLS
 
 
 def _text(value: object) -> str:
