@@ -559,33 +559,16 @@ def _indicator_rows(
             if ind.kind is Kind.FLOW and previous_period.year != period.year:
                 prev_value = None  # a year-to-date figure does not compare across years
             rows.append(
-                IndicatorRow(
-                    id=ind.id,
-                    domain=ind.domain,
-                    name=ind.name,
-                    unit=ind.unit,
-                    responsible_unit=ind.responsible_unit,
-                    kind=ind.kind.value,
-                    direction=ind.direction.value,
+                IndicatorRow.judged(
+                    ind,
+                    ev,
                     group=domain,
-                    status=ev.status,
-                    value=ev.value,
-                    value_text=ev.value_text,
-                    target=ev.target,
-                    target_text=ev.target_text,
-                    original_target_text=ev.original_target_text,
-                    expected=_round(ev.expected),
-                    completion=_round(ev.completion, 2),
                     previous_value=prev_value,
-                    change=_round(ev.value - prev_value) if ev.value is not None and prev_value is not None else None,
-                    reason=ev.reason,
                     note=note,
                     data_source=entry.data_source if entry else "",
                     source_file=picked[1].file_name if picked and entry else None,
                     source_cell=f"{picked[1].sheet}!{entry.value_cell}" if picked and entry and entry.value_cell
                     else None,
-                    target_2027=ind.target_text(2027),
-                    next_year_target=ind.target_text(period.year + 1),
                 )
             )
     return rows

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import Finding
 from .glossary import STATUS_ORDER, Status
+
+if TYPE_CHECKING:
+    from .plan import Indicator
+    from .targets import Evaluation
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits)
 
 
 @dataclass
@@ -46,6 +54,41 @@ class IndicatorRow:
     @property
     def adjusted(self) -> bool:
         return self.original_target_text is not None
+
+    @classmethod
+    def judged(cls, indicator: Indicator, evaluation: Evaluation, *, group: str | None = None,
+               previous_value: float | None = None, **found: Any) -> IndicatorRow:
+        """A line of 汇总 from the plan's indicator and its evaluation for the period.
+
+        ``found`` carries what the group's submission adds: note, data_source, source_file, source_cell.
+        """
+        ev = evaluation
+        year = int(ev.period[:4])
+        return cls(
+            id=indicator.id,
+            domain=indicator.domain,
+            name=indicator.name,
+            unit=indicator.unit,
+            responsible_unit=indicator.responsible_unit,
+            kind=indicator.kind.value,
+            direction=indicator.direction.value,
+            group=group or indicator.domain,
+            status=ev.status,
+            value=ev.value,
+            value_text=ev.value_text,
+            target=ev.target,
+            target_text=ev.target_text,
+            original_target_text=ev.original_target_text,
+            expected=_round(ev.expected, 4),
+            completion=_round(ev.completion, 2),
+            previous_value=previous_value,
+            change=_round(ev.value - previous_value, 4)
+            if ev.value is not None and previous_value is not None else None,
+            reason=ev.reason,
+            target_2027=indicator.target_text(2027),
+            next_year_target=indicator.target_text(year + 1),
+            **found,
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

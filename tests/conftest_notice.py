@@ -88,30 +88,13 @@ def build_consolidation(
             )
         ev = evaluate(ind, period, value, adjustments=adjustments, rules=rules, note=note)
         rows.append(
-            IndicatorRow(
-                id=ind.id,
-                domain=ind.domain,
-                name=ind.name,
-                unit=ind.unit,
-                responsible_unit=ind.responsible_unit,
-                kind=ind.kind.value,
-                direction=ind.direction.value,
-                group=ind.domain,
-                status=ev.status,
-                value=ev.value,
-                value_text=ev.value_text,
-                target=ev.target,
-                target_text=ev.target_text,
-                original_target_text=ev.original_target_text,
-                expected=None if ev.expected is None else round(ev.expected, 4),
-                completion=None if ev.completion is None else round(ev.completion, 2),
-                reason=ev.reason,
+            IndicatorRow.judged(
+                ind,
+                ev,
                 note=note,
                 data_source="市统计局月报",
                 source_file=f"{period.code}_{ind.domain}.xlsx",
                 source_cell=f"{ind.domain}!G{10 + i}",
-                target_2027=ind.target_text(2027),
-                next_year_target=ind.target_text(period.year + 1),
             )
         )
     states = [TaskState.ON_TRACK.value, TaskState.DONE.value, TaskState.LAGGING.value, TaskState.ON_TRACK.value,

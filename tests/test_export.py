@@ -48,15 +48,8 @@ def build_consolidation(period: str = "2024-03", factor: float = 1.0, skip: tupl
         else:
             value = blank.expected * (factor if ind.direction is Direction.HIGHER else 2 - factor)
         ev = evaluate(ind, p, value)
-        rows.append(
-            IndicatorRow(
-                id=ind.id, domain=ind.domain, name=ind.name, unit=ind.unit, responsible_unit=ind.responsible_unit,
-                kind=ind.kind.value, direction=ind.direction.value, group=ind.domain, status=ev.status,
-                value=ev.value, value_text=ev.value_text, target=ev.target, target_text=ev.target_text,
-                expected=ev.expected, completion=ev.completion, reason=ev.reason, note="按月调度",
-                data_source="市统计局", source_file=f"/收件箱/{p.code}_{ind.domain}.xlsx", source_cell=f"{ind.domain}!G5",
-            )
-        )
+        rows.append(IndicatorRow.judged(ind, ev, note="按月调度", data_source="市统计局",
+                                        source_file=f"/收件箱/{p.code}_{ind.domain}.xlsx", source_cell=f"{ind.domain}!G5"))
     return Consolidation(
         period=p.code, label=p.label, kind=p.kind, generated_at="2024-04-06T09:00:00+08:00", indicators=rows,
         groups=[GroupStatus(group="幼有善育", submitted=True, accepted=True, file="x.xlsx", received_at="2024-04-03")],

@@ -39,12 +39,7 @@ def build_consolidation(period: str = PERIOD, factor: float = 1.0, skip: tuple[s
         value: object = "推进中" if blank.expected is None else blank.expected * (
             factor if ind.direction is Direction.HIGHER else 2 - factor)
         ev = evaluate(ind, p, value)
-        rows.append(IndicatorRow(
-            id=ind.id, domain=ind.domain, name=ind.name, unit=ind.unit, responsible_unit=ind.responsible_unit,
-            kind=ind.kind.value, direction=ind.direction.value, group=ind.domain, status=ev.status, value=ev.value,
-            value_text=ev.value_text, target=ev.target, target_text=ev.target_text, expected=ev.expected,
-            completion=ev.completion, reason=ev.reason,
-        ))
+        rows.append(IndicatorRow.judged(ind, ev))
     return Consolidation(period=p.code, label=p.label, kind=p.kind, generated_at="2024-04-06T09:00:00+08:00",
                          indicators=rows)
 
