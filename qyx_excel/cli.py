@@ -243,25 +243,27 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_notice(args: argparse.Namespace) -> int:
+def _stored(args: argparse.Namespace):  # -> Consolidation
+    """The consolidated period named by --period, from the store next to --ledger (or --store)."""
     from .consolidate import load_consolidation
-    from .notice import render_notice
     from .periods import parse_period
 
-    period = parse_period(args.period)
-    consolidation = load_consolidation(period, ledger=_path(args.ledger), store=_path(args.store))
+    return load_consolidation(parse_period(args.period), ledger=_path(args.ledger), store=_path(args.store))
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    from .notice import render_notice
+
+    consolidation = _stored(args)
     path = render_notice(consolidation, Path(args.out), kind=args.kind)
     say(f"已生成{consolidation.label}进度通报：{path}")
     return 0
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from .consolidate import load_consolidation
-    from .periods import parse_period
     from .tables import render_tables
 
-    period = parse_period(args.period)
-    consolidation = load_consolidation(period, ledger=_path(args.ledger), store=_path(args.store))
+    consolidation = _stored(args)
     path = render_tables(consolidation, Path(args.out), paper=args.paper, pdf=args.pdf)
     say(f"已生成{consolidation.label}进度表：{path}")
     if args.pdf:
@@ -270,13 +272,9 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .consolidate import load_consolidation
     from .export import export_consolidation
-    from .periods import parse_period
 
-    period = parse_period(args.period)
-    consolidation = load_consolidation(period, ledger=_path(args.ledger), store=_path(args.store))
-    path = export_consolidation(consolidation, Path(args.out), county=args.county)
+    path = export_consolidation(_stored(args), Path(args.out), county=args.county)
     say(f"已导出上报文件：{path}")
     return 0
 
