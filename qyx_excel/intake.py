@@ -22,11 +22,10 @@ import hashlib
 import html
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .errors import PlanDataError, UnreadableFile
 from .findings import Finding, make
@@ -55,6 +54,9 @@ from .submission import (
 )
 from .targets import Adjustment
 from .values import Value, format_number, normalise_text, parse_value
+
+if TYPE_CHECKING:
+    from .safeio import Package
 
 Grid = list[list[Any]]
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]
@@ -99,6 +101,10 @@ _XML_STYLE = re.compile(rb'\bs="(\d+)"')
 _XML_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _XML_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _XML_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_XML_WORKBOOK_PR = re.compile(r"<(?:\w+:)?workbookPr\b([^>]*)>")
+_XML_DATE1904 = re.compile(r'\bdate1904="(?:1|true)"')
+_XML_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
+_XML_RELATIONSHIP = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
 # a cell or row reference past column Z or row 999: look closer
 _XML_FAR = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]?\d{4})')
 _XML_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
@@ -111,23 +117,21 @@ _XML_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
 # ================================================================================================
 
 
-def read_file(path: str | Path, *, display: str | None = None) -> list[Submission]:
+def read_file(path: str | Path, *, display: str | None = None, data: bytes | None = None) -> list[Submission]:
     """Read a fill-in file (one Submission) or the ledger (nine, ``kind="ledger"``).
 
     Raises :class:`~qyx_excel.errors.UnreadableFile` (carrying a finding: ``file-corrupt`` …)
     when the file cannot be read at all; everything else is a finding on the submissions.
-    File-level warnings of the safe-open step go on the first submission.
+    File-level warnings of the safe-open step go on the first submission.  ``data``: the file's
+    bytes when the caller has them already (the file is then not read again).
     """
     path = Path(path)
     name = display if display is not None else str(path)
-    file_findings = _open_check(path, name)
+    package = _open_package(path, name, data)
+    file_findings = list(package.warnings)
+    book = _Book(package, name)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _unreadable("file-unreadable", name, exc.strerror or str(exc)) from exc
-    book = _Book(data, name)
-    try:
-        subs = book.read_all(hashlib.sha256(data).hexdigest())
+        subs = book.read_all(hashlib.sha256(package.data).hexdigest())
     finally:
         book.close()
     if subs and file_findings:
@@ -275,27 +279,27 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def _open_check(path: Path, name: str) -> list[Finding]:
-    """The safe-open step: refuse what no reader may see (raises), return file-level warnings."""
-    from .safeio import open_check
+def _open_package(path: Path, name: str, data: bytes | None = None) -> Package:
+    """The safe-open step: refuse what no reader may see (raises); the file's bytes, parts and warnings."""
+    from .safeio import open_package
 
-    return list(open_check(path, display=name))
+    return open_package(path, display=name, data=data)
 
 
 class _Book:
-    """One workbook's bytes: calamine over them, and one zip opened lazily for XML look-ups."""
+    """One workbook: calamine over its bytes, and its parts (zip directory parsed once, by the
+    safe-open step) for XML look-ups."""
 
-    def __init__(self, data: bytes, name: str) -> None:
+    def __init__(self, package: Package, name: str) -> None:
         from python_calamine import CalamineWorkbook
 
-        self.data = data
+        self.package = package
         self.name = name
         try:
-            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
             self.sheet_names: list[str] = list(self.wb.sheet_names)
         except Exception as exc:  # calamine raises many types; none may escape as a traceback
             raise _unreadable("file-corrupt", name, _short(exc)) from exc
-        self._zip: zipfile.ZipFile | None = None
         self._paths: dict[str, str] | None = None
         self._date1904: bool | None = None
         self._xml: dict[str, bytes] = {}
@@ -304,36 +308,28 @@ class _Book:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # already closed
             self.wb.close()
-        if self._zip is not None:
-            self._zip.close()
 
     # --- zip side (lazy) -------------------------------------------------------------------
-    @property
-    def zip(self) -> zipfile.ZipFile:
-        if self._zip is None:
-            self._zip = zipfile.ZipFile(io.BytesIO(self.data))
-        return self._zip
-
     def _workbook_xml(self) -> None:
-        text = self.zip.read("xl/workbook.xml").decode("utf-8", "replace")
-        pr = re.search(r"<(?:\w+:)?workbookPr\b([^>]*)>", text)
-        self._date1904 = bool(pr and re.search(r'\bdate1904="(?:1|true)"', pr.group(1)))
+        text = self.package.read("xl/workbook.xml").decode("utf-8", "replace")
+        pr = _XML_WORKBOOK_PR.search(text)
+        self._date1904 = bool(pr and _XML_DATE1904.search(pr.group(1)))
         ids: dict[str, str] = {}
-        for tag in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", text):
+        for tag in _XML_SHEET.finditer(text):
             attrs = dict(_XML_ATTR.findall(tag.group(1)))
             rid = next((v for k, v in attrs.items() if k.endswith(":id")), None)
             if "name" in attrs and rid:
                 ids[html.unescape(attrs["name"])] = rid
-        rels = self.zip.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        rels = self.package.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
         targets = {}
-        for tag in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)/?>", rels):
+        for tag in _XML_RELATIONSHIP.finditer(rels):
             attrs = dict(_XML_ATTR.findall(tag.group(1)))
             if "Id" in attrs and "Target" in attrs:
                 target = html.unescape(attrs["Target"])
                 if target.startswith("/"):
                     target = target[1:]
-                else:
-                    target = str(PurePosixPath("xl") / target)
+                else:  # as PurePosixPath("xl") / target, without its cost
+                    target = "/".join(["xl", *(p for p in target.split("/") if p not in ("", "."))])
                 targets[attrs["Id"]] = target
         self._paths = {name: targets[rid] for name, rid in ids.items() if rid in targets}
 
@@ -342,7 +338,7 @@ class _Book:
         if self._date1904 is None:
             try:
                 self._workbook_xml()
-            except (KeyError, zipfile.BadZipFile, OSError):
+            except KeyError:
                 self._date1904, self._paths = False, {}
         return bool(self._date1904)
 
@@ -353,8 +349,8 @@ class _Book:
                 _ = self.date1904
             member = (self._paths or {}).get(sheet)
             try:
-                self._xml[sheet] = self.zip.read(member) if member else b""
-            except (KeyError, zipfile.BadZipFile, OSError):
+                self._xml[sheet] = self.package.read(member) if member else b""
+            except KeyError:
                 self._xml[sheet] = b""
         return self._xml[sheet]
 
@@ -381,8 +377,8 @@ class _Book:
         if self._percent_styles is None:
             self._percent_styles = set()
             try:
-                styles = self.zip.read("xl/styles.xml").decode("utf-8", "replace")
-            except (KeyError, zipfile.BadZipFile, OSError):
+                styles = self.package.read("xl/styles.xml").decode("utf-8", "replace")
+            except KeyError:
                 return self._percent_styles
             percent_ids = {9, 10}  # Excel's built-in 0% and 0.00%
             for tag in re.finditer(r"<(?:\w+:)?numFmt\b([^>]*)/?>", styles):
@@ -547,12 +543,7 @@ def _col_index(letters: str) -> int:
 
 def _catalogue_grid(path: Path) -> tuple[Grid, bool]:
     name = str(path)
-    _open_check(path, name)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _unreadable("file-unreadable", name, exc.strerror or str(exc)) from exc
-    book = _Book(data, name)
+    book = _Book(_open_package(path, name), name)
     try:
         if SHEET_CATALOGUE not in book.sheet_names:
             return [], False
