@@ -923,6 +923,11 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def fsync_dir(folder: str | Path) -> None:
+    """Make a folder's new and renamed entries durable (best effort; nothing to do on Windows)."""
+    _fsync_dir(Path(folder))
+
+
 def _fsync_dir(folder: Path) -> None:
     if os.name == "nt":
         return

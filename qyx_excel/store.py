@@ -29,10 +29,13 @@ checks (``Prior`` = the last accepted values before the period, from this store)
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -149,7 +152,7 @@ class Receipt:
         return (self.ingested_at, self.received_at, self.file_name, self.sha256)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _fields_of(self)
         data["adjustments"] = list(self.adjustments)
         return data
 
@@ -182,8 +185,8 @@ class Outcome:
         return sum(1 for f in self.findings if f.severity == WARNING)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["findings"] = [f.to_dict() for f in self.findings]
+        data = _fields_of(self)
+        data["findings"] = [_finding_json(f) for f in self.findings]
         data["errors"] = self.errors
         data["warnings"] = self.warnings
         return data
@@ -306,15 +309,29 @@ class Store:
             raise UsageError(f"无法打开历史库“{self.root}”：{exc}") from exc
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        # NORMAL under WAL: a commit does not wait for the disk (the WAL is synced at checkpoints).  A
+        # power cut may roll back the last commits, never corrupt; the archive (synced before each
+        # commit) still holds those files, and the next run records them again (see archive()).
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        self._unsynced: set[Path] = set()  # archive folders whose new entries are not yet synced
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.sync()
+        finally:
+            self.db.close()
+
+    def sync(self) -> None:
+        """Make the archive folders' new entries durable (one folder sync per batch, not per file)."""
+        from .safeio import fsync_dir
+
+        while self._unsynced:
+            fsync_dir(self._unsynced.pop())
 
     def __enter__(self) -> Store:
         return self
@@ -343,19 +360,54 @@ class Store:
     def archive(self, data: bytes, receipt: Receipt) -> Receipt:
         """Write ``data`` and its receipt into the archive (atomically, once); return the receipt kept.
 
-        A file already archived keeps its first receipt (the same bytes are one submission).
+        A file already archived keeps its first receipt (the same bytes are one submission).  Both
+        files are written to temporary names, synced to disk, then renamed into place, so they are
+        on disk before the database rows that refer to them are committed; the folder entries are
+        synced once per batch (:meth:`sync`, on :meth:`close`).
         """
-        from .safeio import atomic_write_bytes
-
         path = self.archive_path(receipt.sha256, receipt.ext)
-        if not path.is_file() or path.stat().st_size != len(data):
-            atomic_write_bytes(path, data, backup=False)
         existing = self.read_receipt(receipt.sha256)
-        if existing is not None:
-            return existing
-        text = json.dumps(receipt.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
-        atomic_write_bytes(self.receipt_path(receipt.sha256), text.encode("utf-8"), backup=False)
-        return receipt
+        pending: list[tuple[Path, bytes]] = []
+        if not _has_size(path, len(data)):
+            pending.append((path, data))
+        if existing is None:
+            text = json.dumps(receipt.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
+            pending.append((self.receipt_path(receipt.sha256), text.encode("utf-8")))
+        if pending:
+            self._write_durably(pending)
+        return existing or receipt
+
+    def _write_durably(self, items: list[tuple[Path, bytes]]) -> None:
+        """Write each file under a temporary name, sync them all, then rename them in order."""
+        from .safeio import TEMP_PREFIX
+
+        written: list[tuple[Path, Path]] = []
+        with contextlib.ExitStack() as open_files:
+            try:
+                handles = []
+                for target, data in items:
+                    folder = target.parent
+                    if not folder.is_dir():
+                        folder.mkdir(parents=True, exist_ok=True)
+                        self._unsynced.add(folder.parent)
+                    tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}{target.suffix}"
+                    fh = open_files.enter_context(open(tmp, "xb"))
+                    written.append((tmp, target))
+                    fh.write(data)
+                    fh.flush()
+                    handles.append(fh)
+                for fh in handles:  # after all writes: the first sync usually carries the rest
+                    os.fsync(fh.fileno())
+                open_files.close()
+                for tmp, target in written:
+                    os.replace(tmp, target)
+                    self._unsynced.add(target.parent)
+            except BaseException:
+                open_files.close()
+                for tmp, _ in written:
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
+                raise
 
     def read_receipt(self, sha256: str) -> Receipt | None:
         path = self.receipt_path(sha256)
@@ -407,6 +459,7 @@ class Store:
         sha = hashlib.sha256(data).hexdigest()
         known = self.recorded_outcomes(sha)
         if known is not None:
+            self._keep_archived(sha, data, adjustments)
             return [_copy_of(o, path.name) for o in known]
         receipt = self.read_receipt(sha) or Receipt(
             sha256=sha,
@@ -419,7 +472,7 @@ class Store:
             period_hint=period.code,
             adjustments=_adjustments_json(adjustments),
         )
-        subs, file_findings = _read_workbook(path, receipt.file_name)
+        subs, file_findings = _read_workbook(path, receipt.file_name, data)
         return self._ingest(receipt, data, subs, file_findings, check=check)
 
     def receive_submission(
@@ -440,6 +493,7 @@ class Store:
         sha = hashlib.sha256(data).hexdigest()
         known = self.recorded_outcomes(sha)
         if known is not None:
+            self._keep_archived(sha, data, adjustments)
             return known
         receipt = self.read_receipt(sha) or Receipt(
             sha256=sha,
@@ -453,6 +507,19 @@ class Store:
             adjustments=_adjustments_json(adjustments),
         )
         return self._ingest(receipt, data, [submission_from_json(json.loads(data))], [], check=check)
+
+    def _keep_archived(self, sha: str, data: bytes, adjustments: dict | None) -> None:
+        """A recorded file whose archive copy or receipt went missing (a power cut before the folder
+        was synced) is archived again from the bytes received now."""
+        row = self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha,)).fetchone()
+        if row is None or (_has_size(self.archive_path(sha, row["ext"]), len(data))
+                           and self.receipt_path(sha).is_file()):
+            return
+        self.archive(data, Receipt(
+            sha256=sha, ext=row["ext"], file_name=row["file_name"], size=row["size"], source=row["source"],
+            received_at=row["received_at"], ingested_at=row["ingested_at"], period_hint=row["period_hint"],
+            adjustments=_adjustments_json(adjustments),
+        ))
 
     def _ingest(
         self,
@@ -469,7 +536,7 @@ class Store:
         adjustments = _adjustments_from_json(receipt.adjustments)
         for sub in subs:
             _relabel(sub, receipt.file_name)
-        file_findings = [replace(f, file=receipt.file_name) for f in file_findings]
+        file_findings = _named(file_findings, receipt.file_name)
 
         selected: list[tuple[Submission, Period]] = []
         outcomes: list[Outcome] = []
@@ -505,11 +572,12 @@ class Store:
             for sub, check_period in selected:
                 expected_group = sub.sheet if sub.sheet in GROUPS else None
                 findings = list(warnings_for_file) + list(check(sub, check_period, expected_group, self, adjustments))
-                findings = _dedupe([replace(f, file=receipt.file_name) for f in findings])
+                findings = _dedupe(_named(findings, receipt.file_name))
                 group = sub.group or expected_group
                 period_code = sub.period if own_valid(sub.period) else check_period.code
                 accepted = not any(f.severity == ERROR for f in findings)
-                content = content_hash(sub, group, period_code)
+                payload = submission_to_json(sub)  # built once: hashed here, stored row by row below
+                content = _content_hash(payload, group, period_code)
                 twin = self.db.execute(
                     'SELECT id FROM submissions WHERE "group" IS ? AND period IS ? AND content_hash = ?'
                     " ORDER BY id LIMIT 1",
@@ -520,7 +588,7 @@ class Store:
                     outcomes.append(Outcome(**common, status=DUPLICATE, submission_id=twin["id"],
                                             note="内容与已收到的填报相同"))
                     continue
-                sid = self._insert(receipt, sub, group, period_code, accepted, findings, content)
+                sid = self._insert(receipt, sub, group, period_code, accepted, findings, content, payload)
                 self._resolve_supersession(group, period_code)
                 outcomes.append(Outcome(**common, status=ACCEPTED if accepted else REFUSED, submission_id=sid))
             for o in outcomes:
@@ -530,7 +598,7 @@ class Store:
                 "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
                 (receipt.sha256, receipt.file_name, receipt.ext, receipt.size, receipt.source,
                  receipt.period_hint, receipt.received_at, receipt.ingested_at,
-                 json.dumps([o.to_json() for o in outcomes], ensure_ascii=False, sort_keys=True)),
+                 _SORTED_JSON.encode([o.to_json() for o in outcomes])),
             )
         return outcomes
 
@@ -543,7 +611,9 @@ class Store:
         accepted: bool,
         findings: list[Finding],
         content: str,
+        payload: dict[str, Any] | None = None,
     ) -> int:
+        payload = payload or submission_to_json(sub)
         period_end = parse_period(period_code).end.code
         cur = self.db.execute(
             'INSERT INTO submissions (sha256, file_name, sheet, kind, "group", period, period_end, received_at,'
@@ -560,29 +630,30 @@ class Store:
             [
                 (sid, e.id, e.row, e.value.number, e.value.kind, e.value.text,
                  e.value.declared.value if e.value.declared else None, int(e.value.percent_sign),
-                 e.note, e.data_source, e.value_cell, _dump(_indicator_json(e)))
-                for e in sub.indicators.values()
+                 e.note, e.data_source, e.value_cell, _dump(payload["indicators"][k]))
+                for k, e in sub.indicators.items()
             ],
         )
         self.db.executemany(
             "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)",
             [
-                (sid, t.id, t.row, t.state, t.progress, t.problems, t.next_steps, t.state_cell, _dump(asdict(t)))
-                for t in sub.tasks.values()
+                (sid, t.id, t.row, t.state, t.progress, t.problems, t.next_steps, t.state_cell,
+                 _dump(payload["tasks"][k]))
+                for k, t in sub.tasks.items()
             ],
         )
         self.db.executemany(
             "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (sid, i, p.number, p.row, p.name, p.unit, p.domain, _num(p.total_investment),
-                 _num(p.planned_this_year), _num(p.completed_this_year), p.state, _dump(_entry_json(p)))
+                 _num(p.planned_this_year), _num(p.completed_this_year), p.state, _dump(payload["projects"][i]))
                 for i, p in enumerate(sub.projects)
             ],
         )
         self.db.executemany(
             "INSERT INTO applications VALUES (?,?,?,?,?,?,?,?)",
             [
-                (sid, i, a.number, a.row, a.name, a.state, a.state_cell, _dump(asdict(a)))
+                (sid, i, a.number, a.row, a.name, a.state, a.state_cell, _dump(payload["applications"][i]))
                 for i, a in enumerate(sub.applications)
             ],
         )
@@ -601,18 +672,24 @@ class Store:
     def _resolve_supersession(self, group: str | None, period_code: str) -> None:
         """Point every submission of (group, period) received before the latest accepted one at it."""
         rows = self.db.execute(
-            'SELECT id, accepted, received_at, file_name FROM submissions WHERE "group" IS ? AND period = ?'
+            'SELECT id, accepted, superseded_by FROM submissions WHERE "group" IS ? AND period = ?'
             " ORDER BY received_at, file_name, id",
             (group, period_code),
         ).fetchall()
         accepted = [r for r in rows if r["accepted"]]
         if not accepted:
             return
-        latest = accepted[-1]
-        order = {r["id"]: i for i, r in enumerate(rows)}
+        latest = accepted[-1]["id"]
+        changes: list[tuple[int | None, int]] = []
+        before = True
         for r in rows:
-            target = latest["id"] if order[r["id"]] < order[latest["id"]] else None
-            self.db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (target, r["id"]))
+            if r["id"] == latest:
+                before = False
+            target = latest if before else None
+            if r["superseded_by"] != target:  # only rows that change are written
+                changes.append((target, r["id"]))
+        if changes:
+            self.db.executemany("UPDATE submissions SET superseded_by = ? WHERE id = ?", changes)
 
     # --- queries -------------------------------------------------------------------------------
 
@@ -797,6 +874,7 @@ class Store:
         """Keep the period's consolidation (archive JSON first, then the database)."""
         from .safeio import atomic_write_bytes
 
+        self.sync()  # the batch's archive entries are durable before its consolidation is
         text = json.dumps(consolidation.to_json(), ensure_ascii=False, sort_keys=True)
         atomic_write_bytes(self.root / CONSOLIDATIONS_DIR / f"{consolidation.period}.json",
                            text.encode("utf-8"), backup=False)
@@ -850,7 +928,7 @@ def rebuild(store_dir: str | Path, *, check: CheckFn | None = None,
             if receipt.ext == "json":
                 subs, file_findings = [submission_from_json(json.loads(data))], []
             else:
-                subs, file_findings = _read_workbook(path, receipt.file_name)
+                subs, file_findings = _read_workbook(path, receipt.file_name, data)
             store._ingest(receipt, data, subs, file_findings, check=check)
             if progress:
                 progress(done, len(receipts))
@@ -868,12 +946,13 @@ def rebuild(store_dir: str | Path, *, check: CheckFn | None = None,
 # ================================================================================================
 
 
-def _read_workbook(path: Path, display: str) -> tuple[list[Submission], list[Finding]]:
-    """Safe-open and read a workbook: its group submissions and file-level findings."""
+def _read_workbook(path: Path, display: str, data: bytes | None = None) -> tuple[list[Submission], list[Finding]]:
+    """Safe-open and read a workbook (``data``: its bytes, already read): its group submissions and
+    file-level findings."""
     from . import intake
 
     try:
-        subs = intake.read_file(path, display=display)
+        subs = intake.read_file(path, display=display, data=data)
     except QyxError as exc:
         finding = exc.finding or make("file-unreadable", file=display, detail=exc.message)
         return [], [replace(finding, file=display)]
@@ -932,12 +1011,17 @@ def has_data(sub: Submission) -> bool:
 
 def content_hash(sub: Submission, group: str | None, period_code: str) -> str:
     """A fingerprint of what the group reported (not of the file that carried it)."""
-    data = submission_to_json(sub)
-    for key in ("source", "sha256", "kind", "findings", "template_version"):
-        data.pop(key, None)
+    return _content_hash(submission_to_json(sub), group, period_code)
+
+
+_NOT_CONTENT = frozenset({"source", "sha256", "kind", "findings", "template_version"})
+
+
+def _content_hash(payload: dict[str, Any], group: str | None, period_code: str) -> str:
+    """:func:`content_hash` of a submission already turned into JSON data (``payload`` is not changed)."""
+    data = {k: v for k, v in payload.items() if k not in _NOT_CONTENT}
     data["group"], data["period"] = group, period_code
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_dump(data).encode("utf-8")).hexdigest()
 
 
 def own_valid(code: str | None) -> bool:
@@ -969,7 +1053,21 @@ def _copy_of(outcome: Outcome, file_name: str) -> Outcome:
 def _relabel(sub: Submission, file_name: str) -> None:
     """Findings and source name the file as received, not where it happens to sit now."""
     sub.source = file_name
-    sub.findings = [replace(f, file=file_name) for f in sub.findings]
+    sub.findings = _named(sub.findings, file_name)
+
+
+def _named(findings: Iterable[Finding], file_name: str) -> list[Finding]:
+    """``findings`` naming ``file_name`` as their file."""
+    return [f if f.file == file_name else replace(f, file=file_name) for f in findings]
+
+
+def _has_size(path: Path, size: int) -> bool:
+    """Whether ``path`` is a file of ``size`` bytes."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return st.st_size == size and stat.S_ISREG(st.st_mode)
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
@@ -994,8 +1092,45 @@ def _stored(row: sqlite3.Row) -> StoredSubmission:
     )
 
 
-def _dump(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+#: One encoder each, built once (``json.dumps`` with options builds a new encoder per call).
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_dump = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _fields_of(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for our record types, without its deep copy: dicts and lists one level
+    deep are copied, values turn into JSON data, any other nested record goes through ``asdict``."""
+    data = {}
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
+        if isinstance(value, Value):
+            value = _value_json(value)
+        elif isinstance(value, dict):
+            value = {k: _plain(v) for k, v in value.items()}
+        elif isinstance(value, (list, tuple)):
+            value = type(value)(_plain(v) for v in value)
+        elif hasattr(type(value), "__dataclass_fields__"):
+            value = asdict(value)
+        data[name] = value
+    return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, type(None))):
+        return value
+    if isinstance(value, Finding):
+        return _finding_json(value)
+    return asdict(value) if hasattr(type(value), "__dataclass_fields__") else value
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    """``Finding.to_dict`` (a flat record) without ``asdict``'s deep copy."""
+    return {name: getattr(f, name) for name in _field_names(Finding)}
 
 
 def _num(value: Value | None) -> float | None:
@@ -1005,7 +1140,7 @@ def _num(value: Value | None) -> float | None:
 def _value_json(value: Value | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    data = asdict(value)
+    data = {name: getattr(value, name) for name in _field_names(Value)}
     data["declared"] = value.declared.value if value.declared else None
     return data
 
@@ -1027,10 +1162,7 @@ _PROJECT_VALUES = ("total_investment", "planned_this_year", "completed_this_year
 
 
 def _entry_json(p: ProjectEntry) -> dict[str, Any]:
-    data = asdict(p)
-    for key in _PROJECT_VALUES:
-        data[key] = _value_json(getattr(p, key))
-    return data
+    return _fields_of(p)  # its Value fields become JSON data there
 
 
 def _project_from_json(data: dict[str, Any]) -> ProjectEntry:
@@ -1041,7 +1173,7 @@ def _project_from_json(data: dict[str, Any]) -> ProjectEntry:
 
 
 def _indicator_json(e: IndicatorEntry) -> dict[str, Any]:
-    return {**asdict(e), "value": _value_json(e.value)}
+    return _fields_of(e)
 
 
 def _indicator_from_json(data: dict[str, Any]) -> IndicatorEntry:
@@ -1067,10 +1199,10 @@ def submission_to_json(sub: Submission) -> dict[str, Any]:
         "header": dict(sub.header),
         "header_cells": dict(sub.header_cells),
         "indicators": {k: _indicator_json(e) for k, e in sub.indicators.items()},
-        "tasks": {k: asdict(t) for k, t in sub.tasks.items()},
+        "tasks": {k: _fields_of(t) for k, t in sub.tasks.items()},
         "projects": [_entry_json(p) for p in sub.projects],
-        "applications": [asdict(a) for a in sub.applications],
-        "findings": [f.to_dict() for f in sub.findings],
+        "applications": [_fields_of(a) for a in sub.applications],
+        "findings": [_finding_json(f) for f in sub.findings],
     }
 
 
