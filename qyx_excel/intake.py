@@ -409,6 +409,22 @@ class _Book:
         except Exception as exc:  # a damaged sheet part: the file is corrupt, say which sheet
             raise _unreadable("file-corrupt", self.name, f"工作表“{sheet}”：{_short(exc)}") from exc
 
+    def summary_period(self) -> str | None:
+        """The period typed in the ledger's 汇总 sheet (``layout.SUMMARY_PERIOD_CELL``), if any."""
+        from .glossary import SHEET_SUMMARY
+        from .layout import SUMMARY_PERIOD_CELL, split_a1
+
+        if SHEET_SUMMARY not in self.sheet_names:
+            return None
+        row, col = split_a1(SUMMARY_PERIOD_CELL)  # 1-based
+        try:
+            rows = self.wb.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False, nrows=row)
+        except Exception:  # a damaged 汇总 sheet does not make the group sheets unreadable
+            return None
+        if len(rows) < row or len(rows[row - 1]) < col:
+            return None
+        return period_from_text(rows[row - 1][col - 1])
+
     def meta(self) -> dict[str, str] | None:
         if META_SHEET not in self.sheet_names:
             return None
@@ -430,6 +446,9 @@ class _Book:
         group = meta.get("group", "")
         period = period_from_text(meta.get("period")) or None
         if kind == "ledger" or (kind != "fill-in" and group not in GROUPS):
+            # A ledger sheet without its own 填报期 belongs to the period the office picked in 汇总
+            # (the same cell the 汇总 button reads); ``_meta`` only remembers the last consolidation.
+            period = self.summary_period() or period
             return [
                 self._read(sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256)
                 for sheet in GROUPS
