@@ -317,6 +317,7 @@ class Store:
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         self._unsynced: set[Path] = set()  # archive folders whose new entries are not yet synced
+        self._priors: dict[tuple[str, str], Any] = {}  # prior_for per (group, period), see prior()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -346,6 +347,7 @@ class Store:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._priors.clear()  # they may have seen rows that are gone now
             raise
         self.db.execute("COMMIT")
 
@@ -625,6 +627,7 @@ class Store:
              _dump(sub.header), _dump(sub.header_cells), receipt.source),
         )
         sid = int(cur.lastrowid)
+        self._forget_priors(group, period_code)
         self.db.executemany(
             'INSERT INTO "values" VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
             [
@@ -659,6 +662,21 @@ class Store:
         )
         self._insert_findings(receipt.sha256, sub.sheet, sid, findings)
         return sid
+
+    def prior(self, group: str, period: Period) -> Any:
+        """:func:`prior_for`, kept per (group, period) while nothing that could change it is recorded.
+
+        A prior looks only at months before ``period``; recording a submission of ``group`` for
+        another period drops that group's kept priors.
+        """
+        key = (group, period.code)
+        if key not in self._priors:
+            self._priors[key] = prior_for(self, group, period)
+        return self._priors[key]
+
+    def _forget_priors(self, group: str | None, period_code: str) -> None:
+        for key in [k for k in self._priors if k[0] == group and k[1] != period_code]:
+            del self._priors[key]
 
     def _insert_findings(self, sha: str, sheet: str, sid: int | None, findings: Sequence[Finding]) -> None:
         self.db.executemany(
@@ -968,7 +986,7 @@ def default_check(
     from .targets import load_rules
 
     group = sub.group or expected_group
-    prior = prior_for(store, group, period) if group else None
+    prior = store.prior(group, period) if group else None
     return list(
         checks.check_submission(
             sub, period=period, expected_group=expected_group, prior=prior, plan=load_plan(),

@@ -112,3 +112,31 @@ def test_the_database_runs_wal_with_normal_sync(tmp_path: Path) -> None:
     with Store(tmp_path / "store") as st:
         assert st.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert st.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_kept_priors_follow_a_late_earlier_month(tmp_path: Path, blank) -> None:
+    """The prior of a month is kept between files, and dropped when an earlier month is recorded."""
+    import copy
+
+    from test_store import filled
+
+    from qyx_excel.values import parse_value
+
+    group = "幼有善育"
+    march = filled(blank, group, "2024-03")
+    feb = filled(blank, group, "2024-02")
+    entry = next(e for e in feb.indicators.values() if e.value.kind == "number")
+    entry.value = parse_value(entry.value.number * 10)  # a February figure that makes March jump
+
+    def march_again(n: int):
+        sub = copy.deepcopy(march)
+        sub.header["填报人"] = f"第{n}次"  # other content: not a duplicate
+        return sub
+
+    with Store(tmp_path / "store") as st:
+        (first,) = st.receive_submission(march_again(1), period=MARCH, received_at="2024-04-02T09:00:00")
+        assert "value-jump" not in {f.code for f in first.findings}
+        st.receive_submission(feb, period="2024-02", received_at="2024-04-02T10:00:00")
+        (second,) = st.receive_submission(march_again(2), period=MARCH, received_at="2024-04-02T11:00:00")
+    jumps = [f for f in second.findings if f.code == "value-jump"]
+    assert [f.indicator for f in jumps] == [entry.id]
