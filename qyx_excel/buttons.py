@@ -198,7 +198,7 @@ def check_sheet(book: Book) -> str:
     set_status(book, f"正在校验“{sheet.name}”…")
     meta = read_meta(book)
     sub = read_group_sheet(book, sheet.name, meta)
-    period = _check_period(book, sub, meta)
+    period = _check_period(sub)
     adjustments = read_adjustments(book)
     prior = _prior(book, sheet.name, period)
     findings = check_submission(sub, period=period, expected_group=sheet.name, prior=prior,
@@ -370,7 +370,8 @@ def read_adjustments(book: Book) -> dict:
 def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission:
     """One group sheet of the open ledger as a :class:`Submission`, read as ``intake`` reads the file.
 
-    As for the ledger file, a sheet with no 填报期 of its own takes ``_meta``'s period.  A number
+    As for the ledger file, a sheet with no 填报期 of its own takes the period picked in 汇总!C2,
+    else ``_meta``'s (the last consolidated).  A number
     0 < x ≤ 1 in a % indicator shown with a percent format (``85%`` typed in Excel) reads as shown;
     the engine is asked for those few cells' formats only (the remote engine cannot tell).
     """
@@ -388,8 +389,18 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
     if percent:
         sub = read(percent)
     if sub.period is None:
-        sub.period = period_from_text(meta.get("period"))
+        sub.period = _summary_period(book) or period_from_text(meta.get("period"))
     return sub
+
+
+def _summary_period(book: Book) -> str | None:
+    """The period typed in 汇总!C2, if any (one cell read)."""
+    from .intake import period_from_text
+
+    if SHEET_SUMMARY not in book.sheet_names:
+        return None
+    row, col = split_a1(SUMMARY_PERIOD_CELL)
+    return period_from_text(book.sheets[SHEET_SUMMARY].range((row, col)).value)
 
 
 def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
@@ -447,16 +458,11 @@ def _shown(raw: Any) -> str:
     return raw.strftime("%Y-%m-%d") if isinstance(raw, datetime) else str(raw).strip()
 
 
-def _check_period(book: Book, sub: Submission, meta: dict[str, str]) -> Period:
-    """The period a sheet is checked for: its own 填报期, else 汇总!C2, else ``_meta``'s."""
-    from .intake import period_from_text
+def _check_period(sub: Submission) -> Period:
+    """The period a sheet is checked for: its own 填报期, else 汇总!C2, else ``_meta``'s (read_group_sheet)."""
     from .periods import parse_period
 
     code = sub.period
-    if not code and SHEET_SUMMARY in book.sheet_names:
-        row, col = split_a1(SUMMARY_PERIOD_CELL)
-        code = period_from_text(book.sheets[SHEET_SUMMARY].range((row, col)).value)
-    code = code or period_from_text(meta.get("period"))
     if not code:
         raise UsageError("不知道本表是哪一期的填报：请在本表“填报期”格填写（如 2024年3月），"
                          f"或在“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格填写（如 2024-03），再点“校验本表”。")
