@@ -208,8 +208,8 @@ class _Checker:
             self.text(entry.note, entry.note_cell, ind.id)
 
     def protected_indicator(self, entry: IndicatorEntry, ind: Indicator, period: Period | None) -> None:
-        expected: dict[str, list[str]] = {
-            "指标名称": _name_options(ind, self.plan),
+        expected: dict[str, Sequence[str]] = {
+            "指标名称": _plan_memo(self.plan, ("name", ind.id), lambda: tuple(_name_options(ind, self.plan))),
             "单位": [ind.unit],
             "2022年基数": self.target_options(ind, 2022),
             "2027年目标": self.target_options(ind, 2027),
@@ -230,15 +230,7 @@ class _Checker:
         adjusted = self.adjustments.get((ind.id, year))
         if adjusted is not None:
             options.append(adjusted.text)
-        if ind.is_part:
-            try:
-                part = target_for(ind, year)
-                options.append(part.text)
-                if ind.part_label:
-                    options.append(f"{ind.part_label}{part.text}")
-            except PlanDataError:
-                pass
-        options.append(ind.target_text(year))
+        options.extend(_plan_memo(self.plan, ("target", ind.id, year), lambda: _plan_target_options(ind, year)))
         return options
 
     def value(self, entry: IndicatorEntry, ind: Indicator, period: Period | None) -> None:
@@ -402,9 +394,10 @@ class _Checker:
     def text(self, text: str, cell: str | None, indicator: str | None = None) -> None:
         if not text:
             return
-        length = _excel_length(text)
-        if length > EXCEL_CELL_LIMIT:
-            self.add("text-too-long", cell, indicator, found=str(length), expected=str(EXCEL_CELL_LIMIT))
+        if len(text) > EXCEL_CELL_LIMIT // 2:  # shorter texts cannot be too long, even all in UTF-16 pairs
+            length = _excel_length(text)
+            if length > EXCEL_CELL_LIMIT:
+                self.add("text-too-long", cell, indicator, found=str(length), expected=str(EXCEL_CELL_LIMIT))
         if text.startswith(FORMULA_PREFIXES) and text.strip() not in NONE_MARKERS:
             self.add("text-formula-like", cell, indicator, found=text[0].replace("\t", "制表符").replace("\r", "回车"))
 
@@ -412,6 +405,39 @@ class _Checker:
 # ================================================================================================
 # Comparisons
 # ================================================================================================
+
+
+#: Texts derived from the plan alone, kept between submissions: key -> (the plan, the texts).  The
+#: plan is kept with its texts, so a key (which holds ``id(plan)``) can never be taken for another plan's.
+_MEMO: dict[tuple[Any, ...], tuple[Plan, tuple[str, ...]]] = {}
+
+
+def _plan_memo(plan: Plan, key: tuple[Any, ...], compute: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+    """``compute()`` for ``plan``, once per key."""
+    full = (id(plan), *key)
+    hit = _MEMO.get(full)
+    if hit is not None and hit[0] is plan:
+        return hit[1]
+    if len(_MEMO) > 4096:  # many plans (tests): start over rather than grow
+        _MEMO.clear()
+    value = compute()
+    _MEMO[full] = (plan, value)
+    return value
+
+
+def _plan_target_options(ind: Indicator, year: int) -> tuple[str, ...]:
+    """The plan's texts for a target (the part's, labelled, the parent's), without adjustments."""
+    options: list[str] = []
+    if ind.is_part:
+        try:
+            part = target_for(ind, year)
+            options.append(part.text)
+            if ind.part_label:
+                options.append(f"{ind.part_label}{part.text}")
+        except PlanDataError:
+            pass
+    options.append(ind.target_text(year))
+    return tuple(options)
 
 
 def _name_options(ind: Indicator, plan: Plan) -> list[str]:
