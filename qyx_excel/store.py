@@ -11,8 +11,11 @@ Layout of a store folder (default ``历史库`` next to the ledger)::
 
 The archive is the truth; the database can be thrown away and rebuilt from it (:func:`rebuild`).
 Both are written so that a run killed half-way and run again gives the same result and loses
-nothing: the archive file and its receipt are written (atomically) before the database rows, and a
-file is recorded in one transaction; a re-run finds a recorded file by its hash and skips it.
+nothing: the archive file and its receipt are written (temporary name, synced, renamed) before the
+database rows; a file's rows are recorded all or nothing (a savepoint), committed with the files
+received next to it (a group commit; the archive folders are synced first); a re-run finds a
+recorded file by its hash and skips it, and records again, in their first order, the files whose
+rows a killed run had not committed yet.
 
 Receiving a file (:meth:`Store.receive_file`) reads it with intake, checks each group sheet with
 checks (``Prior`` = the last accepted values before the period, from this store) and records it:
@@ -117,6 +120,10 @@ CREATE TABLE IF NOT EXISTS findings (
     PRIMARY KEY (sha256, sheet, position));
 CREATE TABLE IF NOT EXISTS consolidations (period TEXT PRIMARY KEY, json TEXT NOT NULL, created_at TEXT NOT NULL);
 """
+
+#: Received files recorded per commit at most, and the longest a recorded file waits for its commit.
+GROUP_FILES = 64
+GROUP_SECONDS = 0.5
 
 # Tables compared by tests and rebuilt by rebuild(); in dependency order.
 TABLES: tuple[str, ...] = (
@@ -310,20 +317,23 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL under WAL: a commit does not wait for the disk (the WAL is synced at checkpoints).  A
-        # power cut may roll back the last commits, never corrupt; the archive (synced before each
-        # commit) still holds those files, and the next run records them again (see archive()).
+        # power cut may roll back the last commits, never corrupt; the archive (synced before the
+        # commit) still holds those files, and the next run records them again (see _recording()).
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA temp_store=MEMORY")  # a received file's savepoint journal: small, in memory
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         self._unsynced: set[Path] = set()  # archive folders whose new entries are not yet synced
         self._priors: dict[tuple[str, str], Any] = {}  # prior_for per (group, period), see prior()
+        self._group_files = 0  # files recorded in the open transaction (see _recording)
+        self._group_started = 0.0
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
         try:
-            self.sync()
+            self.flush()
         finally:
             self.db.close()
 
@@ -334,6 +344,12 @@ class Store:
         while self._unsynced:
             fsync_dir(self._unsynced.pop())
 
+    def flush(self) -> None:
+        """Commit the files recorded so far (after syncing the archive folders they were put in)."""
+        self.sync()
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+
     def __enter__(self) -> Store:
         return self
 
@@ -342,6 +358,7 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.flush()
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -350,6 +367,34 @@ class Store:
             self._priors.clear()  # they may have seen rows that are gone now
             raise
         self.db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _recording(self) -> Iterator[sqlite3.Connection]:
+        """One received file's rows, all or nothing: a savepoint in a transaction shared by the files
+        received in a row (committed every :data:`GROUP_FILES` files or :data:`GROUP_SECONDS`, and
+        by :meth:`flush`, :meth:`close`, :meth:`transaction`).
+
+        Fewer, larger commits write each database page once per group instead of once per file.
+        A file's failure rolls back its own rows only and commits the files before it; a process
+        killed outright loses the open group's rows, not their archived bytes, and the next run
+        records those files again, in their first order (their receipts keep it).
+        """
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._group_files, self._group_started = 0, time.monotonic()
+        self.db.execute("SAVEPOINT received_file")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK TO received_file")
+            self.db.execute("RELEASE received_file")
+            self._priors.clear()  # they may have seen rows that are gone now
+            self.flush()
+            raise
+        self.db.execute("RELEASE received_file")
+        self._group_files += 1
+        if self._group_files >= GROUP_FILES or time.monotonic() - self._group_started >= GROUP_SECONDS:
+            self.flush()
 
     # --- the archive ---------------------------------------------------------------------------
 
@@ -570,7 +615,7 @@ class Store:
         receipt = self.archive(data, receipt)
 
         warnings_for_file = [f for f in file_findings if f.severity != ERROR]
-        with self.transaction():
+        with self._recording():
             for sub, check_period in selected:
                 expected_group = sub.sheet if sub.sheet in GROUPS else None
                 findings = list(warnings_for_file) + list(check(sub, check_period, expected_group, self, adjustments))
@@ -698,16 +743,19 @@ class Store:
         if not accepted:
             return
         latest = accepted[-1]["id"]
-        changes: list[tuple[int | None, int]] = []
+        changes: dict[int | None, list[int]] = {latest: [], None: []}
         before = True
         for r in rows:
             if r["id"] == latest:
                 before = False
             target = latest if before else None
             if r["superseded_by"] != target:  # only rows that change are written
-                changes.append((target, r["id"]))
-        if changes:
-            self.db.executemany("UPDATE submissions SET superseded_by = ? WHERE id = ?", changes)
+                changes[target].append(r["id"])
+        for target, ids in changes.items():
+            for at in range(0, len(ids), 500):
+                chunk = ids[at : at + 500]
+                self.db.execute(f"UPDATE submissions SET superseded_by = ? WHERE id IN ({','.join('?' * len(chunk))})",
+                                (target, *chunk))
 
     # --- queries -------------------------------------------------------------------------------
 

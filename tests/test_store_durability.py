@@ -73,8 +73,9 @@ def test_a_process_killed_for_real_reruns_to_the_same_result(tmp_path: Path, inb
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr
     with Store(killed) as st:
-        assert len(st.submissions()) == 2  # the first two files were committed
-        assert len(st.receipts()) == 3  # ... and the third file's bytes are archived
+        # the first two files' rows may still have been waiting for their group's commit ...
+        assert len(st.submissions()) <= 2
+        assert len(st.receipts()) == 3  # ... but all three files' bytes are archived
     after = _receive_all(killed, inbox)
     reference = _receive_all(tmp_path / "clean", inbox)
     assert _stable(after) == _stable(reference)
