@@ -107,6 +107,8 @@ _XML_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
 _XML_RELATIONSHIP = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
 # a cell or row reference past column Z or row 999: look closer
 _XML_FAR = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]?\d{4})')
+# a cell that does not start with its reference (<c>, <c t="s" r=…>): count them one by one
+_XML_NO_REF = re.compile(rb'<c(?:>|\s(?!r="))')
 _XML_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
 _XML_ROW_NO = re.compile(rb'\br="(\d+)"')
 _XML_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
@@ -535,8 +537,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
     if not xml:
         return 0, 0
     # every cell written as <c r="…"> (as Excel, openpyxl and XlsxWriter write them) and none far away
-    plain = xml.count(b"<c ") + xml.count(b"<c>")
-    if plain == xml.count(b'<c r="') and b":c " not in xml and _XML_FAR.search(xml) is None:
+    if _XML_NO_REF.search(xml) is None and b":c " not in xml and _XML_FAR.search(xml) is None:
         return 999, 26
     max_row = max_col = 0
     row = 0

@@ -1,0 +1,62 @@
+"""``intake.sheet_extent`` never under-states what a reader allocates, whatever the fast path decides.
+
+The fast path answers 999 × 26 for a sheet whose every cell starts with its reference and none lies
+past column Z or row 999; anything else is counted cell by cell.  Here random sheets (cells with
+and without references, near and far, with the reference first or not) are checked against the
+extent computed independently, as a reader places cells.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qyx_excel.intake import column_letter, sheet_extent
+
+_cell = st.tuples(
+    st.integers(0, 30),  # column (0-based); past 25 is "far"
+    st.booleans(),  # with a reference
+    st.sampled_from(["r_first", "t_first", "tab"]),  # how the start tag is written
+    st.booleans(),  # holds a value
+)
+_row = st.tuples(st.integers(1, 1100), st.booleans(), st.lists(_cell, max_size=6))  # number, with r=, cells
+
+
+def _sheet(rows: list) -> tuple[bytes, tuple[int, int]]:
+    parts, max_row, max_col, row_no = [], 0, 0, 0
+    for number, row_ref, cells in rows:
+        row_no = number if row_ref else row_no + 1
+        parts.append(f'<row r="{row_no}">' if row_ref else "<row>")
+        col = 0
+        for c, with_ref, style, has_value in sorted(cells, key=lambda x: x[0]):
+            col = c + 1 if with_ref else col + 1
+            ref = f'r="{column_letter(col - 1)}{row_no}"'
+            if not with_ref:
+                start = "<c>" if style != "t_first" else '<c t="n">'
+            elif style == "r_first":
+                start = f"<c {ref}>"
+            elif style == "t_first":
+                start = f'<c t="n" {ref}>'
+            else:
+                start = f"<c\t{ref}>"
+            parts.append(start + ("<v>1</v>" if has_value else "") + "</c>")
+            if has_value:
+                max_row, max_col = max(max_row, row_no), max(max_col, col)
+        parts.append("</row>")
+    xml = '<worksheet><sheetData>' + "".join(parts) + "</sheetData></worksheet>"
+    return xml.encode(), (max_row, max_col)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_row, max_size=6))
+def test_extent_covers_every_cell_with_a_value(rows: list) -> None:
+    xml, (rows_needed, cols_needed) = _sheet(rows)
+    got_rows, got_cols = sheet_extent(xml)
+    assert got_rows >= rows_needed and got_cols >= cols_needed
+
+
+def test_usual_sheet_takes_the_fast_path() -> None:
+    xml, _ = _sheet([(1, True, [(0, True, "r_first", True), (11, True, "r_first", True)])])
+    assert sheet_extent(xml) == (999, 26)
+    far, _ = _sheet([(1, True, [(0, True, "r_first", True)]), (5000, True, [(2, True, "r_first", True)])])
+    assert sheet_extent(far) == (5000, 3)
