@@ -149,3 +149,63 @@ def test_quick_look_never_passes_what_the_close_look_refuses(pieces: list[bytes]
     head = b"".join(pieces)
     if safeio._PLAIN_PROLOG.match(head[:128]) is not None:
         assert safeio._xml_problem([head]) is None, head
+
+
+# --- the central directory, read as zipfile reads it -----------------------------------------------
+
+
+def _zipfile_view(data: bytes) -> list[tuple] | None:
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return [(i.filename, i.flag_bits, i.compress_type, i.CRC, i.compress_size, i.file_size, i.header_offset)
+                    for i in z.infolist()]
+    except Exception:
+        return None
+
+
+def _our_view(data: bytes) -> list[tuple] | None:
+    parts = safeio._central_directory(data)
+    if parts is None:
+        return None
+    return [(p.filename, p.flag_bits, p.compress_type, p.CRC, p.compress_size, p.file_size, p.header_offset)
+            for p in parts]
+
+
+def _zip(names: list[str], comment: bytes, prefix: bytes, stored: bool) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) as z:
+        for i, name in enumerate(names):
+            z.writestr(name, f"<a>{i}</a>" * (i + 1))
+        z.comment = comment
+    return prefix + buf.getvalue()
+
+
+_names = st.lists(st.sampled_from(["xl/workbook.xml", "[Content_Types].xml", "目录/中文.xml", "a/", "x\x00y.xml",
+                                   "docProps/app.xml", "xl/worksheets/sheet1.xml"]), max_size=5, unique=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_names, st.binary(max_size=40), st.binary(max_size=30), st.booleans(),
+       st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3))
+def test_central_directory_reads_as_zipfile_does(names, comment, prefix, stored, flips) -> None:
+    data = bytearray(_zip(names, comment, prefix, stored))
+    for at, value in flips:  # damage a few bytes anywhere
+        data[at % len(data)] = value
+    ours = _our_view(bytes(data))
+    if ours is not None:  # what we read, zipfile reads the same; otherwise zipfile decides
+        assert ours == _zipfile_view(bytes(data))
+
+
+def test_central_directory_of_real_files(tmp_path: Path, good: Path) -> None:
+    from qyx_excel.distribute import distribute
+    from qyx_excel.periods import parse_period
+
+    files = [good, *distribute(parse_period("2024-03"), tmp_path / "out")]
+    for path in files:
+        data = path.read_bytes()
+        assert _our_view(data) is not None
+        assert _our_view(data) == _zipfile_view(data), path.name
