@@ -443,7 +443,7 @@ class Store:
                     fh.write(data)
                     fh.flush()
                     handles.append(fh)
-                for fh in handles:  # after all writes: the first sync usually carries the rest
+                for fh in handles:  # on disk before the rows that name them are committed
                     os.fsync(fh.fileno())
                 open_files.close()
                 for tmp, target in written:
