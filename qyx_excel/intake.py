@@ -397,7 +397,12 @@ class _Book:
         return self._percent_styles
 
     # --- calamine side ---------------------------------------------------------------------
-    def grid(self, sheet: str) -> tuple[Grid, Merged]:
+    def guard(self, sheet: str) -> None:
+        """Refuse (``file-too-large``) a sheet whose used range calamine could not allocate.
+
+        Call before every ``get_sheet_by_name``: calamine allocates the whole rectangle from A1 to
+        the farthest value, and an allocation it cannot make aborts the process.
+        """
         rows, cols = sheet_extent(self.sheet_xml(sheet))
         if rows * cols > MAX_SHEET_CELLS:
             raise _unreadable(
@@ -405,6 +410,9 @@ class _Book:
                 f"工作表“{sheet}”的已用区域到 {a1(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
                 f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格；可能在很远的单元格里误填了内容",
             )
+
+    def grid(self, sheet: str) -> tuple[Grid, Merged]:
+        self.guard(sheet)
         try:
             ws = self.wb.get_sheet_by_name(sheet)
             return ws.to_python(skip_empty_area=False), list(ws.merged_cell_ranges or [])
@@ -419,6 +427,7 @@ class _Book:
         if SHEET_SUMMARY not in self.sheet_names:
             return None
         row, col = split_a1(SUMMARY_PERIOD_CELL)  # 1-based
+        self.guard(SHEET_SUMMARY)
         try:
             rows = self.wb.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False, nrows=row)
         except Exception:  # a damaged 汇总 sheet does not make the group sheets unreadable

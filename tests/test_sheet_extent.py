@@ -60,3 +60,44 @@ def test_usual_sheet_takes_the_fast_path() -> None:
     assert sheet_extent(xml) == (999, 26)
     far, _ = _sheet([(1, True, [(0, True, "r_first", True)]), (5000, True, [(2, True, "r_first", True)])])
     assert sheet_extent(far) == (5000, 3)
+
+
+def test_a_far_cell_in_a_mailed_ledgers_summary_sheet_is_refused_not_fatal(tmp_path) -> None:
+    """A 5 KB file whose ``_meta`` says "ledger" and whose 汇总 sheet holds a value at XFD1048576:
+    the 汇总 period look-up must be guarded like the group sheets (calamine aborts the whole
+    process on an allocation it cannot make).  Run in a child process so a regression cannot take
+    the test run down with it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "台账.xlsx"
+    script = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+        from pathlib import Path
+        import openpyxl
+        from qyx_excel import intake
+        from qyx_excel.errors import UnreadableFile
+        from qyx_excel.glossary import SHEET_SUMMARY
+        from qyx_excel.submission import META_SHEET, META_TEMPLATE
+
+        path = Path({str(path)!r})
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = SHEET_SUMMARY
+        ws["C2"] = "2024-03"
+        ws["XFD1048576"] = "远处"
+        meta = wb.create_sheet(META_SHEET)
+        for i, pair in enumerate([("template", META_TEMPLATE), ("kind", "ledger"), ("period", "2024-03")], 1):
+            meta.cell(i, 1, pair[0])
+            meta.cell(i, 2, pair[1])
+        wb.save(path)
+        try:
+            intake.read_file(path)
+        except UnreadableFile as exc:
+            print(exc.finding.code)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "file-too-large"
