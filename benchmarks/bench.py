@@ -382,7 +382,7 @@ def make_ledger(root: Path, period: str) -> tuple[Path, Path, Path, float]:
     from qyx_excel import intake
     from qyx_excel.consolidate import consolidate
     from qyx_excel.periods import parse_period
-    from qyx_excel.sample import _fill_projects, group_fill, make_history
+    from qyx_excel.sample import group_fill, make_history, type_into
     from qyx_excel.workbook import build_workbook
 
     start = time.perf_counter()
@@ -394,34 +394,7 @@ def make_ledger(root: Path, period: str) -> tuple[Path, Path, Path, float]:
     wb = load_workbook(ledger, keep_vba=True)
     for sub in subs:
         fill = group_fill(sub.sheet, month, seed=BASE_SEED)
-        ws = wb[sub.sheet]
-        for label, value in fill.header.items():
-            if sub.header_cells.get(label):
-                ws[sub.header_cells[label]].value = value
-                if hasattr(value, "isoformat"):
-                    ws[sub.header_cells[label]].number_format = "yyyy-mm-dd"
-        for ind_id, (value, source, note) in fill.indicators.items():
-            entry = sub.indicators.get(ind_id)
-            if entry is None:
-                continue
-            ws[entry.value_cell].value = value
-            if entry.cells.get("数据来源"):
-                ws[entry.cells["数据来源"]].value = source or None
-            if entry.note_cell:
-                ws[entry.note_cell].value = note or None
-        for task_id, values in fill.tasks.items():
-            task = sub.tasks.get(task_id)
-            for header, value in zip(("本期进展", "完成情况", "存在问题", "下步计划"), values, strict=True):
-                if task is not None and task.cells.get(header):
-                    ws[task.cells[header]].value = value or None
-        for app in sub.applications:
-            if app.number in fill.applications:
-                for header, value in zip(("贯通状态", "本期进展", "存在问题"), fill.applications[app.number],
-                                         strict=True):
-                    if app.cells.get(header):
-                        ws[app.cells[header]].value = value or None
-        if fill.projects:
-            _fill_projects(ws, fill.projects)
+        type_into(wb[sub.sheet], sub, fill)
     wb.save(ledger)
     history = root / "history"
     make_history(period, history)

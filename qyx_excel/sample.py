@@ -323,7 +323,12 @@ def fill_file(path: Path, group: str, fill: GroupFill) -> None:
 
     sub = intake.read_file(path)[0]
     wb = load_workbook(path)
-    ws = wb[group]
+    type_into(wb[group], sub, fill)
+    wb.save(path)
+
+
+def type_into(ws: Any, sub: Submission, fill: GroupFill) -> None:
+    """Type ``fill`` into an open openpyxl worksheet whose cells ``sub`` (intake's reading of it) locates."""
     for label, value in fill.header.items():
         cell = sub.header_cells.get(label)
         if cell:
@@ -354,7 +359,6 @@ def fill_file(path: Path, group: str, fill: GroupFill) -> None:
                     ws[app.cells[header]].value = value or None
     if fill.projects:
         _fill_projects(ws, fill.projects)
-    wb.save(path)
 
 
 def _fill_projects(ws: Any, projects: list[dict[str, Any]]) -> None:
