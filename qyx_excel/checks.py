@@ -35,7 +35,7 @@ from .periods import Period, parse_period
 from .plan import Indicator, Plan, Task, load_plan
 from .submission import IndicatorEntry, Submission
 from .targets import Adjustment, Rules, evaluate, load_rules, target_for
-from .values import DECLARATIONS, Value, format_number, normalise_text
+from .values import DECLARATIONS, Value, format_beside, format_number, normalise_text
 
 #: Excel's limit on the characters in one cell.
 EXCEL_CELL_LIMIT = 32767
@@ -321,7 +321,8 @@ class _Checker:
         except PlanDataError:
             return
         if result.status in (Status.LAGGING, Status.SEVERELY_LAGGING):
-            expected = format_number(result.expected) if result.expected is not None else result.target_text
+            expected = (format_beside(result.expected, result.value) if result.expected is not None
+                        else result.target_text)
             self.add("lagging-no-note", entry.value_cell, ind.id, found=result.status.value, expected=expected)
 
     # --- tasks ---------------------------------------------------------------------------------

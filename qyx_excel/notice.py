@@ -103,6 +103,13 @@ def clean(text: object) -> str:
 # ================================================================================================
 
 
+def _beside(x: float | None, value: float | None) -> str:
+    """An expected figure with the decimals needed to tell it from the value beside it."""
+    from .values import format_beside
+
+    return format_beside(None if x is None else round(x, 4), value)
+
+
 def _number(x: float | None, digits: int = 2) -> str:
     from .values import format_number
 
@@ -141,8 +148,8 @@ def _row(r: IndicatorRow) -> dict[str, Any]:
         "adjusted": r.adjusted,
         "original_target": _with_unit(original, r.unit),
         "original_target_bare": original,
-        "expected": _with_unit(_number(r.expected), r.unit) if r.expected is not None else "",
-        "expected_bare": _number(r.expected),
+        "expected": _with_unit(_beside(r.expected, r.value), r.unit) if r.expected is not None else "",
+        "expected_bare": _beside(r.expected, r.value),
         "completion": _percent(r.completion),
         "change": _number(r.change),
         "responsible_unit": clean(r.responsible_unit),

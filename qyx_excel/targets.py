@@ -27,7 +27,7 @@ from .errors import PlanDataError
 from .glossary import Direction, Kind, Status
 from .periods import FIRST_YEAR, LAST_YEAR, Period
 from .plan import DATA_DIR, Indicator
-from .values import Value, format_number, normalise_text, parse_value
+from .values import Value, format_beside, format_number, normalise_text, parse_value
 
 _OPS = {"<": "<", ">": ">", "≤": "<=", "≦": "<=", "≥": ">=", "≧": ">=", "<=": "<=", ">=": ">=", "=": "="}
 _BOUND = re.compile(r"^(<=|>=|[<>≤≦≥≧=])?\s*(\d+(?:\.\d+)?)\s*(%)?$")
@@ -335,10 +335,10 @@ def evaluate(
     span = max(planned, rules.min_span_share * abs(target.value), 1e-9)
     share = shortfall / span
     if share <= rules.on_track_gap_share:
-        return result(Status.ON_TRACK, f"略低于序时目标 {format_number(expected, 4)}，差距在容差（全年应完成量的 "
+        return result(Status.ON_TRACK, f"略低于序时目标 {format_beside(expected, v)}，差距在容差（全年应完成量的 "
                       f"{rules.on_track_gap_share:.0%}）以内", completion)
     status = Status.SEVERELY_LAGGING if share > rules.severe_gap_share else Status.LAGGING
-    return result(status, f"落后序时目标 {format_number(expected, 4)}，差距为全年应完成量的 {share:.0%}", completion)
+    return result(status, f"落后序时目标 {format_beside(expected, v)}，差距为全年应完成量的 {share:.0%}", completion)
 
 
 def _completion(indicator: Indicator, target: Target, value: float) -> float | None:

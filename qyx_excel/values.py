@@ -99,3 +99,18 @@ def format_number(number: float | None, digits: int = 2) -> str:
         return str(int(number))
     text = f"{number:.{digits}f}".rstrip("0").rstrip(".")
     return text
+
+
+def format_beside(number: float | None, other: float | None, digits: int = 2, most: int = 4) -> str:
+    """``number`` as :func:`format_number` shows it, with more decimals (up to ``most``) when that is
+    needed to tell it from ``other`` — an expected value of 1.1133 beside a value of 1.11 must not
+    both read "1.11"."""
+    if number is None:
+        return ""
+    text = format_number(number, digits)
+    if other is None:
+        return text
+    while digits < most and abs(number - other) > 1e-12 and text == format_number(other, digits):
+        digits += 1
+        text = format_number(number, digits)
+    return text

@@ -198,3 +198,12 @@ def test_property_covers_every_kind_and_direction(plan):
     kinds = {(plan.indicator(i).kind, plan.indicator(i).direction) for i in NUMERIC_IDS}
     assert {k for k, _ in kinds} == set(Kind)
     assert {d for _, d in kinds} == set(Direction)
+
+
+def test_expected_is_shown_with_enough_decimals_to_differ_from_the_value(plan):
+    from qyx_excel.values import format_beside
+
+    assert format_beside(1.113333, 1.11) == "1.113" and format_beside(4.5, 4.5) == "4.5"
+    assert format_beside(1147.5, 1000) == "1147.5" and format_beside(100.0, None) == "100"
+    lagging = ev(plan, "5", "2026-10", 1.11)  # 1.08 → 1.12 in 2026: 1.1133 expected at October
+    assert lagging.status is Status.LAGGING and "1.113" in lagging.reason
