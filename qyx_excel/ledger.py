@@ -351,9 +351,25 @@ def _group_of_file(c: Consolidation) -> dict[str, str]:
 
 
 def _load(ledger: Path) -> Any:
+    _import_openpyxl_without_numpy()
     from openpyxl import load_workbook
 
     return load_workbook(ledger, keep_vba=ledger.suffix.lower() == ".xlsm")
+
+
+def _import_openpyxl_without_numpy() -> None:
+    """Import openpyxl without the numpy it would load only to recognise numpy scalars (≈ 60–70 ms,
+    a tenth of the 汇总 run). We never hand it numpy values. numpy stays importable afterwards:
+    the blocker is removed as soon as openpyxl is in, so pandas in the same process is unaffected."""
+    import sys
+
+    if "openpyxl" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes "import numpy" raise ImportError
+    try:
+        import openpyxl  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
 
 
 def _clear(ws: Worksheet, first_row: int) -> None:
