@@ -39,6 +39,8 @@ CODES: dict[str, Code] = _codes(
     ("file-not-excel", ERROR, "不是 Excel 文件", "这不是 Excel 工作簿（{detail}），请提交下发的 .xlsx 填报表。"),
     ("file-corrupt", ERROR, "文件已损坏", "文件已损坏，无法打开（{detail}），请在 Excel 中打开确认后重新保存提交。"),
     ("file-too-large", ERROR, "文件过大或疑似压缩炸弹", "文件解压后过大（{detail}），已拒收，请提交下发的填报表。"),
+    ("sheet-too-large", ERROR, "工作表范围过大", "工作表的已用区域过大（{detail}），已拒收；请在 Excel 中删除远处误填的内容"
+     "（按 Ctrl+End 可跳到最后一个单元格），保存后重新提交。"),
     ("file-unsafe-xml", ERROR, "文件含不安全内容", "文件中含有不安全的 XML 内容（{detail}），已拒收，请用下发的填报表重新填写。"),
     ("file-has-macros", WARNING, "文件带宏", "文件带有宏代码，系统不会运行宏，只读取数据；请尽量提交 .xlsx 格式。"),
     ("file-external-links", WARNING, "文件含外部链接", "文件含有指向其他工作簿的外部链接，链接不会被更新，请将数值粘贴为数值后提交。"),

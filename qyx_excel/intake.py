@@ -398,7 +398,7 @@ class _Book:
 
     # --- calamine side ---------------------------------------------------------------------
     def guard(self, sheet: str) -> None:
-        """Refuse (``file-too-large``) a sheet whose used range calamine could not allocate.
+        """Refuse (``sheet-too-large``) a sheet whose used range calamine could not allocate.
 
         Call before every ``get_sheet_by_name``: calamine allocates the whole rectangle from A1 to
         the farthest value, and an allocation it cannot make aborts the process.
@@ -406,9 +406,9 @@ class _Book:
         rows, cols = sheet_extent(self.sheet_xml(sheet))
         if rows * cols > MAX_SHEET_CELLS:
             raise _unreadable(
-                "file-too-large", self.name,
-                f"工作表“{sheet}”的已用区域到 {a1(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
-                f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格；可能在很远的单元格里误填了内容",
+                "sheet-too-large", self.name,
+                f"工作表“{sheet}”一直用到 {a1(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
+                f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格",
             )
 
     def grid(self, sheet: str) -> tuple[Grid, Merged]:

@@ -599,7 +599,7 @@ CASES: tuple[Case, ...] = (
     Case("压缩炸弹", "压缩炸弹：工作表部件解压后 200 MB 全零（文件本身不足 1 MB）", "弱有众扶", ("file-too-large",),
          UNREADABLE, _zip_bomb("弱有众扶")),
     Case("远处单元格", "一个 20 KB 的文件在最远的单元格 XFD1048576 里填了字（读入需 170 亿个单元格）", "劳有所得",
-         ("file-too-large",), UNREADABLE, _edited("劳有所得", set_cells({"XFD1048576": "备注"}))),
+         ("sheet-too-large",), UNREADABLE, _edited("劳有所得", set_cells({"XFD1048576": "备注"}))),
     Case("XML炸弹", "“十亿笑声”XML 炸弹（工作表部件中的实体嵌套）", "应用贯通", ("file-unsafe-xml",), UNREADABLE,
          _sheet_replaced("应用贯通", BILLION_LAUGHS)),
     Case("外部实体", "外部实体 XML（读取 file:///etc/passwd）", "重大项目", ("file-unsafe-xml",), UNREADABLE,

@@ -100,4 +100,4 @@ def test_a_far_cell_in_a_mailed_ledgers_summary_sheet_is_refused_not_fatal(tmp_p
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
-    assert done.stdout.strip() == "file-too-large"
+    assert done.stdout.strip() == "sheet-too-large"
