@@ -107,6 +107,17 @@ def _title(ws: Any, f: _Formats, last_col: int, title: str, subtitle: str) -> No
     ws.merge_range(1, 0, 1, last_col, subtitle, f.subtitle)
 
 
+def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: list[float], title: str, subtitle: str,
+                header_height: float) -> None:
+    """Column widths, the two title rows and the header row (row 3) every printed table starts with."""
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    _title(ws, f, len(heads) - 1, title, subtitle)
+    ws.set_row(2, header_height)
+    for col, head in enumerate(heads):
+        ws.write_string(2, col, head, f.head)
+
+
 def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int) -> None:
     from .charts import STATUS_FILLS
 
@@ -117,14 +128,9 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
     if annual:
         heads.insert(10, f"{next_year}年目标")
         widths.insert(10, 12)
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
     last = len(heads) - 1
-    _title(ws, f, last, f"{c.label}公共服务“七优享”工程指标进展情况表",
-           f"状态按本年目标和时间进度判定；共 {len(c.indicators)} 项（含子项）。")
-    ws.set_row(2, 30)
-    for col, head in enumerate(heads):
-        ws.write_string(2, col, head, f.head)
+    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程指标进展情况表",
+           f"状态按本年目标和时间进度判定；共 {len(c.indicators)} 项（含子项）。", 30)
     row = 3
     domains = [d for d in DOMAINS if c.rows_of(d)] + sorted({r.domain for r in c.indicators} - set(DOMAINS))
     for domain in domains:
@@ -176,13 +182,8 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     ws = wb.add_worksheet("重点任务")
     heads = ["领域", "序号", "重点任务", "牵头单位", "完成情况", "本期进展", "存在问题", "下步计划"]
     widths = [9, 6, 28, 14, 10, 44, 30, 34]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    _title(ws, f, len(heads) - 1, f"{c.label}公共服务“七优享”工程重点任务推进情况表",
-           f"共 {len(c.tasks)} 项重点任务；完成情况由专项组填报。")
-    ws.set_row(2, 24)
-    for col, head in enumerate(heads):
-        ws.write_string(2, col, head, f.head)
+    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程重点任务推进情况表",
+           f"共 {len(c.tasks)} 项重点任务；完成情况由专项组填报。", 24)
     row = 3
     for domain in [d for d in DOMAINS if any(t.domain == d for t in c.tasks)]:
         first = row
@@ -212,13 +213,8 @@ def _project_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     heads = ["序号", "项目名称", "责任单位", "所属领域", "总投资（万元）", "本年计划投资（万元）", "本年累计完成（万元）",
              "完成率", "形象进度", "状态", "进度", "存在问题"]
     widths = [6, 30, 14, 10, 12, 14, 14, 9, 24, 9, 9, 34]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    _title(ws, f, len(heads) - 1, f"{c.label}公共服务“七优享”工程重大项目推进情况表",
-           f"共 {len(c.projects)} 个项目；完成率 = 本年累计完成 ÷ 本年计划投资。")
-    ws.set_row(2, 30)
-    for col, head in enumerate(heads):
-        ws.write_string(2, col, head, f.head)
+    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程重大项目推进情况表",
+           f"共 {len(c.projects)} 个项目；完成率 = 本年累计完成 ÷ 本年计划投资。", 30)
     for row, p in enumerate(c.projects, start=3):
         ws.write_number(row, 0, p.number, f.center)
         ws.write_string(row, 1, _text(p.name), f.left)
@@ -249,14 +245,9 @@ def _ranking_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     statuses = [s for s in STATUS_ORDER if s is not Status.NOT_APPLICABLE]
     heads = ["排名", "名称", *[s.value for s in statuses], "得分", "较上期"]
     widths = [7, 22, *[9] * len(statuses), 9, 10]
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
     last = len(heads) - 1
-    _title(ws, f, last, f"{c.label}公共服务“七优享”工程晾晒情况",
-           "得分为各指标状态分值的平均分（见使用说明）；排名相同者得分相同。")
-    ws.set_row(2, 22)
-    for col, head in enumerate(heads):
-        ws.write_string(2, col, head, f.head)
+    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程晾晒情况",
+           "得分为各指标状态分值的平均分（见使用说明）；排名相同者得分相同。", 22)
     row = 3
     from .charts import STATUS_FILLS
 
