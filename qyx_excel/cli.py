@@ -149,6 +149,12 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     say(f"已生成 {len(paths)} 份 {period.label} 填报表：")
     for p in paths:
         say(f"  {p}")
+    from .duedates import due_date
+
+    due = due_date(period)
+    say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
+    if due.warning:
+        say(f"注意：{due.warning}")
     return 0
 
 

@@ -467,10 +467,15 @@ def resubmission_findings(period: Period, st: Store) -> list[Finding]:
     return out
 
 
-def due_date(period: Period, rules: Rules) -> date:
-    """Reports of a month are due on ``rules.due_day`` of the next month."""
-    year, month = (period.year + 1, 1) if period.end_month == 12 else (period.year, period.end_month + 1)
-    return date(year, month, min(rules.due_day, 28))
+def due_date(period: Period, rules: Rules | None = None) -> date:
+    """The working day ``period``'s reports are due on (``data/calendar.csv``, see :mod:`.duedates`).
+
+    ``rules`` is no longer read (the due day moved from rules.csv to calendar.csv); kept so old
+    callers still work.
+    """
+    from .duedates import due_date as calendar_due
+
+    return calendar_due(period).due
 
 
 def _date_label(d: date) -> str:
@@ -490,7 +495,10 @@ def _group_status(
         liaison = plan.group(group).liaison.replace("；", "、")
     except KeyError:
         liaison = ""
-    due = due_date(period, rules)
+    from .duedates import due_date as calendar_due
+
+    due_info = calendar_due(period)
+    due = due_info.due
     if period.kind == "month":
         all_subs = st.submissions(period, group)
     else:
@@ -500,7 +508,7 @@ def _group_status(
     if not all_subs:
         status.late = now.date() > due
         status.reminder = (
-            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{_date_label(due)}，"
+            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{due_info.text}，"
             "请尽快填报并报送专班办公室。"
         )
         return status

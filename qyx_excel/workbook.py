@@ -328,6 +328,7 @@ class SheetOptions:
     period_label: str = ""
     adjustments: dict[tuple[str, int], Adjustment] | None = None
     password: str | None = None
+    due_text: str = ""  # fill-in files: when the file is due, e.g. 2024年4月7日（星期日）…
 
     @property
     def ledger(self) -> bool:
@@ -402,14 +403,14 @@ def write_group_sheet(
         _result_cell(ws, fmt, layout.result)
     width = sum(layout.widths)
     if group in DOMAINS:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _domain_note(opts), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _domain_note(opts), width)
         _indicator_table(ws, fmt, plan, layout, group, opts)
         _task_table(ws, fmt, plan, layout, group)
     elif group == APPLICATION_GROUP:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _application_note(), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _application_note(), width)
         _application_table(ws, fmt, plan, layout)
     else:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _project_note(), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _project_note(), width)
         _project_table(ws, fmt, layout)
     _setup_page(ws, layout, layout.last_row)
     _protect(ws, opts.password)
@@ -422,6 +423,10 @@ def _lead_unit(plan: Plan, group: str) -> str:
     except KeyError:
         lead = ""
     return lead or plan.domain_leads.get(group, "")
+
+
+def _due_prefix(opts: SheetOptions) -> str:
+    return f"报送截止：{opts.due_text}。" if opts.due_text else ""
 
 
 def _domain_note(opts: SheetOptions) -> str:
@@ -591,10 +596,14 @@ def _project_table(ws: Worksheet, fmt: Formats, layout: SheetLayout) -> None:
 # --- 使用说明 ---------------------------------------------------------------------------------
 
 
-def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str) -> list[tuple[str, list[str]]]:
-    from .targets import load_rules
+def _guide_sections(
+    plan: Plan, kind: str, group: str | None, period_label: str, due_text: str = ""
+) -> list[tuple[str, list[str]]]:
+    from .duedates import load_due_rules
 
-    due = load_rules().due_day
+    due_rules = load_due_rules()
+    due = due_rules["month"].text.removesuffix("前")
+    moved = "（截止日逢周末或法定节假日，顺延至其后第一个工作日；调休上班的周末算工作日）"
     fill_rules = [
         "1. 只在浅黄色带框的单元格中填写，其余单元格已锁定；请勿增删行列、修改表名或表头。",
         "2. 本期完成值填期末数：水平值（如覆盖率、人均数）填本期末水平；累计值（名称含“累计”）填截至本期末的累计总数；"
@@ -608,14 +617,14 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
     ]
     rhythm = [
         "周盘点：各专项组每周盘点重点任务和指标进展，及时更新本组工作表。",
-        f"月调度：每月{due}日前报送上月填报表，专班办公室汇总、校验、晾晒并印发月度进度通报。",
+        f"月调度：{due}前报送上月填报表{moved}，专班办公室汇总、校验、晾晒并印发月度进度通报。",
         "季推进：每季度末按季度汇总（填报期如 2024-Q1），通报季度进展，对滞后事项专题推进。",
         "年总结：每年年底按年度汇总（填报期如 2024），总结全年完成情况；上级调整目标时在“指标库”的“目标调整记录”中登记。",
     ]
     if kind == "fill-in":
         intro = [
             f"本表为{group}专项组{period_label}进度填报表，由专班办公室下发。"
-            f"请联络员按要求填写后，于{due}日前（按月调度安排）发回专班办公室，文件名请保持不变。",
+            f"请联络员按要求填写后，于{due_text or due}前发回专班办公室，文件名请保持不变。",
             "文件中已写明所属专项组和填报期，请勿另存为其他格式（如 .xls、.wps），也不要复制到其他工作簿中填报。",
         ]
         return [("一、本表说明", intro), ("二、填报规则", fill_rules), ("三、工作节奏", rhythm)]
@@ -624,7 +633,7 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
         "用命令 qyx distribute --period 2024-03 --out 下发 生成各专项组的填报表，发给各组联络员；"
         "联络员也可以直接在本台账的本组工作表中填报。",
         "2. 联络员填好后点本组工作表右上角的“校验本表”，按“校验结果”提示修改后报送。",
-        f"3. 收到的填报表（每月{due}日前）放入台账所在文件夹下的“{SUMMARY_INBOX_DEFAULT}”文件夹（可在“汇总”表修改）。",
+        f"3. 收到的填报表（{due}前{moved}）放入台账所在文件夹下的“{SUMMARY_INBOX_DEFAULT}”文件夹（可在“汇总”表修改）。",
         "4. 点“汇总”表的“汇总”按钮：逐一校验报送文件，合并通过校验的数据，按序时进度评价每项指标"
         "（已达标/序时推进/进度滞后/严重滞后/未填报/不适用），分领域、分单位、分专项组晾晒排名，并列出未报送的专项组以便催报。"
         "结果写入“汇总”“晾晒”“校验结果”“进度表”。",
@@ -654,7 +663,7 @@ GUIDE_CONTACT_HEADERS = ("专项组", "类别", "组长", "牵头单位", "联�
 
 
 def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "ledger", group: str | None = None,
-                      period_label: str = "", password: str | None = None) -> Worksheet:
+                      period_label: str = "", password: str | None = None, due_text: str = "") -> Worksheet:
     """Add the 使用说明 sheet: how to fill in, the month's steps, colours, whom to call."""
     ws = wb.add_worksheet(SHEET_GUIDE)
     ws.set_tab_color("#A6A6A6")
@@ -666,7 +675,7 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
     ws.merge_range(0, 0, 0, len(GUIDE_WIDTHS) - 1, "瑞安市公共服务“七优享”工程台账 使用说明", fmt.title)
     ws.set_row(0, 36)
     row = 2
-    for heading, paragraphs in _guide_sections(plan, kind, group, period_label):
+    for heading, paragraphs in _guide_sections(plan, kind, group, period_label, due_text):
         ws.write_string(row, first_col, heading, fmt.section)
         ws.set_row(row, 22)
         row += 1
