@@ -133,10 +133,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_build_workbook(args: argparse.Namespace) -> int:
-    from .workbook import build_workbook
+    from .workbook import build_workbook, check_year, default_year
 
-    path = build_workbook(Path(args.out), password=args.password)
-    say(f"已生成台账：{path}")
+    year = check_year(args.year) if args.year is not None else default_year()
+    path = build_workbook(Path(args.out), password=args.password, year=year)
+    say(f"已生成{year}年台账：{path}")
+    return 0
+
+
+def cmd_new_year(args: argparse.Namespace) -> int:
+    from .newyear import new_year
+
+    path, info = new_year(Path(args.ledger), Path(args.out), password=args.password, year=args.year)
+    carried = info.carried
+    years = sorted({a.year for a in carried.adjustments})
+    say(f"已由{info.year or '旧'}年台账“{info.path.name}”生成新台账：{path}")
+    say(f"  沿用目标调整记录 {len(carried.adjustments)} 条"
+        + (f"（{'、'.join(f'{y}年' for y in years)}）" if years else "") + f"；收件箱：{carried.inbox}；"
+        + ("工作表保护密码：与旧台账相同" if info.password_hashes else "工作表未设密码")
+        + ("；xlwings 设置：已沿用" if carried.xlwings_conf else "") + "。")
+    say(f"  历史库：{path.resolve().parent / '历史库'}（与旧台账共用）。旧台账保留原样，请勿删除。")
     return 0
 
 
@@ -481,6 +497,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("build-workbook", "生成台账工作簿 七优享台账.xlsm（含按钮和宏）", cmd_build_workbook)
     p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
     p.add_argument("--password", help="工作表保护密码（默认不设密码）")
+    p.add_argument("--year", type=int, help="台账年度（“本年目标”显示该年目标），默认今年（限 2023—2027）")
+
+    p = command("new-year", "由上一年度台账生成新年度台账：沿用目标调整、收件箱、密码、历史库", cmd_new_year)
+    p.add_argument("--ledger", required=True, help="上一年度台账 .xlsm")
+    p.add_argument("--out", required=True, help="新台账路径（须与旧台账在同一文件夹），如 七优享台账2027.xlsm")
+    p.add_argument("--password", help="旧台账的工作表保护密码（旧台账设了密码时必填，会核对）")
+    p.add_argument("--year", type=int, help="新台账年度（默认旧台账年度的下一年）")
 
     p = command("distribute", "生成本期各专项组的填报表（每组一个 .xlsx）", cmd_distribute)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +88,26 @@ META_EXTRA_KEYS = ("target_year",)
 NAME_PERIOD = "QYX_PERIOD"
 NAME_INBOX = "QYX_INBOX"
 NAME_RESULT = "QYX_RESULT"
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a new year's ledger takes over from the previous one (``qyx new-year``)."""
+
+    adjustments: tuple[Adjustment, ...] = ()  # the 目标调整记录 rows, latest per indicator and year
+    inbox: str = SUMMARY_INBOX_DEFAULT  # 汇总!F2 as the office set it
+    xlwings_conf: tuple[tuple[str, str], ...] = ()  # the xlwings.conf sheet's rows (interpreter …)
+
+
+def check_year(year: int) -> int:
+    """``year`` if the plan has targets for it; else a UsageError saying the plan's span."""
+    from .errors import UsageError
+
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        after = "方案期已结束，不再生成新台账；" if int(year) > LAST_YEAR else ""
+        raise UsageError(f"台账年度 {year} 不在“七优享”实施方案期（{FIRST_YEAR}—{LAST_YEAR}年）内：{after}"
+                         f"请用 --year 指定 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。")
+    return int(year)
 
 
 def default_year(today: date | None = None) -> int:
@@ -729,8 +749,12 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
 # --- 指标库 -----------------------------------------------------------------------------------
 
 
-def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None) -> Worksheet:
-    """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows)."""
+def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None,
+                          carried: Sequence[Adjustment] = ()) -> Worksheet:
+    """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows).
+
+    ``carried`` adjustments pre-fill the register's first rows (a new year's ledger carries last year's).
+    """
     layout = catalogue_layout(plan)
     ws = wb.add_worksheet(SHEET_CATALOGUE)
     ws.set_tab_color("#A9D08E")
@@ -769,10 +793,19 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         formula = (f'=IF(OR({a_id}="",{a_year}=""),"",IFERROR(INDEX({target_range},'
                    f'MATCH({a_id}&"",{id_range},0),{a_year}-{CATALOGUE_YEARS[0] - 1}),""))')
         ws.write_formula(r, col["原目标"], formula, fmt.center, "")
+        adj = carried[int(key) - 1] if int(key) <= len(carried) else None
         for header in adjustments.inputs:
             style = {"指标序号": fmt.input_text, "年度": fmt.input_center, "调整日期": fmt.input_date,
                      "调整后目标": fmt.input_center}.get(header, fmt.input)
-            ws.write_blank(r, col[header], None, style)
+            value = _carried_cell(adj, header) if adj is not None else None
+            if value is None or value == "":
+                ws.write_blank(r, col[header], None, style)
+            elif isinstance(value, date):
+                ws.write_datetime(r, col[header], datetime.combine(value, datetime.min.time()), style)
+            elif isinstance(value, int):
+                ws.write_number(r, col[header], value, style)
+            else:
+                ws.write_string(r, col[header], value, style)
     first, last = adjustments.keys[0], adjustments.keys[-1]
     id_rule = _list_validation(ids, "指标序号", "选择要调整的指标序号（分项指标如 27-1）。")
     id_rule["error_message"] = "指标序号须为指标库中的序号，如 5、27-1、32-2（27、32 请按分项登记）。"
@@ -800,10 +833,27 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     return ws
 
 
+def _carried_cell(adj: Adjustment, header: str) -> str | int | date | None:
+    if header == "指标序号":
+        return adj.indicator_id
+    if header == "年度":
+        return adj.year
+    if header == "调整后目标":
+        return adj.text
+    if header == "调整日期":
+        return date.fromisoformat(adj.date) if adj.date else None
+    if header == "调整文号":
+        return adj.document
+    if header == "调整原因":
+        return adj.reason
+    return None
+
+
 # --- output sheets ----------------------------------------------------------------------------
 
 
-def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet, SheetLayout]:
+def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
+                       inbox: str = SUMMARY_INBOX_DEFAULT) -> tuple[Worksheet, SheetLayout]:
     """Add 汇总, 晾晒, 校验结果 or 进度表 with its title and header row (the ledger writer fills it).
 
     These sheets are not protected: the buttons write into them through Excel.
@@ -816,7 +866,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet
     if name == SHEET_SUMMARY:
         for label_cell, label, value_cell, value, end in (
             (SUMMARY_PERIOD_LABEL, "填报期", SUMMARY_PERIOD_CELL, "", ""),
-            (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT, SUMMARY_INBOX_END),
+            (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, inbox, SUMMARY_INBOX_END),
         ):
             _write_field(ws, fmt, Field(label, label_cell, value_cell, end), value, fmt.input_text)
         _validate(ws, SUMMARY_PERIOD_CELL, {
@@ -900,26 +950,31 @@ def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet |
 
 
 def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
-                 year: int | None = None) -> None:
-    """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`)."""
+                 year: int | None = None, carry: Carried | None = None) -> None:
+    """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`).
+
+    ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``).
+    """
     from . import vbaproject
     from .plan import load_plan
 
     plan = plan or load_plan()
-    year = year or default_year()
+    year = check_year(year or default_year())
+    carry = carry or Carried()
     wb = new_workbook(path)
     wb.set_properties({"title": "瑞安市公共服务“七优享”工程台账", "author": "七优享工程专班办公室",
                        "company": "瑞安市公共服务“七优享”工程工作专班", "comments": f"qyx_excel {TEMPLATE_VERSION}"})
     fmt = Formats(wb)
     guide = write_guide_sheet(wb, fmt, plan, kind="ledger", password=password)
-    write_catalogue_sheet(wb, fmt, plan, password=password)
-    opts = SheetOptions(year=year, kind="ledger", password=password)
+    write_catalogue_sheet(wb, fmt, plan, password=password, carried=carry.adjustments)
+    adjusted = {(a.indicator_id, a.year): a for a in carry.adjustments} or None
+    opts = SheetOptions(year=year, kind="ledger", password=password, adjustments=adjusted)
     for group in GROUPS:
         ws, layout = write_group_sheet(wb, fmt, plan, group, opts)
         r, c = _rc(layout.button_cell)
         vbaproject.add_buttons(ws, vbaproject.GROUP_SHEET_BUTTONS, r, c)
     for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES):
-        ws, layout = write_output_sheet(wb, fmt, name)
+        ws, layout = write_output_sheet(wb, fmt, name, inbox=carry.inbox)
         if name == SHEET_SUMMARY:
             r, c = _rc(layout.button_cell)
             vbaproject.add_buttons(ws, vbaproject.SUMMARY_SHEET_BUTTONS, r, c)
@@ -930,7 +985,7 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     result = output_layout(SHEET_SUMMARY).result
     assert result is not None
     wb.define_name(NAME_RESULT, f"={summary}!${result.value_cell[0]}${result.value_cell[1:]}")
-    write_xlwings_conf(wb, vbaproject.xlwings_conf_rows())
+    write_xlwings_conf(wb, carry.xlwings_conf or vbaproject.xlwings_conf_rows())
     vbaproject.attach_vba(wb)
     guide.activate()
     wb.close()
@@ -977,7 +1032,7 @@ def _rename_vml_parts(path: Path) -> None:
 
 
 def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None = None,
-                   year: int | None = None, backup: bool = True) -> Path:
+                   year: int | None = None, backup: bool = True, carry: Carried | None = None) -> Path:
     """Write the ledger workbook ``七优享台账.xlsm`` to ``out`` and return its path.
 
     ``year`` is the year whose targets the group sheets show as 本年目标 (default: this year,
@@ -990,7 +1045,8 @@ def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None 
         from .errors import UsageError
 
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
-    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year),
+    year = check_year(year or default_year())
+    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry),
                    verify=verify_package, backup=backup)
 
 
