@@ -255,6 +255,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         inbox=Path(args.inbox) if args.inbox else None,
         store=Path(args.store) if args.store else None,
         progress=Progress(),
+        backfill=args.backfill,
     )
 
     def human() -> None:
@@ -520,6 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果表）")
     p.add_argument("--inbox", help="收件箱文件夹（各组交回的填报表）")
     p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
+    p.add_argument("--backfill", action="store_true",
+                   help="本期为补录（启用本工具前已过截止日的月份）：晚于截止日收到的记为“补录”，不算逾期；记入历史库，以后汇总沿用")
     json_flag(p)
 
     p = command("notice", "生成进度通报（Word，GB/T 9704 版式）", cmd_notice)

@@ -35,6 +35,7 @@ def month(blank, period: str, groups=GROUPS, **kw):
     for group in groups:
         sub = copy.deepcopy(blank[group])
         sub.period, sub.source = period, f"{period}_{group}.xlsx"
+        sub.target_year = int(period[:4])  # a fill-in file of that period shows that year's targets
         subs.append(fill_submission(sub, group_fill(group, parse_period(period), **kw)))
     return subs
 
