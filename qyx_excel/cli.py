@@ -141,6 +141,37 @@ def cmd_build_workbook(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_weekly(args: argparse.Namespace) -> int:
+    from . import weekly
+    from .duedates import due_date
+    from .periods import parse_week
+
+    week = parse_week(args.week)
+    if args.distribute:
+        paths = weekly.distribute(week, Path(args.distribute))
+        say(f"已生成 {len(paths)} 份 {week.label}（{week.span_label}）周盘点表：")
+        for p in paths:
+            say(f"  {p}")
+        due = due_date(week)
+        say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
+        if due.warning:
+            say(f"注意：{due.warning}")
+        return 0
+    if not args.ledger:
+        raise UsageError("汇总周盘点需要 --ledger（台账路径）；只下发周盘点表请用 --distribute 文件夹。")
+    st, _reports, written = weekly.run(week, ledger=Path(args.ledger), inbox=Path(args.inbox) if args.inbox else None,
+                                      out=Path(args.out) if args.out else None,
+                                      store=Path(args.store) if args.store else None)
+    say(f"{week.label}（{week.span_label}）周盘点：已报送 {len(st.reported)} 个专项组，未报送 {len(st.missing)} 个"
+        + (f"（{'、'.join(st.missing)}）" if st.missing else "") + f"；进展 {len(st.moved)} 项，问题 {len(st.stuck)} 项，"
+        f"未来四周到期节点 {len(st.milestones)} 个。")
+    for path in written:
+        say(f"  已写入：{path}")
+    if st.warning:
+        say(f"注意：{st.warning}")
+    return 0
+
+
 def cmd_new_year(args: argparse.Namespace) -> int:
     from .newyear import new_year
 
@@ -505,6 +536,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="新台账路径（须与旧台账在同一文件夹），如 七优享台账2027.xlsm")
     p.add_argument("--password", help="旧台账的工作表保护密码（旧台账设了密码时必填，会核对）")
     p.add_argument("--year", type=int, help="新台账年度（默认旧台账年度的下一年）")
+
+    p = command("weekly", "周盘点：下发各组周盘点表，或汇总一周（进展、问题、四周内到期节点、未报送）", cmd_weekly)
+    p.add_argument("--week", required=True, help="ISO 周：2024-W14 或 2024年第14周")
+    p.add_argument("--distribute", metavar="DIR", help="只生成各组本周的周盘点表到该文件夹")
+    p.add_argument("--ledger", help="台账 .xlsm 路径（汇总时必填：写入其中的“周盘点”表）")
+    p.add_argument("--inbox", help="周盘点收件箱文件夹（默认台账旁的“周盘点收件箱”）")
+    p.add_argument("--out", help="周盘点 Word 文件路径（默认台账旁的 周盘点_2024-W14.docx）")
+    p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
 
     p = command("distribute", "生成本期各专项组的填报表（每组一个 .xlsx）", cmd_distribute)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM")
