@@ -161,7 +161,7 @@ class _Checker:
             self.add("group-mismatch", found=sub.group or "未知专项组", expected=expected_group)
         own = _try_period(sub.period)
         if period is not None:
-            if own is None and sub.kind == "fill-in" and "template-unknown" not in codes:
+            if own is None and sub.kind == "fill-in" and not codes & {"template-unknown", "file-is-weekly"}:
                 self.add("period-mismatch", found=f"“{sub.period or '空'}”", expected=period.label)
             elif own is not None and own.code != period.code:
                 self.add("period-mismatch", cell=sub.header_cells.get("填报期"), found=own.label,

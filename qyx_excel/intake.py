@@ -456,6 +456,11 @@ class _Book:
         kind = meta.get("kind", "")
         group = meta.get("group", "")
         period = period_from_text(meta.get("period")) or None
+        if kind == "weekly":  # a 周盘点 file dropped into the monthly inbox: say where it belongs
+            sub = Submission(source=self.name, sheet="周盘点", group=None, period=None, template_version=version,
+                             kind="fill-in", sha256=sha256)
+            sub.findings.append(make("file-is-weekly", file=self.name, found=meta.get("period", "")))
+            return [sub]
         if kind == "ledger" or (kind != "fill-in" and group not in GROUPS):
             # A ledger sheet without its own 填报期 belongs to the period the office picked in 汇总
             # (the same cell the 汇总 button reads); ``_meta`` only remembers the last consolidation.

@@ -9,6 +9,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
+from xlwings_harness import apply_actions, book_payload  # sets XLWINGS_LICENSE_KEY before xlwings loads
 
 from qyx_excel.checks import check_submission
 from qyx_excel.cli import main
@@ -108,3 +109,27 @@ def test_build_workbook_year_option_and_refusal(tmp_path, capsys):
     assert "已生成2025年台账" in capsys.readouterr().err
     assert main(["build-workbook", "--year", "2028", "--out", str(tmp_path / "b.xlsm")]) == 2
     assert "方案期已结束" in capsys.readouterr().err and not (tmp_path / "b.xlsm").exists()
+
+
+def test_check_sheet_button_names_both_years(tmp_path, monkeypatch):
+    """The 校验本表 button on a 2026 ledger whose 汇总 period is 2027-03 (xlwings remote engine)."""
+    import xlwings as xw  # imported here, after the harness (module top) enabled the remote engine
+
+    from qyx_excel import buttons
+
+    ledger = build_workbook(tmp_path / "七优享台账.xlsm", year=2026, backup=False)
+    wb = openpyxl.load_workbook(ledger, keep_vba=True)
+    wb["汇总"][SUMMARY_PERIOD_CELL].value = "2027-03"
+    wb.save(ledger)
+    monkeypatch.setenv(buttons.ENV_WORKBOOK_DIR, str(tmp_path))
+    book = xw.Book(json=book_payload(ledger, active_sheet="弱有众扶"))
+    book.set_mock_caller()
+    try:
+        line = buttons.check_sheet()
+    finally:
+        del xw.Book._mock_caller
+    (tmp_path / "after").mkdir()
+    alerts = apply_actions(ledger, book.json()["actions"], tmp_path / "after" / ledger.name)
+    prompt = alerts[0]["prompt"]
+    assert "2027年3月" in line and "本台账是 2026 年的" in prompt and "2027 年" in prompt
+    assert "请勿修改指标名称" not in prompt

@@ -126,3 +126,14 @@ def test_cli_weekly(tmp_path, capsys):
     ledger = build_workbook(tmp_path / "台账.xlsm", year=2024, backup=False)
     assert main(["weekly", "--week", "2024-W14", "--ledger", str(ledger)]) == 2
     assert "周盘点收件箱" in capsys.readouterr().err
+
+
+def test_a_weekly_file_in_the_monthly_inbox_says_where_it_belongs(tmp_path):
+    from qyx_excel.checks import check_submission
+    from qyx_excel.intake import read_file
+
+    (path,) = weekly.distribute(parse_week("2024-W14"), tmp_path, groups=("幼有善育",))
+    (sub,) = read_file(path)
+    findings = check_submission(sub, period="2024-03")
+    assert [f.code for f in findings] == ["file-is-weekly"]
+    assert "2024-W14 的周盘点表" in findings[0].message and "周盘点收件箱" in findings[0].message
