@@ -292,6 +292,14 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     def human() -> None:
         print(result.summary_text())
         _outcomes_table(result.reports)
+        if period.kind == "month" and result.store_dir is not None:
+            from .weekly import month_overview
+
+            weeks = month_overview(result.store_dir, period.year, period.end_month)
+            if weeks:
+                print("本月周盘点：")
+                for line in weeks:
+                    print(f"  {line}")
 
     _out(args, result.to_json(), human)
     return 0 if result.ok else 1

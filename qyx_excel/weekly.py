@@ -575,3 +575,21 @@ def run(week: Week | str, *, ledger: Path, inbox: Path | None = None, out: Path 
     if write_ledger:
         written.append(write_sheet(ledger, st))
     return st, reports, written
+
+
+def month_overview(store_dir: Path, year: int, month: int) -> list[str]:
+    """One line per week counted in the month that has a recorded 周盘点 (for the month's 汇总)."""
+    from .periods import weeks_of_month
+
+    out = []
+    for week in weeks_of_month(year, month):
+        reports = _load_index(Path(store_dir) / STORE_SUBDIR / f"{week.code}.json")
+        if not reports:
+            continue
+        chosen = current(reports)
+        missing = [g for g in GROUPS if g not in chosen]
+        stuck = sum(1 for r in chosen.values() for i in r.items
+                    if any(t and t not in ("无", "暂无") for t in (i.problem, i.coordination)))
+        out.append(f"{week.label}（{week.span_label}）：已报 {len(chosen)}/{len(GROUPS)} 个专项组"
+                   + (f"，未报 {'、'.join(missing)}" if missing else "") + f"；问题和需协调事项 {stuck} 项。")
+    return out

@@ -137,3 +137,14 @@ def test_a_weekly_file_in_the_monthly_inbox_says_where_it_belongs(tmp_path):
     findings = check_submission(sub, period="2024-03")
     assert [f.code for f in findings] == ["file-is-weekly"]
     assert "2024-W14 的周盘点表" in findings[0].message and "周盘点收件箱" in findings[0].message
+
+
+def test_month_overview_lists_the_weeks_of_the_month(tmp_path):
+    week = parse_week("2024-W13")  # 25–31 March 2024, counted in March
+    (path,) = weekly.distribute(week, tmp_path / "下发", groups=("幼有善育",))
+    _fill(path, tmp_path / "in" / path.name, rows={6: ("进展", "", "缺编制", "")})
+    weekly.receive(tmp_path / "历史库", tmp_path / "in", week)
+    lines = weekly.month_overview(tmp_path / "历史库", 2024, 3)
+    assert lines == ["2024年第13周（2024年3月25日—3月31日）：已报 1/9 个专项组，未报 学有优教、劳有所得、病有良医、"
+                     "老有康养、住有宜居、弱有众扶、应用贯通、重大项目；问题和需协调事项 1 项。"]
+    assert weekly.month_overview(tmp_path / "历史库", 2024, 4) == []
