@@ -338,7 +338,7 @@ def received_text(g: GroupStatus) -> str:
     """The arrival time, with the form's own 填报日期 beside it when it was filled in."""
     text = (g.received_at or "").replace("T", " ")[:16]
     if text and g.filled_on:
-        text += f"（表填{g.filled_on}）"
+        text += f"（填报日期 {g.filled_on}）"
     return text
 
 

@@ -53,7 +53,7 @@ def test_backfilled_2023_month_is_buelu_not_late_and_survives_rebuild(tmp_path, 
     assert again.backfill and not again.late and late_word(again) == "补录"
     # the arrival time is the first receipt's, and the form's 填报日期 is shown beside it
     assert again.received_at == "2024-04-02T09:00:00" and again.filled_on == "2024-04-01"
-    assert received_text(again) == "2024-04-02 09:00（表填2024-04-01）"
+    assert received_text(again) == "2024-04-02 09:00（填报日期 2024-04-01）"
     # rebuild-store re-creates the database from the archive: arrival time and 补录 stay
     rebuild(tmp_path)
     assert (tmp_path / BACKFILL_FILE).is_file()
