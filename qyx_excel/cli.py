@@ -292,6 +292,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     def human() -> None:
         print(result.summary_text())
         _outcomes_table(result.reports)
+        from .duedates import due_date
+
+        warning = due_date(period).warning
+        if warning:
+            say(f"注意：是否逾期按截止日判断，{warning}")
         if period.kind == "month" and result.store_dir is not None:
             from .weekly import month_overview
 

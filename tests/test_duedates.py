@@ -83,3 +83,12 @@ def test_fill_in_file_shows_the_due_date(tmp_path):
         assert note.startswith("报送截止：2024年4月7日（星期日），原定4月5日逢清明节，顺延至4月7日（调休上班日）。")
         guide = [str(c) for row in wb.get_sheet_by_name("使用说明").to_python() for c in row]
         assert any("于2024年4月7日（星期日）" in c and "前发回专班办公室" in c for c in guide)
+
+
+def test_consolidate_warns_when_the_due_date_year_is_not_covered(tmp_path, capsys):
+    from qyx_excel.cli import main
+    from qyx_excel.workbook import build_workbook
+
+    ledger = build_workbook(tmp_path / "台账.xlsm", year=2027, backup=False)
+    main(["consolidate", "--period", "2027-12", "--ledger", str(ledger)])  # due in January 2028
+    assert "注意：是否逾期按截止日判断，2028年的法定节假日和调休安排尚未收录" in capsys.readouterr().err
