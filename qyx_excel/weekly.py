@@ -452,15 +452,23 @@ def _item_title(item: WeeklyItem) -> str:
     return f"项目“{item.name or item.key}”"
 
 
-def lines(st: Stocktake, *, limit: int = 8) -> list[tuple[str, list[str]]]:
-    """The stock-take as (heading, paragraphs), shared by the sheet and the Word file."""
+def lines(st: Stocktake, *, limit: int = 6, width: int | None = 70) -> list[tuple[str, list[str]]]:
+    """The stock-take as (heading, paragraphs), shared by the sheet and the Word file.
+
+    The Word page keeps to one page: at most ``limit`` lines a section, each cut at ``width`` characters
+    (the ledger sheet passes larger limits and no width).
+    """
+
+    def cut(text: str) -> str:
+        return text if width is None or len(text) <= width else text[: width - 1] + "……"
 
     def cap(items: list[str]) -> list[str]:
+        items = [cut(t) for t in items]
         return items if len(items) <= limit else [*items[:limit], f"……另有 {len(items) - limit} 项，详见各组周盘点表。"]
 
-    moved = [f"{g}：{_item_title(i)}，{i.progress.rstrip('。')}。" for g, i in st.moved]
+    moved = [f"{g}：{_item_title(i)}，{i.progress.rstrip('。')}。" for g, i in _round_robin(st.moved)]
     stuck = []
-    for g, i in st.stuck:
+    for g, i in _round_robin(st.stuck):
         parts = [p for p in (i.problem and f"问题：{i.problem.rstrip('。')}",
                              i.coordination and f"需协调：{i.coordination.rstrip('。')}") if p]
         stuck.append(f"{g}：{_item_title(i)}，{'；'.join(parts)}。")
@@ -479,6 +487,16 @@ def lines(st: Stocktake, *, limit: int = 8) -> list[tuple[str, list[str]]]:
          f"{(st.week.last_day + timedelta(days=LOOKAHEAD_DAYS)).day}日）", cap(due) or ["无。"]),
         ("四、报送情况", who),
     ]
+
+
+def _round_robin(pairs: list[tuple[str, WeeklyItem]]) -> list[tuple[str, WeeklyItem]]:
+    """Each group's first item, then each group's second …: a capped list names every group it can."""
+    rank: dict[str, int] = {}
+    keyed = []
+    for n, (group, item) in enumerate(pairs):
+        rank[group] = rank.get(group, -1) + 1
+        keyed.append(((rank[group], n), (group, item)))
+    return [pair for _, pair in sorted(keyed, key=lambda k: k[0])]
 
 
 def title(st: Stocktake) -> str:
@@ -503,23 +521,23 @@ def write_docx(st: Stocktake, out: Path) -> Path:
         doc = Document()
         section = doc.sections[0]
         section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-        section.top_margin = section.bottom_margin = Cm(2.2)
+        section.top_margin = section.bottom_margin = Cm(2.0)
         section.left_margin = section.right_margin = Cm(2.4)
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        font(p.add_run(title(st)), "方正小标宋简体", 18)
+        font(p.add_run(title(st)), "方正小标宋简体", 16)
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         font(p.add_run(f"瑞安市公共服务“七优享”工程工作专班办公室　报送截止：{st.due}"), "仿宋_GB2312", 10.5)
         for heading, paragraphs in lines(st):
             p = doc.add_paragraph()
             p.paragraph_format.space_before = Pt(6)
-            font(p.add_run(heading), "黑体", 13)
+            font(p.add_run(heading), "黑体", 12)
             for text in paragraphs:
                 q = doc.add_paragraph()
-                q.paragraph_format.first_line_indent = Pt(24)
+                q.paragraph_format.first_line_indent = Pt(22)
                 q.paragraph_format.space_after = Pt(0)
-                font(q.add_run(text), "仿宋_GB2312", 12)
+                font(q.add_run(text), "仿宋_GB2312", 11)
         doc.save(str(tmp))
 
     return atomic_write(Path(out), write, backup=False)
@@ -545,7 +563,7 @@ def write_sheet(ledger: Path, st: Stocktake) -> Path:
         ws["A1"].font = Font(name="黑体", size=14, bold=True)
         ws["A2"] = f"报送截止：{st.due}"
         r = 3
-        for heading, paragraphs in lines(st, limit=40):
+        for heading, paragraphs in lines(st, limit=200, width=None):
             r += 1
             ws.cell(r, 1, heading).font = Font(bold=True)
             for text in paragraphs:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from conftest import requires_soffice
 from docx import Document
 
 from qyx_excel import weekly
@@ -148,3 +149,36 @@ def test_month_overview_lists_the_weeks_of_the_month(tmp_path):
     assert lines == ["2024年第13周（2024年3月25日—3月31日）：已报 1/9 个专项组，未报 学有优教、劳有所得、病有良医、"
                      "老有康养、住有宜居、弱有众扶、应用贯通、重大项目；问题和需协调事项 1 项。"]
     assert weekly.month_overview(tmp_path / "历史库", 2024, 4) == []
+
+
+@requires_soffice
+def test_a_full_week_stays_on_one_page(tmp_path):
+    import re
+    import shutil
+    import subprocess
+
+    from qyx_excel.office import convert
+
+    week = parse_week("2024-W52")
+    inbox = tmp_path / "in"
+    long_text = "本周完成了较多的具体工作，推进情况良好，形成阶段性成果并已报送有关部门审核确认"
+    for path in weekly.distribute(week, tmp_path / "下发"):
+        rows = dict.fromkeys(range(6, 12), (long_text, long_text, "资金拨付进度偏慢，部分审批手续尚未完成", "需财政局协调"))
+        _fill(path, inbox / path.name, rows=rows)
+        if path.stem.endswith("重大项目"):  # projects need a name to count
+            wb = openpyxl.load_workbook(inbox / path.name)
+            for r in range(6, 12):
+                wb[weekly.SHEET].cell(r, 3, f"项目{r}")
+            wb.save(inbox / path.name)
+    reports = weekly.receive(tmp_path / "历史库", inbox, week)
+    st = weekly.stocktake(week, reports)
+    assert len(st.moved) > 40
+    docx = weekly.write_docx(st, tmp_path / "周盘点.docx")
+    # the capped sections name six different groups, not one group's six tasks
+    moved = next(p for h, p in weekly.lines(st) if h == "一、本周进展")
+    assert len({line.split("：", 1)[0] for line in moved[:6]}) == 6
+    pdf = convert(docx, "pdf", tmp_path)
+    if not shutil.which("pdfinfo"):
+        pytest.skip("poppler-utils (pdfinfo) not installed")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == 1
