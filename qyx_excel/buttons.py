@@ -390,6 +390,9 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
         sub = read(percent)
     if sub.period is None:
         sub.period = _summary_period(book) or period_from_text(meta.get("period"))
+    from .intake import meta_year
+
+    sub.target_year = meta_year(meta)
     return sub
 
 

@@ -133,10 +133,57 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_build_workbook(args: argparse.Namespace) -> int:
-    from .workbook import build_workbook
+    from .workbook import build_workbook, check_year, default_year
 
-    path = build_workbook(Path(args.out), password=args.password)
-    say(f"已生成台账：{path}")
+    year = check_year(args.year) if args.year is not None else default_year()
+    path = build_workbook(Path(args.out), password=args.password, year=year)
+    say(f"已生成{year}年台账：{path}")
+    return 0
+
+
+def cmd_weekly(args: argparse.Namespace) -> int:
+    from . import weekly
+    from .duedates import due_date
+    from .periods import parse_week
+
+    week = parse_week(args.week)
+    if args.distribute:
+        paths = weekly.distribute(week, Path(args.distribute))
+        say(f"已生成 {len(paths)} 份 {week.label}（{week.span_label}）周盘点表：")
+        for p in paths:
+            say(f"  {p}")
+        due = due_date(week)
+        say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
+        if due.warning:
+            say(f"注意：{due.warning}")
+        return 0
+    if not args.ledger:
+        raise UsageError("汇总周盘点需要 --ledger（台账路径）；只下发周盘点表请用 --distribute 文件夹。")
+    st, _reports, written = weekly.run(week, ledger=Path(args.ledger), inbox=Path(args.inbox) if args.inbox else None,
+                                      out=Path(args.out) if args.out else None,
+                                      store=Path(args.store) if args.store else None)
+    say(f"{week.label}（{week.span_label}）周盘点：已报送 {len(st.reported)} 个专项组，未报送 {len(st.missing)} 个"
+        + (f"（{'、'.join(st.missing)}）" if st.missing else "") + f"；进展 {len(st.moved)} 项，问题 {len(st.stuck)} 项，"
+        f"未来四周到期节点 {len(st.milestones)} 个。")
+    for path in written:
+        say(f"  已写入：{path}")
+    if st.warning:
+        say(f"注意：{st.warning}")
+    return 0
+
+
+def cmd_new_year(args: argparse.Namespace) -> int:
+    from .newyear import new_year
+
+    path, info = new_year(Path(args.ledger), Path(args.out), password=args.password, year=args.year)
+    carried = info.carried
+    years = sorted({a.year for a in carried.adjustments})
+    say(f"已由{info.year or '旧'}年台账“{info.path.name}”生成新台账：{path}")
+    say(f"  沿用目标调整记录 {len(carried.adjustments)} 条"
+        + (f"（{'、'.join(f'{y}年' for y in years)}）" if years else "") + f"；收件箱：{carried.inbox}；"
+        + ("工作表保护密码：与旧台账相同" if info.password_hashes else "工作表未设密码")
+        + ("；xlwings 设置：已沿用" if carried.xlwings_conf else "") + "。")
+    say(f"  历史库：{path.resolve().parent / '历史库'}（与旧台账共用）。旧台账保留原样，请勿删除。")
     return 0
 
 
@@ -149,6 +196,12 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     say(f"已生成 {len(paths)} 份 {period.label} 填报表：")
     for p in paths:
         say(f"  {p}")
+    from .duedates import due_date
+
+    due = due_date(period)
+    say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
+    if due.warning:
+        say(f"注意：{due.warning}")
     return 0
 
 
@@ -233,11 +286,25 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         inbox=Path(args.inbox) if args.inbox else None,
         store=Path(args.store) if args.store else None,
         progress=Progress(),
+        backfill=args.backfill,
     )
 
     def human() -> None:
         print(result.summary_text())
         _outcomes_table(result.reports)
+        from .duedates import due_date
+
+        warning = due_date(period).warning
+        if warning:
+            say(f"注意：是否逾期按截止日判断，{warning}")
+        if period.kind == "month" and result.store_dir is not None:
+            from .weekly import month_overview
+
+            weeks = month_overview(result.store_dir, period.year, period.end_month)
+            if weeks:
+                print("本月周盘点：")
+                for line in weeks:
+                    print(f"  {line}")
 
     _out(args, result.to_json(), human)
     return 0 if result.ok else 1
@@ -475,6 +542,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("build-workbook", "生成台账工作簿 七优享台账.xlsm（含按钮和宏）", cmd_build_workbook)
     p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
     p.add_argument("--password", help="工作表保护密码（默认不设密码）")
+    p.add_argument("--year", type=int, help="台账年度（“本年目标”显示该年目标），默认今年（限 2023—2027）")
+
+    p = command("new-year", "由上一年度台账生成新年度台账：沿用目标调整、收件箱、密码、历史库", cmd_new_year)
+    p.add_argument("--ledger", required=True, help="上一年度台账 .xlsm")
+    p.add_argument("--out", required=True, help="新台账路径（须与旧台账在同一文件夹），如 七优享台账2027.xlsm")
+    p.add_argument("--password", help="旧台账的工作表保护密码（旧台账设了密码时必填，会核对）")
+    p.add_argument("--year", type=int, help="新台账年度（默认旧台账年度的下一年）")
+
+    p = command("weekly", "周盘点：下发各组周盘点表，或汇总一周（进展、问题、四周内到期节点、未报送）", cmd_weekly)
+    p.add_argument("--week", required=True, help="ISO 周：2024-W14 或 2024年第14周")
+    p.add_argument("--distribute", metavar="DIR", help="只生成各组本周的周盘点表到该文件夹")
+    p.add_argument("--ledger", help="台账 .xlsm 路径（汇总时必填：写入其中的“周盘点”表）")
+    p.add_argument("--inbox", help="周盘点收件箱文件夹（默认台账旁的“周盘点收件箱”）")
+    p.add_argument("--out", help="周盘点 Word 文件路径（默认台账旁的 周盘点_2024-W14.docx）")
+    p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
 
     p = command("distribute", "生成本期各专项组的填报表（每组一个 .xlsx）", cmd_distribute)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM")
@@ -491,6 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果表）")
     p.add_argument("--inbox", help="收件箱文件夹（各组交回的填报表）")
     p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
+    p.add_argument("--backfill", action="store_true",
+                   help="本期为补录（启用本工具前已过截止日的月份）：晚于截止日收到的记为“补录”，不算逾期；记入历史库，以后汇总沿用")
     json_flag(p)
 
     p = command("notice", "生成进度通报（Word，GB/T 9704 版式）", cmd_notice)

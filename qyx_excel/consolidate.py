@@ -19,6 +19,7 @@ submission; no new files are read.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -146,8 +147,12 @@ def consolidate(
     progress: Progress | None = None,
     write: bool = True,
     check: CheckFn | None = None,
+    backfill: bool = False,
 ) -> ConsolidationResult:
     """Consolidate ``period`` from the ledger's sheets and the inbox; write the results into the ledger.
+
+    ``backfill`` marks the period as back-filled (补录, kept in the store): reports for a month that
+    was past due before the tool was introduced are then not 逾期.
 
     ``store`` defaults to ``历史库`` next to the ledger. A quarter or a year is consolidated from
     the store's history (the inbox and the ledger's sheets are not read). ``write=False`` leaves
@@ -161,6 +166,8 @@ def consolidate(
         raise UsageError(f"收件箱文件夹“{inbox}”不存在。")
     store_dir = Path(store) if store else default_store_dir(ledger)
     with Store(store_dir) as st:
+        if backfill:
+            st.mark_backfill(period)
         if period.kind != "month":
             result = _assemble(period, st, [], adjustments={}, now=now)
         else:
@@ -467,10 +474,29 @@ def resubmission_findings(period: Period, st: Store) -> list[Finding]:
     return out
 
 
-def due_date(period: Period, rules: Rules) -> date:
-    """Reports of a month are due on ``rules.due_day`` of the next month."""
-    year, month = (period.year + 1, 1) if period.end_month == 12 else (period.year, period.end_month + 1)
-    return date(year, month, min(rules.due_day, 28))
+def due_date(period: Period, rules: Rules | None = None) -> date:
+    """The working day ``period``'s reports are due on (``data/calendar.csv``, see :mod:`.duedates`).
+
+    ``rules`` is no longer read (the due day moved from rules.csv to calendar.csv); kept so old
+    callers still work.
+    """
+    from .duedates import due_date as calendar_due
+
+    return calendar_due(period).due
+
+
+def _filled_on(st: Store, sub: StoredSubmission) -> str:
+    """The form's own 填报日期 (ISO when readable, else as typed; '' when left empty)."""
+    from .intake import parse_date
+
+    try:
+        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?", (sub.id,))
+                            .fetchone()["header"] or "{}")
+    except (TypeError, ValueError, KeyError):
+        return ""
+    raw = str(header.get("填报日期") or "").strip()
+    found = parse_date(raw) if raw else None
+    return found.isoformat() if found else raw
 
 
 def _date_label(d: date) -> str:
@@ -490,17 +516,27 @@ def _group_status(
         liaison = plan.group(group).liaison.replace("；", "、")
     except KeyError:
         liaison = ""
-    due = due_date(period, rules)
+    from .duedates import due_date as calendar_due
+
+    due_info = calendar_due(period)
+    due = due_info.due
+    codes = {period.code, *(f"{period.year}-{m:02d}" for m in period.months)}
+    backfill = bool(codes & st.backfill_periods())
     if period.kind == "month":
         all_subs = st.submissions(period, group)
     else:
         all_subs = [s for m in period.months for s in st.submissions(f"{period.year}-{m:02d}", group)]
-    status = GroupStatus(group=group, liaison=liaison)
+    status = GroupStatus(group=group, liaison=liaison, due=due.isoformat(), backfill=backfill)
     who = f"{liaison}同志" if liaison else f"{group}专项组联络员"
     if not all_subs:
-        status.late = now.date() > due
+        status.late = now.date() > due and not backfill
+        if backfill:
+            status.reminder = (
+                f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未补录，请补填后报送专班办公室。"
+            )
+            return status
         status.reminder = (
-            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{_date_label(due)}，"
+            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{due_info.text}，"
             "请尽快填报并报送专班办公室。"
         )
         return status
@@ -511,7 +547,9 @@ def _group_status(
     status.file = shown.file_name
     status.received_at = shown.received_at
     status.errors, status.warnings = latest.errors, latest.warnings
-    status.late = datetime.fromisoformat(all_subs[0].received_at).date() > due
+    # late = the first arrival after the due date; a back-filled period (补录) is never late
+    status.late = datetime.fromisoformat(all_subs[0].received_at).date() > due and not backfill
+    status.filled_on = _filled_on(st, shown)
     status.superseded = [s.file_name for s in all_subs if s.superseded_by is not None]
     if not latest.accepted:
         first = next((f.message for f in st.findings(latest.id) if f.severity == ERROR), "").rstrip("。")

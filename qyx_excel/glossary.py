@@ -52,6 +52,15 @@ TERMS: dict[str, str] = {
     "市县": "county",
     "上报": "export",
     "汇总上报": "roll-up",
+    "台账年度": "ledger year (target_year: the year whose targets a ledger shows)",
+    "截止日": "due date (data/calendar.csv, moved onto a working day)",
+    "法定节假日": "public holiday",
+    "调休": "adjusted working day (a weekend day worked in lieu)",
+    "工作日": "working day",
+    "逾期": "late (first arrival after the due date)",
+    "补录": "backfill (a period reported after the fact; never late)",
+    "填报日期": "filled-on date (the form's own date, shown beside the arrival time)",
+    "周盘点": "weekly stock-take (ISO week, qyx_excel.weekly)",
 }
 
 DOMAINS: tuple[str, ...] = (

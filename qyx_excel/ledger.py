@@ -327,11 +327,26 @@ def reporting_word(g: GroupStatus) -> str:
     return "已受理" if g.accepted else "已退回"
 
 
+def late_word(g: GroupStatus) -> str:
+    """是 / 否 / 补录 (a back-filled period is never 逾期)."""
+    if g.backfill:
+        return "补录"
+    return "是" if g.late else "否"
+
+
+def received_text(g: GroupStatus) -> str:
+    """The arrival time, with the form's own 填报日期 beside it when it was filled in."""
+    text = (g.received_at or "").replace("T", " ")[:16]
+    if text and g.filled_on:
+        text += f"（填报日期 {g.filled_on}）"
+    return text
+
+
 def reporting_values(i: int, g: GroupStatus) -> list[Any]:
     """One line of the 报送情况 table."""
     return [
-        i, reporting_word(g), g.group, "是" if g.late else "否", g.file or "",
-        (g.received_at or "").replace("T", " ")[:16], g.errors, g.warnings, g.reminder,
+        i, reporting_word(g), g.group, late_word(g), g.file or "",
+        received_text(g), g.errors, g.warnings, g.reminder,
     ]
 
 

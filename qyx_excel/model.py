@@ -177,6 +177,9 @@ class GroupStatus:
     superseded: list[str] = field(default_factory=list)
     liaison: str = ""
     reminder: str = ""  # ready-to-send reminder text when not reported or refused
+    due: str = ""  # the period's due date (ISO), moved onto a working day
+    filled_on: str = ""  # the form's own 填报日期 as read (the arrival time is received_at)
+    backfill: bool = False  # a back-filled period (补录): arriving after the due date is not 逾期
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -277,6 +277,11 @@ CheckFn = Callable[[Submission, Period, "str | None", "Store", dict], list[Findi
 # ================================================================================================
 
 
+#: Periods the office consolidated with ``--backfill`` (补录): a file beside the database, so that
+#: ``rebuild-store`` (which re-creates the database only) keeps it.
+BACKFILL_FILE = "补录填报期.json"
+
+
 def default_store_dir(ledger: Path) -> Path:
     """The store folder used when none is given: ``历史库`` next to the ledger."""
     return Path(ledger).resolve().parent / STORE_DIR_NAME
@@ -397,6 +402,28 @@ class Store:
             self.flush()
 
     # --- the archive ---------------------------------------------------------------------------
+
+    # --- back-filled periods (补录) -------------------------------------------------------------
+
+    def backfill_periods(self) -> set[str]:
+        """Period codes marked as back-filled (reports arriving late for them are 补录, not 逾期)."""
+        path = self.root / BACKFILL_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {str(p) for p in data.get("periods", [])} if isinstance(data, dict) else set()
+
+    def mark_backfill(self, period: Period | str) -> None:
+        """Record ``period`` as back-filled (idempotent; written atomically)."""
+        code = _as_period(period).code
+        periods = self.backfill_periods()
+        if code in periods:
+            return
+        text = json.dumps({"periods": sorted(periods | {code})}, ensure_ascii=False, indent=1)
+        tmp = self.root / (BACKFILL_FILE + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.root / BACKFILL_FILE)
 
     def archive_path(self, sha256: str, ext: str) -> Path:
         return self.root / ARCHIVE_DIR / sha256[:2] / f"{sha256}.{ext}"
@@ -1254,7 +1281,7 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
 
 def submission_to_json(sub: Submission) -> dict[str, Any]:
     """A :class:`Submission` as plain JSON data (enums as their words)."""
-    return {
+    data = {
         "source": sub.source,
         "sheet": sub.sheet,
         "group": sub.group,
@@ -1270,6 +1297,9 @@ def submission_to_json(sub: Submission) -> dict[str, Any]:
         "applications": [_fields_of(a) for a in sub.applications],
         "findings": [_finding_json(f) for f in sub.findings],
     }
+    if sub.target_year is not None:  # only when known, so older archives keep their hashes
+        data["target_year"] = sub.target_year
+    return data
 
 
 def submission_from_json(data: dict[str, Any]) -> Submission:
@@ -1289,6 +1319,7 @@ def submission_from_json(data: dict[str, Any]) -> Submission:
         projects=[_project_from_json(p) for p in data.get("projects", [])],
         applications=[_build(ApplicationEntry, a) for a in data.get("applications", [])],
         findings=[Finding(**f) for f in data.get("findings", [])],
+        target_year=data.get("target_year"),
     )
 
 

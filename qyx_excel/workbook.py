@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +88,26 @@ META_EXTRA_KEYS = ("target_year",)
 NAME_PERIOD = "QYX_PERIOD"
 NAME_INBOX = "QYX_INBOX"
 NAME_RESULT = "QYX_RESULT"
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a new year's ledger takes over from the previous one (``qyx new-year``)."""
+
+    adjustments: tuple[Adjustment, ...] = ()  # the 目标调整记录 rows, latest per indicator and year
+    inbox: str = SUMMARY_INBOX_DEFAULT  # 汇总!F2 as the office set it
+    xlwings_conf: tuple[tuple[str, str], ...] = ()  # the xlwings.conf sheet's rows (interpreter …)
+
+
+def check_year(year: int) -> int:
+    """``year`` if the plan has targets for it; else a UsageError saying the plan's span."""
+    from .errors import UsageError
+
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        after = "方案期已结束，不再生成新台账；" if int(year) > LAST_YEAR else ""
+        raise UsageError(f"台账年度 {year} 不在“七优享”实施方案期（{FIRST_YEAR}—{LAST_YEAR}年）内：{after}"
+                         f"请用 --year 指定 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。")
+    return int(year)
 
 
 def default_year(today: date | None = None) -> int:
@@ -328,6 +348,7 @@ class SheetOptions:
     period_label: str = ""
     adjustments: dict[tuple[str, int], Adjustment] | None = None
     password: str | None = None
+    due_text: str = ""  # fill-in files: when the file is due, e.g. 2024年4月7日（星期日）…
 
     @property
     def ledger(self) -> bool:
@@ -402,14 +423,14 @@ def write_group_sheet(
         _result_cell(ws, fmt, layout.result)
     width = sum(layout.widths)
     if group in DOMAINS:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _domain_note(opts), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _domain_note(opts), width)
         _indicator_table(ws, fmt, plan, layout, group, opts)
         _task_table(ws, fmt, plan, layout, group)
     elif group == APPLICATION_GROUP:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _application_note(), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _application_note(), width)
         _application_table(ws, fmt, plan, layout)
     else:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _project_note(), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _project_note(), width)
         _project_table(ws, fmt, layout)
     _setup_page(ws, layout, layout.last_row)
     _protect(ws, opts.password)
@@ -422,6 +443,10 @@ def _lead_unit(plan: Plan, group: str) -> str:
     except KeyError:
         lead = ""
     return lead or plan.domain_leads.get(group, "")
+
+
+def _due_prefix(opts: SheetOptions) -> str:
+    return f"报送截止：{opts.due_text}。" if opts.due_text else ""
 
 
 def _domain_note(opts: SheetOptions) -> str:
@@ -591,10 +616,14 @@ def _project_table(ws: Worksheet, fmt: Formats, layout: SheetLayout) -> None:
 # --- 使用说明 ---------------------------------------------------------------------------------
 
 
-def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str) -> list[tuple[str, list[str]]]:
-    from .targets import load_rules
+def _guide_sections(
+    plan: Plan, kind: str, group: str | None, period_label: str, due_text: str = ""
+) -> list[tuple[str, list[str]]]:
+    from .duedates import load_due_rules
 
-    due = load_rules().due_day
+    due_rules = load_due_rules()
+    due = due_rules["month"].text.removesuffix("前")
+    moved = "（截止日逢周末或法定节假日，顺延至其后第一个工作日；调休上班的周末算工作日）"
     fill_rules = [
         "1. 只在浅黄色带框的单元格中填写，其余单元格已锁定；请勿增删行列、修改表名或表头。",
         "2. 本期完成值填期末数：水平值（如覆盖率、人均数）填本期末水平；累计值（名称含“累计”）填截至本期末的累计总数；"
@@ -607,15 +636,16 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
         "8. 输入不符合要求时 Excel 会弹出提示，请按提示修改。",
     ]
     rhythm = [
-        "周盘点：各专项组每周盘点重点任务和指标进展，及时更新本组工作表。",
-        f"月调度：每月{due}日前报送上月填报表，专班办公室汇总、校验、晾晒并印发月度进度通报。",
+        f"周盘点：专班办公室每周下发周盘点表（qyx weekly），各专项组填写重点任务、应用、重大项目的本周进展、下周计划、"
+        f"存在问题和需协调事项，{due_rules['week'].text}报回{moved}；专班办公室汇总成一页的周盘点。",
+        f"月调度：{due}前报送上月填报表{moved}，专班办公室汇总、校验、晾晒并印发月度进度通报。",
         "季推进：每季度末按季度汇总（填报期如 2024-Q1），通报季度进展，对滞后事项专题推进。",
         "年总结：每年年底按年度汇总（填报期如 2024），总结全年完成情况；上级调整目标时在“指标库”的“目标调整记录”中登记。",
     ]
     if kind == "fill-in":
         intro = [
             f"本表为{group}专项组{period_label}进度填报表，由专班办公室下发。"
-            f"请联络员按要求填写后，于{due}日前（按月调度安排）发回专班办公室，文件名请保持不变。",
+            f"请联络员按要求填写后，于{due_text or due}前发回专班办公室，文件名请保持不变。",
             "文件中已写明所属专项组和填报期，请勿另存为其他格式（如 .xls、.wps），也不要复制到其他工作簿中填报。",
         ]
         return [("一、本表说明", intro), ("二、填报规则", fill_rules), ("三、工作节奏", rhythm)]
@@ -624,7 +654,7 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
         "用命令 qyx distribute --period 2024-03 --out 下发 生成各专项组的填报表，发给各组联络员；"
         "联络员也可以直接在本台账的本组工作表中填报。",
         "2. 联络员填好后点本组工作表右上角的“校验本表”，按“校验结果”提示修改后报送。",
-        f"3. 收到的填报表（每月{due}日前）放入台账所在文件夹下的“{SUMMARY_INBOX_DEFAULT}”文件夹（可在“汇总”表修改）。",
+        f"3. 收到的填报表（{due}前{moved}）放入台账所在文件夹下的“{SUMMARY_INBOX_DEFAULT}”文件夹（可在“汇总”表修改）。",
         "4. 点“汇总”表的“汇总”按钮：逐一校验报送文件，合并通过校验的数据，按序时进度评价每项指标"
         "（已达标/序时推进/进度滞后/严重滞后/未填报/不适用），分领域、分单位、分专项组晾晒排名，并列出未报送的专项组以便催报。"
         "结果写入“汇总”“晾晒”“校验结果”“进度表”。",
@@ -654,7 +684,7 @@ GUIDE_CONTACT_HEADERS = ("专项组", "类别", "组长", "牵头单位", "联�
 
 
 def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "ledger", group: str | None = None,
-                      period_label: str = "", password: str | None = None) -> Worksheet:
+                      period_label: str = "", password: str | None = None, due_text: str = "") -> Worksheet:
     """Add the 使用说明 sheet: how to fill in, the month's steps, colours, whom to call."""
     ws = wb.add_worksheet(SHEET_GUIDE)
     ws.set_tab_color("#A6A6A6")
@@ -666,7 +696,7 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
     ws.merge_range(0, 0, 0, len(GUIDE_WIDTHS) - 1, "瑞安市公共服务“七优享”工程台账 使用说明", fmt.title)
     ws.set_row(0, 36)
     row = 2
-    for heading, paragraphs in _guide_sections(plan, kind, group, period_label):
+    for heading, paragraphs in _guide_sections(plan, kind, group, period_label, due_text):
         ws.write_string(row, first_col, heading, fmt.section)
         ws.set_row(row, 22)
         row += 1
@@ -720,8 +750,12 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
 # --- 指标库 -----------------------------------------------------------------------------------
 
 
-def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None) -> Worksheet:
-    """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows)."""
+def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None,
+                          carried: Sequence[Adjustment] = ()) -> Worksheet:
+    """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows).
+
+    ``carried`` adjustments pre-fill the register's first rows (a new year's ledger carries last year's).
+    """
     layout = catalogue_layout(plan)
     ws = wb.add_worksheet(SHEET_CATALOGUE)
     ws.set_tab_color("#A9D08E")
@@ -760,10 +794,19 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         formula = (f'=IF(OR({a_id}="",{a_year}=""),"",IFERROR(INDEX({target_range},'
                    f'MATCH({a_id}&"",{id_range},0),{a_year}-{CATALOGUE_YEARS[0] - 1}),""))')
         ws.write_formula(r, col["原目标"], formula, fmt.center, "")
+        adj = carried[int(key) - 1] if int(key) <= len(carried) else None
         for header in adjustments.inputs:
             style = {"指标序号": fmt.input_text, "年度": fmt.input_center, "调整日期": fmt.input_date,
                      "调整后目标": fmt.input_center}.get(header, fmt.input)
-            ws.write_blank(r, col[header], None, style)
+            value = _carried_cell(adj, header) if adj is not None else None
+            if value is None or value == "":
+                ws.write_blank(r, col[header], None, style)
+            elif isinstance(value, date):
+                ws.write_datetime(r, col[header], datetime.combine(value, datetime.min.time()), style)
+            elif isinstance(value, int):
+                ws.write_number(r, col[header], value, style)
+            else:
+                ws.write_string(r, col[header], value, style)
     first, last = adjustments.keys[0], adjustments.keys[-1]
     id_rule = _list_validation(ids, "指标序号", "选择要调整的指标序号（分项指标如 27-1）。")
     id_rule["error_message"] = "指标序号须为指标库中的序号，如 5、27-1、32-2（27、32 请按分项登记）。"
@@ -791,10 +834,27 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     return ws
 
 
+def _carried_cell(adj: Adjustment, header: str) -> str | int | date | None:
+    if header == "指标序号":
+        return adj.indicator_id
+    if header == "年度":
+        return adj.year
+    if header == "调整后目标":
+        return adj.text
+    if header == "调整日期":
+        return date.fromisoformat(adj.date) if adj.date else None
+    if header == "调整文号":
+        return adj.document
+    if header == "调整原因":
+        return adj.reason
+    return None
+
+
 # --- output sheets ----------------------------------------------------------------------------
 
 
-def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet, SheetLayout]:
+def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
+                       inbox: str = SUMMARY_INBOX_DEFAULT) -> tuple[Worksheet, SheetLayout]:
     """Add 汇总, 晾晒, 校验结果 or 进度表 with its title and header row (the ledger writer fills it).
 
     These sheets are not protected: the buttons write into them through Excel.
@@ -807,7 +867,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet
     if name == SHEET_SUMMARY:
         for label_cell, label, value_cell, value, end in (
             (SUMMARY_PERIOD_LABEL, "填报期", SUMMARY_PERIOD_CELL, "", ""),
-            (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT, SUMMARY_INBOX_END),
+            (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, inbox, SUMMARY_INBOX_END),
         ):
             _write_field(ws, fmt, Field(label, label_cell, value_cell, end), value, fmt.input_text)
         _validate(ws, SUMMARY_PERIOD_CELL, {
@@ -891,26 +951,31 @@ def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet |
 
 
 def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
-                 year: int | None = None) -> None:
-    """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`)."""
+                 year: int | None = None, carry: Carried | None = None) -> None:
+    """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`).
+
+    ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``).
+    """
     from . import vbaproject
     from .plan import load_plan
 
     plan = plan or load_plan()
-    year = year or default_year()
+    year = check_year(year or default_year())
+    carry = carry or Carried()
     wb = new_workbook(path)
     wb.set_properties({"title": "瑞安市公共服务“七优享”工程台账", "author": "七优享工程专班办公室",
                        "company": "瑞安市公共服务“七优享”工程工作专班", "comments": f"qyx_excel {TEMPLATE_VERSION}"})
     fmt = Formats(wb)
     guide = write_guide_sheet(wb, fmt, plan, kind="ledger", password=password)
-    write_catalogue_sheet(wb, fmt, plan, password=password)
-    opts = SheetOptions(year=year, kind="ledger", password=password)
+    write_catalogue_sheet(wb, fmt, plan, password=password, carried=carry.adjustments)
+    adjusted = {(a.indicator_id, a.year): a for a in carry.adjustments} or None
+    opts = SheetOptions(year=year, kind="ledger", password=password, adjustments=adjusted)
     for group in GROUPS:
         ws, layout = write_group_sheet(wb, fmt, plan, group, opts)
         r, c = _rc(layout.button_cell)
         vbaproject.add_buttons(ws, vbaproject.GROUP_SHEET_BUTTONS, r, c)
     for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES):
-        ws, layout = write_output_sheet(wb, fmt, name)
+        ws, layout = write_output_sheet(wb, fmt, name, inbox=carry.inbox)
         if name == SHEET_SUMMARY:
             r, c = _rc(layout.button_cell)
             vbaproject.add_buttons(ws, vbaproject.SUMMARY_SHEET_BUTTONS, r, c)
@@ -921,7 +986,7 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     result = output_layout(SHEET_SUMMARY).result
     assert result is not None
     wb.define_name(NAME_RESULT, f"={summary}!${result.value_cell[0]}${result.value_cell[1:]}")
-    write_xlwings_conf(wb, vbaproject.xlwings_conf_rows())
+    write_xlwings_conf(wb, carry.xlwings_conf or vbaproject.xlwings_conf_rows())
     vbaproject.attach_vba(wb)
     guide.activate()
     wb.close()
@@ -968,7 +1033,7 @@ def _rename_vml_parts(path: Path) -> None:
 
 
 def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None = None,
-                   year: int | None = None, backup: bool = True) -> Path:
+                   year: int | None = None, backup: bool = True, carry: Carried | None = None) -> Path:
     """Write the ledger workbook ``七优享台账.xlsm`` to ``out`` and return its path.
 
     ``year`` is the year whose targets the group sheets show as 本年目标 (default: this year,
@@ -981,7 +1046,8 @@ def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None 
         from .errors import UsageError
 
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
-    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year),
+    year = check_year(year or default_year())
+    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry),
                    verify=verify_package, backup=backup)
 
 
