@@ -126,7 +126,7 @@ _SUPERVISION_SCHEMA = """
 CREATE TABLE IF NOT EXISTS slips (
     year INTEGER NOT NULL, number INTEGER NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL,
     issued_on TEXT NOT NULL, deadline TEXT NOT NULL, level TEXT NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL,
-    PRIMARY KEY (year, number), UNIQUE (period, unit));
+    part INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (year, number), UNIQUE (period, unit, part));
 CREATE TABLE IF NOT EXISTS replies (
     sha256 TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEGER NOT NULL, file_name TEXT NOT NULL,
     received_at TEXT NOT NULL, recorded_at TEXT NOT NULL, json TEXT NOT NULL);
@@ -997,9 +997,9 @@ class Store:
 
     def _index_slip(self, slip: dict[str, Any]) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO slips VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO slips VALUES (?,?,?,?,?,?,?,?,?,?)",
             (slip["year"], slip["number"], slip["period"], slip["unit"], slip["issued_on"], slip["deadline"],
-             slip["level"], slip["state"], json.dumps(slip, ensure_ascii=False, sort_keys=True)),
+             slip["level"], slip["state"], json.dumps(slip, ensure_ascii=False, sort_keys=True), slip.get("part", 1)),
         )
 
     def _index_reply(self, reply: dict[str, Any]) -> None:

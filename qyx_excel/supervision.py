@@ -53,7 +53,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import PlanDataError, UsageError
-from .glossary import GROUPS, LEVEL_ORDER, PROJECT_GROUP, Level, ProjectState, Status, TaskState
+from .glossary import (
+    GROUPS,
+    LEVEL_FILLS,
+    LEVEL_ORDER,
+    PROJECT_GROUP,
+    SHEET_SUPERVISION,
+    Level,
+    ProjectState,
+    Status,
+    TaskState,
+)
 from .periods import Period, parse_period
 
 if TYPE_CHECKING:
@@ -106,7 +116,8 @@ class SupervisionRules:
     issuer: str = ""
     contact_group: str = ""
     contact_phone: str = ""
-    explanation_chars: int = 120
+    explanation_chars: int = 60
+    matters_per_slip: int = 4
     requirement: str = ""
 
     def rule(self, level: Level) -> LevelRule | None:
@@ -181,7 +192,8 @@ def load_supervision_rules(escalation: Path | None = None, settings: Path | None
     try:
         days = int(values.get("reply_working_days", "10"))
         relapse = int(values.get("relapse_step", "1"))
-        chars = int(values.get("explanation_chars", "120"))
+        chars = int(values.get("explanation_chars", "60"))
+        per_slip = int(values.get("matters_per_slip", "4"))
     except ValueError as exc:
         raise PlanDataError(f"督办设置 {settings.name} 中的天数、级数、字数应为整数：{exc}") from None
     number_format = values.get("number_format") or "瑞七优享督〔{year}〕{number}号"
@@ -191,7 +203,7 @@ def load_supervision_rules(escalation: Path | None = None, settings: Path | None
         levels=tuple(levels), number_format=number_format, reply_working_days=days, relapse_step=relapse,
         task_not_started=SEVERE if not_started == Status.SEVERELY_LAGGING.value else LAG,
         issuer=values.get("issuer", ""), contact_group=values.get("contact_group", ""),
-        contact_phone=values.get("contact_phone", ""), explanation_chars=chars,
+        contact_phone=values.get("contact_phone", ""), explanation_chars=chars, matters_per_slip=max(per_slip, 1),
         requirement=values.get("requirement", ""),
     )
 
@@ -657,47 +669,52 @@ def issue_slips(st: Store, bd: Board, *, issued_on: dt.date | None = None,
                 rules: SupervisionRules | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Record the period's slips in the store (one per unit with matters at a slip level); return them.
 
+    A unit with more matters than ``matters_per_slip`` gets several slips (parts), each one page.
     Issuing again keeps numbers and the first issue date (unless ``issued_on`` is given), refreshes
-    the matters, and withdraws the slip of a unit that no longer has any.
+    the matters, and withdraws a slip whose unit (or part) no longer has any.
     """
     from .workcalendar import add_working_days, next_working_day
 
     rules = rules or load_supervision_rules()
     now = now or dt.datetime.now()
-    existing = {s["unit"]: s for s in st.slips(period=bd.period)}
+    stamp = now.replace(microsecond=0).isoformat()
+    existing = {(s["unit"], s.get("part", 1)): s for s in st.slips(period=bd.period)}
     by_unit: dict[str, list[MatterLevel]] = {}
     for m in bd.matters:
         if m.level in rules.slip_levels:
             by_unit.setdefault(m.unit or "（未写明责任单位）", []).append(m)
     out = []
     for unit in sorted(by_unit, key=lambda u: (-max(m.level.rank for m in by_unit[u]), u)):
-        matters = by_unit[unit]
-        old = existing.pop(unit, None)
-        day = issued_on or (dt.date.fromisoformat(old["issued_on"]) if old else now.date())
-        day = next_working_day(day)
-        year, number = (old["year"], old["number"]) if old else (day.year, st.next_slip_number(day.year))
-        top = _max(*(m.level for m in matters))
-        slip = {
-            "year": year, "number": number, "number_text": rules.slip_number(year, number),
-            "period": bd.period, "period_label": bd.label, "unit": unit, "level": top.value,
-            "issued_on": day.isoformat(), "deadline": add_working_days(day, rules.reply_working_days).isoformat(),
-            "state": ISSUED, "updated_at": now.replace(microsecond=0).isoformat(),
-            "matters": [
-                {"key": m.key, "name": m.name, "level": m.level.value, "reason": m.reason, "behind": m.behind,
-                 "since": m.since, "behind_since": m.behind_since, "explanation": m.explanation,
-                 "group": m.group}
-                for m in sorted(matters, key=lambda m: (-m.level.rank, _natural(m.key.split(":", 1)[1])))
-            ],
-        }
-        if old and _same(old, slip) and not issued_on:
-            slip = old
-        else:
-            st.save_slip(slip)
-        out.append(slip)
-    for old in existing.values():  # units no longer at a slip level this month
+        matters = sorted(by_unit[unit], key=lambda m: (-m.level.rank, _natural(m.key.split(":", 1)[1])))
+        size = rules.matters_per_slip
+        for part, start in enumerate(range(0, len(matters), size), start=1):
+            chunk = matters[start:start + size]
+            old = existing.pop((unit, part), None)
+            day = issued_on or (dt.date.fromisoformat(old["issued_on"]) if old else now.date())
+            day = next_working_day(day)
+            year, number = (old["year"], old["number"]) if old else (day.year, st.next_slip_number(day.year))
+            slip = {
+                "year": year, "number": number, "number_text": rules.slip_number(year, number),
+                "period": bd.period, "period_label": bd.label, "unit": unit, "part": part,
+                "level": _max(*(m.level for m in chunk)).value,
+                "issued_on": day.isoformat(),
+                "deadline": add_working_days(day, rules.reply_working_days).isoformat(),
+                "state": ISSUED, "updated_at": stamp,
+                "matters": [
+                    {"key": m.key, "name": m.name, "level": m.level.value, "reason": m.reason, "behind": m.behind,
+                     "since": m.since, "behind_since": m.behind_since, "explanation": m.explanation,
+                     "group": m.group}
+                    for m in chunk
+                ],
+            }
+            if old and _same(old, slip):
+                slip = old
+            else:
+                st.save_slip(slip)
+            out.append(slip)
+    for old in existing.values():  # units (or parts) no longer at a slip level this month
         if old["state"] != WITHDRAWN:
-            old = {**old, "state": WITHDRAWN, "updated_at": now.replace(microsecond=0).isoformat()}
-            st.save_slip(old)
+            st.save_slip({**old, "state": WITHDRAWN, "updated_at": stamp})
     return out
 
 
@@ -773,3 +790,289 @@ def record_replies(st: Store, folder: Path, *, now: dt.datetime | None = None) -
         out.append(ReplyOutcome(path.name, "recorded" if new else "duplicate", slip["number_text"], late,
                                 ("已登记" if new else "此前已登记") + ("（逾期反馈）" if late else "")))
     return out
+
+
+# ================================================================================================
+# Writing: slips (.docx) and the list (督办 sheet / 督办清单.xlsx)
+# ================================================================================================
+
+
+def _date_text(day: str | dt.date) -> str:
+    d = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def slip_context(slip: dict[str, Any], rules: SupervisionRules | None = None) -> dict[str, Any]:
+    """What the slip template's tags read (see ``slip_template.py``)."""
+    rules = rules or load_supervision_rules()
+    counts: dict[str, int] = {}
+    for m in slip["matters"]:
+        counts[m["level"]] = counts.get(m["level"], 0) + 1
+    levels = "、".join(f"{lv.value}{counts[lv.value]}项" for lv in reversed(LEVEL_ORDER) if lv.value in counts)
+    matters = []
+    for i, m in enumerate(slip["matters"], start=1):
+        situation = m["reason"] + (f"。{m['behind']}" if m["behind"] else "")
+        matters.append({"index": i, "name": m["name"], "level": m["level"], "situation": situation,
+                        "explanation": _clip(m["explanation"], rules.explanation_chars) or "（未说明）"})
+    return {
+        "title": "公共服务“七优享”工程督办单",
+        "number": slip["number_text"],
+        "unit": slip["unit"],
+        "intro": (f"根据{slip['period_label']}“七优享”工作进展汇总，你单位牵头（负责）的以下{len(matters)}项工作"
+                  f"进度滞后或未按时填报（{levels}），现予督办。"),
+        "matters": matters,
+        "requirement": rules.requirement,
+        "deadline": f"{_date_text(slip['deadline'])}前（{rules.reply_working_days}个工作日内）",
+        "contact": _contact(rules),
+        "issuer": rules.issuer,
+        "date": _date_text(slip["issued_on"]),
+    }
+
+
+def _templates_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "templates", here / "templates"):
+        if (folder / "supervision_slip.docx").is_file():
+            return folder
+    return here.parent / "templates"
+
+
+SLIP_TEMPLATE = _templates_dir() / "supervision_slip.docx"
+
+
+def render_slip(slip: dict[str, Any], out: Path, *, template: Path | None = None,
+                rules: SupervisionRules | None = None) -> Path:
+    """Write one slip (.docx) from the template the office may restyle; return ``out``."""
+    import io
+
+    import jinja2
+    from docxtpl import DocxTemplate
+
+    from .errors import TemplateError
+    from .safeio import atomic_write
+
+    source: Any
+    if template is not None:
+        if not Path(template).is_file():
+            raise TemplateError(f"找不到督办单模板：{template}")
+        source, where = Path(template), f"督办单模板 {Path(template).name} "
+    elif SLIP_TEMPLATE.is_file():
+        source, where = SLIP_TEMPLATE, f"督办单模板 {SLIP_TEMPLATE.name} "
+    else:
+        from .slip_template import build_slip_template
+
+        source, where = io.BytesIO(build_slip_template()), "内置督办单模板 "
+    try:
+        tpl = DocxTemplate(source)
+        tpl.init_docx()
+    except Exception as exc:
+        raise TemplateError(f"{where}不是有效的 Word（.docx）文件：{exc}") from exc
+    try:
+        tpl.render(slip_context(slip, rules), jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined,
+                                                                            autoescape=True), autoescape=True)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{where}有错误：{exc}") from exc
+    tpl.docx.core_properties.title = f"{slip['number_text']} {slip['unit']}"
+
+    def write(tmp: Path) -> None:
+        tpl.save(str(tmp))
+
+    return atomic_write(Path(out), write)
+
+
+def slip_file_name(slip: dict[str, Any]) -> str:
+    unit = re.sub(r'[\\/:*?"<>|]', "_", slip["unit"])
+    return f"{slip['number_text']}_{unit}.docx"
+
+
+#: 督办 sheet: the matters table, then the slips table.
+MATTER_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
+    ("本月情况", 10.0), ("等级起始", 10.0), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 11.0),
+    ("反馈情况", 11.0),
+)
+SLIP_COLUMNS: tuple[str, ...] = (
+    "序号", "督办单编号", "填报期", "责任单位", "预警等级", "事项数", "发出日期", "反馈时限", "反馈情况", "反馈文件", "状态",
+)
+SLIPS_TITLE = "督办单及整改反馈"
+
+
+def matter_rows(bd: Board) -> list[list[Any]]:
+    """One row per matter with a level this month, on record, or just closed (columns :data:`MATTER_COLUMNS`)."""
+    slip_of: dict[str, dict[str, Any]] = {}
+    for s in bd.slips:
+        if s["state"] == ISSUED:
+            for m in s["matters"]:
+                slip_of[m["key"]] = s
+    rows = []
+    shown = [m for m in bd.matters if m.level is not Level.NONE or m.standing is not Level.NONE or m.caught_up]
+    for i, m in enumerate(shown, start=1):
+        s = slip_of.get(m.key)
+        rows.append([
+            i, m.name, m.unit, m.group, m.level.value, m.standing.value if m.standing is not m.level else "",
+            m.status, _label(m.since) if m.level is not Level.NONE else "", m.reason,
+            s["number_text"] if s else "", _date_text(s["deadline"]) if s else "",
+            s.get("reply_state", "") if s else "",
+        ])
+    return rows
+
+
+def slip_rows(bd: Board) -> list[list[Any]]:
+    """The period's slips and every earlier slip still waiting for its reply (columns :data:`SLIP_COLUMNS`)."""
+    shown = [s for s in bd.all_slips if s["period"] == bd.period
+             or (s["state"] == ISSUED and s.get("reply_state") in (OVERDUE, WAITING))]
+    rows = []
+    for i, s in enumerate(shown, start=1):
+        files = "、".join(r["file_name"] for r in bd.replies if (r["year"], r["number"]) == (s["year"], s["number"]))
+        rows.append([i, s["number_text"], _label(s["period"]), s["unit"], s["level"], len(s["matters"]),
+                     _date_text(s["issued_on"]), _date_text(s["deadline"]), s.get("reply_state", ""), files,
+                     SLIP_STATE_WORDS.get(s["state"], s["state"])])
+    return rows
+
+
+def sheet_note(bd: Board) -> str:
+    c = summary_of(bd)["counts"]
+    counts = "、".join(f"{k} {v} 项" for k, v in c.items())
+    return f"{bd.label}督办情况：{counts}（按历史各月状态自动判定，规则见表下）。"
+
+
+#: Fill of each word the 督办 sheet may hold (the word itself is always written).
+SHEET_FILLS: dict[str, str] = {
+    **{lv.value: fill for lv, fill in LEVEL_FILLS.items() if lv is not Level.NONE},
+    OVERDUE: "FFC7CE", LATE_REPLY: "FFEB9C", REPLIED: "C6EFCE",
+}
+
+
+def write_sheet(wb: Any, bd: Board) -> None:
+    """Fill (or create) the 督办 sheet of an open openpyxl workbook; nothing is saved here."""
+    from .ledger import _clear, _data_row, _header_row, _print_area, _put, _Styles
+
+    styles = _Styles()
+    if SHEET_SUPERVISION not in wb.sheetnames:
+        ws = wb.create_sheet(SHEET_SUPERVISION)
+    ws = wb[SHEET_SUPERVISION]
+    _clear(ws, 1)
+    _put(ws.cell(1, 1), f"{bd.label}督办台账")
+    styles.apply(ws.cell(1, 1), font=styles.section, alignment=styles.wrap)
+    _put(ws.cell(2, 1), sheet_note(bd))
+    widths = [w for _, w in MATTER_COLUMNS]
+    _header_row(ws, 3, [n for n, _ in MATTER_COLUMNS], styles, widths=widths)
+    row = 4
+    for values in matter_rows(bd):
+        _data_row(ws, row, values, styles, centered={1, 4, 5, 6, 7, 8, 11, 12}, numbers=set(), widths=widths,
+                  fills={5: SHEET_FILLS.get(values[4]), 6: SHEET_FILLS.get(values[5]), 12: SHEET_FILLS.get(values[11])},
+                  bold={5} if values[4] == Level.RED.value else set())
+        row += 1
+    if row == 4:
+        _put(ws.cell(row, 1), "本月没有预警事项。")
+        row += 1
+    row += 1
+    _put(ws.cell(row, 1), SLIPS_TITLE)
+    styles.apply(ws.cell(row, 1), font=styles.section, alignment=styles.wrap)
+    row += 1
+    _header_row(ws, row, list(SLIP_COLUMNS), styles)
+    row += 1
+    for values in slip_rows(bd):
+        _data_row(ws, row, values, styles, centered={1, 3, 5, 6, 7, 8, 9, 11}, numbers=set(),
+                  fills={5: SHEET_FILLS.get(values[4]), 9: SHEET_FILLS.get(values[8])})
+        row += 1
+    row += 1
+    _put(ws.cell(row, 1), rule_text())
+    styles.apply(ws.cell(row, 1), font=styles.font, alignment=styles.wrap)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(MATTER_COLUMNS))
+    ws.row_dimensions[row].height = 60
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _print_area(ws, row, len(MATTER_COLUMNS))
+
+
+def write_list(bd: Board, out: Path) -> Path:
+    """The 督办 sheet as a workbook of its own (督办清单)."""
+    from openpyxl import Workbook
+
+    from .safeio import atomic_write
+
+    def write(tmp: Path) -> None:
+        wb = Workbook()
+        wb.remove(wb.active)
+        write_sheet(wb, bd)
+        wb.save(tmp)
+
+    return atomic_write(Path(out), write)
+
+
+def write_ledger_sheet(ledger: Path, bd: Board) -> Path:
+    """Write the 督办 sheet into the ledger (atomically, macros kept, the previous copy in 备份/)."""
+    from .ledger import _load
+    from .safeio import atomic_write
+
+    def write(tmp: Path) -> None:
+        wb = _load(Path(ledger))
+        write_sheet(wb, bd)
+        wb.save(tmp)
+
+    return atomic_write(Path(ledger), write, backup=True)
+
+
+@dataclass
+class SupervisionResult:
+    board: Board
+    slips: list[dict[str, Any]]
+    written: list[Path] = field(default_factory=list)
+    replies: list[ReplyOutcome] = field(default_factory=list)
+
+    def summary_text(self) -> str:
+        bd = self.board
+        s = summary_of(bd)
+        counts = "、".join(f"{k} {v} 项" for k, v in s["counts"].items())
+        lines = [f"{bd.label}督办：{counts}。"]
+        if bd.reassembled:
+            lines.append("按后来收到的报送重新计算了：" + "、".join(_label(m) for m in bd.reassembled) + "。")
+        if s["new_red"]:
+            lines.append("新增红色督办：" + "；".join(f"{m['name']}（{m['unit']}）" for m in s["new_red"]) + "。")
+        if s["closed"]:
+            lines.append("本月赶上、不再预警：" + "；".join(f"{m['name']}（{m['unit']}）" for m in s["closed"]) + "。")
+        lines.append(f"督办单 {len(self.slips)} 张" + ("：" + "、".join(
+            f"{x['number_text']}（{x['unit']}）" for x in self.slips) if self.slips else "") + "。")
+        for r in self.replies:
+            lines.append(f"反馈文件“{r.file_name}”：{r.message}")
+        if s["overdue"]:
+            lines.append("逾期未反馈：" + "、".join(f"{o['number']}（{o['unit']}）" for o in s["overdue"]) + "。")
+        if self.written:
+            lines.append("已写出：" + "、".join(str(p) for p in self.written))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.board.to_json(), "issued": self.slips, "replies": [r.to_json() for r in self.replies],
+                "written": [str(p) for p in self.written]}
+
+
+def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, ledger: Path | None = None,
+              replies: Path | None = None, issued_on: dt.date | None = None, today: dt.date | None = None,
+              now: dt.datetime | None = None, adjustments: dict | None = None,
+              template: Path | None = None) -> SupervisionResult:
+    """The month's 督办 in one call: replies recorded, levels computed, slips issued and written, the list.
+
+    ``out_dir`` receives one .docx per slip and ``督办清单_<period>.xlsx``; ``ledger`` (optional) gets
+    its 督办 sheet rewritten.
+    """
+    period = period if isinstance(period, Period) else parse_period(period)
+    if period.kind != "month":
+        raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
+    rules = load_supervision_rules()
+    outcomes = record_replies(st, replies, now=now) if replies is not None and Path(replies).is_dir() else []
+    bd = board(st, period, adjustments=adjustments, rules=rules)
+    slips = issue_slips(st, bd, issued_on=issued_on, rules=rules, now=now)
+    attach_slips(st, bd, today=today or (now.date() if now else None))
+    result = SupervisionResult(board=bd, slips=slips, replies=outcomes)
+    if out_dir is not None:
+        for slip in slips:
+            result.written.append(render_slip(slip, Path(out_dir) / slip_file_name(slip), template=template,
+                                              rules=rules))
+        result.written.append(write_list(bd, Path(out_dir) / f"督办清单_{period.code}.xlsx"))
+    if ledger is not None:
+        result.written.append(write_ledger_sheet(ledger, bd))
+    return result

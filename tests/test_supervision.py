@@ -79,3 +79,201 @@ def test_lagging_again_while_on_record_goes_one_above_the_record():
 
 def test_not_applicable_months_change_nothing():
     assert levels("lnl") == "蓝蓝黄"
+
+
+# ------------------------------------------------------------------------------------------------
+# A year of history built month by month in a store
+# ------------------------------------------------------------------------------------------------
+
+import copy  # noqa: E402
+import datetime as dt  # noqa: E402
+import os  # noqa: E402
+
+from qyx_excel.consolidate import consolidate_submissions  # noqa: E402
+from qyx_excel.glossary import GROUPS  # noqa: E402
+from qyx_excel.periods import parse_period  # noqa: E402
+from qyx_excel.sample import fill_submission, group_fill  # noqa: E402
+from qyx_excel.store import Store  # noqa: E402
+from qyx_excel.values import parse_value  # noqa: E402
+
+NOW = dt.datetime(2025, 1, 10, 9, 0)
+#: Indicator 2 (普惠托位占比, 55 → 60 in 2024) and 1 (托位数, 4.2 → 4.8) month by month:
+#: o on track, l lagging, s severely lagging.
+PLAN_2 = "olllolooooo"
+PLAN_1 = "ooss" + "o" * 7
+
+
+def _value(indicator: str, letter: str, month: int) -> float:
+    base, target = {"2": (55, 60), "1": (4.2, 4.8)}[indicator]
+    expected = base + (target - base) * month / 12
+    span = target - base
+    return round({"o": target, "l": expected - 0.1 * span, "s": expected - 0.5 * span}[letter], 3)
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory):
+    from qyx_excel import intake
+    from qyx_excel.distribute import distribute
+
+    paths = distribute("2024-03", tmp_path_factory.mktemp("blank"))
+    return {p.stem.split("_", 1)[1]: intake.read_file(p)[0] for p in paths}
+
+
+def month_subs(blank, period: str, groups=GROUPS, overrides: dict[str, str] | None = None):
+    subs = []
+    m = int(period[5:])
+    for group in groups:
+        sub = copy.deepcopy(blank[group])
+        sub.period, sub.source = period, f"{period}_{group}.xlsx"
+        sub = fill_submission(sub, group_fill(group, parse_period(period)))
+        if group == "幼有善育":
+            for ind, plan in (("2", PLAN_2), ("1", PLAN_1)):
+                letter = (overrides or {}).get(ind) or plan[m - 1]
+                sub.indicators[ind].value = parse_value(_value(ind, letter, m))
+                sub.indicators[ind].note = f"指标{ind}：托育机构招生不足，正在协调新增普惠托位"
+        subs.append(sub)
+    return subs
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory, blank):
+    """2024-01 … 2024-11 consolidated in a store, each month received in its next month."""
+    root = tmp_path_factory.mktemp("year")
+    with Store(root) as st:
+        for m in range(1, 12):
+            code = f"2024-{m:02d}"
+            groups = [g for g in GROUPS if not (g == "弱有众扶" and m in (5, 6, 7))]  # 3 months silent
+            consolidate_submissions(code, month_subs(blank, code, groups), store=st,
+                                    received_at=f"2024-{m + 1:02d}-03T09:00:00", now=NOW)
+    return root
+
+
+def copy_store(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_a_year_of_history_gives_each_month_its_level(year):
+    from qyx_excel.supervision import board
+
+    with Store(year) as st:
+        seen = {m: board(st, f"2024-{m:02d}") for m in range(1, 12)}
+    two = "".join(next(x for x in seen[m].matters if x.key == "indicator:2").level.short for m in range(1, 12))
+    assert two == "—蓝黄红—红—————"
+    one = "".join(next(x for x in seen[m].matters if x.key == "indicator:1").level.short for m in range(1, 12))
+    assert one == "——黄红—————————"[:11]
+    april = next(x for x in seen[4].matters if x.key == "indicator:2")
+    assert april.reason == "自2024年2月起连续3个月进度滞后" and april.since == "2024-04"
+    assert april.behind.startswith("进度滞后：完成值") and "托育机构招生不足" in april.explanation
+    june = next(x for x in seen[6].matters if x.key == "indicator:2")
+    assert june.reason == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
+    # a group silent three months running: its matters climb the not-reported path
+    silent = next(x for x in seen[7].matters if x.key == "indicator:40")
+    assert silent.level is Level.RED and silent.reason == "自2024年5月起连续3个月未填报"
+    assert seen[4].level_of("indicator:2") is Level.RED
+    assert seen[11].reassembled == [] and seen[11].months[0] == "2024-01"
+
+
+def test_re_running_gives_the_same_levels(year):
+    from qyx_excel.supervision import board
+
+    with Store(year) as st:
+        first = board(st, "2024-06").to_json()
+        again = board(st, "2024-06").to_json()
+    assert first == again
+
+
+def test_a_late_resubmission_of_an_old_month_changes_the_levels_after_it(year, blank, tmp_path):
+    from qyx_excel.supervision import board
+
+    root = copy_store(year, tmp_path / "store")
+    with Store(root) as st:
+        before = board(st, "2024-06")
+        # 幼有善育 corrects March in June: indicator 2 was on track after all
+        late = [s for s in month_subs(blank, "2024-03", ("幼有善育",), overrides={"2": "o"})]
+        late[0].source = "2024-03_幼有善育（更正）.xlsx"
+        for s in late:
+            st.receive_submission(s, period=parse_period("2024-03"), received_at="2024-07-01T09:00:00",
+                                  run="late-000001")
+        st.flush()
+        after = board(st, "2024-06")
+        again = board(st, "2024-06")
+    assert before.level_of("indicator:2") is Level.RED
+    assert after.reassembled == ["2024-03"]
+    m = next(x for x in after.matters if x.key == "indicator:2")
+    # Feb lag (蓝), Mar on track (blue cleared), Apr lag (蓝), May on track, Jun lag: 蓝 again
+    assert m.level is Level.BLUE and m.reason == "本月进度滞后"
+    assert after.to_json() == again.to_json()
+
+
+def test_slips_group_a_units_matters_keep_their_numbers_and_withdraw(year, tmp_path):
+    from qyx_excel.supervision import board, issue_slips
+
+    root = copy_store(year, tmp_path / "store")
+    with Store(root) as st:
+        bd = board(st, "2024-04")
+        slips = issue_slips(st, bd, issued_on=dt.date(2024, 5, 8), now=NOW)
+        health = [s for s in slips if s["unit"] == "市卫生健康局"]
+        assert health and health[0]["part"] == 1 and health[0]["level"] == "红色督办"
+        keys = [m["key"] for s in health for m in s["matters"]]
+        assert "indicator:1" in keys and "indicator:2" in keys  # a unit with several matters: one slip
+        assert all(len(s["matters"]) <= 4 for s in slips)
+        assert [s["number"] for s in slips] == list(range(1, len(slips) + 1))
+        assert health[0]["number_text"] == f"瑞七优享督〔2024〕{health[0]['number']}号"
+        # 2024-05-08 + 10 working days, Saturday 2024-05-11 a 调休 working day: 2024-05-21 (not the 22nd)
+        assert health[0]["issued_on"] == "2024-05-08" and health[0]["deadline"] == "2024-05-21"
+        again = issue_slips(st, board(st, "2024-04"), now=NOW + dt.timedelta(days=3))
+        assert [(s["number"], s["issued_on"]) for s in again] == [(s["number"], s["issued_on"]) for s in slips]
+        assert st.next_slip_number(2024) == len(slips) + 1
+        # a month whose matters have all caught up withdraws its slips, numbers are not reused
+        bd.matters = [m for m in bd.matters if m.unit != "市卫生健康局"]
+        issue_slips(st, bd, now=NOW)
+        states = {s["number"]: s["state"] for s in st.slips(period="2024-04")}
+        assert all(states[s["number"]] == "withdrawn" for s in health)
+        assert st.next_slip_number(2024) == len(slips) + 1
+
+
+def test_slips_survive_a_store_rebuild(year, tmp_path):
+    from qyx_excel.store import rebuild
+    from qyx_excel.supervision import board, issue_slips
+
+    root = copy_store(year, tmp_path / "store")
+    with Store(root) as st:
+        slips = issue_slips(st, board(st, "2024-04"), issued_on=dt.date(2024, 5, 8), now=NOW)
+    rebuild(root)
+    with Store(root) as st:
+        assert [s["number_text"] for s in st.slips()] == [s["number_text"] for s in slips]
+
+
+def test_a_reply_after_its_deadline_is_late_and_a_slip_without_one_is_overdue(year, tmp_path):
+    from qyx_excel.supervision import OVERDUE, attach_slips, board, issue_slips, record_replies, summary_of
+
+    root = copy_store(year, tmp_path / "store")
+    replies = tmp_path / "反馈"
+    replies.mkdir()
+    with Store(root) as st:
+        slips = issue_slips(st, board(st, "2024-04"), issued_on=dt.date(2024, 5, 8), now=NOW)
+        first, second = slips[0], slips[1]
+        on_time = replies / f"关于{first['number_text']}的整改反馈.docx"
+        on_time.write_bytes(b"reply one")
+        late = replies / f"{second['unit']}整改反馈（督{second['year']}-{second['number']}）.pdf"
+        late.write_bytes(b"reply two")
+        stray = replies / "会议通知.docx"
+        stray.write_bytes(b"not a reply")
+        os.utime(on_time, (dt.datetime(2024, 5, 20, 10).timestamp(),) * 2)
+        os.utime(late, (dt.datetime(2024, 5, 30, 10).timestamp(),) * 2)
+        got = {r.file_name: r for r in record_replies(st, replies, now=NOW)}
+        assert got[on_time.name].status == "recorded" and not got[on_time.name].late
+        assert got[late.name].status == "recorded" and got[late.name].late
+        assert got[stray.name].status == "unmatched"
+        assert {r.file_name: r.status for r in record_replies(st, replies, now=NOW)}[on_time.name] == "duplicate"
+        bd = attach_slips(st, board(st, "2024-04"), today=dt.date(2024, 6, 1))
+        states = {s["number"]: s["reply_state"] for s in bd.all_slips}
+        assert states[first["number"]] == "已反馈" and states[second["number"]] == "逾期反馈"
+        assert all(states[s["number"]] == OVERDUE for s in slips[2:])
+        overdue = summary_of(bd)["overdue"]
+        assert {o["number"] for o in overdue} == {s["number_text"] for s in slips[2:]}
+        kept = st.reply_path(st.replies()[0]["sha256"], "docx")
+        assert kept.read_bytes() == b"reply one"
