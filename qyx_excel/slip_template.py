@@ -21,12 +21,22 @@ from .notice_template import _A, _R, _W, _WP, _XML, TEXT_WIDTH, _cell, _p, _sect
 
 #: Matter table columns: (header, width in twips, cell text, style id)
 SLIP_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
-    ("序号", 520, "{{ m.index }}", "QyxTableText"),
-    ("督办事项", 2265, "{{ m.name }}", "QyxTableTextLeft"),
-    ("预警等级", 900, "{{ m.level }}", "QyxTableText"),
-    ("滞后情况", 2560, "{{ m.situation }}", "QyxTableTextLeft"),
-    ("单位说明", 2600, "{{ m.explanation }}", "QyxTableTextLeft"),
+    ("序号", 560, "{{ m.index }}", "QyxTableText"),
+    ("督办事项", 1800, "{{ m.name }}", "QyxTableTextLeft"),
+    ("预警等级", 980, "{{ m.level }}", "QyxTableText"),
+    ("滞后情况", 3105, "{{ m.situation }}", "QyxTableTextLeft"),
+    ("单位说明", 2400, "{{ m.explanation }}", "QyxTableTextLeft"),
 )
+#: Table lines (5号, single spacing) the page leaves for the matters under the default styles; a slip
+#: whose rows would need more is split (see :func:`qyx_excel.supervision.issue_slips`).
+TABLE_LINES = 18
+
+
+def chars_per_line(width: int) -> int:
+    """Chinese characters of 5号 (10.5 pt = 210 twips) a cell of ``width`` twips holds per line, counted low."""
+    return max((width - 114) // 230, 1)  # a little under the nominal 210: line-break rules, wide digits
+
+
 assert sum(c[1] for c in SLIP_COLUMNS) == TEXT_WIDTH
 
 

@@ -116,8 +116,8 @@ class SupervisionRules:
     issuer: str = ""
     contact_group: str = ""
     contact_phone: str = ""
-    explanation_chars: int = 60
-    matters_per_slip: int = 4
+    explanation_chars: int = 48
+    matters_per_slip: int = 3
     requirement: str = ""
 
     def rule(self, level: Level) -> LevelRule | None:
@@ -192,8 +192,8 @@ def load_supervision_rules(escalation: Path | None = None, settings: Path | None
     try:
         days = int(values.get("reply_working_days", "10"))
         relapse = int(values.get("relapse_step", "1"))
-        chars = int(values.get("explanation_chars", "60"))
-        per_slip = int(values.get("matters_per_slip", "4"))
+        chars = int(values.get("explanation_chars", "48"))
+        per_slip = int(values.get("matters_per_slip", "3"))
     except ValueError as exc:
         raise PlanDataError(f"督办设置 {settings.name} 中的天数、级数、字数应为整数：{exc}") from None
     number_format = values.get("number_format") or "瑞七优享督〔{year}〕{number}号"
@@ -270,10 +270,9 @@ def observations(c: Consolidation, rules: SupervisionRules) -> dict[str, Observa
         if cls in (LAG, SEVERE):
             unit = "" if r.unit in ("%",) else r.unit
             pct = "%" if r.unit == "%" else ""
-            behind = (f"{r.status.value}：完成值{r.value_text or _fmt(r.value)}{pct}{unit}，"
-                      f"序时进度{_fmt(r.expected)}{pct}{unit}")
+            behind = f"完成值{r.value_text or _fmt(r.value)}{pct}{unit}，序时进度{_fmt(r.expected)}{pct}{unit}"
             if r.completion is not None:
-                behind += f"，完成本年目标的{r.completion:.1f}%"
+                behind += f"，完成率{r.completion:.1f}%"
         key = f"indicator:{r.id}"
         out[key] = Observation(key, "indicator", r.id, f"指标{r.id} {r.name}", r.responsible_unit, r.group, cls,
                                r.status.value, behind, r.note)
@@ -307,10 +306,8 @@ def observations(c: Consolidation, rules: SupervisionRules) -> dict[str, Observa
                 cls = OK
             behind = ""
             if cls in (LAG, SEVERE):
-                behind = (f"{p.state or '进度落后'}：本年完成投资{_fmt(p.completed_this_year)}万元，"
+                behind = (f"{p.state + '，' if p.state else ''}本年完成投资{_fmt(p.completed_this_year)}万元，"
                           f"序时应完成{_fmt(p.expected_this_year)}万元")
-                if p.completion is not None:
-                    behind += f"，完成本年计划的{p.completion:.1f}%"
             key = f"project:{p.number}"
             out[key] = Observation(key, "project", str(p.number), f"重大项目 {p.name}", p.unit, PROJECT_GROUP, cls,
                                    p.state or ("进度落后" if p.behind else "正常"), behind, p.problems)
@@ -608,6 +605,12 @@ def summary_of(bd: Board) -> dict[str, Any]:
     }
 
 
+def ledger_board(st: Store, period: Period | str, *, adjustments: dict | None = None,
+                 today: dt.date | None = None) -> Board:
+    """The board written into the ledger's 督办 sheet at consolidation: levels plus recorded slips and replies."""
+    return attach_slips(st, board(st, period, adjustments=adjustments), today=today)
+
+
 def supervision_summary(st: Store, period: Period | str, *, today: dt.date | None = None) -> dict[str, Any]:
     """:func:`summary_of` the period's board with its recorded slips and replies (for the notice section)."""
     bd = board(st, period)
@@ -686,9 +689,7 @@ def issue_slips(st: Store, bd: Board, *, issued_on: dt.date | None = None,
     out = []
     for unit in sorted(by_unit, key=lambda u: (-max(m.level.rank for m in by_unit[u]), u)):
         matters = sorted(by_unit[unit], key=lambda m: (-m.level.rank, _natural(m.key.split(":", 1)[1])))
-        size = rules.matters_per_slip
-        for part, start in enumerate(range(0, len(matters), size), start=1):
-            chunk = matters[start:start + size]
+        for part, chunk in enumerate(_pack(matters, rules), start=1):
             old = existing.pop((unit, part), None)
             day = issued_on or (dt.date.fromisoformat(old["issued_on"]) if old else now.date())
             day = next_working_day(day)
@@ -716,6 +717,47 @@ def issue_slips(st: Store, bd: Board, *, issued_on: dt.date | None = None,
         if old["state"] != WITHDRAWN:
             st.save_slip({**old, "state": WITHDRAWN, "updated_at": stamp})
     return out
+
+
+def _width(text: str) -> float:
+    return sum(0.6 if ord(ch) < 128 else 1.0 for ch in text)
+
+
+def row_lines(m: MatterLevel | dict[str, Any], rules: SupervisionRules) -> int:
+    """Estimated lines of a matter's row in the slip's table (the tallest of its cells)."""
+    from math import ceil
+
+    from .slip_template import SLIP_COLUMNS, chars_per_line
+
+    get = m.get if isinstance(m, dict) else lambda k: getattr(m, k)  # type: ignore[union-attr]
+    widths = {name: width for name, width, _, _ in SLIP_COLUMNS}
+    texts = {
+        "督办事项": get("name"),
+        "滞后情况": situation_text(get("reason"), get("behind")),
+        "单位说明": _clip(get("explanation"), rules.explanation_chars) or "（未说明）",
+    }
+    return max(ceil(_width(t) / chars_per_line(widths[k])) for k, t in texts.items())
+
+
+def _pack(matters: list[MatterLevel], rules: SupervisionRules) -> list[list[MatterLevel]]:
+    """Split a unit's matters into slips of at most ``matters_per_slip`` whose rows fit one page."""
+    from .slip_template import TABLE_LINES
+
+    chunks: list[list[MatterLevel]] = []
+    lines = 0
+    for m in matters:
+        need = row_lines(m, rules)
+        if not chunks or len(chunks[-1]) >= rules.matters_per_slip or lines + need > TABLE_LINES:
+            chunks.append([])
+            lines = 0
+        chunks[-1].append(m)
+        lines += need
+    return chunks
+
+
+def situation_text(reason: str, behind: str) -> str:
+    """The 滞后情况 cell: the reason, then how far behind."""
+    return reason + (f"。{behind}" if behind else "")
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -811,15 +853,14 @@ def slip_context(slip: dict[str, Any], rules: SupervisionRules | None = None) ->
     levels = "、".join(f"{lv.value}{counts[lv.value]}项" for lv in reversed(LEVEL_ORDER) if lv.value in counts)
     matters = []
     for i, m in enumerate(slip["matters"], start=1):
-        situation = m["reason"] + (f"。{m['behind']}" if m["behind"] else "")
+        situation = situation_text(m["reason"], m["behind"])
         matters.append({"index": i, "name": m["name"], "level": m["level"], "situation": situation,
                         "explanation": _clip(m["explanation"], rules.explanation_chars) or "（未说明）"})
     return {
         "title": "公共服务“七优享”工程督办单",
         "number": slip["number_text"],
         "unit": slip["unit"],
-        "intro": (f"根据{slip['period_label']}“七优享”工作进展汇总，你单位牵头（负责）的以下{len(matters)}项工作"
-                  f"进度滞后或未按时填报（{levels}），现予督办。"),
+        "intro": f"根据{slip['period_label']}工作进展汇总，你单位以下{len(matters)}项工作滞后（{levels}），现予督办。",
         "matters": matters,
         "requirement": rules.requirement,
         "deadline": f"{_date_text(slip['deadline'])}前（{rules.reply_working_days}个工作日内）",
@@ -888,7 +929,7 @@ def slip_file_name(slip: dict[str, Any]) -> str:
 #: 督办 sheet: the matters table, then the slips table.
 MATTER_COLUMNS: tuple[tuple[str, float], ...] = (
     ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
-    ("本月情况", 10.0), ("等级起始", 10.0), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 11.0),
+    ("本月情况", 12.5), ("等级起始", 12.5), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 12.5),
     ("反馈情况", 11.0),
 )
 SLIP_COLUMNS: tuple[str, ...] = (
@@ -952,9 +993,13 @@ def write_sheet(wb: Any, bd: Board) -> None:
         ws = wb.create_sheet(SHEET_SUPERVISION)
     ws = wb[SHEET_SUPERVISION]
     _clear(ws, 1)
+    from openpyxl.styles import Alignment
+
+    one_line = Alignment(wrap_text=False, vertical="center", horizontal="left")
     _put(ws.cell(1, 1), f"{bd.label}督办台账")
-    styles.apply(ws.cell(1, 1), font=styles.section, alignment=styles.wrap)
+    styles.apply(ws.cell(1, 1), font=styles.section, alignment=one_line)
     _put(ws.cell(2, 1), sheet_note(bd))
+    styles.apply(ws.cell(2, 1), font=styles.font, alignment=one_line)
     widths = [w for _, w in MATTER_COLUMNS]
     _header_row(ws, 3, [n for n, _ in MATTER_COLUMNS], styles, widths=widths)
     row = 4
@@ -968,12 +1013,12 @@ def write_sheet(wb: Any, bd: Board) -> None:
         row += 1
     row += 1
     _put(ws.cell(row, 1), SLIPS_TITLE)
-    styles.apply(ws.cell(row, 1), font=styles.section, alignment=styles.wrap)
+    styles.apply(ws.cell(row, 1), font=styles.section, alignment=one_line)
     row += 1
     _header_row(ws, row, list(SLIP_COLUMNS), styles)
     row += 1
     for values in slip_rows(bd):
-        _data_row(ws, row, values, styles, centered={1, 3, 5, 6, 7, 8, 9, 11}, numbers=set(),
+        _data_row(ws, row, values, styles, centered={1, 3, 5, 6, 7, 8, 9, 11}, numbers=set(), widths=widths,
                   fills={5: SHEET_FILLS.get(values[4]), 9: SHEET_FILLS.get(values[8])})
         row += 1
     row += 1

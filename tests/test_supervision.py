@@ -166,7 +166,7 @@ def test_a_year_of_history_gives_each_month_its_level(year):
     assert one == "——黄红—————————"[:11]
     april = next(x for x in seen[4].matters if x.key == "indicator:2")
     assert april.reason == "自2024年2月起连续3个月进度滞后" and april.since == "2024-04"
-    assert april.behind.startswith("进度滞后：完成值") and "托育机构招生不足" in april.explanation
+    assert april.behind == "完成值56.17%，序时进度56.67%，完成率93.6%" and "托育机构招生不足" in april.explanation
     june = next(x for x in seen[6].matters if x.key == "indicator:2")
     assert june.reason == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
     # a group silent three months running: its matters climb the not-reported path
@@ -192,7 +192,7 @@ def test_a_late_resubmission_of_an_old_month_changes_the_levels_after_it(year, b
     with Store(root) as st:
         before = board(st, "2024-06")
         # 幼有善育 corrects March in June: indicator 2 was on track after all
-        late = [s for s in month_subs(blank, "2024-03", ("幼有善育",), overrides={"2": "o"})]
+        late = list(month_subs(blank, "2024-03", ("幼有善育",), overrides={"2": "o"}))
         late[0].source = "2024-03_幼有善育（更正）.xlsx"
         for s in late:
             st.receive_submission(s, period=parse_period("2024-03"), received_at="2024-07-01T09:00:00",
@@ -219,7 +219,7 @@ def test_slips_group_a_units_matters_keep_their_numbers_and_withdraw(year, tmp_p
         assert health and health[0]["part"] == 1 and health[0]["level"] == "红色督办"
         keys = [m["key"] for s in health for m in s["matters"]]
         assert "indicator:1" in keys and "indicator:2" in keys  # a unit with several matters: one slip
-        assert all(len(s["matters"]) <= 4 for s in slips)
+        assert all(len(s["matters"]) <= 3 for s in slips)
         assert [s["number"] for s in slips] == list(range(1, len(slips) + 1))
         assert health[0]["number_text"] == f"瑞七优享督〔2024〕{health[0]['number']}号"
         # 2024-05-08 + 10 working days, Saturday 2024-05-11 a 调休 working day: 2024-05-21 (not the 22nd)
@@ -277,3 +277,109 @@ def test_a_reply_after_its_deadline_is_late_and_a_slip_without_one_is_overdue(ye
         assert {o["number"] for o in overdue} == {s["number_text"] for s in slips[2:]}
         kept = st.reply_path(st.replies()[0]["sha256"], "docx")
         assert kept.read_bytes() == b"reply one"
+
+
+# ------------------------------------------------------------------------------------------------
+# What people see: the command, the slips, the list, the ledger's 督办 sheet
+# ------------------------------------------------------------------------------------------------
+
+from conftest import requires_soffice  # noqa: E402
+
+from qyx_excel.cli import main  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ledger") / "七优享台账.xlsm"
+    assert main(["build-workbook", "--out", str(path)]) == 0
+    return path
+
+
+def test_supervise_command_writes_slips_list_and_the_ledger_sheet(year, ledger, tmp_path, capsys):
+    import json
+    import shutil
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    store = copy_store(year, tmp_path / "store")
+    book = shutil.copy(ledger, tmp_path / "七优享台账.xlsm")
+    out = tmp_path / "督办单"
+    code = main(["supervise", "--period", "2024-04", "--store", str(store), "--ledger", str(book),
+                 "--out", str(out), "--date", "2024-05-08", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["period"] == "2024-04"
+    health = next(s for s in data["issued"] if s["unit"] == "市卫生健康局")
+    docx = out / f"{health['number_text']}_市卫生健康局.docx"
+    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert health["number_text"] in text and "市卫生健康局：" in text
+    assert "反馈时限：2024年5月21日前（10个工作日内）" in text and "联系人：金崇剑" in text
+    cells = [c.text for row in Document(str(docx)).tables[0].rows for c in row.cells]
+    assert "指标2 普惠托位占比" in cells and "红色督办" in cells
+    assert any(c.startswith("自2024年2月起连续3个月进度滞后。完成值56.17%") for c in cells)
+    assert "指标2：托育机构招生不足，正在协调新增普惠托位" in cells
+    listed = load_workbook(out / "督办清单_2024-04.xlsx")["督办"]
+    rows = [[c.value for c in r] for r in listed.iter_rows(min_row=4)]
+    two = next(r for r in rows if r[1] == "指标2 普惠托位占比")
+    assert two[2:6] == ["市卫生健康局", "幼有善育", "红色督办", None] and two[7] == "2024年4月"
+    assert two[9] == health["number_text"] and two[10] == "2024年5月21日"
+    sheet = load_workbook(book, keep_vba=True)["督办"]
+    assert [[c.value for c in r] for r in sheet.iter_rows(min_row=4)][: len(rows)] == rows
+    # re-running keeps the numbers
+    main(["supervise", "--period", "2024-04", "--store", str(store), "--out", str(out), "--json"])
+    again = json.loads(capsys.readouterr().out)
+    assert [s["number_text"] for s in again["issued"]] == [s["number_text"] for s in data["issued"]]
+    assert main(["history", "--slips", "--store", str(store), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["number_text"] for s in listed["slips"]] == [s["number_text"] for s in data["issued"]]
+    assert all(s["reply_state"] == "逾期未反馈" for s in listed["slips"])  # today is long after May 2024
+
+
+def test_supervise_refuses_a_quarter_and_a_bad_date(year, tmp_path, capsys):
+    assert main(["supervise", "--period", "2024-Q1", "--store", str(year), "--out", str(tmp_path)]) == 2
+    assert "按月发出" in capsys.readouterr().err
+    assert main(["supervise", "--period", "2024-04", "--store", str(year), "--out", str(tmp_path),
+                 "--date", "5月8日"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+@requires_soffice
+def test_a_slip_with_the_most_matters_and_longest_texts_is_one_page(tmp_path):
+    import re
+    import subprocess
+
+    from qyx_excel.notice import notice_to_pdf
+    from qyx_excel.slip_template import TABLE_LINES
+    from qyx_excel.supervision import load_supervision_rules, render_slip, row_lines
+
+    rules = load_supervision_rules()
+    long_reason = "自2024年1月起连续12个月进度滞后（其中严重滞后12次）；此前黄色预警尚未解除，再次滞后升为红色督办"
+    matter = {"key": "task:4-6", "name": "重点任务4-6 迭代升级“健康大脑+智慧医疗”数字化应用并实现省市贯通",
+              "level": "红色督办", "reason": long_reason,
+              "behind": "完成值12345.67万人次，序时进度23456.78万人次，完成率52.6%",
+              "since": "2024-03", "behind_since": "2024-01", "explanation": "说" * 300, "group": "病有良医"}
+    slip = {"year": 2024, "number": 123, "number_text": rules.slip_number(2024, 123), "period": "2024-12",
+            "period_label": "2024年12月", "unit": "市卫生健康局（市医疗保障局）", "part": 1, "level": "红色督办",
+            "issued_on": "2025-01-08", "deadline": "2025-01-22", "state": "issued",
+            "matters": [dict(matter, key=f"task:4-{i}") for i in range(rules.matters_per_slip)]}
+    # as many of these rows as the packing lets onto one slip
+    slip["matters"] = slip["matters"][: max(TABLE_LINES // row_lines(matter, rules), 1)]
+    assert len(slip["matters"]) == 2
+    docx = render_slip(slip, tmp_path / "slip.docx")
+    pdf = notice_to_pdf(docx, tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = text.replace(" ", "")  # pdftotext puts spaces between Chinese and digits
+    assert "瑞七优享督〔2024〕123号" in text and "2025年1月22日前" in text and "2025年1月8日" in text
+
+
+def test_the_readme_states_the_levels_the_data_file_holds():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blue, yellow, red = RULES.levels
+    assert f"连续 {yellow.lags} 个月滞后（或滞后期间严重滞后 {yellow.severe} 次、连续 {yellow.missing} 个月未填报）为**黄色预警**" in readme
+    assert f"连续 {red.lags} 个月（或严重滞后 {red.severe} 次、连续 {red.missing} 个月未填报）为**红色督办**" in readme
+    assert blue.lags == 1 and blue.missing == 1 and "首次滞后或首次未填报为**蓝色提醒**" in readme
+    assert RULES.rule(Level.RED).step_down_after == 1 and "（红色督办转为黄色预警）" in readme
