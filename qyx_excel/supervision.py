@@ -1034,6 +1034,19 @@ def write_sheet(wb: Any, bd: Board) -> None:
     _print_area(ws, row, len(MATTER_COLUMNS))
 
 
+def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
+    """The 督办 sheet's values as ``[(top-left A1, rows), …]`` for writers other than openpyxl (the
+    xlwings buttons: clear the sheet first). Colours: :data:`SHEET_FILLS`."""
+    matters = matter_rows(bd) or [["本月没有预警事项。"]]
+    slips = slip_rows(bd)
+    slips_at = 4 + len(matters) + 1
+    return [
+        ("A1", [[f"{bd.label}督办台账"], [sheet_note(bd)], [n for n, _ in MATTER_COLUMNS], *matters]),
+        (f"A{slips_at}", [[SLIPS_TITLE], list(SLIP_COLUMNS), *slips]),
+        (f"A{slips_at + len(slips) + 3}", [[rule_text()]]),
+    ]
+
+
 def write_list(bd: Board, out: Path) -> Path:
     """The 督办 sheet as a workbook of its own (督办清单)."""
     from openpyxl import Workbook

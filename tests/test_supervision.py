@@ -383,3 +383,96 @@ def test_the_readme_states_the_levels_the_data_file_holds():
     assert f"连续 {red.lags} 个月（或严重滞后 {red.severe} 次、连续 {red.missing} 个月未填报）为**红色督办**" in readme
     assert blue.lags == 1 and blue.missing == 1 and "首次滞后或首次未填报为**蓝色提醒**" in readme
     assert RULES.rule(Level.RED).step_down_after == 1 and "（红色督办转为黄色预警）" in readme
+
+
+def test_committed_slip_template_matches_its_generator():
+    import zipfile
+
+    from qyx_excel.slip_template import slip_template_parts
+    from qyx_excel.supervision import SLIP_TEMPLATE
+
+    with zipfile.ZipFile(SLIP_TEMPLATE) as zf:
+        for name, text in slip_template_parts().items():
+            assert zf.read(name).decode("utf-8") == text, f"{name}: run python -m qyx_excel.slip_template"
+
+
+def test_a_slip_keeps_the_offices_restyling_of_the_template(tmp_path):
+    import zipfile
+
+    from docx import Document
+
+    from qyx_excel.supervision import SLIP_TEMPLATE, render_slip
+
+    restyled = tmp_path / "督办单模板.docx"
+    with zipfile.ZipFile(SLIP_TEMPLATE) as zin, zipfile.ZipFile(restyled, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/styles.xml":
+                text = data.decode("utf-8")
+                start = text.index('w:styleId="QyxTitle"')
+                end = text.index("</w:style>", start)
+                data = (text[:start] + text[start:end].replace("方正小标宋简体", "黑体") + text[end:]).encode("utf-8")
+            zout.writestr(item, data)
+    slip = {"year": 2024, "number": 1, "number_text": "瑞七优享督〔2024〕1号", "period": "2024-04",
+            "period_label": "2024年4月", "unit": "市民政局", "part": 1, "level": "黄色预警", "issued_on": "2024-05-08",
+            "deadline": "2024-05-21", "state": "issued",
+            "matters": [{"key": "task:5-3", "name": "重点任务5-3 实施“机构跟着老人走”", "level": "黄色预警",
+                         "reason": "自2024年3月起连续2个月进度滞后", "behind": "完成情况：滞后", "since": "2024-04",
+                         "behind_since": "2024-03", "explanation": "选址<未定>&资金未到位", "group": "老有康养"}]}
+    doc = Document(str(render_slip(slip, tmp_path / "s.docx", template=restyled)))
+    title = doc.paragraphs[0]
+    assert title.text == "公共服务“七优享”工程督办单" and title.style.name == "公文标题"
+    fonts = title.style.element.rPr.rFonts
+    assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "黑体"
+    cells = [c.text for c in doc.tables[0].rows[1].cells]
+    assert cells[-1] == "选址<未定>&资金未到位"  # escaped, not lost
+
+
+def test_a_broken_rules_file_is_named_with_its_line(tmp_path):
+    from qyx_excel.errors import PlanDataError
+    from qyx_excel.supervision import DATA_DIR
+
+    bad = tmp_path / "escalation.csv"
+    text = (DATA_DIR / "escalation.csv").read_text(encoding="utf-8-sig").replace("红色督办,3,", "红色督办,三,")
+    bad.write_text(text, encoding="utf-8-sig")
+    with pytest.raises(PlanDataError, match="第 4 行“连续滞后月数”应为正整数，现为“三”"):
+        load_supervision_rules(bad, DATA_DIR / "supervision.csv")
+
+
+def test_consolidating_writes_the_supervision_sheet_into_the_ledger(year, ledger, tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from qyx_excel.consolidate import consolidate
+
+    store = copy_store(year, tmp_path / "store")
+    book = shutil.copy(ledger, tmp_path / "七优享台账.xlsm")
+    result = consolidate("2024-06", book, store=store, now=NOW)
+    assert result.supervision.level_of("indicator:2") is Level.RED
+    ws = load_workbook(book, keep_vba=True)["督办"]
+    assert ws["A1"].value == "2024年6月督办台账" and [c.value for c in ws[3]][:5] == [
+        "序号", "督办事项", "责任单位", "专项组", "预警等级"]
+    rows = {r[1]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[1]}
+    two = rows["指标2 普惠托位占比"]
+    assert two[4] == "红色督办" and two[8] == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
+    assert ws.cell(4 + list(rows).index("指标2 普惠托位占比"), 5).fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_sheet_blocks_hold_what_the_openpyxl_writer_puts_in_the_sheet(year):
+    from openpyxl import Workbook
+
+    from qyx_excel.supervision import attach_slips, board, sheet_blocks, write_sheet
+
+    with Store(year) as st:
+        bd = attach_slips(st, board(st, "2024-04"), today=dt.date(2024, 5, 10))
+    wb = Workbook()
+    write_sheet(wb, bd)
+    ws = wb["督办"]
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    for anchor, rows in sheet_blocks(bd):
+        col, row = coordinate_from_string(anchor)
+        for i, values in enumerate(rows):
+            got = [ws.cell(row + i, column_index_from_string(col) + j).value for j in range(len(values))]
+            assert got == [v if v != "" else None for v in values], (anchor, i)
