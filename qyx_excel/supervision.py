@@ -228,6 +228,18 @@ def rule_text(rules: SupervisionRules | None = None) -> str:
             f"再降一级（{steps}）{relapse}。")
 
 
+def rules_markdown(rules: SupervisionRules | None = None) -> str:
+    """The levels table of ``docs/supervision.md``, generated from ``data/escalation.csv``."""
+    rules = rules or load_supervision_rules()
+    lines = ["| 级别 | 连续滞后月数 | 滞后期间严重滞后次数 | 连续未填报月数 | 赶上后降一级所需正常月数 | 发督办单 |",
+             "|---|---|---|---|---|---|"]
+    for r in rules.levels:
+        cells = [r.level.value, *(str(x) if x else "—" for x in (r.lags, r.severe, r.missing)),
+                 str(r.step_down_after), "是" if r.slip else "否"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 # ================================================================================================
 # Matters and their monthly classes
 # ================================================================================================

@@ -476,3 +476,12 @@ def test_sheet_blocks_hold_what_the_openpyxl_writer_puts_in_the_sheet(year):
         for i, values in enumerate(rows):
             got = [ws.cell(row + i, column_index_from_string(col) + j).value for j in range(len(values))]
             assert got == [v if v != "" else None for v in values], (anchor, i)
+
+
+def test_the_supervision_doc_holds_the_levels_table_generated_from_the_data():
+    from pathlib import Path
+
+    from qyx_excel.supervision import rules_markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "supervision.md").read_text(encoding="utf-8")
+    assert rules_markdown() in doc
