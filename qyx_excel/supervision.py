@@ -446,13 +446,19 @@ class _Track:
         self.run_start: str | None = None
         self.missing_start: str | None = None
         self.relapse_base = Level.NONE
+        self.last_ok = False
         self.since: str | None = None
         self.reason = ""
 
     def step(self, month: str, cls: str, rules: SupervisionRules) -> None:
-        before = self.level
         if cls == NA:
             return
+        caught_up = self.last_ok  # the month before (not counting n/a months) was on track
+        self._step(month, cls, rules, caught_up)
+        self.last_ok = cls == OK
+
+    def _step(self, month: str, cls: str, rules: SupervisionRules, caught_up: bool) -> None:
+        before = self.level
         if cls == OK:
             self.run = self.severe = self.missing = 0
             self.run_start = self.missing_start = None
@@ -489,7 +495,8 @@ class _Track:
             self.missing, self.missing_start = 0, None
             if self.run == 0:
                 self.run_start = month
-                self.relapse_base = self.standing
+                # a relapse: lagging again right after catching up, while a level is still on record
+                self.relapse_base = self.standing if caught_up else Level.NONE
             self.run += 1
             self.severe += cls == SEVERE
             path = _path_level(rules, run=self.run, severe=self.severe)

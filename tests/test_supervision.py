@@ -75,6 +75,8 @@ def test_lagging_again_while_on_record_goes_one_above_the_record():
     assert levels("llloll") == "蓝黄红—红红"
     assert seq[4].reason == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
     assert levels("looool") == "蓝————蓝"  # the blue record was cleared: a fresh start
+    assert levels("mml") == "蓝黄黄"  # not reported, then lagging: no catch-up in between, no relapse
+    assert levels("llolml") == "蓝黄—红红红"  # relapse, then the run goes on across the silent month
 
 
 def test_not_applicable_months_change_nothing():
