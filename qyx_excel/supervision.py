@@ -1066,6 +1066,31 @@ def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
     ]
 
 
+def write_summary_levels(ws: Any, bd: Board) -> None:
+    """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
+    written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""
+    from .layout import SUMMARY_HEADER_ROW, col_letter
+    from .ledger import SUMMARY_COLUMNS, _put, _Styles
+
+    styles = _Styles()
+    col = len(SUMMARY_COLUMNS) + 1
+    levels = {m.ref: m.level for m in bd.matters if m.kind == "indicator"}
+    head = ws.cell(SUMMARY_HEADER_ROW, col)
+    _put(head, "预警等级")
+    styles.apply(head, font=styles.bold, alignment=styles.center, border=styles.border, fill=styles.header_fill)
+    ws.column_dimensions[col_letter(col)].width = 10.0
+    row = SUMMARY_HEADER_ROW + 1
+    while ws.cell(row, 1).value not in (None, ""):
+        level = levels.get(str(ws.cell(row, 1).value), Level.NONE)
+        word = "" if level is Level.NONE else level.value
+        cell = ws.cell(row, col)
+        _put(cell, word)
+        styles.apply(cell, font=styles.bold if level is Level.RED else styles.font, alignment=styles.center,
+                     border=styles.border, fill=styles.fill(SHEET_FILLS.get(word)))
+        row += 1
+    ws.print_area = f"A1:{col_letter(col)}{max(row - 1, SUMMARY_HEADER_ROW)}"
+
+
 def write_list(bd: Board, out: Path) -> Path:
     """The 督办 sheet as a workbook of its own (督办清单)."""
     from openpyxl import Workbook

@@ -459,6 +459,20 @@ def test_consolidating_writes_the_supervision_sheet_into_the_ledger(year, ledger
     two = rows["指标2 普惠托位占比"]
     assert two[4] == "红色督办" and two[8] == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
     assert ws.cell(4 + list(rows).index("指标2 普惠托位占比"), 5).fill.fgColor.rgb.endswith("FFC7CE")
+    # the 预警等级 column for 汇总 (not wired yet: the 汇总 button must write it too, see buttons.py)
+    from qyx_excel.layout import SUMMARY_HEADER_ROW
+    from qyx_excel.ledger import SUMMARY_COLUMNS
+    from qyx_excel.supervision import write_summary_levels
+
+    summary = load_workbook(book, keep_vba=True)["汇总"]
+    write_summary_levels(summary, result.supervision)
+    col = len(SUMMARY_COLUMNS) + 1
+    assert summary.cell(SUMMARY_HEADER_ROW, col).value == "预警等级"
+    by_id = {summary.cell(r, 1).value: summary.cell(r, col).value
+             for r in range(SUMMARY_HEADER_ROW + 1, summary.max_row + 1)}
+    assert by_id["2"] == "红色督办" and by_id["40"] == "黄色预警"  # 弱有众扶 silent since May
+    assert [k for k, v in by_id.items() if v is None] == [k for k in by_id if result.supervision.level_of(
+        f"indicator:{k}") is Level.NONE]
 
 
 def test_sheet_blocks_hold_what_the_openpyxl_writer_puts_in_the_sheet(year):
