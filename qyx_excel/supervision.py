@@ -1125,6 +1125,7 @@ class SupervisionResult:
     slips: list[dict[str, Any]]
     written: list[Path] = field(default_factory=list)
     replies: list[ReplyOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a deadline in a year the calendar does not know
 
     def summary_text(self) -> str:
         bd = self.board
@@ -1143,13 +1144,14 @@ class SupervisionResult:
             lines.append(f"反馈文件“{r.file_name}”：{r.message}")
         if s["overdue"]:
             lines.append("逾期未反馈：" + "、".join(f"{o['number']}（{o['unit']}）" for o in s["overdue"]) + "。")
+        lines += [f"注意：{w}" for w in self.warnings]
         if self.written:
             lines.append("已写出：" + "、".join(str(p) for p in self.written))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
         return {**self.board.to_json(), "issued": self.slips, "replies": [r.to_json() for r in self.replies],
-                "written": [str(p) for p in self.written]}
+                "warnings": self.warnings, "written": [str(p) for p in self.written]}
 
 
 def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, ledger: Path | None = None,
@@ -1170,6 +1172,13 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     slips = issue_slips(st, bd, issued_on=issued_on, rules=rules, now=now)
     attach_slips(st, bd, today=today or (now.date() if now else None))
     result = SupervisionResult(board=bd, slips=slips, replies=outcomes)
+    from .workcalendar import coverage_warning
+
+    for slip in slips:
+        for day in (slip["issued_on"], slip["deadline"]):
+            warning = coverage_warning(dt.date.fromisoformat(day))
+            if warning and warning not in result.warnings:
+                result.warnings.append(warning)
     if out_dir is not None:
         for slip in slips:
             result.written.append(render_slip(slip, Path(out_dir) / slip_file_name(slip), template=template,

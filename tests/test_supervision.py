@@ -501,3 +501,13 @@ def test_the_supervision_doc_holds_the_levels_table_generated_from_the_data():
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "supervision.md").read_text(encoding="utf-8")
     assert rules_markdown() in doc
+
+
+def test_a_deadline_in_a_year_the_calendar_does_not_know_is_flagged(year, tmp_path):
+    from qyx_excel.supervision import supervise
+
+    root = copy_store(year, tmp_path / "store")
+    with Store(root) as st:
+        result = supervise(st, "2024-04", issued_on=dt.date(2031, 3, 3), now=NOW)
+    assert result.slips and result.warnings and result.warnings[0].startswith("2031年的法定节假日和调休安排尚未收录")
+    assert "注意：2031年" in result.summary_text()
