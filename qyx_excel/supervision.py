@@ -586,7 +586,8 @@ def board(st: Store, period: Period | str, *, adjustments: dict | None = None,
     replay = [(r.period, observations(r.consolidation, rules)) for r in records if r.consolidation is not None]
     levels = escalate(replay, rules)
     end = period.end.code
-    matters = [seq[-1] for seq in levels.values() if seq and seq[-1].period == end]
+    # a matter with nothing said this month (a project taken off the list) is not on the board
+    matters = [seq[-1] for seq in levels.values() if seq and seq[-1].period == end and seq[-1].status]
     order = {"indicator": 0, "task": 1, "project": 2}
     matters.sort(key=lambda m: (-m.level.rank, order.get(m.kind, 9), _natural(m.ref)))
     return Board(period=period.code, label=period.label, matters=matters, months=[r.period for r in records],

@@ -511,3 +511,21 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_flagged(year, tmp_pa
         result = supervise(st, "2024-04", issued_on=dt.date(2031, 3, 3), now=NOW)
     assert result.slips and result.warnings and result.warnings[0].startswith("2031年的法定节假日和调休安排尚未收录")
     assert "注意：2031年" in result.summary_text()
+
+
+def test_projects_not_reported_climb_the_silent_path_and_a_dropped_one_leaves_the_board(year):
+    from qyx_excel.supervision import ALL_PROJECTS, board
+
+    def project(cls):
+        return Observation("project:1", "project", "1", "重大项目 城南未来社区建设项目", "市住建局", "重大项目", cls, "")
+
+    silent = Observation(ALL_PROJECTS, "project", "*", "", "", "重大项目", MISSING, "未填报")
+    months = [("2024-01", {"project:1": project(OK)}), ("2024-02", {ALL_PROJECTS: silent}),
+              ("2024-03", {ALL_PROJECTS: silent}), ("2024-04", {"project:1": project(SEVERE)})]
+    seq = escalate(months, RULES)["project:1"]
+    assert [m.level.short for m in seq] == ["—", "蓝", "黄", "黄"]
+    assert seq[2].reason == "自2024年2月起连续2个月未填报" and seq[2].status == "未填报"
+    # on the real history: the sample's projects are judged, each under its own key
+    with Store(year) as st:
+        keys = {m.key for m in board(st, "2024-04").matters if m.kind == "project"}
+    assert keys and all(k.split(":")[1].isdigit() for k in keys)
