@@ -529,3 +529,20 @@ def test_projects_not_reported_climb_the_silent_path_and_a_dropped_one_leaves_th
     with Store(year) as st:
         keys = {m.key for m in board(st, "2024-04").matters if m.kind == "project"}
     assert keys and all(k.split(":")[1].isdigit() for k in keys)
+
+
+def test_the_summary_for_the_notice_counts_levels_new_red_closed_and_overdue(year, tmp_path):
+    from qyx_excel.supervision import board, issue_slips, level_lookup, supervision_summary
+
+    root = copy_store(year, tmp_path / "store")
+    with Store(root) as st:
+        april = supervision_summary(st, "2024-04", today=dt.date(2024, 5, 10))
+        issue_slips(st, board(st, "2024-04"), issued_on=dt.date(2024, 5, 8), now=NOW)
+        may = supervision_summary(st, "2024-05", today=dt.date(2024, 6, 3))
+        levels = level_lookup(board(st, "2024-04"))
+    assert april["counts"]["红色督办"] == sum(1 for v in levels.values() if v is Level.RED)
+    assert {"key": "indicator:2", "name": "指标2 普惠托位占比", "unit": "市卫生健康局",
+            "reason": "自2024年2月起连续3个月进度滞后"} in april["new_red"]
+    assert {"key": "indicator:2", "name": "指标2 普惠托位占比", "unit": "市卫生健康局", "was": "红色督办"} in may["closed"]
+    assert may["overdue"] and all(o["deadline"] == "2024-05-21" for o in may["overdue"])
+    assert levels["indicator:2"] is Level.RED and levels["task:1-1"] in tuple(Level)
