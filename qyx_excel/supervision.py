@@ -874,13 +874,17 @@ def slip_context(slip: dict[str, Any], rules: SupervisionRules | None = None) ->
     matters = []
     for i, m in enumerate(slip["matters"], start=1):
         situation = situation_text(m["reason"], m["behind"])
+        silent = "未填报" in m["reason"] and not m["behind"]
         matters.append({"index": i, "name": m["name"], "level": m["level"], "situation": situation,
-                        "explanation": _clip(m["explanation"], rules.explanation_chars) or "（未说明）"})
+                        "explanation": _clip(m["explanation"], rules.explanation_chars)
+                        or ("（本月未填报）" if silent else "（未说明）")})
     return {
         "title": "公共服务“七优享”工程督办单",
         "number": slip["number_text"],
         "unit": slip["unit"],
-        "intro": f"根据{slip['period_label']}工作进展汇总，你单位以下{len(matters)}项工作滞后（{levels}），现予督办。",
+        "intro": (f"根据{slip['period_label']}工作进展汇总，你单位以下{len(matters)}项工作"
+                  f"{'滞后或未按时填报' if any(x['explanation'] == '（本月未填报）' for x in matters) else '滞后'}"
+                  f"（{levels}），现予督办。"),
         "matters": matters,
         "requirement": rules.requirement,
         "deadline": f"{_date_text(slip['deadline'])}前（{rules.reply_working_days}个工作日内）",
