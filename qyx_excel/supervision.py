@@ -264,8 +264,6 @@ class Observation:
 #: Key of the marker saying the 重大项目 group did not report this month.
 ALL_PROJECTS = "project:*"
 
-KIND_WORDS = {"indicator": "指标", "task": "重点任务", "project": "重大项目"}
-
 
 def _fmt(x: float | None) -> str:
     from .values import format_number
@@ -621,7 +619,7 @@ def summary_of(bd: Board) -> dict[str, Any]:
         "closed": [{"key": m.key, "name": m.name, "unit": m.unit, "was": m.previous_level.value} for m in closed],
         "slips": [{"number": s["number_text"], "unit": s["unit"], "level": s["level"]} for s in live],
         "overdue": [{"number": s["number_text"], "unit": s["unit"], "deadline": s["deadline"]}
-                    for s in bd.all_slips if slip_reply_state(s, bd.replies) == OVERDUE],
+                    for s in bd.all_slips if s.get("reply_state") == OVERDUE],  # as of attach_slips' day
     }
 
 

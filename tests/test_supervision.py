@@ -545,4 +545,6 @@ def test_the_summary_for_the_notice_counts_levels_new_red_closed_and_overdue(yea
             "reason": "自2024年2月起连续3个月进度滞后"} in april["new_red"]
     assert {"key": "indicator:2", "name": "指标2 普惠托位占比", "unit": "市卫生健康局", "was": "红色督办"} in may["closed"]
     assert may["overdue"] and all(o["deadline"] == "2024-05-21" for o in may["overdue"])
+    with Store(root) as st:
+        assert supervision_summary(st, "2024-05", today=dt.date(2024, 5, 20))["overdue"] == []  # not yet due
     assert levels["indicator:2"] is Level.RED and levels["task:1-1"] in tuple(Level)
