@@ -1170,8 +1170,10 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     if period.kind != "month":
         raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
     rules = load_supervision_rules()
-    outcomes = record_replies(st, replies, now=now) if replies is not None and Path(replies).is_dir() else []
     bd = board(st, period, adjustments=adjustments, rules=rules)
+    if period.code not in bd.months:
+        raise UsageError(f"{period.label}尚未汇总，也没有收到报送，请先运行 qyx consolidate --period {period.code}。")
+    outcomes = record_replies(st, replies, now=now) if replies is not None and Path(replies).is_dir() else []
     slips = issue_slips(st, bd, issued_on=issued_on, rules=rules, now=now)
     attach_slips(st, bd, today=today or (now.date() if now else None))
     result = SupervisionResult(board=bd, slips=slips, replies=outcomes)

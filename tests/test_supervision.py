@@ -343,6 +343,9 @@ def test_supervise_refuses_a_quarter_and_a_bad_date(year, tmp_path, capsys):
     assert main(["supervise", "--period", "2024-04", "--store", str(year), "--out", str(tmp_path),
                  "--date", "5月8日"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["supervise", "--period", "2024-12", "--store", str(year), "--out", str(tmp_path)]) == 2
+    assert "2024年12月尚未汇总" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 @requires_soffice
