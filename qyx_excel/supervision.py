@@ -58,7 +58,11 @@ from .glossary import (
     LEVEL_FILLS,
     LEVEL_ORDER,
     PROJECT_GROUP,
+    SHEET_FINDINGS,
+    SHEET_RANKING,
+    SHEET_SUMMARY,
     SHEET_SUPERVISION,
+    SHEET_TABLES,
     Level,
     ProjectState,
     Status,
@@ -1011,8 +1015,10 @@ def write_sheet(wb: Any, bd: Board) -> None:
     from .ledger import _clear, _data_row, _header_row, _print_area, _put, _Styles
 
     styles = _Styles()
-    if SHEET_SUPERVISION not in wb.sheetnames:
-        ws = wb.create_sheet(SHEET_SUPERVISION)
+    if SHEET_SUPERVISION not in wb.sheetnames:  # after the other result sheets, before hidden ones
+        after = [i for i, n in enumerate(wb.sheetnames) if n in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS,
+                                                                  SHEET_TABLES)]
+        wb.create_sheet(SHEET_SUPERVISION, max(after) + 1 if after else None)
     ws = wb[SHEET_SUPERVISION]
     _clear(ws, 1)
     from openpyxl.styles import Alignment

@@ -455,7 +455,9 @@ def test_consolidating_writes_the_supervision_sheet_into_the_ledger(year, ledger
     book = shutil.copy(ledger, tmp_path / "七优享台账.xlsm")
     result = consolidate("2024-06", book, store=store, now=NOW)
     assert result.supervision.level_of("indicator:2") is Level.RED
-    ws = load_workbook(book, keep_vba=True)["督办"]
+    wb = load_workbook(book, keep_vba=True)
+    assert wb.sheetnames[wb.sheetnames.index("进度表") + 1] == "督办"
+    ws = wb["督办"]
     assert ws["A1"].value == "2024年6月督办台账" and [c.value for c in ws[3]][:5] == [
         "序号", "督办事项", "责任单位", "专项组", "预警等级"]
     rows = {r[1]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[1]}
