@@ -382,6 +382,8 @@ def _open_store(args: argparse.Namespace):  # -> Store
 def cmd_history(args: argparse.Namespace) -> int:
     from .periods import parse_period
 
+    if getattr(args, "slips", False):
+        return _history_slips(args)
     with _open_store(args) as store:
         if args.restore is not None:
             path = store.restore(args.restore, Path(args.out or "."))
@@ -461,6 +463,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say("本次演示写出的文件：")
     for p in written:
         say(f"  {p}")
+    return 0
+
+
+def cmd_supervise(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .periods import parse_period
+    from .supervision import supervise
+
+    period = parse_period(args.period)
+    ledger = _path(args.ledger)
+    if args.out:
+        out = Path(args.out)
+    elif ledger is not None:
+        out = ledger.parent / "督办单" / period.code
+    else:
+        raise UsageError("请用 --out 指定督办单存放的文件夹（或用 --ledger 指定台账，督办单写在其旁边的“督办单”文件夹）。")
+    replies = _path(args.replies) or (ledger.parent / "反馈" if ledger is not None else None)
+    if args.replies and not Path(args.replies).is_dir():
+        raise UsageError(f"反馈文件夹“{args.replies}”不存在。")
+    try:
+        issued_on = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise UsageError(f"发单日期“{args.date}”应写成 YYYY-MM-DD，如 2024-05-08。") from None
+    adjustments = None
+    if ledger is not None:
+        from .consolidate import _ledger_adjustments
+
+        adjustments = _ledger_adjustments(ledger)
+    with _open_store(args) as store:
+        result = supervise(store, period, out_dir=out, ledger=ledger, replies=replies, issued_on=issued_on,
+                           adjustments=adjustments)
+
+    def human() -> None:
+        print(result.summary_text())
+
+    _out(args, result.to_json(), human)
+    return 0
+
+
+def _history_slips(args: argparse.Namespace) -> int:
+    """``qyx history --slips``: every slip, its deadline and reply state, and the replies received."""
+    from .supervision import SLIP_STATE_WORDS, slip_reply_state
+
+    with _open_store(args) as store:
+        slips = store.slips(period=args.period) if args.period else store.slips()
+        replies = store.replies()
+    for s in slips:
+        s["reply_state"] = slip_reply_state(s, replies)
+
+    def human() -> None:
+        if not slips:
+            print("历史库中还没有督办单（用 qyx supervise --period P 发出）。")
+        for s in slips:
+            print(f"{s['number_text']}  {s['period']}  {s['unit']:<8} {s['level']}  {len(s['matters'])} 项  "
+                  f"发出 {s['issued_on']}  时限 {s['deadline']}  {s['reply_state']}  {SLIP_STATE_WORDS.get(s['state'], '')}")
+            for r in replies:
+                if (r["year"], r["number"]) == (s["year"], s["number"]):
+                    print(f"        反馈：{r['file_name']}（{r['received_at'].replace('T', ' ')[:16]} 收到"
+                          f"{'，逾期' if r['late'] else ''}）")
+        print(f"共 {len(slips)} 张督办单，{len(replies)} 份整改反馈。")
+
+    _out(args, {"slips": slips, "replies": replies}, human)
     return 0
 
 
@@ -608,6 +673,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--findings", action="store_true", help="同时列出每份报送的问题")
     p.add_argument("--restore", type=int, metavar="编号", help="取回该编号报送的原始文件（逐字节相同）")
     p.add_argument("--out", help="取回文件存放的文件夹（默认当前文件夹）")
+    p.add_argument("--slips", action="store_true", help="改为列出督办单（编号、责任单位、反馈时限、反馈情况）和整改反馈")
+    source_flags(p)
+    json_flag(p)
+
+    p = command("supervise", "督办：按历史各月状态判定蓝色提醒/黄色预警/红色督办，发督办单，登记整改反馈", cmd_supervise)
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM")
+    p.add_argument("--out", help="督办单（.docx）和督办清单存放的文件夹（默认台账旁的 督办单/填报期）")
+    p.add_argument("--replies", help="整改反馈文件夹（文件名含督办单编号；默认台账旁的“反馈”）")
+    p.add_argument("--date", help="发单日期 YYYY-MM-DD（默认今天，重发时沿用第一次的日期）")
     source_flags(p)
     json_flag(p)
 

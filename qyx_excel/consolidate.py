@@ -79,6 +79,7 @@ class ConsolidationResult:
     store_dir: Path | None = None
     ledger: Path | None = None
     written: list[Path] = field(default_factory=list)
+    supervision: Any = None  # supervision.Board of the period (督办 sheet), set by consolidate()
 
     @property
     def refused(self) -> list[str]:
@@ -176,6 +177,10 @@ def consolidate(
             outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
             result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
         st.save_consolidation(result.consolidation)
+        from .supervision import ledger_board
+
+        result.supervision = ledger_board(st, period, adjustments=None if period.kind != "month" else adjustments,
+                                          today=(now or datetime.now()).date())
     result.store_dir, result.ledger = store_dir, ledger
     if write:
         from .ledger import write_results

@@ -259,3 +259,50 @@ PERCENT_UNITS: frozenset[str] = frozenset({"%"})
 
 #: Cells that mean "nothing to report" when typed into a value cell.
 NONE_MARKERS: frozenset[str] = frozenset({"—", "–", "-", "/", "／", "无", "——", "－"})
+
+
+# --- supervision (督办) ---------------------------------------------------------------------------
+TERMS.update({
+    "督办": "supervision",
+    "督办事项": "matter (an indicator, key task or major project followed by supervision)",
+    "预警等级": "level",
+    "留档等级": "standing (the level a matter keeps on record after catching up)",
+    "督办单": "slip",
+    "整改反馈": "reply",
+    "反馈时限": "deadline",
+    "销号": "closed (a slip's matters all caught up)",
+})
+
+
+class Level(str, Enum):
+    """预警等级 of a matter for a period, lowest first (rules in ``data/escalation.csv``)."""
+
+    NONE = "无"
+    BLUE = "蓝色提醒"
+    YELLOW = "黄色预警"
+    RED = "红色督办"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_ORDER.index(self)
+
+    @property
+    def short(self) -> str:
+        """蓝 / 黄 / 红 (— for none): the word that stays legible in black and white."""
+        return {"无": "—", "蓝色提醒": "蓝", "黄色预警": "黄", "红色督办": "红"}[self.value]
+
+
+LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
+
+#: Light fills per level; the word (蓝色提醒 …) is always written in the cell too.
+LEVEL_FILLS: dict[Level, str] = {
+    Level.NONE: "FFFFFF",
+    Level.BLUE: "DDEBF7",
+    Level.YELLOW: "FFEB9C",
+    Level.RED: "FFC7CE",
+}
+
+SHEET_SUPERVISION = "督办"

@@ -128,11 +128,16 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
 
     consolidation = result if isinstance(result, Consolidation) else result.consolidation
     summary = "" if isinstance(result, Consolidation) else result.summary_text()
+    supervision = getattr(result, "supervision", None)
     ledger = Path(ledger)
 
     def write(tmp: Path) -> None:
         wb = _load(ledger)
         fill_workbook(wb, consolidation, summary=summary)
+        if supervision is not None:  # the 督办 sheet (levels from history, slips, replies)
+            from .supervision import write_sheet
+
+            write_sheet(wb, supervision)
         wb.save(tmp)
 
     def verify(tmp: Path) -> None:
