@@ -196,8 +196,11 @@ def _indicator_fill(fill: GroupFill, group: str, period: Period, seed: int, plan
     # lags all year (a running total never falls); otherwise a level, chosen month by month, so the
     # ranking moves.
     year_rng = _rng(seed, group, period.year)
-    steady = [i.id for i in indicators if i.kind is not Kind.LEVEL]
-    levels = [i.id for i in indicators if i.kind is Kind.LEVEL] or steady
+    # only an indicator judged this month can be seen lagging (a yearly statistic is judged in
+    # December, a step or milestone path is not linear)
+    judged = [i for i in indicators if period.end_month in i.judged_months and i.path == "线性"] or indicators
+    steady = [i.id for i in judged if i.kind is not Kind.LEVEL]
+    levels = [i.id for i in judged if i.kind is Kind.LEVEL] or steady
     if steady and year_rng.random() < 0.4:
         lag = {year_rng.choice(steady)}
     else:
