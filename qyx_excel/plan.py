@@ -260,6 +260,28 @@ def _notes(data_dir: Path) -> tuple[Note, ...]:
     return tuple(out)
 
 
+def notes_markdown(plan: Plan) -> str:
+    """``docs/plan-notes.md``: the register of the plan's contradictions and gaps, from notes.csv."""
+    lines = [
+        "# 方案问题登记",
+        "",
+        "《瑞安市公共服务“七优享”工程实施方案(2023—2027年)》的目标表、正文和附件有几处互相矛盾或缺漏。",
+        "工具对每一处取一种读法，登记在 `qyx_excel/data/notes.csv`（本页由 `qyx docs` 从该文件生成，",
+        "`qyx catalogue --notes` 显示同样内容，台账“方案问题”工作表也列出）。",
+        "“影响判定”为“是”的，会改变指标状态；有“开关”的，专班办公室把“取值”改为“可选值”中的另一个即换用另一读法",
+        "（如 `指标33.到期` 改为 `2025-12` 即按目标表 2025 年到期评价）。判定规则见 [rules.md](rules.md)。",
+        "",
+        "| 编号 | 类别 | 涉及 | 目标表或附件的写法 | 正文的写法 | 采用的读法 | 另一读法 | 影响判定 | 开关 = 取值（可选值） |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n in plan.notes:
+        switch = f"`{n.switch}` = `{n.value}`（{' / '.join(n.choices)}）" if n.switch else "—"
+        cells = [n.id, n.category, n.concerns, n.table_says, n.text_says, n.reading, n.alternative,
+                 "是" if n.changes_judgement else "否", switch]
+        lines.append("| " + " | ".join(c.replace("|", "／") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 @cache
 def plan_readings(data_dir: Path | None = None) -> dict[str, str]:
     """The readings chosen in the register: switch (``指标33.到期``) → value (``2027-12``)."""

@@ -200,6 +200,18 @@ def target_for(indicator: Indicator, year: int, adjustments: dict[tuple[str, int
     return target
 
 
+def shown_target_text(indicator: Indicator, year: int) -> str:
+    """The target text of ``year`` as shown for this row: a part shows its own share of the
+    parent's pair or compound (27-2 in 2025: ``城乡居民70%``; 32-1 in 2027: ``17``), not the whole."""
+    if not indicator.is_part:
+        return indicator.target_text(year)
+    own = table_target(indicator, year)
+    parent = parse_target(indicator.target_text(year), indicator.direction, indicator.unit)
+    if parent.form == "parts" and parent.part_labels:
+        return f"{parent.part_labels[(indicator.part or 1) - 1]}{own.text}"
+    return own.text
+
+
 def table_target(indicator: Indicator, year: int) -> Target:
     """The target exactly as the plan's table writes it (parts: their own share of the pair)."""
     text = indicator.target_text(year)
@@ -395,12 +407,7 @@ def evaluate(
                           start=None, status=Status.NOT_APPLICABLE, completion=None, reason=reason)
     target = target_for(indicator, year, adjustments)
     original = indicator.target_text(year) if adjusted else None
-    if indicator.is_part and adjusted is None:
-        parent = parse_target(indicator.target_text(year), indicator.direction, indicator.unit)
-        label = parent.part_labels[(indicator.part or 1) - 1] if parent.part_labels else indicator.part_label
-        target_text = f"{label}{target.text}" if parent.form == "parts" and parent.part_labels else target.text
-    else:
-        target_text = target.text
+    target_text = shown_target_text(indicator, year) if indicator.is_part and adjusted is None else target.text
     start = year_start(indicator, year, previous_year_end, adjustments)
     expected_exact = _expected(indicator, target, period, start)
     expected = None if expected_exact is None else float(expected_exact)
