@@ -86,10 +86,6 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     if getattr(args, "notes", False):
         return _catalogue_notes(args, plan)
 
-    def rhythm(ind) -> str:
-        due = f"，{ind.due_month}月到位" if ind.path == "阶跃" else f"，{ind.due_month}月到期" if ind.due_month else ""
-        return f"{ind.frequency}度统计，{ind.path}{due}" if ind.frequency != "月" else f"月度，{ind.path}{due}"
-
     def human() -> None:
         for domain in dict.fromkeys(i.domain for i in plan.indicators):
             print(f"【{domain}】")
@@ -97,7 +93,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
                 targets = " ".join(f"{y}:{t}" for y in ind.targets if (t := shown_target_text(ind, y)))
                 print(f"  {ind.id:>5}  {ind.name}（{ind.unit}）{ind.kind.label}，{ind.direction.label}；{targets}")
                 if ind.reported:
-                    print(f"         节奏：{rhythm(ind)}（{ind.rhythm_basis}）")
+                    print(f"         节奏：{ind.rhythm_label}（{ind.rhythm_basis}）")
         print(f"共 {sum(1 for i in plan.indicators if not i.is_part)} 项指标、{len(plan.tasks)} 项重点任务、"
               f"{sum(1 for g in plan.groups if g.reports)} 个专项组。方案自身的矛盾和缺漏见 qyx catalogue --notes。")
 

@@ -44,6 +44,14 @@ class Indicator:
     rhythm_basis: str = ""  # why it got its frequency and path
 
     @property
+    def rhythm_label(self) -> str:
+        """``月度，线性`` / ``月度，阶跃，7月到位`` / ``年度，里程碑，12月到期``."""
+        due = ""
+        if self.due_month is not None:
+            due = f"，{self.due_month}月到位" if self.path == "阶跃" else f"，{self.due_month}月到期"
+        return f"{self.frequency}度，{self.path}{due}"
+
+    @property
     def judged_months(self) -> tuple[int, ...]:
         """Months whose period end has a new figure to judge (年: December; 季: quarter ends)."""
         return {"年": (12,), "季": (3, 6, 9, 12)}.get(self.frequency, tuple(range(1, 13)))
