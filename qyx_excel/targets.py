@@ -408,6 +408,9 @@ def evaluate(
     target = target_for(indicator, year, adjustments)
     original = indicator.target_text(year) if adjusted else None
     target_text = shown_target_text(indicator, year) if indicator.is_part and adjusted is None else target.text
+    if adjusted is None and target.op != table_target(indicator, year).op:
+        # read inclusively (以上 / 不少于): show the reading that was applied, ">95" as "≥95"
+        target_text = target_text.replace(">", "≥", 1).replace("<", "≤", 1)
     start = year_start(indicator, year, previous_year_end, adjustments)
     expected_exact = _expected(indicator, target, period, start)
     expected = None if expected_exact is None else float(expected_exact)
@@ -429,6 +432,9 @@ def evaluate(
         declared = parsed.declared or _declared_in(note)
         if declared is None:
             return result(Status.NOT_APPLICABLE, f"目标为“{target.text}”，需专项组声明完成情况（已完成/推进中/滞后/未启动）")
+        if declared is Status.ON_TRACK and period.end_month == 12:
+            # time is up: a target still 推进中 at the year's end was missed
+            return result(Status.LAGGING, f"全年目标未完成：目标为“{target.text}”，专项组声明：推进中")
         return result(declared, f"目标为“{target.text}”，专项组声明：{declared.value}")
     if parsed.number is None:
         return result(Status.NOT_REPORTED, f"“{parsed.text}”不是数值，按未填报处理")
@@ -436,7 +442,8 @@ def evaluate(
     v = exact(parsed.number)
     completion = _completion(indicator, target, parsed.number)
     goal = exact(target.value)
-    inclusive_note = (f"（按方案正文“{indicator.wording}”，含本数）"
+    table_text = table_target(indicator, year).text
+    inclusive_note = (f"（目标表为“{table_text}”，按方案正文“{indicator.wording}”含本数）"
                       if adjusted is None and reads_inclusively(indicator, table_target(indicator, year).op) else "")
     due = milestone_due(indicator, year) if indicator.path == "里程碑" else None
     if due is not None and year < due[0]:
@@ -446,7 +453,7 @@ def evaluate(
         return result(Status.NOT_APPLICABLE, f"里程碑指标，{due[0]}年{due[1]}月到期，到期前不按数值评价"
                       "（见方案问题登记）", completion)
     if _compare(v, target.op, goal):
-        return result(Status.MET, f"已达到本年目标 {target.text}{inclusive_note}", completion)
+        return result(Status.MET, f"已达到本年目标 {target_text}{inclusive_note}", completion)
 
     hold = _holds_line(target, start)
     if due is not None and not hold and period.end_month < due[1]:
@@ -473,7 +480,7 @@ def evaluate(
         # time is up: any shortfall against the year's target is at least 进度滞后
         status = Status.SEVERELY_LAGGING if severe else Status.LAGGING
         return result(status, f"{prefix}全年目标未完成：完成值 {format_beside(parsed.number, target.value)}，"
-                      f"本年目标 {target.text}{inclusive_note}，差距为{span_text}的 "
+                      f"本年目标 {target_text}{inclusive_note}，差距为{span_text}的 "
                       f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}", completion)
     if shortfall <= 0:
         return result(Status.ON_TRACK, prefix + (f"不低于序时目标 {format_number(expected)}" if higher

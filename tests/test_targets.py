@@ -147,6 +147,8 @@ def test_quarter_and_year_judge_their_last_month(plan):
 def test_qualitative_is_judged_from_declaration(plan):
     assert ev(plan, "30", "2026-06", "已完成").status is Status.MET
     assert ev(plan, "30", "2026-06", "推进中").status is Status.ON_TRACK
+    year_end = ev(plan, "30", "2026", "推进中")  # the year is over: still in progress means missed
+    assert year_end.status is Status.LAGGING and year_end.reason.startswith("全年目标未完成")
     assert ev(plan, "30", "2026-06", "未启动").status is Status.SEVERELY_LAGGING
     undeclared = ev(plan, "30", "2026-06", 50)
     assert undeclared.status is Status.NOT_APPLICABLE
@@ -305,3 +307,18 @@ def test_milestone_reading_can_be_switched_to_the_table(plan, monkeypatch):
     assert ev(plan, "33", "2026-03", 0).status is Status.SEVERELY_LAGGING  # a line already due
     monkeypatch.setattr(targets, "plan_readings", lambda: {"指标28.比较": "不含本数"})
     assert ev(plan, "28", "2024-12", 35).status is Status.LAGGING
+
+
+def test_inclusive_reading_shows_the_target_it_applied(plan):
+    met = ev(plan, "3", "2026", 95)  # table >95, text 达95%以上
+    assert met.status is Status.MET and met.target_text == "≥95"
+    assert "目标表为“>95”" in met.reason
+    assert ev(plan, "24", "2026", 8.9).target_text == "<9"  # 少于9分钟 stays strict
+
+
+def test_a_parts_row_carries_its_own_2027_target(plan):
+    from qyx_excel.model import IndicatorRow
+
+    row = IndicatorRow.judged(plan.indicator("32-2"), ev(plan, "32-2", "2026", 91))
+    assert (row.target_2027, row.next_year_target) == ("100", "100")
+    assert IndicatorRow.judged(plan.indicator("27-2"), ev(plan, "27-2", "2026", 70)).target_2027 == "城乡居民70%"
