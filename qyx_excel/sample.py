@@ -245,7 +245,8 @@ def _value_for(ind: Indicator, period: Period, pace: float, plan: Plan) -> float
     elif start is None:
         value = expected * pace if ind.direction is Direction.HIGHER else expected / pace
     else:
-        gained = (expected - start) * pace
+        # a step or milestone is reached, not overshot (a count rounded up would fall back next month)
+        gained = (expected - start) * (min(pace, 1.0) if ind.path != "线性" else pace)
         value = start + gained
         if pace < 1 and abs(expected - start) < 1e-9:  # holding a line: fall a little short of it
             value = expected * (1 - (1 - pace) / 10) if ind.direction is Direction.HIGHER else expected * (
