@@ -81,13 +81,14 @@ class Target:
         }
 
 
+@lru_cache(maxsize=8192)
 def exact(x: float) -> Fraction:
     """``x`` as the decimal it was typed as (float noise beyond 9 decimals dropped), exactly.
 
     Statuses are decided on these exact rationals, so equal gaps give equal statuses: 4.5 − 4.35
     against 0.6 is exactly 25 %, where binary floating point makes it 25.0000000000001 %.
     """
-    return Fraction(repr(round(float(x), 9)))
+    return Fraction(repr(round(float(x), 9)))  # cached: targets and starts repeat in every file
 
 
 def _compare(value: float | Fraction, op: str, bound: float | Fraction) -> bool:
