@@ -152,6 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .values import format_number
 
         print(f"指标 {indicator.id} {indicator.name}（{indicator.unit}），{period.label}")
+        print(f"  节奏：    {indicator.rhythm_label}")
         print(f"  本年目标：{result.target_text or '—'}")
         print(f"  序时目标：{format_number(result.expected) or '—'}")
         print(f"  完成值：  {result.value_text or '—'}")

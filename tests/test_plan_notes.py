@@ -79,3 +79,9 @@ def test_catalogue_shows_each_part_with_its_own_target_and_the_rhythm(capsys):
     part = next(i for i in data["indicators"] if i["id"] == "32-2")
     assert part["targets"]["2027"] == "100" and part["parent_targets"]["2027"] == "17/100"
     assert (part["frequency"], part["path"], part["due_month"]) == ("年", "里程碑", 12)
+
+
+def test_evaluate_names_the_rhythm_it_judged_on(capsys):
+    assert main(["evaluate", "--indicator", "40", "--period", "2024-03", "--value", "12500"]) == 0
+    out = capsys.readouterr().out
+    assert "节奏：    月度，阶跃，7月到位" in out and "序时推进" in out
