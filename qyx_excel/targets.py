@@ -4,15 +4,21 @@ Target texts (MISSION §2): plain numbers, ``<5``, ``>1.2``, ``≥40``, ``≧125
 ``全覆盖``, ``开展试点``, ``无统计``, ``/``, pairs ``1/5`` and compounds ``职工85%城乡居民68%``.
 A plain number means "at least" when higher is better and "at most" when lower is better.
 
-Judging (rules in ``data/rules.csv``, explained in ``docs/rules.md``):
+Judging (rules in ``data/rules.csv``, explained in ``docs/rules.md``; one rule in every month,
+quarter and year):
 
-* the **expected value** at the period's end moves linearly over the year — a level from the
-  previous year-end figure to this year's target, a cumulative count likewise from last year's
-  total, a yearly flow from 0 — by months elapsed; a starting point that already meets the target
-  means the target itself is expected (hold the line);
+* a table's strict ``>``/``<`` is read inclusively where the plan's text says 以上/不少于
+  (``Indicator.wording``; switchable in ``data/notes.csv``);
+* a period without a new figure for the indicator (a yearly statistic before December, a
+  quarterly one between quarter ends) is **不适用**;
+* the **expected value** at the period's end follows the indicator's path from last year's end
+  (a flow from 0; a cumulative count with no base from 0) to this year's target: linear by months
+  elapsed, or a step / milestone taken in its month; the target itself when the year starts at
+  it or when a level has no base;
 * **已达标** when this year's target is met, **序时推进** when the value is on or ahead of the
-  expected value, otherwise **进度滞后** or **严重滞后** by how far behind it is, as a share of the
-  year's planned change.
+  expected value (or within the tolerance, except at the year's end), otherwise **进度滞后** or
+  **严重滞后** by the gap as a share of the year's planned change (全年应完成量); at the year's last
+  period any shortfall is at least 进度滞后. Shares are compared exactly (:func:`exact`).
 """
 
 from __future__ import annotations
