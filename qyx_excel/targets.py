@@ -463,7 +463,7 @@ def evaluate(
         return result(Status.MET, f"已达到本年目标 {target_text}{inclusive_note}", completion)
 
     hold = _holds_line(target, start)
-    if due is not None and not hold and period.end_month < due[1]:
+    if due is not None and not hold and (year, period.end_month) < due:
         return result(Status.NOT_APPLICABLE, f"里程碑指标，本年目标 {target.text} 于{due[1]}月底到期，到期前不按数值评价",
                       completion)
     higher = indicator.direction is Direction.HIGHER

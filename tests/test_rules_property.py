@@ -94,7 +94,7 @@ def documented(ind, year: int, m: int, value: float | None, previous: float | No
         expected = t if (year, m) >= due else s
     else:
         expected = s + (t - s) * Fraction(m, 12)
-    if ind.path == "里程碑" and not hold and due and m < due[1]:
+    if ind.path == "里程碑" and not hold and due and (year, m) < due:
         return Status.NOT_APPLICABLE
     gap = (expected - v) if ind.direction is Direction.HIGHER else (v - expected)
     span = abs(t) if (ind.kind is Kind.FLOW or s is None) else abs(t - s)

@@ -305,6 +305,8 @@ def test_milestone_reading_can_be_switched_to_the_table(plan, monkeypatch):
     assert ev(plan, "33", "2025-06", 0).status is Status.NOT_APPLICABLE  # due in December
     assert ev(plan, "33", "2025-12", 0).status is Status.SEVERELY_LAGGING
     assert ev(plan, "33", "2026-03", 0).status is Status.SEVERELY_LAGGING  # a line already due
+    overdue = ev(plan, "33", "2026-03", 0, previous_year_end=0)  # not built in 2025: overdue all 2026
+    assert overdue.status is Status.SEVERELY_LAGGING and overdue.expected == 1
     monkeypatch.setattr(targets, "plan_readings", lambda: {"指标28.比较": "不含本数"})
     assert ev(plan, "28", "2024-12", 35).status is Status.LAGGING
 
