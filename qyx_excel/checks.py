@@ -256,7 +256,8 @@ class _Checker:
             self.add("value-not-number", cell, ind.id, found=value.text)
             return
         if value.kind == "none":
-            if not entry.note.strip() and (target is None or target.form != "none"):
+            off_month = period is not None and period.end_month not in ind.judged_months  # e.g. a yearly statistic
+            if not entry.note.strip() and (target is None or target.form != "none") and not off_month:
                 self.add("value-missing", cell, ind.id)
             elif _qualitative(target) and not _declares(entry.note):
                 self.add("qualitative-unclear", cell, ind.id, expected=target.text)

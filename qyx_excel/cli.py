@@ -80,19 +80,48 @@ class Progress:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     from .plan import load_plan
+    from .targets import shown_target_text
 
     plan = load_plan()
+    if getattr(args, "notes", False):
+        return _catalogue_notes(args, plan)
 
     def human() -> None:
         for domain in dict.fromkeys(i.domain for i in plan.indicators):
             print(f"【{domain}】")
             for ind in plan.indicators_of(domain):
-                targets = " ".join(f"{y}:{t}" for y, t in ind.targets.items() if t)
+                targets = " ".join(f"{y}:{t}" for y in ind.targets if (t := shown_target_text(ind, y)))
                 print(f"  {ind.id:>5}  {ind.name}（{ind.unit}）{ind.kind.label}，{ind.direction.label}；{targets}")
+                if ind.reported:
+                    print(f"         节奏：{ind.rhythm_label}（{ind.rhythm_basis}）")
         print(f"共 {sum(1 for i in plan.indicators if not i.is_part)} 项指标、{len(plan.tasks)} 项重点任务、"
-              f"{sum(1 for g in plan.groups if g.reports)} 个专项组。")
+              f"{sum(1 for g in plan.groups if g.reports)} 个专项组。方案自身的矛盾和缺漏见 qyx catalogue --notes。")
 
-    _out(args, plan.to_json(), human)
+    data = plan.to_json()
+    for entry, ind in zip(data["indicators"], plan.indicators, strict=True):
+        if ind.is_part:  # a part's own targets; the parent's combined text stays under parent_targets
+            entry["parent_targets"] = entry["targets"]
+            entry["targets"] = {str(y): shown_target_text(ind, y) for y in ind.targets}
+    _out(args, data, human)
+    return 0
+
+
+def _catalogue_notes(args: argparse.Namespace, plan) -> int:
+    """`qyx catalogue --notes`: the register of the plan's own contradictions and gaps (notes.csv)."""
+
+    def human() -> None:
+        print(f"方案问题登记（qyx_excel/data/notes.csv，共 {len(plan.notes)} 条；“影响判定：是”的改变状态，"
+              "有开关的可改“取值”换读法）")
+        for n in plan.notes:
+            print(f"{n.id}【{n.category}】{n.concerns}")
+            print(f"  目标表/附件：{n.table_says}")
+            print(f"  正文：      {n.text_says}")
+            print(f"  采用读法：  {n.reading}")
+            print(f"  另一读法：  {n.alternative}")
+            switch = f"；开关 {n.switch} = {n.value}（可选 {' / '.join(n.choices)}）" if n.switch else ""
+            print(f"  影响判定：  {'是' if n.changes_judgement else '否'}{switch}")
+
+    _out(args, {"notes": [n.to_json() for n in plan.notes]}, human)
     return 0
 
 
@@ -123,6 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .values import format_number
 
         print(f"指标 {indicator.id} {indicator.name}（{indicator.unit}），{period.label}")
+        print(f"  节奏：    {indicator.rhythm_label}")
         print(f"  本年目标：{result.target_text or '—'}")
         print(f"  序时目标：{format_number(result.expected) or '—'}")
         print(f"  完成值：  {result.value_text or '—'}")
@@ -561,7 +591,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "findings.md").write_text(catalogue_markdown(), encoding="utf-8")
     (folder / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
-    say(f"已更新 {folder / 'findings.md'} 和 {folder / 'cli.md'}")
+    from .plan import load_plan, notes_markdown
+
+    (folder / "plan-notes.md").write_text(notes_markdown(load_plan()), encoding="utf-8")
+    say(f"已更新 {folder / 'findings.md'}、{folder / 'cli.md'} 和 {folder / 'plan-notes.md'}")
     return 0
 
 
@@ -594,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store", help="历史库文件夹路径（覆盖默认位置）")
 
     p = command("catalogue", "列出方案的全部指标（含目标）、重点任务和专项组", cmd_catalogue)
+    p.add_argument("--notes", action="store_true", help="列出方案问题登记：方案自身的矛盾、缺漏及所取读法")
     json_flag(p)
 
     p = command("evaluate", "按填报期评价一个指标的完成值：本年目标、序时目标、状态", cmd_evaluate)

@@ -167,6 +167,7 @@ DIRECTION_LABELS: dict[Direction, str] = {
 # --- sheet names -------------------------------------------------------------------------
 SHEET_GUIDE = "使用说明"
 SHEET_CATALOGUE = "指标库"
+SHEET_NOTES = "方案问题"  # the register of the plan's contradictions (data/notes.csv)
 SHEET_SUMMARY = "汇总"
 SHEET_RANKING = "晾晒"
 SHEET_FINDINGS = "校验结果"
@@ -174,6 +175,7 @@ SHEET_TABLES = "进度表"
 LEDGER_SHEETS: tuple[str, ...] = (
     SHEET_GUIDE,
     SHEET_CATALOGUE,
+    SHEET_NOTES,
     *GROUPS,
     SHEET_SUMMARY,
     SHEET_RANKING,

@@ -1,7 +1,7 @@
 """Build the ledger workbook ``七优享台账.xlsm`` (XlsxWriter) and the sheets fill-in files share.
 
-Sheets, in order: 使用说明, 指标库, the nine group sheets, 汇总, 晾晒, 校验结果, 进度表 and the very
-hidden ``_meta``.  Positions come from :mod:`qyx_excel.layout`; the VBA project and the buttons
+Sheets, in order: 使用说明, 指标库, 方案问题 (the register of the plan's contradictions), the nine
+group sheets, 汇总, 晾晒, 校验结果, 进度表 and the very hidden ``_meta``.  Positions come from :mod:`qyx_excel.layout`; the VBA project and the buttons
 from :mod:`qyx_excel.vbaproject`.  ``distribute.py`` reuses the sheet writers for fill-in files.
 
 Input cells are unlocked, shaded pale gold with a dark-gold border (the shade prints as a light
@@ -29,6 +29,7 @@ from .glossary import (
     SHEET_CATALOGUE,
     SHEET_FINDINGS,
     SHEET_GUIDE,
+    SHEET_NOTES,
     SHEET_RANKING,
     SHEET_SUMMARY,
     SHEET_TABLES,
@@ -55,6 +56,7 @@ from .layout import (
     Table,
     catalogue_layout,
     group_layout,
+    notes_layout,
     output_layout,
     split_a1,
 )
@@ -669,7 +671,8 @@ def _guide_sections(
     ]
     intro = [
         "本台账是瑞安市公共服务“七优享”工程（2023—2027年）的进度台账：每个专项组一张工作表，"
-        "“指标库”列出方案全部 45 项指标的基数和年度目标，“汇总”“晾晒”“校验结果”“进度表”由汇总按钮生成。",
+        "“指标库”列出方案全部 45 项指标的基数、年度目标和评价节奏，“方案问题”列出方案自身的矛盾及所取读法，"
+        "“汇总”“晾晒”“校验结果”“进度表”由汇总按钮生成。",
     ]
     return [
         ("一、台账简介", intro),
@@ -764,6 +767,8 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     note = (
         "指标及目标摘自《瑞安市公共服务“七优享”工程实施方案（2023—2027年）》。上级调整目标时，在下方“目标调整记录”中登记"
         "（指标序号、年度、调整后目标、文号等），汇总评价和下发的填报表均以调整后目标为准。"
+        "“节奏”为数据多久有一个新数（月/季/年度）和本年序时目标的走法（线性、阶跃、里程碑）：年度、季度统计指标只在年末、季末评价，"
+        "其余月份为“不适用”；表中“>”“<”而正文写“以上”“不少于”的，按含本数理解。方案自身的矛盾见“方案问题”工作表。"
     )
     _merged_note(ws, fmt, catalogue.section_row, layout.last_col, note, sum(layout.widths))
     _write_headers(ws, fmt, catalogue)
@@ -772,13 +777,14 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         parent = not ind.reported
         values = [ind.id, ind.domain, ind.name, ind.unit, ind.kind.label, ind.direction.label,
                   ind.responsible_unit, _target_text(ind, 2022, None),
-                  *(_target_text(ind, y, None) for y in CATALOGUE_YEARS)]
+                  *(_target_text(ind, y, None) for y in CATALOGUE_YEARS),
+                  ind.rhythm_label if ind.reported else "", ind.wording, ind.rhythm_basis if ind.reported else ""]
         ws.set_row(r, row_height(zip(values, layout.widths, strict=False)))
         for i, value in enumerate(values):
             if parent:
                 style = fmt.parent if i == 2 else fmt.parent_center
             else:
-                style = fmt.text if i in (2, 6) else fmt.center
+                style = fmt.text if i in (2, 6, 14, 15) else fmt.center
             ws.write_string(r, i, value, style)
         if ind.responsible_basis and ind.responsible_basis != "领域牵头单位":
             ws.write_comment(r, 6, f"责任单位依据：{ind.responsible_basis}", {"x_scale": 2})
@@ -848,6 +854,34 @@ def _carried_cell(adj: Adjustment, header: str) -> str | int | date | None:
     if header == "调整原因":
         return adj.reason
     return None
+
+
+# --- 方案问题 -----------------------------------------------------------------------------------
+
+
+def write_notes_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None) -> Worksheet:
+    """Add 方案问题: the register of the plan's own contradictions and gaps (data/notes.csv), read-only."""
+    layout = notes_layout(plan)
+    ws = wb.add_worksheet(SHEET_NOTES)
+    ws.set_tab_color("#A9D08E")
+    _title(ws, fmt, layout, layout.title)
+    table = layout.table("notes")
+    note = ("方案的目标表、正文和附件有几处互相矛盾或缺漏，系统对每一处取一种读法，列于下表（与 qyx catalogue --notes、"
+            "docs/plan-notes.md 相同）。“影响判定”为“是”的会改变指标状态；有开关的，专班办公室可在方案数据文件 notes.csv "
+            "中把“取值”改为另一可选值，换用另一读法（如 指标33.到期 改为 2025-12 即按目标表评价），改后重新生成台账。")
+    _merged_note(ws, fmt, table.section_row, layout.last_col, note, sum(layout.widths))
+    _write_headers(ws, fmt, table)
+    for n in plan.notes:
+        r = table.row_of(n.id) - 1
+        switch = f"{n.switch} = {n.value}（可选 {' / '.join(n.choices)}）" if n.switch else ""
+        values = [n.id, n.category, n.concerns, n.table_says, n.text_says, n.reading, n.alternative,
+                  "是" if n.changes_judgement else "否", switch]
+        ws.set_row(r, row_height(zip(values, layout.widths, strict=False)) + 8)  # quotes measure short
+        for i, value in enumerate(values):
+            ws.write_string(r, i, value, fmt.center if i in (0, 1, 7) else fmt.text)
+    _setup_page(ws, layout, table.last_row)
+    _protect(ws, password)
+    return ws
 
 
 # --- output sheets ----------------------------------------------------------------------------
@@ -968,6 +1002,7 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     fmt = Formats(wb)
     guide = write_guide_sheet(wb, fmt, plan, kind="ledger", password=password)
     write_catalogue_sheet(wb, fmt, plan, password=password, carried=carry.adjustments)
+    write_notes_sheet(wb, fmt, plan, password=password)
     adjusted = {(a.indicator_id, a.year): a for a in carry.adjustments} or None
     opts = SheetOptions(year=year, kind="ledger", password=password, adjustments=adjusted)
     for group in GROUPS:
