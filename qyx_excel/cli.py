@@ -135,8 +135,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_build_workbook(args: argparse.Namespace) -> int:
     from .workbook import build_workbook
 
-    path = build_workbook(Path(args.out), password=args.password)
+    standalone = getattr(args, "standalone", False)
+    path = build_workbook(Path(args.out), password=args.password, standalone=standalone)
     say(f"已生成台账：{path}")
+    if standalone:
+        from .vbaproject import xlwings_standalone_modules
+
+        say(f"独立版：已内嵌 xlwings {xlwings_standalone_modules().version} 的 VBA 模块，按钮不需要 xlwings 加载项。")
     return 0
 
 
@@ -475,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("build-workbook", "生成台账工作簿 七优享台账.xlsm（含按钮和宏）", cmd_build_workbook)
     p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
     p.add_argument("--password", help="工作表保护密码（默认不设密码）")
+    p.add_argument("--standalone", action="store_true",
+                   help="独立版：内嵌已安装 xlwings 自带的 VBA 模块（xlwings.bas），按钮不需要 xlwings 加载项")
 
     p = command("distribute", "生成本期各专项组的填报表（每组一个 .xlsx）", cmd_distribute)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM")

@@ -891,7 +891,7 @@ def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet |
 
 
 def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
-                 year: int | None = None) -> None:
+                 year: int | None = None, standalone: bool = False) -> None:
     """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`)."""
     from . import vbaproject
     from .plan import load_plan
@@ -922,7 +922,7 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     assert result is not None
     wb.define_name(NAME_RESULT, f"={summary}!${result.value_cell[0]}${result.value_cell[1:]}")
     write_xlwings_conf(wb, vbaproject.xlwings_conf_rows())
-    vbaproject.attach_vba(wb)
+    vbaproject.attach_vba(wb, standalone=standalone)
     guide.activate()
     wb.close()
     _rename_vml_parts(path)
@@ -968,20 +968,23 @@ def _rename_vml_parts(path: Path) -> None:
 
 
 def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None = None,
-                   year: int | None = None, backup: bool = True) -> Path:
+                   year: int | None = None, backup: bool = True, standalone: bool = False) -> Path:
     """Write the ledger workbook ``七优享台账.xlsm`` to ``out`` and return its path.
 
     ``year`` is the year whose targets the group sheets show as 本年目标 (default: this year,
     within 2023–2027).  ``password`` protects the sheets (none by default).  The file is written
     atomically (a previous file is kept under ``备份/`` unless ``backup=False``); raises
-    :class:`~qyx_excel.errors.OutputLocked` when Excel holds it open.
+    :class:`~qyx_excel.errors.OutputLocked` when Excel holds it open.  ``standalone`` embeds the
+    installed xlwings' own VBA module so that the buttons need no add-in
+    (:func:`qyx_excel.vbaproject.attach_vba`).
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
         from .errors import UsageError
 
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
-    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year),
+    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year,
+                                                          standalone=standalone),
                    verify=verify_package, backup=backup)
 
 

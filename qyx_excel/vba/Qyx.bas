@@ -1,20 +1,35 @@
 Attribute VB_Name = "Qyx"
 ' Buttons of the Qyx ledger workbook (qyx_excel).
 '
-' Each button macro hands the work to Python, function qyx_excel.buttons.<name>, through the
-' xlwings add-in's RunPython. Application.Run is used instead of a direct call so that the
-' workbook compiles even when the add-in is not installed (no Tools > References entry).
+' Each button macro hands the work to Python, function qyx_excel.buttons.<name>, through xlwings'
+' RunPython.
+'
+' Add-in ledger (default): RunPython is the xlwings add-in's, reached with Application.Run so that
+' the workbook compiles even when the add-in is missing (no Tools > References entry). The macros
+' try, in this order:
+'   1. 'xlwings.xlam'!RunPython  - the workbook-qualified form Excel documents for Application.Run
+'                                  (and the one xlwings' own Python uses);
+'   2. xlwings.RunPython         - the add-in's project name and procedure;
+'   3. the defined name QYX_RUNPYTHON, when the ledger has one (e.g. a renamed add-in file);
+' and only then say that the add-in is missing, naming what was tried and how to set QYX_RUNPYTHON.
+'
+' Standalone ledger (qyx build-workbook --standalone): the builder sets QYX_STANDALONE to True; the
+' workbook then carries xlwings' own module (xlwings.bas) and the macros call its RunPython directly.
 '
 ' This file must stay ASCII: the VBA project is stored with code page 1252. Every sentence the
 ' user sees is read from a workbook-level defined name (QYX_MSG_*) that the workbook builder
 ' writes; the English fallbacks below are only shown when those names are missing.
 Option Explicit
 
-' Macro that runs Python; a defined name QYX_RUNPYTHON may override it (e.g. 'xlwings.xlam'!RunPython).
-Private Const RUN_TARGET_DEFAULT As String = "xlwings.RunPython"
+#Const QYX_STANDALONE = False
+
+' The macros that run Python, in the order they are tried (add-in ledger).
+Private Const RUN_TARGET_DOCUMENTED As String = "'xlwings.xlam'!RunPython"
+Private Const RUN_TARGET_PROJECT As String = "xlwings.RunPython"
 Private Const NAME_RUN_TARGET As String = "QYX_RUNPYTHON"
 Private Const NAME_TITLE As String = "QYX_MSG_TITLE"
 Private Const NAME_NO_ADDIN As String = "QYX_MSG_NO_ADDIN"
+Private Const NAME_HOW_TO As String = "QYX_MSG_HOW_TO"
 Private Const NAME_FAILED As String = "QYX_MSG_FAILED"
 Private Const PY_MODULE As String = "qyx_excel.buttons"
 ' Application.Run raises 1004 when the macro cannot be found (add-in missing) or cannot run.
@@ -37,26 +52,56 @@ Public Sub QyxPrintTables()
 End Sub
 
 Private Sub QyxRunPython(ByVal pyFunction As String)
-    Dim target As String
+    Dim pyCommand As String
+    pyCommand = "import " & PY_MODULE & " as b; b." & pyFunction & "()"
+#If QYX_STANDALONE Then
+    On Error GoTo Failed
+    RunPython pyCommand
+    Exit Sub
+Failed:
+    QyxFailed Err.Number, Err.Description
+#Else
+    Dim targets(1 To 3) As String
+    Dim i As Integer
     Dim errNumber As Long
     Dim errText As String
+    Dim tried As String
 
-    target = QyxText(NAME_RUN_TARGET, RUN_TARGET_DEFAULT)
+    targets(1) = RUN_TARGET_DOCUMENTED
+    targets(2) = RUN_TARGET_PROJECT
+    targets(3) = QyxText(NAME_RUN_TARGET, "")
+    For i = 1 To 3
+        If Len(targets(i)) > 0 Then
+            errNumber = QyxTryRun(targets(i), pyCommand, errText)
+            If errNumber = 0 Then Exit Sub
+            If errNumber <> ERR_CANNOT_RUN Then
+                QyxFailed errNumber, errText
+                Exit Sub
+            End If
+            tried = tried & vbLf & "  Application.Run " & targets(i) & "  (" & errText & ")"
+        End If
+    Next i
+    MsgBox QyxText(NAME_NO_ADDIN, "The xlwings add-in was not found, so this button cannot run. Tried:") _
+        & tried & vbLf & vbLf _
+        & QyxText(NAME_HOW_TO, "Install the add-in (xlwings addin install), or define the name QYX_RUNPYTHON.") _
+        , vbExclamation, QyxText(NAME_TITLE, "Qyx")
+#End If
+End Sub
+
+' Run one target; 0 when it ran, else the error number (and its text in errText).
+Private Function QyxTryRun(ByVal target As String, ByVal pyCommand As String, ByRef errText As String) As Long
     On Error GoTo Failed
-    Application.Run target, "import " & PY_MODULE & " as b; b." & pyFunction & "()"
-    Exit Sub
-
+    Application.Run target, pyCommand
+    QyxTryRun = 0
+    Exit Function
 Failed:
-    errNumber = Err.Number
+    QyxTryRun = Err.Number
     errText = Err.Description
-    On Error GoTo 0
-    If errNumber = ERR_CANNOT_RUN Then
-        MsgBox QyxText(NAME_NO_ADDIN, "The xlwings add-in was not found, so this button cannot run.") _
-            & vbLf & vbLf & errText, vbExclamation, QyxText(NAME_TITLE, "Qyx")
-    Else
-        MsgBox QyxText(NAME_FAILED, "The button failed.") _
-            & vbLf & vbLf & "(" & CStr(errNumber) & ") " & errText, vbCritical, QyxText(NAME_TITLE, "Qyx")
-    End If
+End Function
+
+Private Sub QyxFailed(ByVal errNumber As Long, ByVal errText As String)
+    MsgBox QyxText(NAME_FAILED, "The button failed.") _
+        & vbLf & vbLf & "(" & CStr(errNumber) & ") " & errText, vbCritical, QyxText(NAME_TITLE, "Qyx")
 End Sub
 
 ' Text of a workbook-level defined name: either a string constant (="...") or a reference to a cell.
