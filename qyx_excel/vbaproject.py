@@ -71,6 +71,23 @@ STANDALONE_SWITCH = "#Const QYX_STANDALONE = False"
 XLWINGS_MODULE_NAME = "QYX_XLWINGS_MODULE"
 #: Python module the macros import; its functions are named in :data:`BUTTONS`.
 BUTTONS_MODULE = "qyx_excel.buttons"
+#: What the clerk sees when the Python that xlwings runs has no qyx_excel (the interpreter
+#: setting points at another Python); the path of that Python follows.
+NOT_INSTALLED_MESSAGE = (
+    "七优享台账：按钮调用的 Python 没有安装 qyx_excel。请在 xlwings 设置（加载项的 Interpreter，"
+    "或 xlwings.conf）中填本项目的 .venv\\Scripts\\python.exe，或运行 scripts\\qyx-doctor.cmd 检查本机。当前 Python："
+)
+
+
+def python_guard() -> str:
+    """The ASCII Python statement ``Qyx.bas`` puts before the import (constant ``PY_GUARD``).
+
+    When ``qyx_excel`` cannot be found it ends the process with :data:`NOT_INSTALLED_MESSAGE`
+    on stderr, which xlwings' ``RunPython`` shows in a message box, instead of a traceback.  The
+    Chinese text is written as Python ``\\u`` escapes: VBA source must stay ASCII.
+    """
+    escaped = NOT_INSTALLED_MESSAGE.replace("\\", "\\\\").encode("ascii", "backslashreplace").decode("ascii")
+    return f"import sys, importlib.util as u; u.find_spec('qyx_excel') or sys.exit('{escaped}' + sys.executable); "
 
 _WORKBOOK_BASE = uuid.UUID("00020819-0000-0000-C000-000000000046")
 _WORKSHEET_BASE = uuid.UUID("00020820-0000-0000-C000-000000000046")
@@ -90,7 +107,7 @@ class Button:
     @property
     def python(self) -> str:
         """The Python statement the macro hands to ``RunPython``."""
-        return f"import {BUTTONS_MODULE} as b; b.{self.function}()"
+        return f"{python_guard()}import {BUTTONS_MODULE} as b; b.{self.function}()"
 
 
 CHECK_SHEET = Button("QyxCheckSheet", "校验本表", "check_sheet")

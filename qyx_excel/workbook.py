@@ -914,7 +914,10 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
         if name == SHEET_SUMMARY:
             r, c = _rc(layout.button_cell)
             vbaproject.add_buttons(ws, vbaproject.SUMMARY_SHEET_BUTTONS, r, c)
-    write_meta_sheet(wb, fmt, meta_rows("ledger", year=year), password=password)
+    rows = meta_rows("ledger", year=year)
+    if password:  # the buttons open a protected sheet to macros with it (buttons.sheet_password)
+        rows.append(("sheet_password", password))
+    write_meta_sheet(wb, fmt, rows, password=password)
     summary = f"'{SHEET_SUMMARY}'"
     wb.define_name(NAME_PERIOD, f"={summary}!${SUMMARY_PERIOD_CELL[0]}${SUMMARY_PERIOD_CELL[1:]}")
     wb.define_name(NAME_INBOX, f"={summary}!${SUMMARY_INBOX_CELL[0]}${SUMMARY_INBOX_CELL[1:]}")

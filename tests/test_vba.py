@@ -95,7 +95,7 @@ def test_sources_are_ascii_and_define_every_button_macro() -> None:
     assert text.startswith('Attribute VB_Name = "Qyx"\n')
     for button in BUTTONS:
         assert f'Public Sub {button.macro}()\n    QyxRunPython "{button.function}"\n' in text
-    assert 'pyCommand = "import " & PY_MODULE & " as b; b." & pyFunction & "()"' in text
+    assert '"import " & PY_MODULE & " as b; b." & pyFunction & "()"' in text
     assert "Application.Run target, pyCommand" in text
     documented, project = vbaproject.RUN_PYTHON_MACROS
     assert documented == "'xlwings.xlam'!RunPython"
@@ -103,9 +103,11 @@ def test_sources_are_ascii_and_define_every_button_macro() -> None:
     assert f'RUN_TARGET_PROJECT As String = "{project}"' in text
     assert f'NAME_RUN_TARGET As String = "{vbaproject.RUN_PYTHON_NAME}"' in text
     assert 'PY_MODULE As String = "qyx_excel.buttons"' in text
+    assert f'PY_GUARD As String = "{vbaproject.python_guard()}"' in text  # same text as the Python side
+    assert 'pyCommand = PY_GUARD & "import "' in text
     for name in MESSAGE_NAMES:
         assert f'"{name}"' in text
-    assert vbaproject.CONSOLIDATE.python == "import qyx_excel.buttons as b; b.consolidate()"
+    assert vbaproject.CONSOLIDATE.python == vbaproject.python_guard() + "import qyx_excel.buttons as b; b.consolidate()"
 
 
 def test_build_is_deterministic_and_leaves_random_alone() -> None:
