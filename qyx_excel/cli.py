@@ -442,6 +442,19 @@ def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import SystemProbe, default_ledger, project_folder, report, run_checks, to_json
+
+    probe = SystemProbe()
+    project = project_folder()
+    ledger = args.ledger or default_ledger(project, probe)
+    if ledger and not args.json:
+        say(f"检查台账：{ledger}")
+    checks = run_checks(probe, ledger=ledger, project=project)
+    _out(args, to_json(checks), lambda: print(report(checks)))
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -549,6 +562,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("docs", "重新生成文档：问题代码表 docs/findings.md 和命令参考 docs/cli.md", cmd_docs)
     p.add_argument("--out", default="docs", help="文档文件夹（默认 docs）")
+
+    p = command("doctor", "检查本机能否使用台账按钮：Python、xlwings、加载项或独立版、宏安全、代码页等", cmd_doctor)
+    p.add_argument("--ledger", help="要检查的台账 .xlsm（默认 scripts 启动器使用的 台账\\七优享台账.xlsm）")
+    json_flag(p)
 
     return parser
 
