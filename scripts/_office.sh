@@ -31,7 +31,9 @@ echo
 echo "台账文件夹：$QYX_DIR"
 echo "收件箱：    $INBOX"
 PERIOD=""
-read -r -p "请输入填报期（月 2024-03，季度 2024-Q1，年度 2024；直接回车为 $DEFAULT_PERIOD）：" PERIOD || true
+# the prompt on standard output, as set /p shows it (read -p would show it only on a terminal)
+printf '%s' "请输入填报期（月 2024-03，季度 2024-Q1，年度 2024；直接回车为 $DEFAULT_PERIOD）："
+read -r PERIOD || true
 [ -z "$PERIOD" ] && PERIOD="$DEFAULT_PERIOD"
 TYPED="$PERIOD"
 PERIOD="$("$PY" -c "import sys; from qyx_excel.intake import period_from_text as f; print(f(sys.argv[1]) or str())" "$TYPED")"

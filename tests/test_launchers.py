@@ -133,7 +133,8 @@ def _said(text: str) -> list[str]:
     for raw in text.splitlines():
         line = raw.strip()
         line = re.sub(r"^(if .*?==\d+ |\[ \$RC -eq \d \] && )", "", line)
-        match = re.match(r'echo "?(.*?)"?$', line) or re.search(r'(?:set /p "PERIOD=|read -r -p ")(.*?)"', line)
+        prompt = re.search("(?:set /p \"PERIOD=|printf '%s' \")(.*?)\"", line)
+        match = re.match(r'echo "?(.*?)"?$', line) or prompt
         if not match or not re.search(r"[\u4e00-\u9fff]", match.group(1)):
             continue
         said = re.sub(r"%(\w+)%|\$\{?(\w+)\}?", lambda m: m.group(1) or m.group(2), match.group(1))
