@@ -631,10 +631,12 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
         "5. 点“生成通报”生成本期进度通报（Word 文档），修改后签发；点“打印进度表”打印月度进度表。",
     ]
     buttons = [
-        "按钮通过 xlwings 加载项调用 Python 程序 qyx_excel。未安装时点按钮会弹出中文提示；"
-        "安装方法：安装 Python，在 qyx_excel 项目文件夹中双击 scripts\\demo.cmd（自动安装），再运行 "
-        ".venv\\Scripts\\xlwings addin install，在 xlwings 选项卡的 Interpreter 中填 .venv\\Scripts\\python.exe，"
-        "重新打开本工作簿并启用宏（详见项目 README“在 Windows 办公电脑上安装”）。",
+        "按钮通过 xlwings 调用 Python 程序 qyx_excel：加载项版台账需要本机装有 xlwings 加载项；独立版台账"
+        "（qyx build-workbook --standalone 生成）内嵌了 xlwings 模块，不需要加载项。未安装时点按钮会弹出中文提示。"
+        "安装方法：安装 Python，在 qyx_excel 项目文件夹中双击 scripts\\demo.cmd（自动安装），运行 "
+        ".venv\\Scripts\\xlwings config create --force（指定 Python），加载项版再运行 .venv\\Scripts\\xlwings addin install，"
+        "重新打开本工作簿并启用宏。按钮不能用时双击 scripts\\qyx-doctor.cmd 检查本机，它会逐项说明要怎么改"
+        "（详见项目 README“在 Windows 办公电脑上安装”）。",
         "不使用按钮时，可在命令行运行 qyx check、qyx consolidate、qyx notice、qyx tables 完成同样的工作（qyx --help 查看说明）。",
     ]
     intro = [
