@@ -100,6 +100,10 @@ class Probe(Protocol):
         """The ledger's workbook-level defined names (string constants unquoted)."""
         ...
 
+    def addin_version(self, path: str) -> str | None:
+        """``XLWINGS_VERSION`` in the VBA of the add-in file at *path* (None if unreadable)."""
+        ...
+
     def ledger_conf(self, path: str) -> dict[str, str]:
         """The ledger's ``xlwings.conf`` sheet as key → value (upper-cased keys), {} if none."""
         ...
@@ -220,7 +224,11 @@ def _addin(probe: Probe, names: dict[str, str]) -> Check:
 
     found = [f"{folder}\\xlwings.xlam" for folder in _xlstart_folders(probe) if probe.is_file(f"{folder}\\xlwings.xlam")]
     if found:
-        return Check("xlwings 加载项", "ok", f"已安装：{found[0]}")
+        addin, package = probe.addin_version(found[0]), probe.package_version("xlwings")
+        if addin and package and _version_tuple(addin) != _version_tuple(package):
+            return Check("xlwings 加载项", "warn", f"已安装 {found[0]}，但加载项是 {addin} 版，xlwings 包是 {package} 版",
+                         "关闭 Excel，在项目文件夹运行 .venv\\Scripts\\xlwings addin install 重新安装加载项。")
+        return Check("xlwings 加载项", "ok", f"已安装：{found[0]}" + (f"（{addin} 版）" if addin else ""))
     if XLWINGS_MODULE_NAME in names:
         return Check("xlwings 加载项", "ok", "未安装，但台账是独立版（内嵌 xlwings 模块），不需要加载项")
     return Check("xlwings 加载项", "fail", "Excel 的启动文件夹（XLSTART）中没有 xlwings.xlam",
@@ -460,6 +468,9 @@ class SystemProbe:
     def ledger_names(self, path: str) -> dict[str, str]:
         return ledger_defined_names(Path(path))
 
+    def addin_version(self, path: str) -> str | None:
+        return addin_version_of(Path(path))
+
     def ledger_conf(self, path: str) -> dict[str, str]:
         return ledger_xlwings_conf(Path(path))
 
@@ -468,6 +479,22 @@ def zone_id_of(text: str) -> int | None:
     """``ZoneId`` from the text of a ``Zone.Identifier`` stream (``[ZoneTransfer]`` / ``ZoneId=3``)."""
     match = re.search(r"^\s*ZoneId\s*=\s*(\d+)", text, re.MULTILINE)
     return int(match.group(1)) if match else None
+
+
+def addin_version_of(path: Path) -> str | None:
+    """The ``XLWINGS_VERSION`` constant in an xlwings add-in (``xlwings.xlam``), read from its VBA."""
+    from .vbaproject import read_vba_modules
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            modules = read_vba_modules(archive.read("xl/vbaProject.bin"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    for text in modules.values():
+        match = re.search(r'XLWINGS_VERSION\s+As\s+String\s*=\s*"([^"]+)"', text)
+        if match:
+            return match.group(1)
+    return None
 
 
 def ledger_defined_names(path: Path) -> dict[str, str]:

@@ -598,6 +598,57 @@ def read_vba_project(path: str | os.PathLike[str]) -> bytes:
         return archive.read("xl/vbaProject.bin")
 
 
+def read_vba_modules(data: bytes) -> dict[str, str]:
+    """Module name -> source text of a ``vbaProject.bin`` (ours, or any Office wrote).
+
+    Reads the ``dir`` stream (MS-OVBA 2.3.4.2) for each module's stream name and source offset,
+    then decompresses the source; no cache or p-code is read.  Used by ``qyx doctor`` to read the
+    installed xlwings add-in's version.  Raises ``ValueError`` for a file that is not a VBA project.
+    """
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except OSError as exc:
+        raise ValueError(f"not a compound file: {exc}") from None
+    try:
+        storage = next((e[:-1] for e in ole.listdir() if e[-1].lower() == "dir" and len(e) >= 2), None)
+        if storage is None:
+            raise ValueError("no VBA/dir stream")
+        dir_data = decompress(ole.openstream([*storage, "dir"]).read())
+        codepage, modules, current = "cp1252", [], {}
+        pos = 0
+        while pos + 6 <= len(dir_data):
+            record = int.from_bytes(dir_data[pos:pos + 2], "little")
+            size = int.from_bytes(dir_data[pos + 2:pos + 6], "little")
+            if record == 0x0009:  # PROJECTVERSION: its size field says 4, the record holds 6 bytes
+                size = 6
+            body = dir_data[pos + 6:pos + 6 + size]
+            pos += 6 + size
+            if record == 0x0003:
+                codepage = f"cp{int.from_bytes(body, 'little')}"
+            elif record == 0x0019:
+                current = {"name": body}
+            elif record == 0x001A:
+                current["stream"] = body
+            elif record == 0x0031:
+                current["offset"] = int.from_bytes(body, "little")
+            elif record == 0x002B and current:
+                modules.append(current)
+                current = {}
+            elif record == 0x0010:
+                break
+        out: dict[str, str] = {}
+        for module in modules:
+            name = module["name"].decode(codepage, "replace")
+            stream = module.get("stream", module["name"]).decode(codepage, "replace")
+            raw = ole.openstream([*storage, stream]).read()
+            out[name] = decompress(raw[module.get("offset", 0):]).decode(codepage, "replace")
+        return out
+    finally:
+        ole.close()
+
+
 # --- helpers for the XlsxWriter workbook builder -------------------------------------------
 
 

@@ -41,6 +41,7 @@ class FakeProbe:
     code_page: int | None = 936
     names: dict[str, str] = field(default_factory=dict)
     conf: dict[str, str] = field(default_factory=dict)
+    addins: dict[str, str] = field(default_factory=dict)
 
     def python(self) -> dict[str, Any]:
         return {"version": self.version, "bits": self.bits, "executable": VENV_PY, "prefix": self.prefix,
@@ -82,6 +83,9 @@ class FakeProbe:
 
     def ledger_conf(self, path: str) -> dict[str, str]:
         return self.conf
+
+    def addin_version(self, path: str) -> str | None:
+        return self.addins.get(path)
 
 
 def good_windows_pc(**changes: Any) -> FakeProbe:
@@ -198,6 +202,25 @@ def test_linux_checks_what_applies(tmp_path):
     assert checks["LibreOffice"].status == "warn" and checks["桌面启动器"].status == "ok"
     probe.on_path = {"soffice": "/usr/bin/soffice"}
     assert by_name(run_checks(probe, project="/opt/qyx"))["LibreOffice"].status == "ok"
+
+
+def test_an_add_in_older_than_the_package_is_reported():
+    probe = good_windows_pc(addins={XLSTART + r"\xlwings.xlam": "0.37.6"})
+    check = by_name(run_checks(probe, ledger=LEDGER))["xlwings 加载项"]
+    assert check.status == "warn" and "加载项是 0.37.6 版，xlwings 包是 0.37.8 版" in check.detail
+    assert "xlwings addin install" in check.fix
+    probe.addins = {XLSTART + r"\xlwings.xlam": "0.37.8"}
+    assert by_name(run_checks(probe, ledger=LEDGER))["xlwings 加载项"].detail.endswith("（0.37.8 版）")
+
+
+def test_the_add_in_version_is_read_from_the_shipped_xlam():
+    """The VBA of xlwings' own add-in, read with vbaproject.read_vba_modules (dir stream, offsets)."""
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    xlam = Path(find_spec("xlwings").submodule_search_locations[0]) / "addin" / "xlwings.xlam"
+    assert doctor.addin_version_of(xlam) == version("xlwings")
+    assert doctor.addin_version_of(Path(__file__)) is None
 
 
 def test_zone_identifier_text():

@@ -516,3 +516,12 @@ def test_convert_failure_leaves_no_output(tmp_path: Path) -> None:
     with pytest.raises(OutputFailed, match="超时"):
         office.convert(source, "pdf", tmp_path / "out", timeout=0.05)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_read_vba_modules_agrees_with_olevba(large_and_standalone: dict[str, Path]) -> None:
+    for path in large_and_standalone.values():
+        ours = vbaproject.read_vba_modules(read_vba_project(path))
+        theirs = {name.rsplit(".", 1)[0]: code for name, code in olevba_modules(path).items()}
+        assert ours == theirs
+    with pytest.raises(ValueError):
+        vbaproject.read_vba_modules(b"not a compound file")
