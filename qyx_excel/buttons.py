@@ -777,7 +777,7 @@ def _noted(sheet: Sheet, cells: set[str]) -> set[str]:
     try:
         found = {n.location.address.replace("$", "") for n in sheet.notes}
         return found & cells
-    except (NotImplementedError, AttributeError):  # an engine without Sheet.notes: ask each cell
+    except NotImplementedError:
         return {cell for cell in cells if sheet.range(cell).note is not None}
 
 
