@@ -1,7 +1,8 @@
 """The ledger's four buttons (校验本表, 汇总, 生成通报, 打印进度表) as xlwings functions.
 
-The macros in ``vba/Qyx.bas`` run ``import qyx_excel.buttons as b; b.<function>()`` through the
-xlwings add-in's ``RunPython``.  Each function takes the calling workbook from
+The macros in ``vba/Qyx.bas`` run ``import qyx_excel.buttons as b; b.<function>()`` (after a guard
+that explains a Python without qyx_excel, ``vbaproject.python_guard``) through xlwings' ``RunPython``:
+the add-in's, or the one a standalone ledger carries.  Each function takes the calling workbook from
 ``xw.Book.caller()`` (tests pass ``book=`` or use ``Book.set_mock_caller()``) and is a thin layer
 over the library the ``qyx`` command line uses:
 
@@ -14,7 +15,9 @@ over the library the ``qyx`` command line uses:
   run), a one-line result in the sheet's result cell, the status bar where the engine has one;
 * problems are a Chinese message box (``app.alert``), never a traceback: :func:`button` turns a
   :class:`~qyx_excel.errors.QyxError` into an alert with its message and anything else into
-  “内部错误…请联系维护人员”, with the traceback logged to ``qyx-buttons.log`` next to the workbook.
+  “内部错误…请联系维护人员”, with the traceback logged to ``qyx-buttons.log`` next to the workbook;
+  when there is no workbook to show it in (``Book.caller()`` or ``import xlwings`` failed), the
+  message goes to stderr with exit code 1, which ``RunPython`` shows in its own message box.
 
 Engines: desktop Excel (Windows/macOS) and xlwings' remote engine (Office.js add-in, xlwings
 Server/Lite), which has no file path, no status bar and no PDF export.  The workbook's folder —

@@ -125,6 +125,7 @@ def run_checks(probe: Probe, *, ledger: str | None = None, project: str | None =
     checks.append(_standalone_module(probe, ledger if names or (ledger and probe.is_file(ledger)) else None, names))
     if windows:
         checks += [
+            _pandas(probe),
             _addin(probe, names),
             _interpreter(probe, ledger if ledger and probe.is_file(ledger) else None),
             _trust(probe, ledger if ledger and probe.is_file(ledger) else None),
@@ -207,6 +208,15 @@ def _standalone_module(probe: Probe, ledger: str | None, names: dict[str, str]) 
 
 
 # --- Windows ---------------------------------------------------------------------------------
+
+
+def _pandas(probe: Probe) -> Check:
+    version = probe.package_version("pandas")
+    if not version:
+        return Check("pandas", "ok", "未安装（按钮不需要它）")
+    return Check("pandas", "warn", f"已安装 {version}：xlwings 发现 pandas 就会加载它，每次点按钮多等约 0.3 秒",
+                 "按钮用的环境不需要 pandas：运行 .venv\\Scripts\\python -m pip uninstall -y pandas numpy"
+                 "（要分析历史数据的同事另建环境安装 qyx_excel[analysis]）。")
 
 
 def _xlstart_folders(probe: Probe) -> list[str]:

@@ -110,7 +110,7 @@ def test_a_good_windows_pc_passes_every_check():
     checks = run_checks(good_windows_pc(), ledger=LEDGER, project=PROJECT)
     assert [(c.name, c.status) for c in checks if c.status not in ("ok", "skip")] == []
     names = [c.name for c in checks]
-    assert names == ["Python 版本", "虚拟环境", "qyx_excel", "xlwings", "独立版台账模块", "xlwings 加载项",
+    assert names == ["Python 版本", "虚拟环境", "qyx_excel", "xlwings", "独立版台账模块", "pandas", "xlwings 加载项",
                      "Python 设置（Interpreter）", "宏安全与受信任位置", "Office 启动子进程", "系统代码页"]
     assert by_name(checks)["宏安全与受信任位置"].detail == "台账在受信任位置 D:\\专班\\"
     assert doctor.to_json(checks)["ok"] is True
@@ -125,7 +125,9 @@ def test_a_broken_windows_pc_names_each_thing_to_fix():
         bits=32,
     )
     probe.reg[(ASR_KEY, ASR_CHILD_PROCESS_RULE)] = "1"
+    probe.packages["pandas"] = "3.1.1"  # an environment installed with the old dependencies
     checks = by_name(run_checks(probe, ledger=LEDGER, project=PROJECT))
+    assert checks["pandas"].status == "warn" and "pip uninstall -y pandas numpy" in checks["pandas"].fix
     assert checks["Python 版本"].status == "warn" and "64 位" in checks["Python 版本"].fix
     assert checks["xlwings"].status == "fail" and "需要 0.37.5" in checks["xlwings"].detail
     assert checks["xlwings 加载项"].status == "fail" and "--standalone" in checks["xlwings 加载项"].fix
