@@ -525,3 +525,56 @@ def test_read_vba_modules_agrees_with_olevba(large_and_standalone: dict[str, Pat
         assert ours == theirs
     with pytest.raises(ValueError):
         vbaproject.read_vba_modules(b"not a compound file")
+
+
+def _check_red_black(ole: olefile.OleFileIO) -> None:
+    """Each storage's children: a binary search tree in MS-CFB order, and a valid red-black tree
+    (colour 0 red, 1 black)."""
+    from qyx_excel.compound import sort_key
+
+    def walk(sid: int) -> tuple[list[str], int]:  # (names in order, black height)
+        if sid == olefile.NOSTREAM:
+            return [], 1
+        entry = ole.direntries[sid]
+        left, lh = walk(entry.sid_left)
+        right, rh = walk(entry.sid_right)
+        assert lh == rh, f"unequal black heights under {entry.name}"
+        if entry.color == 0:
+            for child in (entry.sid_left, entry.sid_right):
+                assert child == olefile.NOSTREAM or ole.direntries[child].color == 1
+        return [*left, entry.name, *right], lh + (entry.color == 1)
+
+    for entry in ole.direntries:
+        if entry is not None and entry.entry_type in (olefile.STGTY_ROOT, olefile.STGTY_STORAGE):
+            names, _ = walk(entry.sid_child)
+            assert names == sorted(names, key=sort_key)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(
+    st.sampled_from(["A", "VBA/dir", "VBA/Qyx", "VBA/_VBA_PROJECT", "VBA/Sheet1", "VBA/Sheet10", "x/y/z", "PROJECT",
+                     "PROJECTwm", "VBA/a", "VBA/B", "VBA/cc", "VBA/x" * 1]),
+    st.one_of(st.binary(max_size=70), st.integers(0, 9000).map(lambda n: bytes(i % 251 for i in range(n)))),
+    max_size=12,
+))
+def test_compound_files_read_back_strictly(streams: dict[str, bytes]) -> None:
+    from qyx_excel.compound import write_compound
+
+    data = write_compound(streams)
+    ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
+    assert sorted("/".join(e) for e in ole.listdir()) == sorted(streams)
+    for path, content in streams.items():
+        assert ole.openstream(path).read() == content
+    _check_red_black(ole)
+
+
+def test_many_siblings_make_a_valid_tree_over_several_directory_sectors() -> None:
+    from qyx_excel.compound import write_compound
+
+    streams = {f"VBA/Sheet{i}": bytes([i % 256]) * (i * 97 % 5000) for i in range(1, 60)}
+    streams["VBA/4096"] = b"c" * 4096  # exactly the cutoff: a regular stream
+    streams["VBA/4095"] = b"m" * 4095  # just below: the mini stream
+    ole = olefile.OleFileIO(io.BytesIO(write_compound(streams)), raise_defects=olefile.DEFECT_INCORRECT)
+    for path, content in streams.items():
+        assert ole.openstream(path).read() == content
+    _check_red_black(ole)
