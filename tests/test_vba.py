@@ -578,3 +578,18 @@ def test_many_siblings_make_a_valid_tree_over_several_directory_sectors() -> Non
     for path, content in streams.items():
         assert ole.openstream(path).read() == content
     _check_red_black(ole)
+
+
+def test_standalone_without_xlwings_is_a_message_and_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    from qyx_excel.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlwings" else real(name, *a))
+    out = tmp_path / "台账.xlsm"
+    code = main(["build-workbook", "--standalone", "--out", str(out)])
+    assert code == UsageError("x").exit_code and code != 0
+    assert "未安装 xlwings，无法生成独立版台账" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
