@@ -373,11 +373,19 @@ def _libreoffice(probe: Probe) -> Check:
 def _launchers(probe: Probe, project: str | None) -> Check:
     if not project:
         return Check("桌面启动器", "skip", "不在项目文件夹中运行")
-    names = ("qyx-check-inbox.sh", "qyx-consolidate.sh", "qyx-notice.sh")
-    missing = [n for n in names if not probe.is_file(_paths(probe).join(project, "scripts", n))]
+    paths = _paths(probe)
+    names = ("qyx-check-inbox", "qyx-consolidate", "qyx-notice")
+    missing = [f"{n}.sh" for n in names if not probe.is_file(paths.join(project, "scripts", f"{n}.sh"))]
     if missing:
         return Check("桌面启动器", "warn", f"缺少 {'、'.join(missing)}", "请从项目仓库重新获取 scripts 文件夹。")
-    return Check("桌面启动器", "ok", "scripts 中有校验/汇总/通报的 .sh 启动器（WPS 中无法使用按钮时双击运行）")
+    data = probe.env("XDG_DATA_HOME") or (paths.join(probe.env("HOME") or "~", ".local", "share"))
+    entries = [paths.join(data, "applications", f"{n}.desktop") for n in names]
+    installed = [e for e, n in zip(entries, names, strict=True)
+                 if paths.join(project, "scripts", f"{n}.sh") in (probe.read_text(e) or "")]
+    if len(installed) < len(names):
+        return Check("桌面启动器", "warn", "scripts 中有校验/汇总/通报的 .sh 启动器，但桌面图标未安装或指向别处",
+                     "在项目文件夹运行 bash scripts/install-desktop.sh（项目移动过位置后也要重新运行）。")
+    return Check("桌面启动器", "ok", "校验/汇总/通报的 .sh 启动器和桌面图标已就绪（WPS 中无法使用按钮时双击运行）")
 
 
 # ================================================================================================

@@ -197,13 +197,18 @@ def test_the_add_in_in_an_alternate_startup_folder():
 
 
 def test_linux_checks_what_applies(tmp_path):
-    probe = FakeProbe(platform="linux", prefix="/opt/qyx/.venv", files={
-        f"/opt/qyx/scripts/{n}" for n in ("qyx-check-inbox.sh", "qyx-consolidate.sh", "qyx-notice.sh")})
+    scripts = {f"/opt/qyx/scripts/{n}.sh" for n in ("qyx-check-inbox", "qyx-consolidate", "qyx-notice")}
+    probe = FakeProbe(platform="linux", prefix="/opt/qyx/.venv", files=set(scripts), envs={"HOME": "/home/clerk"})
     checks = by_name(run_checks(probe, project="/opt/qyx"))
     assert "xlwings 加载项" not in checks and "系统代码页" not in checks
-    assert checks["LibreOffice"].status == "warn" and checks["桌面启动器"].status == "ok"
+    assert checks["LibreOffice"].status == "warn"
+    assert checks["桌面启动器"].status == "warn" and "install-desktop.sh" in checks["桌面启动器"].fix
     probe.on_path = {"soffice": "/usr/bin/soffice"}
-    assert by_name(run_checks(probe, project="/opt/qyx"))["LibreOffice"].status == "ok"
+    probe.texts = {f"/home/clerk/.local/share/applications/{Path(s).stem}.desktop": f'Exec="{s}"\n' for s in scripts}
+    checks = by_name(run_checks(probe, project="/opt/qyx"))
+    assert checks["LibreOffice"].status == "ok" and checks["桌面启动器"].status == "ok"
+    probe.files.discard("/opt/qyx/scripts/qyx-notice.sh")
+    assert "缺少 qyx-notice.sh" in by_name(run_checks(probe, project="/opt/qyx"))["桌面启动器"].detail
 
 
 def test_an_add_in_older_than_the_package_is_reported():
