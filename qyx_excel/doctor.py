@@ -44,7 +44,8 @@ ASR_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\Windows Defender\Windows Defender E
 OFFICE_VERSIONS = ("16.0", "15.0")
 #: Chinese (Simplified) ANSI code page: message boxes and Python's stderr in Chinese.
 CHINESE_CODE_PAGES = (936, 54936)
-STATUS_MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
+#: How each status is shown (words, not ✓/✗: the Windows console fonts may lack those signs).
+STATUS_MARKS = {"ok": "通过", "warn": "提醒", "fail": "问题", "skip": "不适用"}
 
 
 @dataclass(frozen=True)
@@ -573,9 +574,9 @@ def report(checks: Sequence[Check]) -> str:
     warns = sum(1 for c in checks if c.status == "warn")
     lines = [c.line() for c in checks]
     if fails:
-        lines.append(f"\n发现 {fails} 个问题须处理（✗）、{warns} 个提醒（!）。处理后再运行一次 qyx doctor。")
+        lines.append(f"\n发现 {fails} 个问题须处理、{warns} 个提醒。处理后再运行一次 qyx doctor。")
     elif warns:
-        lines.append(f"\n没有阻止按钮运行的问题；{warns} 个提醒（!）请酌情处理。")
+        lines.append(f"\n没有阻止按钮运行的问题；{warns} 个提醒请酌情处理。")
     else:
         lines.append("\n本机检查全部通过。")
     return "\n".join(lines)

@@ -137,7 +137,7 @@ def test_a_broken_windows_pc_names_each_thing_to_fix():
     assert checks["Office 启动子进程"].status == "fail" and ASR_CHILD_PROCESS_RULE in checks["Office 启动子进程"].fix
     assert checks["系统代码页"].status == "warn" and "中文(简体，中国)" in checks["系统代码页"].fix
     report = doctor.report(list(checks.values()))
-    assert "发现 5 个问题须处理" in report and "[✗] xlwings：0.37.4" in report
+    assert "发现 5 个问题须处理" in report and "[问题] xlwings：0.37.4" in report
 
 
 def test_a_standalone_ledger_needs_no_add_in_but_the_same_xlwings():
