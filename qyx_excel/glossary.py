@@ -52,6 +52,10 @@ TERMS: dict[str, str] = {
     "市县": "county",
     "上报": "export",
     "汇总上报": "roll-up",
+    "加载项": "add-in (the xlwings Excel add-in, xlwings.xlam)",
+    "独立版台账": "standalone ledger (carries xlwings' VBA module, needs no add-in)",
+    "检查本机": "doctor",
+    "启动器": "launcher (scripts/qyx-*.cmd, qyx-*.sh)",
 }
 
 DOMAINS: tuple[str, ...] = (
