@@ -166,8 +166,13 @@ def cmd_build_workbook(args: argparse.Namespace) -> int:
     from .workbook import build_workbook, check_year, default_year
 
     year = check_year(args.year) if args.year is not None else default_year()
-    path = build_workbook(Path(args.out), password=args.password, year=year)
+    standalone = getattr(args, "standalone", False)
+    path = build_workbook(Path(args.out), password=args.password, year=year, standalone=standalone)
     say(f"已生成{year}年台账：{path}")
+    if standalone:
+        from .vbaproject import xlwings_standalone_modules
+
+        say(f"独立版：已内嵌 xlwings {xlwings_standalone_modules().version} 的 VBA 模块，按钮不需要 xlwings 加载项。")
     return 0
 
 
@@ -602,6 +607,19 @@ def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import SystemProbe, default_ledger, project_folder, report, run_checks, to_json
+
+    probe = SystemProbe()
+    project = project_folder()
+    ledger = args.ledger or default_ledger(project, probe)
+    if ledger and not args.json:
+        say(f"检查台账：{ledger}")
+    checks = run_checks(probe, ledger=ledger, project=project)
+    _out(args, to_json(checks), lambda: print(report(checks)))
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -642,6 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
     p.add_argument("--password", help="工作表保护密码（默认不设密码）")
     p.add_argument("--year", type=int, help="台账年度（“本年目标”显示该年目标），默认今年（限 2023—2027）")
+    p.add_argument("--standalone", action="store_true",
+                   help="独立版：内嵌已安装 xlwings 自带的 VBA 模块（xlwings.bas），按钮不需要 xlwings 加载项")
 
     p = command("new-year", "由上一年度台账生成新年度台账：沿用目标调整、收件箱、密码、历史库", cmd_new_year)
     p.add_argument("--ledger", required=True, help="上一年度台账 .xlsm")
@@ -734,6 +754,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("docs", "重新生成文档：问题代码表 docs/findings.md 和命令参考 docs/cli.md", cmd_docs)
     p.add_argument("--out", default="docs", help="文档文件夹（默认 docs）")
+
+    p = command("doctor", "检查本机能否使用台账按钮：Python、xlwings、加载项或独立版、宏安全、代码页等", cmd_doctor)
+    p.add_argument("--ledger", help="要检查的台账 .xlsm（默认 scripts 启动器使用的 台账\\七优享台账.xlsm）")
+    json_flag(p)
 
     return parser
 

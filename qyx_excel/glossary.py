@@ -61,6 +61,10 @@ TERMS: dict[str, str] = {
     "补录": "backfill (a period reported after the fact; never late)",
     "填报日期": "filled-on date (the form's own date, shown beside the arrival time)",
     "周盘点": "weekly stock-take (ISO week, qyx_excel.weekly)",
+    "加载项": "add-in (the xlwings Excel add-in, xlwings.xlam)",
+    "独立版台账": "standalone ledger (carries xlwings' VBA module, needs no add-in)",
+    "检查本机": "doctor",
+    "启动器": "launcher (scripts/qyx-*.cmd, qyx-*.sh)",
 }
 
 DOMAINS: tuple[str, ...] = (

@@ -663,10 +663,12 @@ def _guide_sections(
         "5. 点“生成通报”生成本期进度通报（Word 文档），修改后签发；点“打印进度表”打印月度进度表。",
     ]
     buttons = [
-        "按钮通过 xlwings 加载项调用 Python 程序 qyx_excel。未安装时点按钮会弹出中文提示；"
-        "安装方法：安装 Python，在 qyx_excel 项目文件夹中双击 scripts\\demo.cmd（自动安装），再运行 "
-        ".venv\\Scripts\\xlwings addin install，在 xlwings 选项卡的 Interpreter 中填 .venv\\Scripts\\python.exe，"
-        "重新打开本工作簿并启用宏（详见项目 README“在 Windows 办公电脑上安装”）。",
+        "按钮通过 xlwings 调用 Python 程序 qyx_excel：加载项版台账需要本机装有 xlwings 加载项；独立版台账"
+        "（qyx build-workbook --standalone 生成）内嵌了 xlwings 模块，不需要加载项。未安装时点按钮会弹出中文提示。"
+        "安装方法：安装 Python，在 qyx_excel 项目文件夹中双击 scripts\\demo.cmd（自动安装），运行 "
+        ".venv\\Scripts\\xlwings config create --force（指定 Python），加载项版再运行 .venv\\Scripts\\xlwings addin install，"
+        "重新打开本工作簿并启用宏。按钮不能用时双击 scripts\\qyx-doctor.cmd 检查本机，它会逐项说明要怎么改"
+        "（详见项目 README“在 Windows 办公电脑上安装”）。",
         "不使用按钮时，可在命令行运行 qyx check、qyx consolidate、qyx notice、qyx tables 完成同样的工作（qyx --help 查看说明）。",
     ]
     intro = [
@@ -985,10 +987,11 @@ def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet |
 
 
 def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
-                 year: int | None = None, carry: Carried | None = None) -> None:
+                 year: int | None = None, carry: Carried | None = None, standalone: bool = False) -> None:
     """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`).
 
-    ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``).
+    ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``);
+    ``standalone`` embeds xlwings' own VBA module so the buttons need no add-in.
     """
     from . import vbaproject
     from .plan import load_plan
@@ -1014,7 +1017,10 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
         if name == SHEET_SUMMARY:
             r, c = _rc(layout.button_cell)
             vbaproject.add_buttons(ws, vbaproject.SUMMARY_SHEET_BUTTONS, r, c)
-    write_meta_sheet(wb, fmt, meta_rows("ledger", year=year), password=password)
+    rows = meta_rows("ledger", year=year)
+    if password:  # the buttons open a protected sheet to macros with it (buttons.sheet_password)
+        rows.append(("sheet_password", password))
+    write_meta_sheet(wb, fmt, rows, password=password)
     summary = f"'{SHEET_SUMMARY}'"
     wb.define_name(NAME_PERIOD, f"={summary}!${SUMMARY_PERIOD_CELL[0]}${SUMMARY_PERIOD_CELL[1:]}")
     wb.define_name(NAME_INBOX, f"={summary}!${SUMMARY_INBOX_CELL[0]}${SUMMARY_INBOX_CELL[1:]}")
@@ -1022,7 +1028,7 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     assert result is not None
     wb.define_name(NAME_RESULT, f"={summary}!${result.value_cell[0]}${result.value_cell[1:]}")
     write_xlwings_conf(wb, carry.xlwings_conf or vbaproject.xlwings_conf_rows())
-    vbaproject.attach_vba(wb)
+    vbaproject.attach_vba(wb, standalone=standalone)
     guide.activate()
     wb.close()
     _rename_vml_parts(path)
@@ -1068,13 +1074,16 @@ def _rename_vml_parts(path: Path) -> None:
 
 
 def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None = None,
-                   year: int | None = None, backup: bool = True, carry: Carried | None = None) -> Path:
+                   year: int | None = None, backup: bool = True, carry: Carried | None = None,
+                   standalone: bool = False) -> Path:
     """Write the ledger workbook ``七优享台账.xlsm`` to ``out`` and return its path.
 
     ``year`` is the year whose targets the group sheets show as 本年目标 (default: this year,
     within 2023–2027).  ``password`` protects the sheets (none by default).  The file is written
     atomically (a previous file is kept under ``备份/`` unless ``backup=False``); raises
-    :class:`~qyx_excel.errors.OutputLocked` when Excel holds it open.
+    :class:`~qyx_excel.errors.OutputLocked` when Excel holds it open.  ``standalone`` embeds the
+    installed xlwings' own VBA module so that the buttons need no add-in
+    (:func:`qyx_excel.vbaproject.attach_vba`).
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
@@ -1082,7 +1091,8 @@ def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None 
 
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
     year = check_year(year or default_year())
-    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry),
+    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry,
+                                                          standalone=standalone),
                    verify=verify_package, backup=backup)
 
 
