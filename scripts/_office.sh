@@ -2,7 +2,8 @@
 # the counterparts of qyx-*.cmd and _office.cmd, with the same prompts and results.  Sourced by a
 # launcher; returns non-zero (after saying why) when it cannot go on.  Sets:
 #   QYX       the project's qyx            QYX_DIR  the ledger folder: $QYX_LEDGER_DIR if set, else <project>/台账
-#   LEDGER    $QYX_DIR/七优享台账.xlsm (built on first use)       INBOX  $QYX_DIR/收件箱
+#   LEDGER    $QYX_DIR/七优享台账.xlsm (built on first use), or $QYX_DIR/七优享台账YYYY.xlsm when the
+#             period's year has its own ledger (qyx new-year)          INBOX  $QYX_DIR/收件箱
 #   PERIOD    asked with read; Enter takes the previous month; normalised to 2024-03 / 2024-Q1 / 2024
 # QYX_VENV: an existing environment with qyx_excel installed to use instead of <project>/.venv.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,4 +42,7 @@ if [ -z "$PERIOD" ]; then
   echo "填报期“$TYPED”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。"
   return 2
 fi
+# A ledger per year (qyx new-year): 七优享台账2027.xlsm beside the first one serves 2027's periods.
+[ -f "$QYX_DIR/七优享台账${PERIOD:0:4}.xlsm" ] && LEDGER="$QYX_DIR/七优享台账${PERIOD:0:4}.xlsm"
+echo "台账：      $LEDGER"
 return 0
