@@ -61,6 +61,10 @@ STYLE_NAMES: dict[str, str] = {
     "QyxTableTextLeft": "表格文字（左对齐）",
     "QyxFigure": "图表",
     "QyxTableNote": "表注",
+    "QyxIssuer": "发文机关标志",
+    "QyxDocNumber": "发文字号",
+    "QyxSeal": "代章",
+    "QyxImprint": "版记",
     "Footer": "footer",
     "QyxPageOdd": "页码（单页）",
     "QyxPageEven": "页码（双页）",
@@ -75,9 +79,10 @@ _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 #: Attachment table columns: (header, width in twips, cell text or tag, style id)
 TABLE_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
-    ("领域", 800, "{% vm %}{{ d.name }}", "QyxTableText"),
+    # 1000 twips: a four-character 领域 name (4 × 10.5 pt) fits on one line inside the cell margins
+    ("领域", 1000, "{% vm %}{{ d.name }}", "QyxTableText"),
     ("序号", 560, "{{ r.id }}", "QyxTableText"),
-    ("指标", 2685, "{{ r.name }}", "QyxTableTextLeft"),
+    ("指标", 2485, "{{ r.name }}", "QyxTableTextLeft"),
     ("单位", 700, "{{ r.unit }}", "QyxTableText"),
     ("本年目标", 1150, "{{ r.target }}", "QyxTableText"),
     ("{{ expected_header }}", 1000, "{{ r.expected }}", "QyxTableText"),
@@ -85,6 +90,16 @@ TABLE_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
     ("状态", 1000, "{% cellbg r.fill %}{{ r.status }}", "QyxTableText"),
 )
 assert sum(c[1] for c in TABLE_COLUMNS) == TEXT_WIDTH
+
+#: Key-task attachment table (附件2), the same way.
+TASK_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
+    ("领域", 1000, "{% vm %}{{ d.name }}", "QyxTableText"),
+    ("序号", 560, "{{ t.number }}", "QyxTableText"),
+    ("重点任务", 3585, "{{ t.title }}", "QyxTableTextLeft"),
+    ("牵头单位", 1900, "{{ t.lead_unit }}", "QyxTableText"),
+    ("完成情况", 1800, "{% cellbg t.fill %}{{ t.state }}", "QyxTableText"),
+)
+assert sum(c[1] for c in TASK_COLUMNS) == TEXT_WIDTH
 
 
 def _fonts(name: str) -> str:
@@ -184,7 +199,7 @@ def styles_xml() -> str:
         ),
         _style(
             "QyxSigner",
-            ppr=f'{_spacing_exact()}<w:ind w:right="640" w:rightChars="200" w:firstLineChars="0" w:firstLine="0"/>'
+            ppr=f'<w:keepNext/><w:keepLines/>{_spacing_exact()}<w:ind w:right="640" w:rightChars="200" w:firstLineChars="0" w:firstLine="0"/>'
             '<w:jc w:val="right"/>',
             rpr=_rpr(FANGSONG, SIZE_3),
             next_id="QyxDate",
@@ -194,6 +209,37 @@ def styles_xml() -> str:
             ppr=f'{_spacing_exact()}<w:ind w:right="1280" w:rightChars="400" w:firstLineChars="0" w:firstLine="0"/>'
             '<w:jc w:val="right"/>',
             rpr=_rpr(FANGSONG, SIZE_3),
+        ),
+        # 红头: 发文机关标志 in red 小标宋, then 发文字号 centred above a red rule (GB/T 9704 7.2).
+        _style(
+            "QyxIssuer",
+            ppr=f'<w:keepNext/>{_NO_GRID}<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+            f'{_NO_INDENT}<w:jc w:val="center"/>',
+            rpr=f'<w:rPr>{_fonts(XIAOBIAOSONG)}<w:color w:val="FF0000"/>'
+            f'<w:sz w:val="{SIZE_2 - 4}"/><w:szCs w:val="{SIZE_2 - 4}"/></w:rPr>',
+        ),
+        _style(
+            "QyxDocNumber",
+            ppr=f'<w:keepNext/><w:pBdr><w:bottom w:val="single" w:sz="12" w:space="12" '
+            f'w:color="FF0000"/></w:pBdr><w:spacing w:before="0" w:after="120" w:line="{LINE_PITCH}" '
+            f'w:lineRule="exact"/>{_NO_INDENT}<w:jc w:val="center"/>',
+            rpr=_rpr(FANGSONG, SIZE_3),
+        ),
+        _style(
+            "QyxSeal",
+            ppr=f'{_spacing_exact()}<w:ind w:right="640" w:rightChars="200" w:firstLineChars="0" w:firstLine="0"/>'
+            '<w:jc w:val="right"/>',
+            rpr=_rpr(FANGSONG, SIZE_3),
+        ),
+        # 版记: 印发机关 and 印发日期 between two rules, 4号 (GB/T 9704 7.4).
+        _style(
+            "QyxImprint",
+            ppr=f'<w:keepLines/><w:pBdr><w:top w:val="single" w:sz="8" w:space="4" w:color="000000"/>'
+            f'<w:bottom w:val="single" w:sz="8" w:space="4" w:color="000000"/></w:pBdr>'
+            f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH - 280}"/></w:tabs>'
+            f'{_spacing_exact()}<w:ind w:left="280" w:right="280" w:firstLineChars="0" w:firstLine="0"/>'
+            '<w:jc w:val="left"/>',
+            rpr=_rpr(FANGSONG, SIZE_4),
         ),
         _style(
             "QyxAttachLabel",
@@ -303,21 +349,22 @@ def _tag_row(tag: str) -> str:
     return f'<w:tr><w:tc><w:tcPr><w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/></w:tcPr>{_p("QyxTableText", tag)}</w:tc></w:tr>'
 
 
-def _table() -> str:
-    grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in TABLE_COLUMNS)
+def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer: str = "d in table",
+           inner: str = "r in d.rows") -> str:
+    grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in columns)
     head = (
         '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>'
-        + "".join(_cell(w, s, h, head=True) for h, w, _, s in TABLE_COLUMNS)
+        + "".join(_cell(w, s, h, head=True) for h, w, _, s in columns)
         + "</w:tr>"
     )
-    row = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + "".join(_cell(w, s, t) for _, w, t, s in TABLE_COLUMNS) + "</w:tr>"
+    row = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + "".join(_cell(w, s, t) for _, w, t, s in columns) + "</w:tr>"
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
         '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
         '</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
         'w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{head}"
-        f"{_tag_row('{%tr for d in table %}')}{_tag_row('{%tr for r in d.rows %}')}{row}"
+        f"{_tag_row('{%tr for ' + outer + ' %}')}{_tag_row('{%tr for ' + inner + ' %}')}{row}"
         f"{_tag_row('{%tr endfor %}')}{_tag_row('{%tr endfor %}')}</w:tbl>"
     )
 
@@ -348,6 +395,11 @@ def document_xml() -> str:
         "{{ loop.index }}. {{ a }}{% endfor %}"
     )
     body = [
+        # 版头 (GB/T 9704 7.2): settings in templates/notice_settings.ini decide what shows.
+        _p("Normal", "{%p if red_header %}"),
+        _p("QyxIssuer", "{{ issuer_mark }}"),
+        _p("QyxDocNumber", "{{ doc_number }}"),
+        _p("Normal", "{%p endif %}"),
         _p("QyxTitle", "{{ title }}"),
         _p("QyxRecipient"),
         _p("QyxRecipient", "{{ recipients }}："),
@@ -356,10 +408,12 @@ def document_xml() -> str:
         _p("Normal"),
         _p("QyxAttachNote", attachment_note),
         _p("Normal", "{%p endif %}"),
-        _p("Normal"),
-        _p("Normal"),
+        _p("Normal"),  # GB/T 9704 7.3.5.2: 署名 one line below the body (or the 附件说明)
         _p("QyxSigner", "{{ signer }}"),
         _p("QyxDate", "{{ date }}"),
+        _p("Normal", "{%p if seal_note %}"),
+        _p("QyxSeal", "{{ seal_note }}"),
+        _p("Normal", "{%p endif %}"),
         # 附件1: every indicator, domains merged vertically.
         _p("QyxAttachLabel", "附件1"),
         _p("QyxAttachTitle"),
@@ -367,13 +421,27 @@ def document_xml() -> str:
         # the note goes above the table: below it, it could be left alone on a last page
         _p("QyxTableNote", "{{ table_note }}"),
         _table(),
-        # 附件2: statuses by domain, a native chart Word can edit.
+        # 附件2: every key task (when there are any).
+        _p("Normal", "{%p if task_table %}"),
         _p("QyxAttachLabel", "附件2"),
+        _p("QyxAttachTitle"),
+        _p("QyxAttachTitle", "{{ task_title }}"),
+        _p("QyxAttachTitle"),
+        _table(TASK_COLUMNS, "d in task_table", "t in d.rows"),
+        _p("Normal", "{%p endif %}"),
+        # the chart: statuses by domain, a native chart Word can edit.
+        _p("QyxAttachLabel", "附件{{ attachments|length }}"),
         _p("QyxAttachTitle"),
         _p("QyxAttachTitle", "{{ chart_title }}"),
         _p("QyxAttachTitle"),
         _p("QyxFigure", "{{ chart }}"),
         _p("QyxTableNote", "{{ chart_note }}"),
+        # 版记 on the last page: 印发机关 and 印发日期.
+        _p("Normal", "{%p if imprint %}"),
+        _p("Normal"),
+        _p("QyxImprint", raw='<w:r><w:t xml:space="preserve">{{ imprint }}</w:t></w:r>'
+           '<w:r><w:tab/><w:t xml:space="preserve">{{ print_date }}印发</w:t></w:r>'),
+        _p("Normal", "{%p endif %}"),
     ]
     return (
         f'{_XML}<w:document xmlns:w="{_W}" xmlns:r="{_R}" xmlns:wp="{_WP}" xmlns:a="{_A}">'

@@ -360,6 +360,11 @@ def test_notice_and_tables_before_and_after_consolidation(work):
     assert openpyxl.load_workbook(out)[SHEET_SUMMARY][SUMMARY_RESULT.value_cell].value == line
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "2024年3月" in text
+    from qyx_excel.office import has_soffice
+
+    if has_soffice():  # the PDF beside it, made the way `qyx notice --pdf` makes it
+        assert docx.with_suffix(".pdf").is_file() and "PDF：" in line
+    assert (work / "历史库" / "通报编号.json").is_file()  # the 发文字号 kept beside the store
 
     line, alerts, out, _ = press(buttons.print_tables, done, SHEET_SUMMARY)
     xlsx = work / "2024-03_七优享工程进度表.xlsx"
