@@ -816,6 +816,8 @@ def _table_rows(consolidation: Consolidation, kind: str) -> list[dict[str, Any]]
         for r in consolidation.rows_of(name):
             x = _row(r)
             target = x["target_bare"]
+            if x["unit"] and target.endswith(x["unit"]) and target[: -len(x["unit"])][-1:].isdigit():
+                target = target[: -len(x["unit"])]  # the 单位 column says it (职工85% -> 85)
             if r.adjusted:
                 target = f"原目标{x['original_target_bare']}\n调整后{target}"
             rows.append(
@@ -830,8 +832,14 @@ def _table_rows(consolidation: Consolidation, kind: str) -> list[dict[str, Any]]
                     "fill": STATUS_FILLS[r.status],
                 }
             )
-        table.append({"name": name, "rows": rows})
+        table.append({"name": name, "lead_unit": _lead_unit(name), "rows": rows})
     return table
+
+
+def _lead_unit(domain: str) -> str:
+    from .plan import load_plan
+
+    return clean(load_plan().domain_leads.get(domain, ""))
 
 
 def _task_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
@@ -850,7 +858,7 @@ def _task_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
             for t in consolidation.tasks
             if t.domain == name
         ]
-        out.append({"name": name, "rows": rows})
+        out.append({"name": name, "lead_unit": _lead_unit(name), "rows": rows})
     return out
 
 

@@ -59,6 +59,7 @@ STYLE_NAMES: dict[str, str] = {
     "QyxTableHead": "表头",
     "QyxTableText": "表格文字",
     "QyxTableTextLeft": "表格文字（左对齐）",
+    "QyxTableGroup": "表格分组行",
     "QyxFigure": "图表",
     "QyxTableNote": "表注",
     "QyxIssuer": "发文机关标志",
@@ -79,11 +80,12 @@ _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 #: Attachment table columns: (header, width in twips, cell text or tag, style id)
 TABLE_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
-    # 1000 twips: a four-character 领域 name (4 × 10.5 pt) fits on one line inside the cell margins
-    ("领域", 1000, "{% vm %}{{ d.name }}", "QyxTableText"),
-    ("序号", 560, "{{ r.id }}", "QyxTableText"),
-    ("指标", 2485, "{{ r.name }}", "QyxTableTextLeft"),
-    ("单位", 700, "{{ r.unit }}", "QyxTableText"),
+    # Each 领域 opens with a full-width row of its own (no merged 领域 column: a merged cell split
+    # over two pages left the continuation rows without their 领域, and a four-character name
+    # broke 3 + 1 in the narrow column).
+    ("序号", 640, "{{ r.id }}", "QyxTableText"),  # “27-1” on one line
+    ("指标", 3345, "{{ r.name }}", "QyxTableTextLeft"),
+    ("单位", 760, "{{ r.unit }}", "QyxTableText"),  # “万人次” on one line
     ("本年目标", 1150, "{{ r.target }}", "QyxTableText"),
     ("{{ expected_header }}", 1000, "{{ r.expected }}", "QyxTableText"),
     ("完成值", 950, "{{ r.value }}", "QyxTableText"),
@@ -93,9 +95,8 @@ assert sum(c[1] for c in TABLE_COLUMNS) == TEXT_WIDTH
 
 #: Key-task attachment table (附件2), the same way.
 TASK_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
-    ("领域", 1000, "{% vm %}{{ d.name }}", "QyxTableText"),
     ("序号", 560, "{{ t.number }}", "QyxTableText"),
-    ("重点任务", 3585, "{{ t.title }}", "QyxTableTextLeft"),
+    ("重点任务", 4585, "{{ t.title }}", "QyxTableTextLeft"),
     ("牵头单位", 1900, "{{ t.lead_unit }}", "QyxTableText"),
     ("完成情况", 1800, "{% cellbg t.fill %}{{ t.state }}", "QyxTableText"),
 )
@@ -194,7 +195,7 @@ def styles_xml() -> str:
         # 附件：1. … — first line two characters in, following lines under the first attachment's name.
         _style(
             "QyxAttachNote",
-            ppr=f'{_spacing_exact()}<w:ind w:left="1600" w:hangingChars="300" w:hanging="960"/><w:jc w:val="left"/>',
+            ppr=f'<w:keepNext/>{_spacing_exact()}<w:ind w:left="1600" w:hangingChars="300" w:hanging="960"/><w:jc w:val="left"/>',
             rpr=_rpr(FANGSONG, SIZE_3),
         ),
         _style(
@@ -260,6 +261,11 @@ def styles_xml() -> str:
             "QyxTableText",
             ppr=f'{_NO_GRID}{_SPACING_SINGLE}{_NO_INDENT}<w:jc w:val="center"/>',
             rpr=_rpr(FANGSONG, SIZE_5),
+        ),
+        _style(
+            "QyxTableGroup",
+            ppr=f'<w:keepNext/>{_NO_GRID}{_SPACING_SINGLE}{_NO_INDENT}<w:jc w:val="left"/>',
+            rpr=_rpr(HEITI, SIZE_5),
         ),
         _style(
             "QyxTableTextLeft",
@@ -349,6 +355,17 @@ def _tag_row(tag: str) -> str:
     return f'<w:tr><w:tc><w:tcPr><w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/></w:tcPr>{_p("QyxTableText", tag)}</w:tc></w:tr>'
 
 
+def _group_row(span: int) -> str:
+    """A 领域's own row: its name and lead unit across the table, kept with its first item."""
+    return (
+        '<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>'
+        f'<w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:gridSpan w:val="{span}"/>'
+        '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/><w:vAlign w:val="center"/></w:tcPr>'
+        f'{_p("QyxTableGroup", "{{ d.name }}{% if d.lead_unit %}（牵头单位：{{ d.lead_unit }}）{% endif %}")}'
+        "</w:tc></w:tr>"
+    )
+
+
 def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer: str = "d in table",
            inner: str = "r in d.rows") -> str:
     grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in columns)
@@ -364,7 +381,7 @@ def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer
         '</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
         'w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{head}"
-        f"{_tag_row('{%tr for ' + outer + ' %}')}{_tag_row('{%tr for ' + inner + ' %}')}{row}"
+        f"{_tag_row('{%tr for ' + outer + ' %}')}{_group_row(len(columns))}{_tag_row('{%tr for ' + inner + ' %}')}{row}"
         f"{_tag_row('{%tr endfor %}')}{_tag_row('{%tr endfor %}')}</w:tbl>"
     )
 
@@ -408,7 +425,9 @@ def document_xml() -> str:
         _p("Normal"),
         _p("QyxAttachNote", attachment_note),
         _p("Normal", "{%p endif %}"),
-        _p("Normal"),  # GB/T 9704 7.3.5.2: 署名 one line below the body (or the 附件说明)
+        # GB/T 9704 7.3.5.2: 署名 one line below the body (or the 附件说明); the empty line is a 署名
+        # paragraph so that 附件说明, 署名 and 成文日期 keep together (no 署名 alone on a page)
+        _p("QyxSigner"),
         _p("QyxSigner", "{{ signer }}"),
         _p("QyxDate", "{{ date }}"),
         _p("Normal", "{%p if seal_note %}"),

@@ -159,7 +159,7 @@ def test_title_recipients_signer_and_date(doc):
     title = _paragraphs(doc, "公文标题")
     assert [p.text for p in title] == ["关于2024年3月公共服务“七优享”工程\n推进情况的通报"]  # a chosen line break
     assert [p.text for p in _paragraphs(doc, "主送机关") if p.text] == ["专班各专项组，各成员单位："]
-    assert [p.text for p in _paragraphs(doc, "署名")] == [DEFAULT_SIGNER]
+    assert [p.text for p in _paragraphs(doc, "署名") if p.text] == [DEFAULT_SIGNER]
     assert [p.text for p in _paragraphs(doc, "成文日期")] == ["2024年4月5日"]
     assert doc.core_properties.title == title[0].text.replace("\n", "")
 
@@ -249,30 +249,41 @@ def test_very_long_and_control_characters_do_not_break_the_document(tmp_path):
     assert short_reason(nasty, 10**6) == "很长的说明。" * 2000 + "\n第二段\n第三段"
 
 
-def test_attachment_table_merges_domains_and_shows_adjusted_targets(doc, consolidation):
+def test_attachment_table_has_a_row_per_domain_and_shows_adjusted_targets(doc, consolidation):
     table = doc.tables[0]
     header = [c.text for c in table.rows[0].cells]
-    assert header == ["领域", "序号", "指标", "单位", "本年目标", "序时目标", "完成值", "状态"]
+    assert header == ["序号", "指标", "单位", "本年目标", "序时目标", "完成值", "状态"]
     assert table.rows[0]._tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
-    assert len(table.rows) == 1 + len(consolidation.indicators)
-    ids = [row.cells[1].text for row in table.rows[1:]]
-    assert ids == [r.id for r in consolidation.indicators]
-    merges = []
-    for tr in table._tbl.tr_lst[1:]:
-        tc = tr.tc_lst[0]
-        merges.append(tc.tcPr.find(qn("w:vMerge")).get(qn("w:val")))
-    assert merges.count("restart") == 7  # one merged cell per domain
-    first_cells = [row.cells[0].text for row in table.rows[1:]]
-    assert first_cells[0] == "幼有善育" and first_cells[5] == "幼有善育"  # merged: same cell
-    adjusted = next(row for row in table.rows[1:] if row.cells[1].text == "2")
-    assert adjusted.cells[4].text == "原目标60\n调整后62"
-    # cell properties in schema order (Word refuses w:vMerge/w:shd out of order)
+    domains = [r.domain for r in consolidation.indicators]
+    groups = [row for row in table.rows[1:] if row._tr.tc_lst[0].tcPr.find(qn("w:gridSpan")) is not None]
+    assert [g.cells[0].text for g in groups] == [
+        "幼有善育（牵头单位：市卫生健康局）", "学有优教（牵头单位：市教育局）", "劳有所得（牵头单位：市人力社保局）",
+        "病有良医（牵头单位：市卫生健康局）", "老有康养（牵头单位：市民政局）", "住有宜居（牵头单位：市住建局）",
+        "弱有众扶（牵头单位：市民政局）"]
+    assert len(groups) == len(dict.fromkeys(domains))
+    items = [row for row in table.rows[1:] if row._tr.tc_lst[0].tcPr.find(qn("w:gridSpan")) is None]
+    assert [row.cells[0].text for row in items] == [r.id for r in consolidation.indicators]
+    # every item row is complete on its own: no merged cells that a page break could leave blank
+    assert not list(table._tbl.iter(qn("w:vMerge")))
+    adjusted = next(row for row in items if row.cells[0].text == "2")
+    assert adjusted.cells[3].text == "原目标60\n调整后62"
+    compound = next(row for row in items if row.cells[0].text == "27-1")
+    assert compound.cells[3].text == "85"  # not 职工85%: the name and the 单位 column say it
+    # cell properties in schema order (Word refuses w:gridSpan/w:shd out of order)
     order = ["tcW", "gridSpan", "vMerge", "shd", "vAlign"]
     for tcpr in table._tbl.iter(qn("w:tcPr")):
         tags = [el.tag.split("}")[1] for el in tcpr]
         assert tags == sorted(tags, key=order.index), tags
-    status_cell = adjusted.cells[7]
+    status_cell = adjusted.cells[6]
     assert status_cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill"))
+
+
+def test_task_attachment_lists_every_task_with_lead_unit_and_state(doc, consolidation):
+    table = doc.tables[1]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "重点任务", "牵头单位", "完成情况"]
+    rows = [row for row in table.rows[1:] if row._tr.tc_lst[0].tcPr.find(qn("w:gridSpan")) is None]
+    assert [row.cells[1].text for row in rows] == [t.title for t in consolidation.tasks]
+    assert [row.cells[3].text for row in rows] == [t.state or "未报送" for t in consolidation.tasks]
 
 
 def test_chart_is_a_native_word_chart_with_embedded_data(notice, consolidation):
@@ -313,10 +324,10 @@ def test_quarterly_and_annual_notices_cover_their_period(tmp_path):
     assert any(p.text.endswith("、2025年工作安排") for p in _paragraphs(adoc, "一级标题"))
     atext = "\n".join(p.text for p in adoc.paragraphs)
     assert "完成年度目标" in atext and "未达到年度目标（" in atext and "“2025年目标”栏" in atext
-    assert [c.text for c in adoc.tables[0].rows[0].cells][5] == "2025年目标"
+    assert [c.text for c in adoc.tables[0].rows[0].cells][4] == "2025年目标"
     row = next(r for r in year.indicators if r.id == "2")
-    cells = next(x for x in adoc.tables[0].rows[1:] if x.cells[1].text == "2").cells
-    assert cells[5].text == row.next_year_target
+    cells = next(x for x in adoc.tables[0].rows[1:] if x.cells[0].text == "2").cells
+    assert cells[4].text == row.next_year_target
     # a month rendered as the year's notice on request
     m = render_notice(build_consolidation("2024-12"), tmp_path / "m.docx", kind="annual", date=DATE)
     assert "2024年度" in _paragraphs(Document(str(m)), "公文标题")[0].text
@@ -482,7 +493,7 @@ def test_red_header_doc_number_signer_and_imprint_come_from_settings(consolidati
     other = Document(str(render_notice(consolidation, tmp_path / "m.docx", date=DATE, number=3, settings=settings)))
     assert _paragraphs(other, "发文机关标志") == [] and _paragraphs(other, "发文字号") == []
     assert [p.text for p in _paragraphs(other, "主送机关") if p.text] == ["各专项组："]
-    assert [p.text for p in _paragraphs(other, "署名")] == ["瑞安市某某办公室"]
+    assert [p.text for p in _paragraphs(other, "署名") if p.text] == ["瑞安市某某办公室"]
     assert [p.text for p in _paragraphs(other, "代章")] == ["（瑞安市人民政府办公室代章）"]
     assert _paragraphs(other, "版记") == []
 
