@@ -176,11 +176,16 @@ def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -
 
 
 def summary_rows(c: Consolidation) -> list[list[Any]]:
-    """The 汇总 table's rows (columns :data:`SUMMARY_COLUMNS`), one per indicator."""
+    """The 汇总 table's rows (columns :data:`SUMMARY_COLUMNS`), one per indicator.
+
+    序时目标 is rounded as the notice and the print tables show it (:func:`values.expected_shown`)."""
+    from .values import expected_shown
+
     return [
         [
             r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
-            _shown(r.expected), r.value if r.value is not None else r.value_text, r.completion, r.status.value,
+            expected_shown(r.id, r.expected, r.value), r.value if r.value is not None else r.value_text,
+            r.completion, r.status.value,
             r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
         ]
         for r in c.indicators
@@ -427,13 +432,6 @@ def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, center
         height = row_height(texts)
         if height > 18:
             ws.row_dimensions[row].height = height
-
-
-def _shown(x: float | None) -> float | None:
-    """A computed figure as shown: two decimals (small ones three)."""
-    if x is None:
-        return None
-    return round(x, 3 if abs(x) < 1 else 2)
 
 
 def _print_area(ws: Worksheet, last_row: int, last_col: int) -> None:

@@ -199,15 +199,9 @@ def _percent(x: float | None) -> str:
 
 
 def _plan_digits(indicator_id: str) -> int:
-    """The plan's precision for an indicator: the most decimals its baseline and targets are written with."""
-    from .plan import load_plan
-    from .values import text_decimals
+    from .values import plan_precision
 
-    try:
-        ind = load_plan().indicator(indicator_id)
-    except Exception:  # an indicator the plan does not know (a test or a later addition)
-        return 2
-    return text_decimals(*ind.targets.values())
+    return plan_precision(indicator_id)
 
 
 def _part_target(name: str, target: str) -> str:

@@ -120,6 +120,7 @@ def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: list[float], tit
 
 def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int) -> None:
     from .charts import STATUS_FILLS
+    from .values import expected_shown
 
     ws = wb.add_worksheet("指标进度")
     heads = ["领域", "序号", "指标名称", "单位", "责任单位", "本年目标", "序时目标", "本期完成值", "完成率", "状态",
@@ -145,7 +146,7 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             ws.write_string(row, 3, _text(r.unit), f.center)
             ws.write_string(row, 4, _text(r.responsible_unit), f.center)
             ws.write_string(row, 5, target, f.center)
-            _number_or_blank(ws, row, 6, _num(r.expected), f)
+            _number_or_blank(ws, row, 6, expected_shown(r.id, r.expected, r.value), f)
             if r.value is not None:
                 ws.write_number(row, 7, r.value, f.number)
             else:

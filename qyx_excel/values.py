@@ -187,3 +187,23 @@ def money_text(wan: float | None) -> str:
     if abs(wan) >= 10000:
         return f"{format_number(round(wan / 10000, 2), 2)}亿元"
     return f"{format_number(round(wan, 2), 2)}万元"
+
+
+def plan_precision(indicator_id: str) -> int:
+    """The plan's precision for an indicator: the most decimals its baseline and targets are written
+    with (人均预期寿命 81.85 -> 2, 失业率 <5 -> 1 from its 4.7 baseline); 2 for an unknown id."""
+    from .plan import load_plan
+
+    try:
+        ind = load_plan().indicator(indicator_id)
+    except Exception:  # an indicator the plan does not know (a test or a later addition)
+        return 2
+    return text_decimals(*ind.targets.values())
+
+
+def expected_shown(indicator_id: str, expected: float | None, value: float | None) -> float | None:
+    """A computed expected (序时目标) figure rounded as the notice, the print tables and 汇总 show it:
+    the plan's precision, or the typed value's when finer, at most two decimals."""
+    if expected is None:
+        return None
+    return round(float(expected), figure_digits(plan_precision(indicator_id), value))
