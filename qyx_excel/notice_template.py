@@ -238,9 +238,11 @@ def styles_xml() -> str:
             ppr=f'<w:keepLines/><w:pBdr><w:top w:val="single" w:sz="8" w:space="4" w:color="000000"/>'
             f'<w:bottom w:val="single" w:sz="8" w:space="4" w:color="000000"/></w:pBdr>'
             f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH - 280}"/></w:tabs>'
-            f'{_spacing_exact()}<w:ind w:left="280" w:right="280" w:firstLineChars="0" w:firstLine="0"/>'
+            f'{_spacing_exact()}<w:ind w:left="280" w:right="0" w:firstLineChars="0" w:firstLine="0"/>'
             '<w:jc w:val="left"/>',
-            rpr=_rpr(FANGSONG, SIZE_4),
+            # condensed by 0.5 pt: the office's full name and the date fit one line at 4号
+            rpr=f'<w:rPr>{_fonts(FANGSONG)}<w:spacing w:val="-10"/><w:sz w:val="{SIZE_4}"/>'
+            f'<w:szCs w:val="{SIZE_4}"/></w:rPr>',
         ),
         _style(
             "QyxAttachLabel",
