@@ -366,7 +366,7 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
     # The more lagging items, the shorter each quoted reason (the body must fit its pages; the
     # whole text stays in 汇总 and the ledger).
     behind = sum(1 for r in c.indicators if r.status in (Status.LAGGING, Status.SEVERELY_LAGGING))
-    reason_max = 40 if behind <= 6 else 24 if behind <= 10 else 16
+    reason_max = 80 if behind <= 6 else 24 if behind <= 10 else 16
     rows = [_row(r, reason_max) for r in c.indicators]
     tasks = [_task(t) for t in c.tasks]
 
