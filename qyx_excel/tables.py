@@ -363,7 +363,7 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
     period = parse_period(c.period)
     annual = c.kind == "year"
 
-    def write(tmp: Path) -> None:
+    def build(tmp: Path, fit_heights: dict[str, int] | None = None) -> None:
         wb = xlsxwriter.Workbook(
             str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         )
@@ -376,14 +376,74 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
             _project_sheet(wb, f, c, paper)
         _ranking_sheet(wb, f, c, paper)
         _chart_sheet(wb, f, c, paper)
+        for name, pages in (fit_heights or {}).items():
+            wb.get_worksheet_by_name(name).fit_to_pages(1, pages)
         wb.close()
 
-    atomic_write(out, write, verify=_verify_xlsx)
+    atomic_write(out, build, verify=_verify_xlsx)
     if pdf:
-        from .office import convert
-
-        convert(out, "pdf", out.parent)
+        _balanced_pdf(out, build, {
+            "指标进度": f"{c.label}公共服务“七优享”工程指标进展情况表",
+            "重点任务": f"{c.label}公共服务“七优享”工程重点任务推进情况表",
+        })
     return out
+
+
+def _balanced_pdf(xlsx: Path, build: Any, titles: dict[str, str]) -> Path:
+    """The PDF of ``xlsx`` through LibreOffice, without a near-empty last page on the long tables.
+
+    “One page wide, as tall as needed” can leave a table's last page with a handful of rows.  The
+    PDF is looked at (pdftotext): when a table's last page holds at most a quarter of the page
+    before it (or seven rows), the table is fitted to one page fewer and the PDF made again from a
+    copy built that way.  The .xlsx itself keeps “as tall as needed”: Excel lays columns out
+    narrower than LibreOffice, so a page count measured here does not hold for Excel's printing.
+    """
+    import shutil
+    import tempfile
+
+    from .office import convert
+
+    pdf = convert(xlsx, "pdf", xlsx.parent)
+    pages = _pdf_pages(pdf)
+    if not pages:  # poppler-utils not installed: keep the plain PDF
+        return pdf
+    fit: dict[str, int] = {}
+    for sheet, title in titles.items():
+        own = [text for text in pages if title in text.replace(" ", "")]
+        if len(own) < 2:
+            continue
+        last, before = _table_rows(own[-1]), _table_rows(own[-2])
+        if last <= max(7, before // 4):
+            fit[sheet] = len(own) - 1
+    if not fit:
+        return pdf
+    with tempfile.TemporaryDirectory(prefix="qyx-tables-") as tmp:
+        copy = Path(tmp) / xlsx.name
+        build(copy, fit)
+        balanced = convert(copy, "pdf", Path(tmp))
+        shutil.copyfile(balanced, pdf)
+    return pdf
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    """The text of every page (pdftotext -layout), or [] when poppler-utils is missing or fails."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return []
+    try:
+        done = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+                              check=True)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return done.stdout.split("\f")
+
+
+def _table_rows(page: str) -> int:
+    """Rows of a 指标进度 or 重点任务 page: lines starting with a 领域 (written on every row)."""
+    return sum(1 for line in page.splitlines() if line.strip().split(" ")[0] in DOMAINS)
 
 
 def _verify_xlsx(path: Path) -> None:

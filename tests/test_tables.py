@@ -168,3 +168,24 @@ def test_chart_statuses_differ_in_black_and_white(tables):
         chart = zf.read("xl/charts/chart1.xml").decode("utf-8")
     assert chart.count("<a:pattFill") == 2
     assert 'prst="wdDnDiag"' in chart and 'prst="smGrid"' in chart
+
+
+@requires_soffice
+def test_pdf_has_no_near_empty_last_page(tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    from qyx_excel.tables import _table_rows
+
+    c = build_consolidation("2024-03")
+    out = render_tables(c, tmp_path / "进度表.xlsx", pdf=True)
+    text = subprocess.run(["pdftotext", "-layout", str(out.with_suffix(".pdf")), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = text.split("\f")
+    for title in ("指标进展情况表", "重点任务推进情况表"):
+        own = [p for p in pages if title in p.replace(" ", "")]
+        assert own, title
+        if len(own) > 1:
+            last, before = _table_rows(own[-1]), _table_rows(own[-2])
+            assert last > max(7, before // 4), (title, [_table_rows(p) for p in own])
+    # the .xlsx keeps “as tall as needed” for Excel, whose page breaks differ from LibreOffice's
+    assert load_workbook(out)["指标进度"].page_setup.fitToHeight == 0
