@@ -173,13 +173,6 @@ def clean(text: object) -> str:
 # ================================================================================================
 
 
-def _beside(x: float | None, value: float | None) -> str:
-    """An expected figure with the decimals needed to tell it from the value beside it."""
-    from .values import format_beside
-
-    return format_beside(None if x is None else round(x, 4), value)
-
-
 def _number(x: float | None, digits: int = 2) -> str:
     from .values import format_number
 
