@@ -93,12 +93,14 @@ TABLE_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
 )
 assert sum(c[1] for c in TABLE_COLUMNS) == TEXT_WIDTH
 
-#: Key-task attachment table (附件2), the same way.
+#: Key-task attachment table (附件2): the 领域 in a column of its own, written on every row (no
+#: merged cells), so that the 31 tasks fit one page.
 TASK_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
+    ("领域", 1000, "{{ d.name }}", "QyxTableText"),
     ("序号", 560, "{{ t.number }}", "QyxTableText"),
     ("重点任务", 4585, "{{ t.title }}", "QyxTableTextLeft"),
-    ("牵头单位", 1900, "{{ t.lead_unit }}", "QyxTableText"),
-    ("完成情况", 1800, "{% cellbg t.fill %}{{ t.state }}", "QyxTableText"),
+    ("牵头单位", 1500, "{{ t.lead_unit }}", "QyxTableText"),
+    ("完成情况", 1200, "{% cellbg t.fill %}{{ t.state }}", "QyxTableText"),
 )
 assert sum(c[1] for c in TASK_COLUMNS) == TEXT_WIDTH
 
@@ -369,7 +371,7 @@ def _group_row(span: int) -> str:
 
 
 def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer: str = "d in table",
-           inner: str = "r in d.rows") -> str:
+           inner: str = "r in d.rows", *, group_rows: bool = True) -> str:
     grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in columns)
     head = (
         '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>'
@@ -383,7 +385,8 @@ def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer
         '</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
         'w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{head}"
-        f"{_tag_row('{%tr for ' + outer + ' %}')}{_group_row(len(columns))}{_tag_row('{%tr for ' + inner + ' %}')}{row}"
+        f"{_tag_row('{%tr for ' + outer + ' %}')}{_group_row(len(columns)) if group_rows else ''}"
+        f"{_tag_row('{%tr for ' + inner + ' %}')}{row}"
         f"{_tag_row('{%tr endfor %}')}{_tag_row('{%tr endfor %}')}</w:tbl>"
     )
 
@@ -448,7 +451,7 @@ def document_xml() -> str:
         _p("QyxAttachTitle"),
         _p("QyxAttachTitle", "{{ task_title }}"),
         _p("QyxAttachTitle"),
-        _table(TASK_COLUMNS, "d in task_table", "t in d.rows"),
+        _table(TASK_COLUMNS, "d in task_table", "t in d.rows", group_rows=False),
         _p("Normal", "{%p endif %}"),
         # the chart: statuses by domain, a native chart Word can edit.
         _p("QyxAttachLabel", "附件{{ attachments|length }}"),

@@ -280,10 +280,12 @@ def test_attachment_table_has_a_row_per_domain_and_shows_adjusted_targets(doc, c
 
 def test_task_attachment_lists_every_task_with_lead_unit_and_state(doc, consolidation):
     table = doc.tables[1]
-    assert [c.text for c in table.rows[0].cells] == ["序号", "重点任务", "牵头单位", "完成情况"]
-    rows = [row for row in table.rows[1:] if row._tr.tc_lst[0].tcPr.find(qn("w:gridSpan")) is None]
-    assert [row.cells[1].text for row in rows] == [t.title for t in consolidation.tasks]
-    assert [row.cells[3].text for row in rows] == [t.state or "未报送" for t in consolidation.tasks]
+    assert [c.text for c in table.rows[0].cells] == ["领域", "序号", "重点任务", "牵头单位", "完成情况"]
+    rows = table.rows[1:]
+    assert [row.cells[0].text for row in rows] == [t.domain for t in consolidation.tasks]  # on every row
+    assert [row.cells[2].text for row in rows] == [t.title for t in consolidation.tasks]
+    assert [row.cells[4].text for row in rows] == [t.state or "未报送" for t in consolidation.tasks]
+    assert not list(table._tbl.iter(qn("w:vMerge")))
 
 
 def test_chart_is_a_native_word_chart_with_embedded_data(notice, consolidation):
