@@ -255,6 +255,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
     from .notice import NUMBERS_FILE, notice_to_pdf, render_notice
     from .store import default_store_dir
 
+    if args.number is not None and args.number < 1:
+        raise UsageError(f"发文字号的序号应为正整数，收到的是 {args.number}。")
     consolidation = _stored(args)
     store = _path(args.store) or default_store_dir(_path(args.ledger))
     path = render_notice(consolidation, Path(args.out), kind=args.kind, number=args.number,

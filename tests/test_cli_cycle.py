@@ -120,3 +120,10 @@ def test_notice_pdf_and_doc_number(month, capsys):
     assert code == 0 and (root / "通报.pdf").stat().st_size > 10_000 and "PDF：" in err
     numbers = [p.text for p in Document(str(root / "通报.docx")).paragraphs if p.style.name == "发文字号"]
     assert len(numbers) == 1 and numbers[0].endswith("〕5号")
+
+
+def test_notice_number_must_be_positive(month, capsys):
+    root, ledger = month
+    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "x.docx",
+                       "--number", "0")
+    assert code == 2 and "正整数" in err and not (root / "x.docx").exists()

@@ -520,3 +520,14 @@ def test_doc_numbers_are_kept_per_notice_and_year(consolidation, tmp_path):
     numbers.write_text("{not json", encoding="utf-8")
     with pytest.raises(TemplateError, match="发文字号记录"):
         render_notice(consolidation, tmp_path / "e.docx", date=DATE, numbers_file=numbers)
+
+
+def test_a_broken_settings_file_is_named(consolidation, tmp_path):
+    settings = tmp_path / "通报设置.ini"
+    settings.write_text("红头 = 是\n[通报\n", encoding="utf-8")
+    out = tmp_path / "n.docx"
+    with pytest.raises(TemplateError, match=r"通报设置文件 通报设置\.ini 无法读取"):
+        render_notice(consolidation, out, date=DATE, settings=settings)
+    assert not out.exists()
+    with pytest.raises(TemplateError, match="找不到通报设置文件"):
+        render_notice(consolidation, out, date=DATE, settings=tmp_path / "无.ini")
