@@ -8,7 +8,13 @@ Two templates, both clerk-editable and neither in Python strings:
 
 The text template turns the data (:func:`notice_context`) into a list of paragraphs, each with a
 level (0 body, 1 “一、”, 2 “（一）”, 3 “1.”, 4 “（1）”); the Word template places them with the matching
-paragraph style and adds the attachments (the indicator table and the status chart).
+paragraph style and adds the attachments (the indicator table, the key-task table and the status
+chart).  The body is a county progress 通报: 总体情况, 存在问题, 报送情况, 下步工作 — item-by-item detail
+only in the attachments, each fact once (see ``docs/notice-sentences.md``).
+
+The document's furniture — 红头 (发文机关标志, 发文字号), 主送, 署名, 代章, 版记 — comes from
+``templates/notice_settings.ini`` (:func:`load_notice_settings`); the 发文字号's number is kept per
+notice and year in a small JSON file beside the store (:func:`assign_number`).
 
 Both render with undefined variables as errors (:class:`~qyx_excel.errors.TemplateError`, naming
 the variable); the Word rendering escapes every value, so text typed by the groups (``&``, ``<``,
