@@ -287,17 +287,21 @@ def consolidate(book: Book) -> str:
 @button(_summary_result)
 def notice(book: Book) -> str:
     """生成通报: the period's progress notice (.docx) beside the workbook."""
-    from .notice import render_notice
+    from .notice import NUMBERS_FILE, notice_to_pdf, render_notice
+    from .office import has_soffice
 
     period, _ = read_summary_inputs(book)
     folder = workbook_dir(book)
     c = _stored_consolidation(folder, period, "生成通报")
     set_status(book, f"正在生成{c.label}进度通报…")
-    path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx")
-    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}"
+    path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx",
+                         numbers_file=_store_dir(folder) / NUMBERS_FILE)
+    # the PDF through the same layout-preserving path as `qyx notice --pdf` (28 characters a line)
+    pdf = notice_to_pdf(path) if has_soffice() else None
+    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}" + (f"（PDF：{pdf.name}）" if pdf else "")
     write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
     set_status(book, None)
-    alert(book, f"已生成{c.label}进度通报：\n{path}\n\n请用 Word 打开，核对后排版、签发。")
+    alert(book, f"已生成{c.label}进度通报：\n{path}" + (f"\n{pdf}" if pdf else "") + "\n\n请用 Word 打开，核对后签发。")
     return line
 
 

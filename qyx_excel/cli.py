@@ -354,11 +354,18 @@ def _stored(args: argparse.Namespace):  # -> Consolidation
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    from .notice import render_notice
+    from .notice import NUMBERS_FILE, notice_to_pdf, render_notice
+    from .store import default_store_dir
 
+    if args.number is not None and args.number < 1:
+        raise UsageError(f"发文字号的序号应为正整数，收到的是 {args.number}。")
     consolidation = _stored(args)
-    path = render_notice(consolidation, Path(args.out), kind=args.kind)
+    store = _path(args.store) or default_store_dir(_path(args.ledger))
+    path = render_notice(consolidation, Path(args.out), kind=args.kind, number=args.number,
+                         numbers_file=Path(store) / NUMBERS_FILE)
     say(f"已生成{consolidation.label}进度通报：{path}")
+    if args.pdf:
+        say(f"PDF：{notice_to_pdf(path)}")
     return 0
 
 
@@ -700,6 +707,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
     p.add_argument("--out", required=True, help="输出 .docx 路径")
     p.add_argument("--kind", choices=["monthly", "quarterly", "annual"], help="通报类型（默认随填报期）")
+    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转为 PDF（版式与 Word 一致，每行 28 字）")
+    p.add_argument("--number", type=int, help="发文字号的序号（默认按年自动编号，记在历史库的“通报编号.json”）")
     source_flags(p)
 
     p = command("tables", "生成打印用的月度进度表（.xlsx，可另存 PDF）", cmd_tables)

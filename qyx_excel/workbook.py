@@ -144,7 +144,7 @@ class Formats:
         self.input_text = self._add(**inp, align="left", num_format="@")
         self.input_date = self._add(**inp, align="center", num_format="yyyy-mm-dd")
         self.input_sample = self._add(**(inp | {"locked": True}), align="center")  # the legend's swatch
-        self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="vcenter", text_wrap=True,
+        self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="top", text_wrap=True,
                                 bottom=1, bottom_color=GRID)
         self.body = self._add(text_wrap=True, valign="top", align="left")
         self.plain = self._add(valign="vcenter")
@@ -214,6 +214,12 @@ def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
     ws.set_footer(FOOTER)
     first, last = layout.print_title_rows
     ws.repeat_rows(first - 1, last - 1)
+    # A second table (a domain sheet's 重点任务) starts a printed page of its own, with its header row
+    # at the top: repeating the first table's header would mislabel it, and without the break its
+    # rows ran onto a page with no header at all.
+    later = [t.section_row - 1 for t in layout.tables[1:] if t.section_row > 1]
+    if later:
+        ws.set_h_pagebreaks(later)
     ws.print_area(0, 0, last_row - 1, layout.last_col - 1)
     if layout.freeze_rows:
         ws.freeze_panes(layout.freeze_rows, 0)
@@ -919,7 +925,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
         ws.set_row(2, 32)  # the buttons
         assert layout.result is not None
         _result_cell(ws, fmt, layout.result)
-        ws.set_row(3, 30)
+        ws.set_row(3, 4 * 13.5 + 4)  # four lines of result text (汇总 writes three or four)
         r, c = _rc(SUMMARY_COUNTS_CELL)
         ws.merge_range(r, c, r, layout.last_col - 1, "", fmt.note)
     else:

@@ -63,14 +63,18 @@ def build_consolidation(
     previous: bool = True,
     missing_groups: tuple[str, ...] = ("住有宜居", "重大项目"),
     tricky_note: str = TRICKY,
+    scenarios: tuple[str, ...] | None = None,
 ) -> Consolidation:
-    """A consolidation of the real 45 indicators and 31 tasks with varied, deterministic values."""
+    """A consolidation of the real 45 indicators and 31 tasks with varied, deterministic values.
+
+    ``scenarios`` cycles over the reported indicators (met, on, lag, severe, none); the default mix
+    has every status."""
     plan = load_plan()
     rules = load_rules()
     period = parse_period(period_code)
     rng = random.Random(seed)
     adjustments = {("2", period.year): Adjustment("2", period.year, "62", "2024-02-20", "瑞七优享办〔2024〕2号", "省里调整")}
-    scenarios = ["met", "on", "on", "lag", "severe", "none", "on", "met"]
+    scenarios = list(scenarios or ("met", "on", "on", "lag", "severe", "none", "on", "met"))
     rows: list[IndicatorRow] = []
     # scenarios rotate over the indicators judged this month (a yearly statistic is 不适用 in March)
     judged = 0

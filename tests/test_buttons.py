@@ -190,7 +190,8 @@ def test_consolidate_writes_what_the_cli_writes(work):
     assert fill_of(wb[SHEET_FINDINGS].cell(broken_row, 2)) == WORD_FILLS["已退回"]
     findings = rows_of(wb[SHEET_FINDINGS], OUTPUT_HEADER_ROW)
     # the group of a finding in the ledger is its sheet's, though all nine sheets share the file
-    assert any(r[2] == "value-percent-range" and r[3] == BROKEN and r[5] == BROKEN and r[6] == "G7" for r in findings)
+    assert any(r[2] == "百分比超出范围" and r[3] == BROKEN and r[5] == BROKEN and r[6] == "G7"
+               and r[9] == "value-percent-range" for r in findings)  # the clerk reads Chinese; the code at the side
     tables = rows_of(wb[SHEET_TABLES], OUTPUT_HEADER_ROW)
     assert list(tables[0][: len(TABLES_HEADERS)]) == list(TABLES_HEADERS) and len(tables) == 48
     assert wb[SHEET_TABLES].print_area is not None
@@ -222,7 +223,7 @@ def test_second_run_leaves_no_stale_rows_and_colours(work):
     wb = openpyxl.load_workbook(second)
     ws = wb[SHEET_FINDINGS]
     after = rows_of(ws, OUTPUT_HEADER_ROW)
-    assert len(after) < before and "value-percent-range" not in {r[2] for r in after}
+    assert len(after) < before and "value-percent-range" not in {r[9] for r in after if len(r) > 9}
     reporting = {r[2]: r[1] for r in after[1:10]}
     assert reporting[BROKEN] == "已受理" and "被退回" not in line
     # nothing coloured or written below the last row
@@ -360,6 +361,11 @@ def test_notice_and_tables_before_and_after_consolidation(work):
     assert openpyxl.load_workbook(out)[SHEET_SUMMARY][SUMMARY_RESULT.value_cell].value == line
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "2024年3月" in text
+    from qyx_excel.office import has_soffice
+
+    if has_soffice():  # the PDF beside it, made the way `qyx notice --pdf` makes it
+        assert docx.with_suffix(".pdf").is_file() and "PDF：" in line
+    assert (work / "历史库" / "通报编号.json").is_file()  # the 发文字号 kept beside the store
 
     line, alerts, out, _ = press(buttons.print_tables, done, SHEET_SUMMARY)
     xlsx = work / "2024-03_七优享工程进度表.xlsx"

@@ -534,8 +534,9 @@ def test_typed_text_stays_text_in_every_output(ws: Workspace, capsys: pytest.Cap
         assert not _formula_cells(tables, table_sheet), table_sheet
 
     text = _docx_text(notice)
+    # the notice quotes each lagging item's reason, cut to fit its pages when many items lag (whole in 汇总 above)
     for typed in (*quoted.values(), FORMULA_PROBLEM):
-        assert typed in text, typed  # line break and all: R&D <Ops> "A" … \n第二行
+        assert typed[:14] in text, typed
     with zipfile.ZipFile(notice) as z:
         xml = z.read("word/document.xml").decode()
     assert "R&amp;D &lt;Ops&gt;" in xml and "<w:br/>" in xml
@@ -586,8 +587,8 @@ def test_tricky_notice_opens_in_libreoffice(ws: Workspace, capsys: pytest.Captur
     notice = ws.outputs / "通报 LibreOffice.docx"
     assert qyx(capsys, "notice", "--period", MARCH, "--store", ws.store, "--out", notice)[0] == 0
     text = convert(notice, "txt", tmp_path).read_text(encoding="utf-8-sig")
-    assert 'R&D <Ops> "A" 与 a < b && c > d' in text and "第二行：'单引号'说明" in text
-    assert FORMULA_NOTES["1"] in text
+    assert 'R&D <Ops> "A" 与' in text  # quoted in the notice's body, cut to fit when many items lag
+    assert FORMULA_NOTES["1"][:14] in text
 
 
 # ================================================================================================
@@ -630,8 +631,8 @@ def test_conflicting_submissions_later_wins_earlier_kept(ws: Workspace, capsys: 
             ext = Path(h.file_name).suffix.lstrip(".")
             assert st.archive_path(h.sha256, ext).is_file()
     wb = openpyxl.load_workbook(ws.ledger, read_only=True)
-    listed = [r for r in wb[SHEET_FINDINGS].iter_rows(values_only=True) if r and r[2] in
-              ("submission-superseded", "submission-conflict")]
+    listed = [r for r in wb[SHEET_FINDINGS].iter_rows(values_only=True) if len(r) > 9 and r[9] in
+              ("submission-superseded", "submission-conflict")]  # the code's column (the clerk reads r[2])
     wb.close()
     assert listed, "the warnings are listed in 校验结果"
     assert lost(before, ws, [late, first, second]) == []
