@@ -34,7 +34,7 @@ from .errors import PlanDataError
 from .glossary import Direction, Kind, Status
 from .periods import FIRST_YEAR, LAST_YEAR, Period
 from .plan import DATA_DIR, YEARS, Indicator, plan_readings
-from .values import Value, format_beside, format_number, normalise_text, parse_value
+from .values import Value, expected_shown, format_beside, format_number, normalise_text, parse_value
 
 _OPS = {"<": "<", ">": ">", "≤": "<=", "≦": "<=", "≥": ">=", "≧": ">=", "<=": "<=", ">=": ">=", "=": "="}
 _BOUND = re.compile(r"^(<=|>=|[<>≤≦≥≧=])?\s*(\d+(?:\.\d+)?)\s*(%)?$")
@@ -243,7 +243,6 @@ class Rules:
     min_span_share: float = 0.02
     jump_share: float = 0.5
     scores: dict[str, float] = field(default_factory=dict)
-    due_day: int = 5
 
     def score(self, status: Status) -> float | None:
         return self.scores.get(status.value)
@@ -271,7 +270,6 @@ def load_rules(path: Path | None = None) -> Rules:
             min_span_share=float(values["min_span_share"]),
             jump_share=float(values["jump_share"]),
             scores=scores,
-            due_day=int(values.get("due_day", "5")),
         )
     except (KeyError, ValueError) as exc:
         raise PlanDataError(f"规则文件 {path} 缺少或写错了“{exc.args[0]}”。") from None
@@ -489,14 +487,18 @@ def evaluate(
         return result(status, f"{prefix}全年目标未完成：完成值 {format_beside(parsed.number, target.value)}，"
                       f"本年目标 {target_text}{inclusive_note}，差距为{span_text}的 "
                       f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}", completion)
+    # 序时目标 as the notice, the print tables and 汇总's column show it (the plan's precision)
+    shown = format_number(expected_shown(indicator.id, expected, parsed.number), 2)
     if shortfall <= 0:
-        return result(Status.ON_TRACK, prefix + (f"不低于序时目标 {format_number(expected)}" if higher
-                      else f"不高于序时目标 {format_number(expected)}"), completion)
+        return result(Status.ON_TRACK, prefix + (f"不低于序时目标 {shown}" if higher
+                      else f"不高于序时目标 {shown}"), completion)
     if share <= exact(rules.on_track_gap_share):
-        return result(Status.ON_TRACK, f"{prefix}略低于序时目标 {format_beside(expected, parsed.number)}，差距在容差"
+        return result(Status.ON_TRACK, f"{prefix}略低于序时目标 {shown}，差距在容差"
                       f"（{span_text}的 {rules.on_track_gap_share:.0%}）以内", completion)
     status = Status.SEVERELY_LAGGING if severe else Status.LAGGING
-    return result(status, f"{prefix}落后序时目标 {format_beside(expected, parsed.number)}，差距为{span_text}的 "
+    if shown == format_number(parsed.number, 2):  # lagging must not read "5.54, behind 5.54": the digits it takes
+        shown = format_beside(expected, parsed.number)
+    return result(status, f"{prefix}落后序时目标 {shown}，差距为{span_text}的 "
                   f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}", completion)
 
 

@@ -324,3 +324,16 @@ def test_a_parts_row_carries_its_own_2027_target(plan):
     row = IndicatorRow.judged(plan.indicator("32-2"), ev(plan, "32-2", "2026", 91))
     assert (row.target_2027, row.next_year_target) == ("100", "100")
     assert IndicatorRow.judged(plan.indicator("27-2"), ev(plan, "27-2", "2026", 70)).target_2027 == "城乡居民70%"
+
+
+def test_the_reason_shows_the_expected_figure_as_the_notice_and_tables_do(plan):
+    """序时目标 in 汇总's 评价说明 at the plan's precision (values.expected_shown), not 5.5292; only a
+    lagging value that would read the same as its 序时目标 gets the digits that tell them apart."""
+    from qyx_excel.values import expected_shown, format_number
+
+    ev = evaluate(plan.indicator("1"), parse_period("2026-07"), 5.5285)
+    assert ev.status is Status.ON_TRACK and abs(ev.expected - 5.5291667) < 1e-6
+    assert format_number(expected_shown("1", ev.expected, 5.5285)) == "5.53"
+    assert ev.reason.startswith("略低于序时目标 5.53，") and "5.529" not in ev.reason
+    lag = evaluate(plan.indicator("1"), parse_period("2026-07"), 5.51)
+    assert lag.status is Status.SEVERELY_LAGGING and lag.reason.startswith("落后序时目标 5.53，")
