@@ -287,7 +287,7 @@ def consolidate(book: Book) -> str:
 @button(_summary_result)
 def notice(book: Book) -> str:
     """生成通报: the period's progress notice (.docx) beside the workbook."""
-    from .notice import NUMBERS_FILE, notice_to_pdf, render_notice
+    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice
     from .office import has_soffice
 
     period, _ = read_summary_inputs(book)
@@ -301,7 +301,9 @@ def notice(book: Book) -> str:
     line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}" + (f"（PDF：{pdf.name}）" if pdf else "")
     write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
     set_status(book, None)
-    alert(book, f"已生成{c.label}进度通报：\n{path}" + (f"\n{pdf}" if pdf else "") + "\n\n请用 Word 打开，核对后签发。")
+    warning = due_warning(c)
+    alert(book, f"已生成{c.label}进度通报：\n{path}" + (f"\n{pdf}" if pdf else "") + "\n\n请用 Word 打开，核对后签发。"
+          + (f"\n\n注意：通报中的下期报送截止日期只避开了周末。{warning}" if warning else ""))
     return line
 
 

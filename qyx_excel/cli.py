@@ -354,7 +354,7 @@ def _stored(args: argparse.Namespace):  # -> Consolidation
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    from .notice import NUMBERS_FILE, notice_to_pdf, render_notice
+    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice
     from .store import default_store_dir
 
     if args.number is not None and args.number < 1:
@@ -364,6 +364,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
     path = render_notice(consolidation, Path(args.out), kind=args.kind, number=args.number,
                          numbers_file=Path(store) / NUMBERS_FILE)
     say(f"已生成{consolidation.label}进度通报：{path}")
+    if warning := due_warning(consolidation, args.kind):
+        say(f"注意：通报中的下期报送截止日期只避开了周末。{warning}")
     if args.pdf:
         say(f"PDF：{notice_to_pdf(path)}")
     return 0

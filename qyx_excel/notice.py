@@ -217,13 +217,19 @@ _REASON_MAX = 30
 
 def short_reason(text: str, most: int = _REASON_MAX) -> str:
     """A group's reason as quoted in the notice body: whole when short, else cut after the last full
-    sentence that fits (or at ``most`` characters) and marked with “……”; the whole text stays in 汇总."""
+    sentence that fits, else after the last whole clause (at a comma), else at ``most`` characters,
+    and marked with “……”; the whole text stays in 汇总."""
     t = clean(text)
     if len(t) <= most:
         return t
     head = t[:most]
     cut = max(head.rfind(mark) for mark in "。；;！？")
-    return (head[: cut + 1] if cut >= most // 3 else head.rstrip("，、,")) + "……"
+    if cut >= most // 3:
+        return head[: cut + 1] + "……"
+    clause = max(head.rfind(mark) for mark in "，,、")
+    if clause >= most // 3:
+        return head[:clause] + "……"
+    return head.rstrip("，、,") + "……"
 
 
 def _row(r: IndicatorRow, reason_max: int = _REASON_MAX) -> dict[str, Any]:
@@ -315,6 +321,20 @@ def _count_dict(by: dict[Status, int], *, rows: int, indicators: int) -> dict[st
     }
 
 
+def _not_judged(rows: Iterable[IndicatorRow]) -> dict[str, int]:
+    """Why the period's 不适用 rows are not judged, counted: yearly and quarterly statistics (judged
+    at the year's / quarter's end), milestones before their due date, and the rest."""
+    out = {"yearly": 0, "quarterly": 0, "milestone": 0, "other": 0}
+    for r in rows:
+        if r.status is not Status.NOT_APPLICABLE:
+            continue
+        reason = r.reason or ""
+        key = ("yearly" if reason.startswith("年度统计指标") else "quarterly" if reason.startswith("季度统计指标")
+               else "milestone" if reason.startswith("里程碑指标") else "other")
+        out[key] += 1
+    return out
+
+
 def _rank(e: RankEntry) -> dict[str, Any]:
     return {
         "name": clean(e.name),
@@ -394,6 +414,7 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         )
 
     counts = _counts(c.indicators)
+    not_judged = _not_judged(c.indicators)
     previous = None
     if c.previous_counts:
         prev = {s: int(c.previous_counts.get(s.value, 0)) for s in STATUS_ORDER}
@@ -470,6 +491,7 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         "as_of": f"{period.year}年{period.end_month}月底",
         "next_year": period.year + 1,
         "counts": counts,
+        "not_judged": not_judged,
         "previous": previous,
         "groups": group_info,
         "tasks": task_counts,
@@ -483,11 +505,44 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         "applications": applications,
         "ranking": ranking,
         "scores": {s.value: _number(rules.score(s), 1) for s in STATUS_ORDER if rules.score(s) is not None},
-        "due_day": rules.due_day,
-        # The next report's due date as words (e.g. 2024年4月10日); None until the calendar supplies
-        # one, when the template falls back to “每月{due_day}日前”.
-        "due": None,
+        # the next report's due date from data/calendar.csv: due (2024年5月6日), due_period (2024年4月),
+        # due_moved (5月5日逢劳动节顺延, or ""), due_warning (the year is in no holiday data, or "")
+        **_due_words(c.period, kind),
     }
+
+
+def next_report(period_code: str, kind: str) -> tuple[Any, Any]:
+    """The next period the groups report after a notice of ``kind`` on ``period_code``, and its due
+    date (:func:`qyx_excel.duedates.due_date`, moved onto a working day).  A monthly notice asks for
+    next month's data, a quarterly one for next quarter's, an annual one for January's: the monthly
+    reporting goes on after the year's summary."""
+    from .duedates import due_date
+    from .periods import Period, parse_period
+
+    period = parse_period(period_code)
+    if kind == "quarterly":
+        after = Period(period.year + 1, 3, "quarter") if period.end_month == 12 else \
+            Period(period.year, period.end_month + 3, "quarter")
+    elif kind == "annual":
+        after = Period(period.year + 1, 1, "month")
+    else:
+        after = Period(period.year + 1, 1, "month") if period.end_month == 12 else \
+            Period(period.year, period.end_month + 1, "month")
+    return after, due_date(after)
+
+
+def due_warning(consolidation: Consolidation, kind: str | None = None) -> str:
+    """The coverage warning for the due date the notice states ('' when the calendar knows its
+    year): the notice gives the date avoiding weekends only, and the office should check it."""
+    return next_report(consolidation.period, _kind(kind, consolidation))[1].warning or ""
+
+
+def _due_words(period_code: str, kind: str) -> dict[str, Any]:
+    from .duedates import date_label
+
+    after, due = next_report(period_code, kind)
+    moved = f"{due.nominal.month}月{due.nominal.day}日逢{due.nominal_name}顺延" if due.moved else ""
+    return {"due": date_label(due.due), "due_period": after.label, "due_moved": moved, "due_warning": due.warning or ""}
 
 
 def _previous_label(c: Consolidation, kind: str) -> str:

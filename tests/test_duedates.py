@@ -8,10 +8,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from qyx_excel.distribute import distribute
-from qyx_excel.duedates import DATA_FILE, due_date, load_due_rules
+from qyx_excel.duedates import due_date, load_due_rules
 from qyx_excel.errors import PlanDataError
 from qyx_excel.periods import parse_period
-from qyx_excel.targets import load_rules
 
 D = dt.date
 
@@ -66,11 +65,6 @@ def test_bad_rules_name_the_line(tmp_path):
         load_due_rules(_write(tmp_path, "月,次月5日前,\n季,季后10日,\n年,次年1月15日,\n"))
     with pytest.raises(PlanDataError, match=r"“填报期类型”只能填"):
         load_due_rules(_write(tmp_path, "旬,次月5日,\n"))
-
-
-def test_notice_day_in_rules_csv_matches_the_calendar_month_rule():
-    # The notice still says “每月N日前” from rules.csv's due_day; the calendar's month rule must agree.
-    assert load_due_rules(DATA_FILE)["month"].text == f"次月{load_rules().due_day}日前"
 
 
 def test_fill_in_file_shows_the_due_date(tmp_path):

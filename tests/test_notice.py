@@ -178,7 +178,12 @@ def test_headings_and_overall_counts(doc, consolidation):
     body = "\n".join(p.text for p in _paragraphs(doc, "Normal"))
     behind = counts["进度滞后"] + counts["严重滞后"]
     assert (f"已达标{counts['已达标']}项，序时推进{counts['序时推进']}项，滞后{behind}项"
-            f"（其中严重滞后{counts['严重滞后']}项），未填报{counts['未填报']}项。") in body
+            f"（其中严重滞后{counts['严重滞后']}项），未填报{counts['未填报']}项，不作评价{counts['不适用']}项（") in body
+    # and why they are not judged: in March, yearly statistics and milestones before their due date
+    yearly = sum(r.reason.startswith("年度统计指标") for r in consolidation.indicators)
+    milestones = sum(r.reason.startswith("里程碑指标") for r in consolidation.indicators)
+    assert yearly + milestones == counts["不适用"] and yearly and milestones
+    assert f"不作评价{counts['不适用']}项（年度统计指标{yearly}项待年末评价，里程碑指标{milestones}项未到期）。" in body
     assert "与上月相比，已达标增加2项，滞后增加1项，未填报持平。" in body
     assert "住有宜居、重大项目专项组未报送" in body
     assert "学有优教专项组逾期报送" in body
@@ -217,9 +222,9 @@ def test_item_detail_only_in_attachments_and_no_fact_twice(doc, consolidation):
 
 def test_lagging_items_name_unit_gap_and_reason_in_office_words(doc, consolidation):
     body = "\n".join(p.text for p in doc.paragraphs).split("附件：")[0]
-    assert "幼有善育（市卫生健康局）：" in body  # the lead unit once per domain
+    assert body.count("劳有所得（市人力社保局）：") == 1  # the lead unit once per domain
     # how far behind: a percentage in 个百分点, a lower-is-better rate 高于 its path
-    assert re.search(r"“公办园在园幼儿覆盖率”为[\d.]+%，低于序时目标[\d.]+个百分点", body)
+    assert re.search(r"“欠薪线索动态化解率”为[\d.]+%，低于序时目标[\d.]+个百分点", body)
     assert re.search(r"“城镇调查失业率”为[\d.]+%，高于序时目标[\d.]+个百分点", body)
     # the group's own reason, whole when short
     assert "原因是统计口径调整，数据待省平台核定后更新" in body
@@ -228,20 +233,33 @@ def test_lagging_items_name_unit_gap_and_reason_in_office_words(doc, consolidati
     assert "总投资16.8亿元" in body and "168000万元" not in body and "万元（计划2亿元）" in body
 
 
-def test_typed_text_round_trips_exactly(doc):
+#: A busier March than the sample: 8 lagging items (7 to 10 quote 24 characters of each reason).
+BUSY = ("lag", "on", "severe", "on", "met")
+
+
+def test_typed_text_round_trips_exactly(doc, consolidation, tmp_path):
     """A group's text full of XML specials, quotes, a Jinja-looking tag and a line break."""
     hits = [p for p in doc.paragraphs if 'R&D <Ops> "A"' in p.text]
     assert len(hits) == 1
-    # quoted as the reason, cut to fit the page (the whole text stays in 汇总), characters exact
+    # six items lag in the sample: the reason is quoted whole, characters exact
+    assert sum(r.status.value in ("进度滞后", "严重滞后") for r in consolidation.indicators) == 6
+    assert f"原因是{clean(TRICKY)}；" in hits[0].text
+    assert "<w:br/>" in hits[0]._p.xml  # the typed line break is a real line break
+    # a busier month: quoted as the reason, cut to fit the page (the whole text stays in 汇总)
+    busy = build_consolidation(scenarios=BUSY)
+    assert sum(r.status.value in ("进度滞后", "严重滞后") for r in busy.indicators) == 8
+    out = render_notice(busy, tmp_path / "busy.docx", date=DATE)
+    hits = [p for p in Document(str(out)).paragraphs if 'R&D <Ops> "A"' in p.text]
+    assert len(hits) == 1
     assert short_reason(TRICKY, 24) in hits[0].text and short_reason(TRICKY, 24).endswith("……")
     assert 'R&D <Ops> "A"\n第二行：a < b' in hits[0].text
-    assert "<w:br/>" in hits[0]._p.xml  # the typed line break is a real line break
+    assert clean(TRICKY) not in hits[0].text
     assert short_reason(TRICKY, 100) == clean(TRICKY)  # a short reason is quoted whole
 
 
 def test_very_long_and_control_characters_do_not_break_the_document(tmp_path):
     nasty = "很长的说明。" * 2000 + "\x00\x07\x0b第二段\r\n第三段\x1e\x1f"
-    c = build_consolidation(tricky_note=nasty)
+    c = build_consolidation(tricky_note=nasty, scenarios=BUSY)  # 8 lagging: 24 characters quoted
     out = render_notice(c, tmp_path / "n.docx", date=DATE)
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert "原因是很长的说明。很长的说明。很长的说明。很长的说明。……" in text  # cut after a full sentence
@@ -531,3 +549,25 @@ def test_a_broken_settings_file_is_named(consolidation, tmp_path):
     assert not out.exists()
     with pytest.raises(TemplateError, match="找不到通报设置文件"):
         render_notice(consolidation, out, date=DATE, settings=tmp_path / "无.ini")
+
+
+def test_the_next_due_date_is_a_working_day_from_the_calendar(doc, tmp_path):
+    """2024-04's data is due 次月5日 (calendar.csv): 5 May 2024 is in the 劳动节 holiday, so 6 May."""
+    from qyx_excel.duedates import due_date
+    from qyx_excel.notice import due_warning
+    from qyx_excel.periods import parse_period
+
+    assert due_date(parse_period("2024-04")).due == dt.date(2024, 5, 6)
+    body = "\n".join(p.text for p in doc.paragraphs).split("附件：")[0]
+    assert "2024年4月数据请于2024年5月6日前报送（5月5日逢劳动节顺延），并注明数据来源。" in body
+    assert "每月5日" not in body
+    # the quarter asks for the next quarter, the year for next January's monthly data
+    assert "2024年第二季度数据请于2024年7月10日前报送，" in render_text(notice_context(build_consolidation("2024-Q1")))[
+        "blocks"][-1]["text"]
+    # a due date in a year no holiday data covers: the notice gives the weekday-only date, and the
+    # command and the button say to check it
+    december = build_consolidation("2027-12", previous=False)
+    assert "2028年1月数据请于2028年2月7日前报送（2月5日逢周末顺延）" in render_text(notice_context(december))[
+        "blocks"][-1]["text"]
+    assert "2028年的法定节假日和调休安排尚未收录" in due_warning(december)
+    assert due_warning(build_consolidation("2024-03")) == ""
