@@ -287,7 +287,7 @@ def consolidate(book: Book) -> str:
 @button(_summary_result)
 def notice(book: Book) -> str:
     """生成通报: the period's progress notice (.docx) beside the workbook."""
-    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice
+    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
     from .office import has_soffice
 
     period, _ = read_summary_inputs(book)
@@ -295,7 +295,8 @@ def notice(book: Book) -> str:
     c = _stored_consolidation(folder, period, "生成通报")
     set_status(book, f"正在生成{c.label}进度通报…")
     path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx",
-                         numbers_file=_store_dir(folder) / NUMBERS_FILE)
+                         numbers_file=_store_dir(folder) / NUMBERS_FILE,
+                         supervision=supervision_for_notice(_store_dir(folder), c.period))
     # the PDF through the same layout-preserving path as `qyx notice --pdf` (28 characters a line)
     pdf = notice_to_pdf(path) if has_soffice() else None
     line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}" + (f"（PDF：{pdf.name}）" if pdf else "")

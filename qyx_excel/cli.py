@@ -354,7 +354,7 @@ def _stored(args: argparse.Namespace):  # -> Consolidation
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice
+    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
     from .store import default_store_dir
 
     if args.number is not None and args.number < 1:
@@ -362,7 +362,8 @@ def cmd_notice(args: argparse.Namespace) -> int:
     consolidation = _stored(args)
     store = _path(args.store) or default_store_dir(_path(args.ledger))
     path = render_notice(consolidation, Path(args.out), kind=args.kind, number=args.number,
-                         numbers_file=Path(store) / NUMBERS_FILE)
+                         numbers_file=Path(store) / NUMBERS_FILE,
+                         supervision=supervision_for_notice(Path(store), consolidation.period))
     say(f"已生成{consolidation.label}进度通报：{path}")
     if warning := due_warning(consolidation, args.kind):
         say(f"注意：通报中的下期报送截止日期只避开了周末。{warning}")

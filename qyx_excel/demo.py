@@ -38,7 +38,7 @@ def run_demo(
     from .consolidate import consolidate
     from .distribute import distribute
     from .export import export_consolidation
-    from .notice import render_notice
+    from .notice import render_notice, supervision_for_notice
     from .office import has_soffice
     from .sample import DEFAULT_BROKEN, DEFAULT_LATE, make_history, make_sample_month
     from .tables import render_tables
@@ -86,7 +86,8 @@ def run_demo(
     if ranked:
         say("   晾晒（分领域）：" + "；".join(f"{r.rank}. {r.name} {r.score:g} 分" for r in ranked if r.score is not None))
 
-    notice = render_notice(c, out / f"{period.code}_七优享工程进度通报.docx")
+    notice = render_notice(c, out / f"{period.code}_七优享工程进度通报.docx",
+                           supervision=supervision_for_notice(store, c.period))
     written.append(notice)
     say(f"7. 进度通报：{notice}")
 

@@ -367,11 +367,13 @@ def _label_for(c: Consolidation, kind: str) -> str:
     return f"{period.year}年{period.end_month}月"
 
 
-def notice_context(consolidation: Consolidation, kind: str | None = None) -> dict[str, Any]:
+def notice_context(consolidation: Consolidation, kind: str | None = None,
+                   supervision: dict[str, Any] | None = None) -> dict[str, Any]:
     """The data the text template reads (plain dicts, lists and strings; values already cleaned).
 
     Documented in ``templates/notice_text.j2``; every key used there must exist here (undefined
-    variables are errors).
+    variables are errors).  ``supervision`` is the period's 督办 summary
+    (:func:`supervision_for_notice`); without it the notice has no 督办 part.
     """
     from .periods import parse_period
     from .plan import load_plan
@@ -505,9 +507,11 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         "applications": applications,
         "ranking": ranking,
         "scores": {s.value: _number(rules.score(s), 1) for s in STATUS_ORDER if rules.score(s) is not None},
-        # the next report's due date from data/calendar.csv: due (2024年5月6日), due_period (2024年4月),
+        # the next report's due date from data/calendar.csv: due (5月6日; with the year when it is not
+        # due_period's), due_period (2024年4月),
         # due_moved (5月5日逢劳动节顺延, or ""), due_warning (the year is in no holiday data, or "")
         **_due_words(c.period, kind),
+        "supervision": _supervision(supervision),
     }
 
 
@@ -531,6 +535,46 @@ def next_report(period_code: str, kind: str) -> tuple[Any, Any]:
     return after, due_date(after)
 
 
+def supervision_for_notice(store_dir: Path | None, period_code: str, *, today: _dt.date | None = None
+                           ) -> dict[str, Any] | None:
+    """The period's 督办 summary (:func:`qyx_excel.supervision.supervision_summary`) from the store in
+    ``store_dir``, or None when there is no store yet (the notice then has no 督办 part)."""
+    from .store import DB_NAME, Store
+    from .supervision import supervision_summary
+
+    if store_dir is None or not (Path(store_dir) / DB_NAME).is_file():
+        return None
+    with Store(Path(store_dir)) as st:
+        return supervision_summary(st, period_code, today=today)
+
+
+_MATTER_PREFIX = re.compile(r"^(?:指标\S+|重点任务\S+|重大项目)\s+")
+
+
+def _supervision(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The 督办 summary as the text template reads it: counts by level, matters named as in prose."""
+    if not summary:
+        return None
+
+    def matter(m: dict[str, Any]) -> dict[str, Any]:
+        return {"name": clean(_MATTER_PREFIX.sub("", str(m.get("name", "")))), "unit": clean(m.get("unit", "")),
+                "was": clean(m.get("was", ""))}
+
+    counts = {k: int(v) for k, v in (summary.get("counts") or {}).items()}
+    return {
+        "red": counts.get("红色督办", 0),
+        "yellow": counts.get("黄色预警", 0),
+        "blue": counts.get("蓝色提醒", 0),
+        "total": sum(counts.values()),
+        "new_red": [matter(m) for m in summary.get("new_red", [])],
+        "closed": [matter(m) for m in summary.get("closed", [])],
+        "slips": len(summary.get("slips", [])),
+        "red_slips": [{"number": clean(x["number"]), "unit": clean(x["unit"])} for x in summary.get("slips", [])
+                      if x.get("level") == "红色督办"],
+        "overdue": [{"number": clean(o["number"]), "unit": clean(o["unit"])} for o in summary.get("overdue", [])],
+    }
+
+
 def due_warning(consolidation: Consolidation, kind: str | None = None) -> str:
     """The coverage warning for the due date the notice states ('' when the calendar knows its
     year): the notice gives the date avoiding weekends only, and the office should check it."""
@@ -542,7 +586,9 @@ def _due_words(period_code: str, kind: str) -> dict[str, Any]:
 
     after, due = next_report(period_code, kind)
     moved = f"{due.nominal.month}月{due.nominal.day}日逢{due.nominal_name}顺延" if due.moved else ""
-    return {"due": date_label(due.due), "due_period": after.label, "due_moved": moved, "due_warning": due.warning or ""}
+    # the year is said once: 2024年4月数据请于5月6日前报送 (the date's year only when it is another)
+    text = f"{due.due.month}月{due.due.day}日" if due.due.year == after.year else date_label(due.due)
+    return {"due": text, "due_period": after.label, "due_moved": moved, "due_warning": due.warning or ""}
 
 
 def _previous_label(c: Consolidation, kind: str) -> str:
@@ -948,6 +994,7 @@ def render_notice(
     settings: Path | None = None,
     number: int | None = None,
     numbers_file: Path | None = None,
+    supervision: dict[str, Any] | None = None,
 ) -> Path:
     """Write the period's progress notice (.docx) to ``out`` and return ``out``.
 
@@ -960,6 +1007,7 @@ def render_notice(
     版头, 主送, 落款 and 版记 come from ``settings`` (default ``templates/notice_settings.ini``);
     ``signer`` and ``recipients`` override it.  The 发文字号's 序号 is ``number`` when given, else
     the one kept for this notice in ``numbers_file`` (see :func:`assign_number`), else none shown.
+    ``supervision`` (:func:`supervision_for_notice`) adds the short 督办 part.
     """
     import jinja2
     from docxtpl import DocxTemplate
@@ -968,7 +1016,7 @@ def render_notice(
 
     out = Path(out)
     kind = _kind(kind, consolidation)
-    context = notice_context(consolidation, kind)
+    context = notice_context(consolidation, kind, supervision)
     text = render_text(context, text_template)
 
     source: Any

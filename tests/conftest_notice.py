@@ -190,3 +190,23 @@ def _ranking(c: Consolidation, rules) -> list[RankEntry]:
             e.rank_change = e.previous_rank - k
         entries.extend(scored)
     return entries
+
+
+#: A 督办 summary as :func:`qyx_excel.supervision.supervision_summary` gives it, for a month with
+#: every part of the notice's 督办 paragraph: three new red matters, two closed, one slip overdue.
+SUPERVISION = {
+    "period": "2024-03",
+    "counts": {"蓝色提醒": 6, "黄色预警": 4, "红色督办": 3},
+    "new_red": [
+        {"key": "indicator:14", "name": "指标14 欠薪线索动态化解率", "unit": "市人力社保局", "reason": "连续3个月进度滞后"},
+        {"key": "task:3-2", "name": "重点任务3-2 完善工资收入合理增长机制", "unit": "市人力社保局", "reason": "连续3个月未启动"},
+        {"key": "project:3", "name": "重大项目 市第二养老服务中心（示例）", "unit": "市民政局", "reason": "严重滞后2个月"},
+    ],
+    "closed": [
+        {"key": "indicator:1", "name": "指标1 每千人口拥有3岁以下婴幼儿托位数", "unit": "市卫生健康局", "was": "红色督办"},
+        {"key": "indicator:29", "name": "指标29 基本养老保险参保人数", "unit": "市人力社保局", "was": "黄色预警"},
+    ],
+    "slips": [{"number": "瑞七优享督〔2024〕5号", "unit": "市人力社保局", "level": "红色督办"},
+              {"number": "瑞七优享督〔2024〕6号", "unit": "市民政局", "level": "红色督办"}],
+    "overdue": [{"number": "瑞七优享督〔2024〕2号", "unit": "市住建局", "deadline": "2024-03-15"}],
+}

@@ -559,15 +559,48 @@ def test_the_next_due_date_is_a_working_day_from_the_calendar(doc, tmp_path):
 
     assert due_date(parse_period("2024-04")).due == dt.date(2024, 5, 6)
     body = "\n".join(p.text for p in doc.paragraphs).split("附件：")[0]
-    assert "2024年4月数据请于2024年5月6日前报送（5月5日逢劳动节顺延），并注明数据来源。" in body
+    assert "2024年4月数据请于5月6日前报送（5月5日逢劳动节顺延），并注明数据来源。" in body
     assert "每月5日" not in body
     # the quarter asks for the next quarter, the year for next January's monthly data
-    assert "2024年第二季度数据请于2024年7月10日前报送，" in render_text(notice_context(build_consolidation("2024-Q1")))[
+    assert "2024年第二季度数据请于7月10日前报送，" in render_text(notice_context(build_consolidation("2024-Q1")))[
         "blocks"][-1]["text"]
     # a due date in a year no holiday data covers: the notice gives the weekday-only date, and the
     # command and the button say to check it
     december = build_consolidation("2027-12", previous=False)
-    assert "2028年1月数据请于2028年2月7日前报送（2月5日逢周末顺延）" in render_text(notice_context(december))[
+    assert "2028年1月数据请于2月7日前报送（2月5日逢周末顺延）" in render_text(notice_context(december))[
         "blocks"][-1]["text"]
     assert "2028年的法定节假日和调休安排尚未收录" in due_warning(december)
     assert due_warning(build_consolidation("2024-03")) == ""
+
+
+def test_supervision_sentence_counts_levels_new_red_slips_closed_and_overdue(consolidation):
+    from conftest_notice import SUPERVISION
+
+    def overall(supervision):
+        blocks = render_text(notice_context(consolidation, None, supervision))["blocks"]
+        return next(b["text"] for b in blocks if b["text"].startswith("截至"))
+
+    assert "督办" not in overall(None)  # no store yet: no 督办 sentence
+    text = overall(SUPERVISION)
+    assert text.endswith("督办方面，预警事项13项（红色督办3项、黄色预警4项、蓝色提醒6项），本期新发红色督办单2张"
+                         "（市人力社保局、市民政局）；“每千人口拥有3岁以下婴幼儿托位数”等2项赶上进度，本期不再预警；"
+                         "市住建局的督办单逾期未反馈。")
+    # a month with nothing on the board and nothing closed says nothing
+    quiet = {**SUPERVISION, "counts": {"蓝色提醒": 0, "黄色预警": 0, "红色督办": 0}, "new_red": [], "closed": [],
+             "slips": [], "overdue": []}
+    assert "督办" not in overall(quiet)
+
+
+def test_the_notice_reads_the_stores_supervision_board(tmp_path):
+    """qyx demo's month, consolidated with months of history: the notice says the board's counts."""
+    from qyx_excel.demo import run_demo
+    from qyx_excel.notice import supervision_for_notice
+    from qyx_excel.periods import parse_period
+
+    run_demo(tmp_path / "demo", period=parse_period("2026-11"))
+    summary = supervision_for_notice(tmp_path / "demo" / "历史库", "2026-11")
+    assert summary is not None and sum(summary["counts"].values()) > 0
+    counts = "、".join(f"{k}{v}项" for k, v in reversed(summary["counts"].items()) if v)
+    text = "\n".join(p.text for p in Document(str(tmp_path / "demo" / "2026-11_七优享工程进度通报.docx")).paragraphs)
+    assert f"督办方面，预警事项{sum(summary['counts'].values())}项（{counts}）" in text
+    assert supervision_for_notice(tmp_path / "nothing", "2026-11") is None

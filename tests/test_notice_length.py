@@ -1,6 +1,6 @@
 """The notice a leader signs without editing: its body fits the pages a county progress 通报 takes
-(monthly 4, quarterly 6, annual 8 A4 pages at the GB/T 9704 grid), counted on the PDF the project
-itself makes (``notice_to_pdf``), and no character of the body is lost on the way."""
+(monthly 4, quarterly 6, annual 8 A4 pages at the GB/T 9704 grid) with its 督办 sentence, counted on
+the PDF the project itself makes (``notice_to_pdf``), and no character of the body is lost on the way."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import requires_soffice
-from conftest_notice import build_consolidation
+from conftest_notice import SUPERVISION, build_consolidation
 from docx import Document
 
 from qyx_excel.notice import notice_to_pdf, render_notice
@@ -62,7 +62,8 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     out = {}
     for name, (period, options, _) in CASES.items():
         c = build_consolidation(period, **options)
-        docx = render_notice(c, folder / f"{name}.docx", date=dt.date(2024, 10, 8), number=12)
+        # every notice with the 督办 sentence in full (levels, new red slips, closed, overdue)
+        docx = render_notice(c, folder / f"{name}.docx", date=dt.date(2024, 10, 8), number=12, supervision=SUPERVISION)
         out[name] = (docx, _pdf_pages(notice_to_pdf(docx, folder)))
     return out
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest_notice import TRICKY, build_consolidation
+from conftest_notice import SUPERVISION, TRICKY, build_consolidation
 
 from qyx_excel.notice import clean, notice_context, render_text, short_reason
 
@@ -15,8 +15,10 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "notice-sentences.md"
 
 def _rendered() -> str:
     texts = []
-    for period, options in (("2024-03", {}), ("2024-Q1", {}), ("2024", {}), ("2026-03", {"scenarios": ("lag", "severe")})):
-        result = render_text(notice_context(build_consolidation(period, **options)))
+    cases = (("2024-03", {}, SUPERVISION), ("2024-Q1", {}, None), ("2024", {}, None),
+             ("2026-03", {"scenarios": ("lag", "severe")}, None))
+    for period, options, supervision in cases:
+        result = render_text(notice_context(build_consolidation(period, **options), None, supervision))
         texts.append("\n".join(b["text"] for b in result["blocks"]))
         texts.append("\n".join(result["attachments"]))
     return "\n".join(texts)
