@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import QyxError, UsageError
-from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_SUMMARY, SHEET_TABLES
+from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, SHEET_TABLES
 from .layout import (
     OUTPUT_HEADER_ROW,
     OUTPUT_NOTE_ROW,
@@ -68,7 +68,7 @@ ENV_WORKBOOK_DIR = "QYX_WORKBOOK_DIR"
 #: Fill of a cell with a finding: errors red, warnings orange (the input shade is gold).
 MARK_FILLS: dict[str, str] = {"error": "#FF9B9B", "warning": "#F4B084"}
 #: Columns of the result tables whose words are coloured (ledger.WORD_FILLS), by header text.
-COLOURED_HEADERS: frozenset[str] = frozenset({"状态", "报送情况", "级别"})
+COLOURED_HEADERS: frozenset[str] = frozenset({"状态", "报送情况", "级别", "预警等级", "留档等级", "反馈情况"})
 #: How many findings the message box lists (the rest are marked on the sheet).
 ALERT_FINDINGS = 12
 INTERNAL_ERROR = "内部错误（{kind}），操作未完成。请联系维护人员，并把日志文件“{log}”发给他们。"
@@ -274,14 +274,46 @@ def consolidate(book: Book) -> str:
     result = consolidate_submissions(period, subs, store=_store_dir(folder), inbox=inbox, adjustments=adjustments,
                                      progress=progress)
     summary = result.summary_text()
+    board, supervision_text = result.supervision, ""
+    if period.kind == "month" and board is not None:  # 督办: replies recorded, slips issued, as `qyx supervise`
+        board, supervision_text = _supervise(book, folder, period, adjustments)
     line = f"{datetime.now():%Y-%m-%d %H:%M} " + "".join(summary.splitlines())
-    blocks = result_blocks(result.consolidation, summary=line)
+    blocks = result_blocks(result.consolidation, summary=line, supervision=board)
+    if board is not None:
+        _ensure_supervision_sheet(book)
     write_result_blocks(book, blocks)
     write_progress_sheet(book, result.consolidation)
     set_status(book, None)
-    alert(book, summary + "\n\n结果已写入“汇总”“晾晒”“校验结果”“进度表”工作表；请保存本台账。",
-          critical=not result.ok)
+    sheets = "“汇总”“晾晒”“校验结果”“进度表”" + ("“督办”" if board is not None else "")
+    alert(book, summary + (f"\n\n{supervision_text}" if supervision_text else "")
+          + f"\n\n结果已写入{sheets}工作表；请保存本台账。", critical=not result.ok)
     return line
+
+
+def _supervise(book: Book, folder: Path, period: Period, adjustments: dict) -> tuple[Any, str]:
+    """The month's 督办 as ``qyx supervise --ledger`` does it: replies in 反馈/ recorded, slips for
+    黄/红 matters issued and written to 督办单/<period>/ beside the ledger; the board for the 督办 sheet."""
+    from .store import Store
+    from .supervision import supervise
+
+    set_status(book, f"正在生成{period.label}督办单…")
+    with Store(_store_dir(folder)) as st:
+        done = supervise(st, period, out_dir=folder / "督办单" / period.code, replies=folder / "反馈",
+                         adjustments=adjustments)
+    return done.board, done.summary_text()
+
+
+def _ensure_supervision_sheet(book: Book) -> None:
+    """Add the 督办 sheet after the other result sheets when the ledger has none yet (the command line
+    creates it the same way), and leave 汇总 the active sheet."""
+    from .glossary import SHEET_SUPERVISION
+
+    if SHEET_SUPERVISION in book.sheet_names:
+        return
+    names = book.sheet_names
+    after = [n for n in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES) if n in names]
+    book.sheets.add(SHEET_SUPERVISION, after=book.sheets[max(after, key=names.index)] if after else None)
+    book.sheets[SHEET_SUMMARY].activate()
 
 
 @button(_summary_result)
@@ -697,7 +729,7 @@ def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[
         if name not in book.sheet_names:
             continue
         sheet = book.sheets[name]
-        width = max(len(r) for _, rows in items for r in rows)
+        width = max(split_a1(top_left)[1] - 1 + len(r) for top_left, rows in items for r in rows)
         first = SUMMARY_FIRST_ROW if name == SHEET_SUMMARY else OUTPUT_HEADER_ROW + 1
         clear_area(sheet, first, width)
         last_row = first

@@ -367,6 +367,11 @@ def _consolidate_into(
             outcomes += receive_files(st, files, period, adjustments=adjustments, progress=shifted, check=check)
     result = _assemble(period, st, outcomes, adjustments=adjustments or {}, now=now)
     st.save_consolidation(result.consolidation)
+    # the 督办 board, as consolidate() gives it: the 汇总 button writes it like the command line
+    from .supervision import ledger_board
+
+    result.supervision = ledger_board(st, period, adjustments=adjustments if period.kind == "month" else None,
+                                      today=(now or datetime.now()).date())
     return result
 
 

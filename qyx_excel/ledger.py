@@ -137,10 +137,11 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
     def write(tmp: Path) -> None:
         wb = _load(ledger)
         fill_workbook(wb, consolidation, summary=summary)
-        if supervision is not None:  # the 督办 sheet (levels from history, slips, replies)
-            from .supervision import write_sheet
+        if supervision is not None:  # the 督办 sheet (levels from history, slips, replies), 汇总's 预警等级
+            from .supervision import write_sheet, write_summary_levels
 
             write_sheet(wb, supervision)
+            write_summary_levels(wb[SHEET_SUMMARY], supervision)
         wb.save(tmp)
 
     def verify(tmp: Path) -> None:
@@ -313,16 +314,38 @@ def findings_rows(c: Consolidation) -> list[list[Any]]:
     ]
 
 
-def result_blocks(c: Consolidation, summary: str = "") -> dict[str, list[tuple[str, list[list[Any]]]]]:
+def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
+                  ) -> dict[str, list[tuple[str, list[list[Any]]]]]:
     """Every value the results put in the ledger, as ``{sheet: [(top-left A1, rows), …]}``.
 
     For writers other than openpyxl (the xlwings buttons write these ranges into the open book;
     clear each sheet from its first block's row down first). Colours: :data:`WORD_FILLS`.
+    ``supervision`` (a :class:`~qyx_excel.supervision.Board`) adds 汇总's 预警等级 column and the
+    督办 sheet, as :func:`write_results` writes them.
     """
     reporting = reporting_rows(c)
     findings_title = OUTPUT_HEADER_ROW + len(reporting) + 2
     findings = findings_rows(c) or [["本期报送文件未发现问题。"]]
     ranking = ranking_rows(c)
+    blocks = _result_blocks(c, summary, reporting, findings_title, findings, ranking)
+    if supervision is not None:
+        from .supervision import sheet_blocks, summary_level_block
+
+        blocks[SHEET_SUMMARY].append(summary_level_block(supervision, [r.id for r in c.indicators]))
+        split: list[tuple[str, list[list[Any]]]] = []
+        for top_left, rows in sheet_blocks(supervision):
+            # titles apart from tables, so that a table's first row is its header row
+            row = int("".join(ch for ch in top_left if ch.isdigit()))
+            header = next((i for i, r in enumerate(rows) if len(r) > 1), 0)
+            if header:
+                split.append((top_left, rows[:header]))
+            split.append((f"A{row + header}", rows[header:]))
+        blocks[glossary.SHEET_SUPERVISION] = split
+    return blocks
+
+
+def _result_blocks(c: Consolidation, summary: str, reporting: list[list[Any]], findings_title: int,
+                   findings: list[list[Any]], ranking: list[list[Any]]) -> dict[str, list[tuple[str, list[list[Any]]]]]:
     return {
         SHEET_SUMMARY: [
             (SUMMARY_PERIOD_CELL, [[c.period]]),
@@ -353,6 +376,8 @@ def result_blocks_note(c: Consolidation, sheet: str) -> str:
 #: Fill colour of every word a result cell may hold: statuses, 报送情况, 级别.
 WORD_FILLS: dict[str, str] = {
     **STATUS_FILLS, "已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9", "错误": "FFC7CE", "提醒": "FFEB9C",
+    **{lv.value: fill for lv, fill in glossary.LEVEL_FILLS.items() if lv is not glossary.Level.NONE},
+    "逾期未反馈": "FFC7CE", "逾期反馈": "FFEB9C", "已反馈": "C6EFCE",
 }
 
 

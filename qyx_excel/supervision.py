@@ -1075,6 +1075,25 @@ def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
     ]
 
 
+def summary_level_words(bd: Board, ids: Iterable[str]) -> list[str]:
+    """The 预警等级 word of each 汇总 row (indicator id), '' for none: 蓝色提醒 / 黄色预警 / 红色督办."""
+    levels = {m.ref: m.level for m in bd.matters if m.kind == "indicator"}
+    return ["" if levels.get(str(i), Level.NONE) is Level.NONE else levels[str(i)].value for i in ids]
+
+
+def summary_level_block(bd: Board, ids: Iterable[str]) -> tuple[str, list[list[Any]]]:
+    """The 预警等级 column of 汇总 as a block ``(top-left A1, rows)`` for the buttons' writer: the
+    same column, header and words :func:`write_summary_levels` writes with openpyxl."""
+    from .layout import SUMMARY_HEADER_ROW, col_letter
+    from .ledger import SUMMARY_COLUMNS
+
+    top_left = f"{col_letter(len(SUMMARY_COLUMNS) + 1)}{SUMMARY_HEADER_ROW}"
+    return top_left, [[SUMMARY_LEVEL_HEADER], *[[w] for w in summary_level_words(bd, ids)]]
+
+
+SUMMARY_LEVEL_HEADER = "预警等级"
+
+
 def write_summary_levels(ws: Any, bd: Board) -> None:
     """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
     written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""
@@ -1085,7 +1104,7 @@ def write_summary_levels(ws: Any, bd: Board) -> None:
     col = len(SUMMARY_COLUMNS) + 1
     levels = {m.ref: m.level for m in bd.matters if m.kind == "indicator"}
     head = ws.cell(SUMMARY_HEADER_ROW, col)
-    _put(head, "预警等级")
+    _put(head, SUMMARY_LEVEL_HEADER)
     styles.apply(head, font=styles.bold, alignment=styles.center, border=styles.border, fill=styles.header_fill)
     ws.column_dimensions[col_letter(col)].width = 10.0
     row = SUMMARY_HEADER_ROW + 1

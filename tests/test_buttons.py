@@ -160,9 +160,9 @@ def test_consolidate_writes_what_the_cli_writes(work):
 
     ledger = work / "七优享台账.xlsm"
     line, alerts, out, actions = press(buttons.consolidate, ledger, SHEET_SUMMARY)
-    # one range write per block, not cell by cell
+    # one range write per block, not cell by cell (15, and six for 汇总's 预警等级 column and the 督办 sheet)
     writes = [a for a in actions if a["func"] == "setValues"]
-    assert len(writes) <= 15 and max(a["row_count"] for a in writes) >= 48
+    assert len(writes) <= 21 and max(a["row_count"] for a in writes) >= 48
     prompt = alerts[0]["prompt"]
     assert prompt.startswith("2024年3月汇总完成")
     assert f"被退回 1 个：{BROKEN}" in prompt and f"未报送 1 个：{MISSING}" in prompt and "请保存本台账" in prompt
@@ -532,3 +532,47 @@ def test_the_password_comes_from_the_ledgers_own_settings(tmp_path, monkeypatch)
 
     book = xw.Book(json=book_payload(ledger, active_sheet="幼有善育"))
     assert buttons.sheet_password(buttons.read_meta(book)) == "s3cret"
+
+
+def test_consolidate_with_history_writes_levels_the_supervision_sheet_and_slips(work):
+    """January and February already consolidated (qyx demo's history, some matters lagging for
+    months): the 汇总 button writes 汇总's 预警等级 column as the command line does, the 督办 sheet,
+    and the slips of 黄/红 matters beside the ledger (as `qyx supervise`)."""
+    from qyx_excel.consolidate import consolidate
+    from qyx_excel.glossary import SHEET_SUPERVISION
+    from qyx_excel.sample import make_history
+    from qyx_excel.store import Store
+    from qyx_excel.supervision import ledger_board, summary_level_words
+
+    assert make_history(MARCH, work / "历史库") == ["2024-01", "2024-02"]
+    cli = work.parent / "cli-history"
+    shutil.copytree(work, cli)
+    ledger = work / "七优享台账.xlsm"
+    _, alerts, out, _ = press(buttons.consolidate, ledger, SHEET_SUMMARY)
+    ours = openpyxl.load_workbook(out)
+    header = [c.value for c in ours[SHEET_SUMMARY][SUMMARY_HEADER_ROW]]
+    assert header[len(SUMMARY_COLUMNS)] == "预警等级"
+    with Store(work / "历史库") as st:
+        board = ledger_board(st, MARCH)
+        slips = st.slips()
+    ids = [r[0] for r in rows_of(ours[SHEET_SUMMARY], SUMMARY_HEADER_ROW + 1)]
+    words = summary_level_words(board, ids)
+    shown = [r[len(SUMMARY_COLUMNS)] or "" for r in rows_of(ours[SHEET_SUMMARY], SUMMARY_HEADER_ROW + 1)]
+    assert shown == words and {"黄色预警", "红色督办"} & set(words)  # the case: levels above blue
+    level_col = len(SUMMARY_COLUMNS) + 1
+    for r, word in enumerate(words, start=SUMMARY_HEADER_ROW + 1):
+        if word:
+            assert fill_of(ours[SHEET_SUMMARY].cell(r, level_col)) == WORD_FILLS[word]
+    # the 督办 sheet after the result sheets, its matters those of the board, slips issued and written
+    assert SHEET_SUPERVISION in ours.sheetnames and ours.active.title == SHEET_SUMMARY
+    matters = [r for r in rows_of(ours[SHEET_SUPERVISION], 4) if isinstance(r[0], int)]
+    assert len(matters) >= len([m for m in board.matters if m.level.value != "无"])
+    assert slips and all((work / "督办单" / "2024-03" / name).is_file()
+                         for name in [p.name for p in (work / "督办单" / "2024-03").glob("*.docx")])
+    assert len(list((work / "督办单" / "2024-03").glob("*.docx"))) == len([s for s in slips if s["period"] == "2024-03"])
+    assert "督办单" in alerts[0]["prompt"]
+    # the command line, on the same ledger and history, writes the same 汇总 (levels included)
+    consolidate(MARCH, cli / ledger.name, inbox=cli / "收件箱")
+    theirs = openpyxl.load_workbook(cli / ledger.name)
+    assert rows_of(ours[SHEET_SUMMARY], SUMMARY_HEADER_ROW) == rows_of(theirs[SHEET_SUMMARY], SUMMARY_HEADER_ROW)
+    assert [c.value for c in theirs[SHEET_SUMMARY][SUMMARY_HEADER_ROW]][len(SUMMARY_COLUMNS)] == "预警等级"

@@ -70,6 +70,13 @@ def apply_actions(path: Path, actions: list[dict[str, Any]], out: Path) -> list[
         if func == "alert":
             alerts.append({"prompt": action["args"][0], "title": action["args"][1]})
             continue
+        if func == "addSheet":  # args: [index, name]
+            wb.create_sheet(action["args"][1], action["args"][0])
+            continue
+        if func == "activateSheet":
+            index = action["args"]
+            wb.active = index[0] if isinstance(index, list) else index
+            continue
         if action.get("sheet_position") is None:
             continue
         ws = wb.worksheets[action["sheet_position"]]
