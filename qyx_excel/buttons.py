@@ -360,9 +360,11 @@ def print_tables(book: Book) -> str:
             failed = f"（Excel 未能导出 PDF：{type(exc).__name__}；若该 PDF 正被打开，请关闭后重试）"
             _log_traceback(book, "print_tables")
     if failed or not can_export_pdf(book):  # the remote engine cannot print: the .xlsx tables
+        from .supervision import indicator_levels
         from .tables import render_tables
 
-        xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx")
+        xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx",
+                             levels=indicator_levels(_store_dir(folder), c.period))
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表：{xlsx}"
         message = (f"已更新本台账的“进度表”工作表，并生成打印用进度表{failed.strip()}：\n{xlsx}\n\n"
                    "请打开该文件，按 Ctrl+P 打印（已设为横向 A4、每页重复表头、页脚有页码）。")

@@ -373,10 +373,14 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
+    from .store import default_store_dir
+    from .supervision import indicator_levels
     from .tables import render_tables
 
     consolidation = _stored(args)
-    path = render_tables(consolidation, Path(args.out), paper=args.paper, pdf=args.pdf)
+    store = _path(args.store) or default_store_dir(_path(args.ledger))
+    path = render_tables(consolidation, Path(args.out), paper=args.paper, pdf=args.pdf,
+                         levels=indicator_levels(Path(store), consolidation.period))
     say(f"已生成{consolidation.label}进度表：{path}")
     if args.pdf:
         say(f"PDF：{Path(path).with_suffix('.pdf')}")

@@ -41,6 +41,7 @@ def run_demo(
     from .notice import render_notice, supervision_for_notice
     from .office import has_soffice
     from .sample import DEFAULT_BROKEN, DEFAULT_LATE, make_history, make_sample_month
+    from .supervision import indicator_levels
     from .tables import render_tables
     from .workbook import build_workbook
 
@@ -92,7 +93,8 @@ def run_demo(
     say(f"7. 进度通报：{notice}")
 
     pdf = has_soffice()
-    tables = render_tables(c, out / f"{period.code}_七优享工程进度表.xlsx", pdf=pdf)
+    tables = render_tables(c, out / f"{period.code}_七优享工程进度表.xlsx", pdf=pdf,
+                           levels=indicator_levels(store, c.period))
     written.append(tables)
     if pdf and tables.with_suffix(".pdf").exists():
         written.append(tables.with_suffix(".pdf"))

@@ -1094,6 +1094,18 @@ def summary_level_block(bd: Board, ids: Iterable[str]) -> tuple[str, list[list[A
 SUMMARY_LEVEL_HEADER = "预警等级"
 
 
+def indicator_levels(store_dir: Path | None, period: Period | str) -> dict[str, str] | None:
+    """``{indicator id: level word}`` (levels above 无 only) for the print tables' 预警等级 column, from
+    the store in ``store_dir``; None when there is no store yet."""
+    from .store import DB_NAME, Store
+
+    if store_dir is None or not (Path(store_dir) / DB_NAME).is_file():
+        return None
+    with Store(Path(store_dir)) as st:
+        bd = board(st, period)
+    return {m.ref: m.level.value for m in bd.matters if m.kind == "indicator" and m.level is not Level.NONE}
+
+
 def write_summary_levels(ws: Any, bd: Board) -> None:
     """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
     written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""

@@ -135,17 +135,23 @@ def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: list[float], tit
         ws.write_string(2, col, head, f.head)
 
 
-def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int) -> None:
+def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int,
+                     levels: dict[str, str] | None = None) -> None:
     from .charts import STATUS_FILLS
+    from .glossary import LEVEL_FILLS, Level
     from .values import expected_shown
 
     ws = wb.add_worksheet("指标进度")
     heads = ["领域", "序号", "指标名称", "单位", "责任单位", "本年目标", "序时目标", "本期完成值", "完成率", "状态",
              "进展情况说明"]
     widths = [9, 6, 34, 7, 14, 12, 10, 11, 9, 10, 46]
+    if levels is not None:  # 督办: the level written as a word (蓝色提醒/黄色预警/红色督办), legible in grey
+        heads.insert(10, "预警等级")
+        widths.insert(10, 10)
     if annual:
         heads.insert(10, f"{next_year}年目标")
         widths.insert(10, 12)
+    level_fills = {lv.value: fill for lv, fill in LEVEL_FILLS.items() if lv is not Level.NONE}
     last = len(heads) - 1
     _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程指标进展情况表",
            f"状态按本年目标和时间进度判定；共 {len(c.indicators)} 项（含子项）。", 30)
@@ -176,6 +182,13 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             col = 10
             if annual:
                 ws.write_string(row, col, _text(r.next_year_target), f.center)
+                col += 1
+            if levels is not None:
+                word = levels.get(r.id, "")
+                if word:
+                    ws.write_string(row, col, word, f.fill(level_fills.get(word, "FFFFFF"), word == Level.RED.value))
+                else:
+                    ws.write_blank(row, col, None, f.center)
                 col += 1
             ws.write_string(row, col, _text(r.note), f.left)
             _fit_row(ws, row, [(_text(r.name), widths[2]), (_text(r.responsible_unit), widths[4]),
@@ -343,8 +356,12 @@ def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     ws.fit_to_pages(1, 1)
 
 
-def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4", pdf: bool = False) -> Path:
+def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4", pdf: bool = False,
+                  levels: dict[str, str] | None = None) -> Path:
     """Write the period's printable progress tables (.xlsx) to ``out`` and return ``out``.
+
+    ``levels`` (indicator id → 蓝色提醒/黄色预警/红色督办, :func:`qyx_excel.supervision.indicator_levels`)
+    adds a 预警等级 column to the indicator table; without it (no store yet) there is none.
 
     ``paper`` is ``A4`` or ``A3`` (landscape, one page wide).  With ``pdf=True`` a PDF of the same
     name (``out`` with suffix ``.pdf``) is also made through LibreOffice; without LibreOffice this
@@ -370,7 +387,7 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
         wb.set_properties({"title": f"{c.label}公共服务“七优享”工程进度表", "author": "qyx_excel",
                            "comments": f"生成于 {c.generated_at}"})
         f = _Formats(wb)
-        _indicator_sheet(wb, f, c, paper, annual, period.year + 1)
+        _indicator_sheet(wb, f, c, paper, annual, period.year + 1, levels)
         _task_sheet(wb, f, c, paper)
         if c.projects:
             _project_sheet(wb, f, c, paper)

@@ -194,3 +194,19 @@ def test_pdf_has_no_near_empty_last_page(tmp_path):
             assert last > max(7, before // 4), (title, [_table_rows(p) for p in own])
     # the .xlsx keeps “as tall as needed” for Excel, whose page breaks differ from LibreOffice's
     assert load_workbook(out)["指标进度"].page_setup.fitToHeight == 0
+
+
+def test_levels_column_writes_the_word_beside_the_status(tmp_path):
+    """督办 levels in the indicator table: 蓝色提醒/黄色预警/红色督办 as words (legible in black and
+    white), red in bold; no column without levels (no store yet)."""
+    c = build_consolidation()
+    plain = load_workbook(render_tables(c, tmp_path / "plain.xlsx"))["指标进度"]
+    assert "预警等级" not in [cell.value for cell in plain[3]]
+    levels = {"13": "黄色预警", "14": "红色督办", "29": "蓝色提醒"}
+    ws = load_workbook(render_tables(c, tmp_path / "levels.xlsx", levels=levels))["指标进度"]
+    heads = [cell.value for cell in ws[3]]
+    assert heads[9:12] == ["状态", "预警等级", "进展情况说明"]
+    shown = {row[1].value: row[10] for row in ws.iter_rows(min_row=4) if row[1].value}
+    assert {k: v.value for k, v in shown.items() if v.value} == levels
+    assert shown["14"].font.b and not shown["13"].font.b
+    assert shown["14"].fill.fgColor.rgb.endswith("FFC7CE")
