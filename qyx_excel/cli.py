@@ -543,7 +543,7 @@ def cmd_supervise(args: argparse.Namespace) -> int:
         adjustments = _ledger_adjustments(ledger)
     with _open_store(args) as store:
         result = supervise(store, period, out_dir=out, ledger=ledger, replies=replies, issued_on=issued_on,
-                           adjustments=adjustments)
+                           adjustments=adjustments, pdf=args.pdf)
 
     def human() -> None:
         print(result.summary_text())
@@ -752,6 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="督办单（.docx）和督办清单存放的文件夹（默认台账旁的 督办单/填报期）")
     p.add_argument("--replies", help="整改反馈文件夹（文件名含督办单编号；默认台账旁的“反馈”）")
     p.add_argument("--date", help="发单日期 YYYY-MM-DD（默认今天，重发时沿用第一次的日期）")
+    p.add_argument("--pdf", action="store_true",
+                   help="同时用 LibreOffice 转为 PDF（与进度通报同样保持 Word 的版式，每行 28 字、一页）")
     source_flags(p)
     json_flag(p)
 

@@ -947,6 +947,16 @@ def render_slip(slip: dict[str, Any], out: Path, *, template: Path | None = None
     return atomic_write(Path(out), write)
 
 
+def slip_to_pdf(docx: Path, outdir: Path | None = None) -> Path:
+    """A slip's PDF (``outdir/<name>.pdf``) through the notice's layout-preserving path
+    (:func:`qyx_excel.notice.notice_to_pdf`): LibreOffice opening the .docx directly reads the
+    Word character grid differently (14–17 characters a line, the slip on two pages).  Raises
+    :class:`~qyx_excel.office.OfficeNotFound` without LibreOffice."""
+    from .notice import notice_to_pdf
+
+    return notice_to_pdf(Path(docx), outdir)
+
+
 def slip_file_name(slip: dict[str, Any]) -> str:
     unit = re.sub(r'[\\/:*?"<>|]', "_", slip["unit"])
     return f"{slip['number_text']}_{unit}.docx"
@@ -1197,15 +1207,19 @@ class SupervisionResult:
 def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, ledger: Path | None = None,
               replies: Path | None = None, issued_on: dt.date | None = None, today: dt.date | None = None,
               now: dt.datetime | None = None, adjustments: dict | None = None,
-              template: Path | None = None) -> SupervisionResult:
+              template: Path | None = None, pdf: bool = False) -> SupervisionResult:
     """The month's 督办 in one call: replies recorded, levels computed, slips issued and written, the list.
 
-    ``out_dir`` receives one .docx per slip and ``督办清单_<period>.xlsx``; ``ledger`` (optional) gets
-    its 督办 sheet rewritten.
+    ``out_dir`` receives one .docx per slip (and its PDF with ``pdf``, :func:`slip_to_pdf`) and
+    ``督办清单_<period>.xlsx``; ``ledger`` (optional) gets its 督办 sheet rewritten.
     """
     period = period if isinstance(period, Period) else parse_period(period)
     if period.kind != "month":
         raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
+    if pdf and out_dir is not None:  # before anything is issued: without LibreOffice, say so, change nothing
+        from .office import require_soffice
+
+        require_soffice()
     rules = load_supervision_rules()
     bd = board(st, period, adjustments=adjustments, rules=rules)
     if period.code not in bd.months:
@@ -1223,8 +1237,10 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
                 result.warnings.append(warning)
     if out_dir is not None:
         for slip in slips:
-            result.written.append(render_slip(slip, Path(out_dir) / slip_file_name(slip), template=template,
-                                              rules=rules))
+            docx = render_slip(slip, Path(out_dir) / slip_file_name(slip), template=template, rules=rules)
+            result.written.append(docx)
+            if pdf:
+                result.written.append(slip_to_pdf(docx))
         result.written.append(write_list(bd, Path(out_dir) / f"督办清单_{period.code}.xlsx"))
     if ledger is not None:
         result.written.append(write_ledger_sheet(ledger, bd))

@@ -353,9 +353,8 @@ def test_a_slip_with_the_most_matters_and_longest_texts_is_one_page(tmp_path):
     import re
     import subprocess
 
-    from qyx_excel.notice import notice_to_pdf
     from qyx_excel.slip_template import TABLE_LINES
-    from qyx_excel.supervision import load_supervision_rules, render_slip, row_lines
+    from qyx_excel.supervision import load_supervision_rules, render_slip, row_lines, slip_to_pdf
 
     rules = load_supervision_rules()
     long_reason = "自2024年1月起连续12个月进度滞后（其中严重滞后12次）；此前黄色预警尚未解除，再次滞后升为红色督办"
@@ -371,9 +370,15 @@ def test_a_slip_with_the_most_matters_and_longest_texts_is_one_page(tmp_path):
     slip["matters"] = slip["matters"][: max(TABLE_LINES // row_lines(matter, rules), 1)]
     assert len(slip["matters"]) == 2
     docx = render_slip(slip, tmp_path / "slip.docx")
-    pdf = notice_to_pdf(docx, tmp_path)
+    pdf = slip_to_pdf(docx, tmp_path)  # the slips' PDF path (qyx supervise --pdf)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Pages:\s+1$", info, re.M)
+    # and up to 28 characters a line (LibreOffice reading the .docx directly gives 14-17 and 2 pages):
+    # the 办理要求 paragraph's lines hold 27-28 (a character bound to the comma after it moves down)
+    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    full = [x.strip() for x in lines if re.fullmatch(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”、]{24,}", x.strip())]
+    assert len(full) >= 2 and all(len(x) <= 28 for x in full), [len(x) for x in full]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = text.replace(" ", "")  # pdftotext puts spaces between Chinese and digits
     assert "瑞七优享督〔2024〕123号" in text and "2025年1月22日前" in text and "2025年1月8日" in text
@@ -553,3 +558,19 @@ def test_the_summary_for_the_notice_counts_levels_new_red_closed_and_overdue(yea
     with Store(root) as st:
         assert supervision_summary(st, "2024-05", today=dt.date(2024, 5, 20))["overdue"] == []  # not yet due
     assert levels["indicator:2"] is Level.RED and levels["task:1-1"] in tuple(Level)
+
+
+@requires_soffice
+def test_supervise_pdf_writes_each_slip_as_a_one_page_pdf(year, tmp_path, capsys):
+    import re
+    import subprocess
+
+    store = copy_store(year, tmp_path / "store")
+    out = tmp_path / "督办单"
+    assert main(["supervise", "--period", "2024-04", "--store", str(store), "--out", str(out),
+                 "--date", "2024-05-08", "--pdf"]) == 0
+    slips = sorted(out.glob("*.docx"))
+    assert slips and sorted(p.with_suffix(".docx") for p in out.glob("*.pdf")) == slips
+    for pdf in out.glob("*.pdf"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^Pages:\s+1$", info, re.M), pdf.name
