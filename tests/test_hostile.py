@@ -525,7 +525,8 @@ def test_typed_text_stays_text_in_every_output(ws: Workspace, capsys: pytest.Cap
         assert code == 0, err
     wb = openpyxl.load_workbook(tables)
     sheet = wb["指标进度"]
-    cells = {sheet.cell(r, 2).value: sheet.cell(r, 11) for r in range(4, sheet.max_row + 1)}
+    column = 1 + [c.value for c in sheet[3]].index("进展情况说明")  # after 预警等级 when the store has levels
+    cells = {sheet.cell(r, 2).value: sheet.cell(r, column) for r in range(4, sheet.max_row + 1)}
     for ind, note in notes.items():
         assert (cells[ind].value, cells[ind].data_type) == (note, "s")
     problems = [c for row in wb["重点任务"].iter_rows() for c in row if c.value == FORMULA_PROBLEM]
