@@ -604,3 +604,12 @@ def test_the_notice_reads_the_stores_supervision_board(tmp_path):
     text = "\n".join(p.text for p in Document(str(tmp_path / "demo" / "2026-11_七优享工程进度通报.docx")).paragraphs)
     assert f"督办方面，预警事项{sum(summary['counts'].values())}项（{counts}）" in text
     assert supervision_for_notice(tmp_path / "nothing", "2026-11") is None
+
+
+def test_december_says_the_years_target_was_missed_when_the_gap_is_below_the_shown_precision():
+    """December: 5% against the year's target <5 is behind (time is up), with no gap to show."""
+    c = build_consolidation("2024-12")
+    r = next(r for r in c.indicators if r.id == "13")
+    assert r.value == 5 and r.status.value in ("进度滞后", "严重滞后")
+    body = "\n".join(b["text"] for b in render_text(notice_context(c))["blocks"])
+    assert "“城镇调查失业率”为5%，未达到年度目标（低于5%）" in body and "序时目标5%" not in body
