@@ -282,7 +282,8 @@ def consolidate(book: Book) -> str:
     if board is not None:
         _ensure_supervision_sheet(book)
     write_result_blocks(book, blocks)
-    write_progress_sheet(book, result.consolidation)
+    write_progress_sheet(book, result.consolidation, None if board is None else {
+        m.ref: m.level.value for m in board.matters if m.kind == "indicator" and m.level.value != "无"})
     set_status(book, None)
     sheets = "“汇总”“晾晒”“校验结果”“进度表”" + ("“督办”" if board is not None else "")
     alert(book, summary + (f"\n\n{supervision_text}" if supervision_text else "")
@@ -347,7 +348,10 @@ def print_tables(book: Book) -> str:
     folder = workbook_dir(book)
     c = _stored_consolidation(folder, period, "打印进度表")
     set_status(book, f"正在生成{c.label}进度表…")
-    write_progress_sheet(book, c)
+    from .supervision import indicator_levels
+
+    levels = indicator_levels(_store_dir(folder), c.period)
+    write_progress_sheet(book, c, levels)
     sheet = book.sheets[SHEET_TABLES]
     pdf = folder / f"{period.code}_七优享工程进度表.pdf"
     failed = ""
@@ -360,11 +364,9 @@ def print_tables(book: Book) -> str:
             failed = f"（Excel 未能导出 PDF：{type(exc).__name__}；若该 PDF 正被打开，请关闭后重试）"
             _log_traceback(book, "print_tables")
     if failed or not can_export_pdf(book):  # the remote engine cannot print: the .xlsx tables
-        from .supervision import indicator_levels
         from .tables import render_tables
 
-        xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx",
-                             levels=indicator_levels(_store_dir(folder), c.period))
+        xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx", levels=levels)
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表：{xlsx}"
         message = (f"已更新本台账的“进度表”工作表，并生成打印用进度表{failed.strip()}：\n{xlsx}\n\n"
                    "请打开该文件，按 Ctrl+P 打印（已设为横向 A4、每页重复表头、页脚有页码）。")
@@ -774,15 +776,20 @@ def progress_rows(c: Consolidation) -> list[list[Any]]:
     ]
 
 
-def write_progress_sheet(book: Book, c: Consolidation) -> None:
-    """Refresh the ledger's printable 进度表 sheet for ``c``."""
+def write_progress_sheet(book: Book, c: Consolidation, levels: dict[str, str] | None = None) -> None:
+    """Refresh the ledger's printable 进度表 sheet for ``c``; ``levels`` (indicator id → 督办 level word,
+    :func:`qyx_excel.supervision.indicator_levels`) adds a 预警等级 column after the table."""
     if SHEET_TABLES not in book.sheet_names:
         return
     note = f"{c.label}七优享工程指标进度表（生成于 {c.generated_at.replace('T', ' ')}）：状态按本年目标和时间进度判定。"
-    write_result_blocks(book, {SHEET_TABLES: [
+    blocks = [
         (f"A{OUTPUT_NOTE_ROW}", [[note]]),
         (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
-    ]})
+    ]
+    if levels is not None:
+        blocks.append((a1(OUTPUT_HEADER_ROW, len(TABLES_HEADERS) + 1),
+                       [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]]))
+    write_result_blocks(book, {SHEET_TABLES: blocks})
 
 
 # --- findings on a group sheet --------------------------------------------------------------

@@ -563,6 +563,10 @@ def test_consolidate_with_history_writes_levels_the_supervision_sheet_and_slips(
     for r, word in enumerate(words, start=SUMMARY_HEADER_ROW + 1):
         if word:
             assert fill_of(ours[SHEET_SUMMARY].cell(r, level_col)) == WORD_FILLS[word]
+    # the ledger's own 进度表 (printed by Excel) has the column too
+    tables = rows_of(ours[SHEET_TABLES], OUTPUT_HEADER_ROW)
+    assert tables[0][len(TABLES_HEADERS)] == "预警等级"
+    assert [r[len(TABLES_HEADERS)] or "" for r in tables[1:]] == words
     # the 督办 sheet after the result sheets, its matters those of the board, slips issued and written
     assert SHEET_SUPERVISION in ours.sheetnames and ours.active.title == SHEET_SUMMARY
     matters = [r for r in rows_of(ours[SHEET_SUPERVISION], 4) if isinstance(r[0], int)]
