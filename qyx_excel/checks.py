@@ -521,19 +521,19 @@ def check_paths(
     called after each file.  ``keep_submissions=False`` drops what was read once a file is
     checked, so memory stays flat however many files there are (``qyx check`` needs only findings).
     """
-    from .intake import read_file
+    from .sandbox import shared
 
     items: Sequence[str | Path] = list(paths)
     plan = plan or load_plan()
     rules = rules or load_rules()
     wanted = _as_period(period)
     results: list[FileResult] = []
-    for done, path in enumerate(items, start=1):
-        name = str(path)
-        try:
-            subs = read_file(path)
-        except UnreadableFile as exc:
-            finding = exc.finding or make("file-unreadable", file=name, detail=exc.message)
+    # read in the worker process (memory and time limits: one file cannot take the run down)
+    jobs = ((str(path), str(path), None) for path in items)
+    for done, (job, subs) in enumerate(shared().read_many(jobs), start=1):
+        name = job[1]
+        if isinstance(subs, UnreadableFile):
+            finding = subs.finding or make("file-unreadable", file=name, detail=subs.message)
             results.append(FileResult(path=name, findings=[finding], unreadable=True))
         else:
             result = _file_result(name, subs, wanted, plan, adjustments, rules)
