@@ -279,7 +279,7 @@ def consolidate_submissions(
     if isinstance(store, Store):
         return _consolidate_into(store, *args)
     if store is not None:
-        with Store(store) as st:
+        with store_lock(store, "汇总"), Store(store) as st:
             result = _consolidate_into(st, *args)
         result.store_dir = Path(store)
         return result

@@ -122,7 +122,7 @@ _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _CELL_CLOSE = re.compile(rb"</" + _NAME_PREFIX + rb"c\s*>", re.I)
 # the usual sheet (Excel, openpyxl, XlsxWriter): every cell written <c r="B7" s="3" t="s"> near A1 (past
 # column Z or row 999 is "far"), with no attributes but s and t; any other way of writing a cell:
-_NEAR_CELL = re.compile(rb'<c r="[A-Z][1-9][0-9]{0,2}"(?: [st]="[^"<>]*")*/?>')
+_NOT_NEAR_CELL = re.compile(rb'<c (?!r="[A-Z][1-9][0-9]{0,2}"(?: [st]="[^"<>]*")*/?>)')
 _UNUSUAL_CELL = re.compile(rb"<c[>/\t\r\n]|<C[\s/>]")
 _PREFIXED_CELL = re.compile(rb":[cC][\s/>]")
 # a cell's start tag (group 2: attributes, 3: "/" when empty) or its end tag (group 1), for scan_cell_states
@@ -640,7 +640,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
     if xml.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in xml[:4096]:
         raise SheetXmlError("工作表部件不是 UTF-8 编码，可能被其他软件改写过")
     if (
-        len(_NEAR_CELL.findall(xml)) == xml.count(b"<c ")
+        _NOT_NEAR_CELL.search(xml) is None
         and _UNUSUAL_CELL.search(xml) is None
         and _PREFIXED_CELL.search(xml) is None
     ):

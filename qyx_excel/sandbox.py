@@ -25,7 +25,8 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ from .submission import Submission
 MEMORY_LIMIT = 1536 * 1024 * 1024
 #: Seconds a worker may spend on one file (a fill-in file takes milliseconds).
 TIME_LIMIT = 60.0
+#: Files sent ahead to the worker: it reads on while the caller checks (on a busy machine a worker
+#: that must wait for the caller's every request to be scheduled costs more than the reading).
+AHEAD = 16
+#: Seconds the caller waits before it asks again when the worker has nothing ready yet.
+BATCH_PAUSE = 0.003
 
 Job = tuple[str, str, bytes | None]  # path, display name, the bytes (or None: the worker reads the file)
 
@@ -55,39 +61,48 @@ class Reader:
         self.seconds = seconds
         self._proc: Any = None
         self._conn: Any = None
+        self._after: Callable[[str, list[Submission]], Any] | None = None
 
     # --- public ----------------------------------------------------------------------------
     def read(self, path: str | Path, *, display: str | None = None, data: bytes | None = None) -> list[Submission]:
         name = display if display is not None else str(path)
         ((_, result),) = self.read_many([(str(path), name, data)])
+        self._after = None
         if isinstance(result, BaseException):
             raise result
         return result
 
-    def read_many(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, list[Submission] | UnreadableFile]]:
-        """Read ``jobs`` in order, one ahead (the worker reads the next file while the caller checks
-        this one); yields each job with its submissions or the :class:`UnreadableFile` it raised."""
+    def read_many(self, jobs: Iterable[Job], after: Callable[[str, list[Submission]], Any] | None = None,
+                  ) -> Iterator[tuple[Job, Any]]:
+        """Read ``jobs`` in order, up to :data:`AHEAD` files ahead (the worker reads on while the caller
+        checks); yields each job with its submissions or the :class:`UnreadableFile` it raised.
+
+        ``after(name, subs)`` (a module-level function or a ``functools.partial`` of one): run in the
+        worker on what was read, its result is sent back instead of the submissions (less to send).
+        """
         if in_process():
             for job in jobs:
-                yield job, _read_here(job)
+                got = _read_here(job)
+                yield job, (after(job[1], got) if after is not None and not isinstance(got, UnreadableFile) else got)
             return
+        self._after = after
         pending: list[Job] = []
         it = iter(jobs)
-        exhausted = False
+        upcoming = next(it, None)
         try:
             while True:
-                while not exhausted and len(pending) < 2:
-                    job = next(it, None)
-                    if job is None:
-                        exhausted = True
-                        break
-                    pending.append(job)
-                    if not self._send(job):
+                # Jobs that carry their bytes go one at a time: a large send must never wait on a worker
+                # that is itself waiting for us to take its answer.
+                while upcoming is not None and len(pending) < AHEAD and not (
+                        pending and (pending[-1][2] is not None or upcoming[2] is not None)):
+                    pending.append(upcoming)
+                    upcoming = next(it, None)
+                    if not self._send(pending[-1]):
                         self._restart_for(pending)
                 if not pending:
                     return
                 job = pending[0]
-                result = self._receive(job)
+                result = self._receive(job, batch=len(pending) > 1)
                 pending.pop(0)
                 if isinstance(result, _Died):
                     yield job, result.error
@@ -138,7 +153,7 @@ class Reader:
         if self._proc is None:
             self._start()
         try:
-            self._conn.send(job)
+            self._conn.send((*job, self._after))
         except (OSError, ValueError):
             return False
         return True
@@ -150,9 +165,13 @@ class Reader:
             if not self._send(job):  # the new worker died at once: give up on the pipeline
                 break
 
-    def _receive(self, job: Job) -> list[Submission] | UnreadableFile | _Died:
+    def _receive(self, job: Job, *, batch: bool = False) -> Any:
         conn, proc = self._conn, self._proc
         try:
+            # Several files in flight and nothing there yet: let the worker get a few files ahead rather
+            # than wake for each one (on a busy machine a wake-up per file costs more than the reading).
+            if batch and not conn.poll(0):
+                time.sleep(BATCH_PAUSE)
             ready = conn.poll(self.seconds)
         except (OSError, EOFError):
             ready = True
@@ -230,9 +249,10 @@ def _serve(conn: Any, memory: int | None, parents_end: Any = None) -> None:
             return
         if job is None:
             return
-        path, name, data = job
+        path, name, data, after = job
         try:
-            reply: tuple[Any, ...] = ("ok", intake.read_file(path, display=name, data=data))
+            subs = intake.read_file(path, display=name, data=data)
+            reply: tuple[Any, ...] = ("ok", after(name, subs) if after is not None else subs)
         except QyxError as exc:
             finding = exc.finding or make("file-unreadable", file=name, detail=exc.message)
             reply = ("error", exc.message, finding)
