@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -133,7 +134,13 @@ class Reader:
         # a forked worker closes its copy of our end: when we die it sees the end of the pipe and exits
         ours = parent if fork else None
         proc = ctx.Process(target=_serve, args=(child, self.memory, ours), daemon=True, name="qyx-reader")
-        proc.start()
+        # The worker's garbage collector would walk (and so copy) every object it shares with us:
+        # freeze them first (the standard fork-server trick), thaw ours afterwards.
+        gc.freeze()
+        try:
+            proc.start()
+        finally:
+            gc.unfreeze()
         child.close()
         self._proc, self._conn = proc, parent
 
