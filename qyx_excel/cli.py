@@ -225,9 +225,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidate import consolidate
-    from .periods import parse_period
+    from .periods import FIRST_YEAR, LAST_YEAR, parse_period
 
     period = parse_period(args.period)
+    if not FIRST_YEAR <= period.year <= LAST_YEAR:
+        raise UsageError(f"填报期“{args.period}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可汇总的目标。")
     result = consolidate(
         period,
         Path(args.ledger),

@@ -847,6 +847,15 @@ def _key(raw: Any) -> str:
 PLAUSIBLE_LIMIT = 1e15
 
 
+def _unit_of(indicator_id: str) -> str:
+    from .plan import load_plan
+
+    try:
+        return load_plan().indicator(indicator_id).unit
+    except KeyError:
+        return ""
+
+
 def _plausible(number: float | None) -> bool:
     return number is not None and math.isfinite(number) and abs(number) < PLAUSIBLE_LIMIT
 
@@ -1128,13 +1137,24 @@ class _SheetReader:
             )
             if key in _percent_ids() and isinstance(value_raw, (int, float)) and 0 < value_raw <= 1:
                 maybe_percent[(r, c_value)] = key
+            elif value.percent_sign and key not in _percent_ids():
+                self.finding("value-unit-mismatch", r, c_value, key, found=_shown(value_raw),
+                             expected=_unit_of(key))
         if maybe_percent:
             # "85%" typed into a cell of a % indicator is stored as 0.85 with a percent format: read
             # what the person sees. Only looked up when such a value occurs.
-            for pos in self.extras.percent(set(maybe_percent)):
+            shown_as_percent = self.extras.percent(set(maybe_percent))
+            for pos in shown_as_percent:
                 entry = entries[maybe_percent[pos]]
                 number = round(float(entry.value.number or 0) * 100, 9)
                 entry.value = Value("number", number=number, text=f"{format_number(number, 6)}%", percent_sign=True)
+            # 0.6 typed (not shown as 60%) into a per-cent indicator: every target of the plan is far
+            # above 1 %, so it is most likely a fraction meant as 60 — ask, do not guess
+            for (r, c), key in maybe_percent.items():
+                if (r, c) not in shown_as_percent:
+                    raw = self.grid[r][c]
+                    self.finding("value-percent-fraction", r, c, key, found=_shown(raw),
+                                 expected=format_number(float(raw) * 100, 6))
         return entries
 
     def read_tasks(self, tables: dict[str, list[int]], domain_no: int) -> dict[str, TaskEntry]:

@@ -394,3 +394,23 @@ def test_an_inbox_that_cannot_be_listed(ws: Workspace, capsys: pytest.CaptureFix
     code, _, err = qyx(capsys, "consolidate", "--period", MARCH, "--ledger", ws.ledger, "--store", ws.store,
                        "--inbox", not_a_folder)
     assert code == 2 and "收件箱" in err
+
+
+@pytest.mark.parametrize(("indicator", "typed", "code"), [("1", "4.8%", "value-unit-mismatch"),
+                                                         ("2", 0.6, "value-percent-fraction")])
+def test_a_number_in_the_wrong_unit_gets_a_warning_naming_the_cell(indicator: str, typed, code: str, ws: Workspace,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """"4.8%" typed for a count of places, 0.6 typed for 60 %: accepted (it may be right), never silently."""
+    sub = intake.read_file(ws.good("幼有善育"))[0]
+    cell = value_cell(sub, indicator)
+    path = edit_book(ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（单位）.xlsx", set_cells({cell: typed}))
+    _code, data = consolidate_json(capsys, ws)
+    mine = report(data, path.name)
+    (finding,) = [f for f in mine["findings"] if f["code"] == code]
+    assert (finding["cell"], finding["severity"], mine["status"]) == (cell, "warning", "accepted")
+
+
+def test_a_period_outside_the_plan_is_refused(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    before = ws.ledger.read_bytes()
+    code, _, err = qyx(capsys, "consolidate", "--period", "2028-01", "--ledger", ws.ledger, "--store", ws.store)
+    assert code == 2 and "方案期" in err and ws.ledger.read_bytes() == before
