@@ -214,3 +214,22 @@ def test_a_batch_survives_a_file_that_kills_the_reader(month: Path, tmp_path: Pa
     assert data["missing"] == [] and data["refused"] == []
     archived = list((tmp_path / "历史库" / "archive").glob("*/*.xlsx"))
     assert any(p.read_bytes() == bad.read_bytes() for p in archived)
+
+
+def test_qyx_check_survives_a_file_that_kills_the_reader(month: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         fresh_reader: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """``qyx check DIR`` (the worker reads and checks, up to 16 files ahead): the killing file is listed as
+    unreadable (exit code 2), every other file of the folder is checked."""
+    import shutil
+
+    monkeypatch.setattr(intake, "sheet_extent", lambda xml: (1, 1))
+    folder = tmp_path / "收件箱"
+    shutil.copytree(month, folder)
+    bad = with_far_cell(good(month), folder / "2024-03_劳有所得（远处）.xlsx", FAR_SPELLINGS["lower case"])
+    code = cli.main(["check", str(folder), "--period", "2024-03", "--json"])
+    out, err = capsys.readouterr()
+    assert "内部错误" not in err and "Traceback" not in err
+    files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
+    assert code == 2 and len(files) == 10
+    assert [x["code"] for x in files[bad.name]["findings"]] == ["file-reader-failed"]
+    assert all(f["group"] for name, f in files.items() if name != bad.name)
