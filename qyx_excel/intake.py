@@ -410,9 +410,13 @@ class _Book:
                 code = re.sub(r'"[^"]*"|\\.', "", html.unescape(attrs.get("formatCode", "")))
                 if "%" in code and attrs.get("numFmtId", "").isdigit():
                     percent_ids.add(int(attrs["numFmtId"]))
-            xfs = re.search(r"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
-            if xfs:
-                for i, tag in enumerate(re.finditer(r"<(?:\w+:)?xf\b([^>]*)>", xfs.group(0))):
+            # the first cellXfs and its end, found once each (a lazy pattern retried at every start
+            # tag of a crafted styles part would be quadratic)
+            opening = re.search(r"<(?:\w+:)?cellXfs\b", styles)
+            closing = re.search(r"</(?:\w+:)?cellXfs>", styles[opening.end():]) if opening else None
+            if opening and closing:
+                block = styles[opening.start() : opening.end() + closing.end()]
+                for i, tag in enumerate(re.finditer(r"<(?:\w+:)?xf\b([^>]*)>", block)):
                     fmt = re.search(r'\bnumFmtId="(\d+)"', tag.group(1))
                     if fmt and int(fmt.group(1)) in percent_ids:
                         self._percent_styles.add(i)

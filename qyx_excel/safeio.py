@@ -938,7 +938,8 @@ def atomic_write(
     whose name starts with ``~qyx-`` and keeps the target's extension; ``verify(tmp)`` (optional)
     checks it, e.g. by reopening it.  The previous version is copied to
     ``备份/<stem>.<YYYYMMDD-HHMMSS>.<ext>`` (the last ``keep`` are kept), then the temporary file
-    replaces the target with ``os.replace``.  Missing folders are created.
+    replaces the target with ``os.replace``.  Missing folders are created; temporary files that a
+    killed write left in the folder are removed first (:func:`clean_stale_temps`).
 
     Raises :class:`OutputLocked` when Excel/Word holds the target (an owner file ``~$<name>`` is
     next to it, or opening/replacing it is refused with PermissionError); :class:`OutputFailed`
@@ -955,6 +956,7 @@ def atomic_write(
         raise _failed_error(target, IsADirectoryError(21, "目标是一个文件夹"))
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(folder)  # left by a write that was killed (its process is gone)
         tmp = _new_temp(target)
     except OSError as exc:
         raise _failed_error(target, exc) from exc
