@@ -584,10 +584,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("已中断。")
         return 130
     except Exception as exc:  # last resort: a clerk sees one Chinese line, not a traceback
+        known = _known_failure(exc)
+        if known is not None and not _debug():
+            say(f"错误：{known}。")
+            return 2
         say(f"内部错误：{type(exc).__name__}: {exc}。请把这条信息发给维护人员。")
         if _debug():
             raise
         return 2
+
+
+def _known_failure(exc: BaseException) -> str | None:
+    """An instruction for failures of the machine rather than of qyx: the history store's database
+    (damaged, read-only, locked), a full disk, a permission refused; None for anything else."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        from .store import store_problem
+
+        return f"历史库数据库出错：{store_problem(exc)}"
+    if isinstance(exc, OSError):
+        where = f"（{exc.filename}）" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            return f"磁盘空间不足{where}，请清理磁盘后重试；已写好的文件不受影响"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return f"没有写入或读取权限{where}，请检查文件夹权限或换一个位置"
+        if exc.errno == errno.ENAMETOOLONG:
+            return f"文件名或路径过长{where}，请换一个短一些的名字"
+    return None
 
 
 def _debug() -> bool:
