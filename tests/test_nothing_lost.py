@@ -78,6 +78,20 @@ def test_a_file_named_for_another_group_is_refused(ws: Workspace, capsys: pytest
     assert source_of(data, "学有优教") == {ws.good("学有优教").name}
 
 
+def test_a_file_claiming_to_be_a_ledger_does_not_carry_another_groups_sheet_in(
+        ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    def as_ledger(wb, _sheet, _sub):
+        for row in wb["_meta"].iter_rows(min_col=1, max_col=2):
+            if row[0].value == "kind":
+                row[1].value = "ledger"
+
+    mailed = edit_book(ws.good("学有优教"), ws.inbox / f"{MARCH}_幼有善育（台账）.xlsx", as_ledger)
+    _code, data = consolidate_json(capsys, ws)
+    (mine,) = [f for f in data["files"] if f["file_name"] == mailed.name and f["sheet"] == "学有优教"]
+    assert mine["status"] == "refused" and "group-mismatch" in {f["code"] for f in mine["findings"]}
+    assert source_of(data, "学有优教") == {ws.good("学有优教").name}
+
+
 def test_the_visible_period_beats_the_hidden_one(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     """A February file retitled 2024年3月 and filled with March figures is March's (with a warning),
     and February's accepted submission is not overwritten."""
