@@ -428,3 +428,20 @@ def test_a_period_outside_the_plan_is_refused(ws: Workspace, capsys: pytest.Capt
     before = ws.ledger.read_bytes()
     code, _, err = qyx(capsys, "consolidate", "--period", "2028-01", "--ledger", ws.ledger, "--store", ws.store)
     assert code == 2 and "方案期" in err and ws.ledger.read_bytes() == before
+
+
+def test_an_8_gb_file_is_refused_by_its_size_never_read(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    """A sparse 8 GB file (costs no disk): refused as too large from its size alone, not archived; a
+    memory error for the batch before."""
+    huge = ws.inbox / f"{MARCH}_劳有所得（巨大）.xlsx"
+    with open(huge, "wb") as fh:
+        fh.write(b"PK\x03\x04")
+        fh.truncate(8 << 30)
+    code, out, _ = qyx(capsys, "check", huge)
+    assert code == 2 and "（file-too-large）" in out
+    ws.send_late_file()
+    _code, data = consolidate_json(capsys, ws)
+    mine = report(data, huge.name)
+    assert (mine["status"], mine["findings"][0]["code"]) == ("unreadable", "file-too-large")
+    assert data["missing"] == [] and data["refused"] == []
+    assert max(p.stat().st_size for p in (ws.store / "archive").glob("*/*")) < 50 << 20
