@@ -34,6 +34,7 @@ from qyx_excel import intake
 from qyx_excel.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+posix_only = pytest.mark.skipif(os.name != "posix", reason="links, pipes and signals as on POSIX")
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +163,7 @@ def test_a_number_beyond_reason_is_refused_naming_the_cell(typed, ws: Workspace,
     assert qyx(capsys, "tables", "--period", MARCH, "--store", ws.store, "--out", out)[0] == 0
 
 
+@posix_only
 def test_inbox_entries_that_are_not_files_are_listed_never_read(ws: Workspace, capsys: pytest.CaptureFixture[str],
                                                                  tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
@@ -227,6 +229,7 @@ def test_demo_clears_only_what_it_made(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == [MARKER]
 
 
+@posix_only
 @pytest.mark.parametrize("kind", ["symlink", "fifo"])
 def test_an_output_that_is_not_a_regular_file_is_refused(kind: str, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
@@ -266,6 +269,7 @@ def _run(*args: str, env: dict | None = None) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=ROOT, env=env)
 
 
+@posix_only
 def test_a_held_lock_is_named_and_a_dead_holders_lock_is_recovered(ws: Workspace) -> None:
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import time
@@ -308,6 +312,7 @@ def test_two_consolidations_at_once_end_consistent(ws: Workspace) -> None:
     assert rows  # the ledger was written by the run that went through
 
 
+@posix_only
 def test_a_run_killed_while_writing_the_ledger_leaves_it_whole(ws: Workspace) -> None:
     """SIGKILL in the middle of writing the ledger: the ledger is byte-identical, a temporary file is left;
     the next run removes it and completes."""
