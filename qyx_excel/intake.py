@@ -536,7 +536,8 @@ class _Book:
 #: Shared strings a table may declare beyond those it holds (a writer's miscount costs this much memory
 #: at most; a declaration of four billion is an attack on the reader, which reserves room for them all).
 DECLARED_SLACK = 10_000
-_SST_TAG = re.compile(rb"<" + _NAME_PREFIX + rb"""sst(?=[\s/>])((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""", re.I)
+_SST_START = re.compile(rb"<" + _NAME_PREFIX + rb"sst(?=[\s/>])", re.I)
+_SST_ATTRS = re.compile(rb"""((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""")
 _SI_TAG = re.compile(rb"<" + _NAME_PREFIX + rb"si(?=[\s/>])", re.I)
 _ATTR_COUNT = re.compile(rb"""(?:^|[\s"'])""" + _NAME_PREFIX
                          + rb"""(uniqueCount|count)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""", re.I)
@@ -558,17 +559,18 @@ def check_declared_counts(package: Package, name: str) -> None:
             continue
         if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
             raise _unreadable("file-corrupt", name, f"部件“{part}”不是 UTF-8 编码")
-        tag = _SST_TAG.search(data)
-        if tag is None:
-            continue
         declared = 0
-        for _key, *values in _ATTR_COUNT.findall(tag.group(1)):
-            raw = next((v for v in values if v), b"")
-            if b"&" in raw:
-                raw = _CHAR_REF.sub(_char, raw)
-            digits = bytes(ch for ch in raw if 48 <= ch <= 57)
-            if digits:
-                declared = max(declared, int(digits) if len(digits) <= 18 else _HUGE)
+        for start in _SST_START.finditer(data):  # every one (one in a comment must not hide the real one)
+            tag = _SST_ATTRS.match(data, start.end())
+            if tag is None:
+                raise _unreadable("file-corrupt", name, f"部件“{part}”的根元素无法识别")
+            for _key, *values in _ATTR_COUNT.findall(tag.group(1)):
+                raw = next((v for v in values if v), b"")
+                if b"&" in raw:
+                    raw = _CHAR_REF.sub(_char, raw)
+                digits = bytes(ch for ch in raw if 48 <= ch <= 57)
+                if digits:
+                    declared = max(declared, int(digits) if len(digits) <= 18 else _HUGE)
         held = len(_SI_TAG.findall(data))
         if declared > held + DECLARED_SLACK:
             raise _unreadable(

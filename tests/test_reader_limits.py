@@ -108,6 +108,16 @@ def test_a_declared_count_larger_than_what_is_there_is_refused(month: Path, tmp_
     assert "声明有 4294967295 项，实际只有 1 项" in caught.value.message
 
 
+def test_a_declared_count_behind_a_decoy_is_refused(month: Path, tmp_path: Path) -> None:
+    """An honest-looking <sst> in a comment before the real root must not hide the real declaration."""
+    sst = (b"<!-- <sst uniqueCount=\"1\"> -->\n<x:sst xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/"
+           b"2006/main\" uniqueCount=\"&#52;294967295\"><x:si><x:t>x</x:t></x:si></x:sst>")
+    path = with_parts(good(month), tmp_path / "sst.xlsx", add={"xl/sharedStrings.xml": sst})
+    with pytest.raises(UnreadableFile) as caught:
+        sandbox.Reader().read(path)
+    assert caught.value.finding.code == "file-corrupt" and "4294967295" in caught.value.message
+
+
 def test_an_honest_shared_string_table_is_read(month: Path, tmp_path: Path) -> None:
     sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2">'
            b"<si><t>a</t></si><si><t>b</t></si></sst>")
