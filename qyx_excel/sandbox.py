@@ -138,7 +138,8 @@ class Reader:
         # freeze them first (the standard fork-server trick), thaw ours afterwards.
         gc.freeze()
         try:
-            proc.start()
+            with contextlib.nullcontext() if fork else _main_hidden():
+                proc.start()
         finally:
             gc.unfreeze()
         child.close()
@@ -195,6 +196,24 @@ class Reader:
             return payload[0]
         message, finding = payload
         return UnreadableFile(message, finding)
+
+
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """While a spawned worker starts: hide the caller's main module, which ``spawn`` would otherwise run
+    again in the worker (a script without ``if __name__ == "__main__"`` would start its work over, and
+    the worker would die).  The worker needs nothing from it: its code is in this package."""
+    main = sys.modules.get("__main__")
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main is not None and name in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__dict__["__spec__"] = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
 
 
 class _Died:

@@ -243,3 +243,19 @@ def test_qyx_check_survives_a_file_that_kills_the_reader(month: Path, tmp_path: 
     assert code == 2 and len(files) == 10
     assert [x["code"] for x in files[bad.name]["findings"]] == ["file-reader-failed"]
     assert all(f["group"] for name, f in files.items() if name != bad.name)
+
+
+def test_a_spawned_worker_as_on_windows(month: Path, tmp_path: Path) -> None:
+    """Where there is no fork (Windows) the worker is spawned: from a script without an
+    ``if __name__ == "__main__"`` guard too (spawn would otherwise run the script again in the worker)."""
+    script = tmp_path / "no_guard.py"
+    script.write_text(textwrap.dedent(f"""
+        from qyx_excel import sandbox
+        from qyx_excel.checks import check_paths
+        sandbox._can_fork = lambda: False
+        results = check_paths(sorted(__import__("glob").glob({str(month / "*.xlsx")!r})), period="2024-03")
+        print(len(results), sum(r.ok for r in results), sum(r.unreadable for r in results))
+    """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert done.stdout.split() == ["9", "9", "0"]
