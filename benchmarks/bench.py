@@ -143,6 +143,105 @@ def child_render(what: str, store: str, period: str, out: str) -> dict:
     return {"seconds": first, "warm": time.perf_counter() - start}
 
 
+#: One button click as the process xlwings' RunPython starts: a fresh Python that imports xlwings
+#: (RunPython's own prelude does) and qyx_excel.buttons, then runs 汇总 on the open ledger — here the
+#: remote engine's book made from the filled ledger's payload (tests/xlwings_harness.py builds it
+#: once, outside the measured process, as the Office.js client would send it).  argv: payload
+#: JSON, the workbook folder (ledger + 历史库), and "today" or "no-pandas": the latter makes pandas and
+#: numpy unimportable, as on a PC where they are not installed (pandas is the extra "analysis" now,
+#: and numpy is installed only as pandas' dependency: ``pip show numpy`` → Required-by: pandas).
+CLICK = (
+    "import os, sys, json, time\n"
+    "t0 = time.perf_counter()\n"
+    "if sys.argv[3] == 'no-pandas':\n"
+    "    class _NoPandas:\n"
+    "        def find_spec(self, name, path=None, target=None):\n"
+    "            if name.split('.')[0] in ('pandas', 'numpy'): raise ImportError(name + ' is not installed')\n"
+    "    sys.meta_path.insert(0, _NoPandas())\n"
+    "os.environ['XLWINGS_LICENSE_KEY'] = 'noncommercial'\n"
+    "os.environ['QYX_WORKBOOK_DIR'] = sys.argv[2]\n"
+    "import xlwings as xw\n"
+    "import qyx_excel.buttons as b\n"
+    "t1 = time.perf_counter()\n"
+    "with open(sys.argv[1], encoding='utf-8') as f: payload = json.load(f)\n"
+    "book = xw.Book(json=payload); book.set_mock_caller()\n"
+    "line = b.consolidate()\n"
+    "json.dump({'seconds': time.perf_counter() - t0, 'imports': t1 - t0, 'ok': line is not None,\n"
+    "           'pandas': 'pandas' in sys.modules, 'numpy': 'numpy' in sys.modules}, sys.stdout)\n"
+)
+
+
+def click(payload: Path, folder: Path, mode: str) -> list[str]:
+    return [sys.executable, "-c", CLICK, str(payload), str(folder), mode]
+
+
+def click_payload(ledger: Path, out: Path, period: str) -> Path:
+    """The remote engine's payload of the filled ledger, opened at the 汇总 sheet with *period* typed in."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from xlwings_harness import book_payload
+
+    from qyx_excel.glossary import SHEET_SUMMARY
+    from qyx_excel.layout import SUMMARY_INBOX_CELL, SUMMARY_PERIOD_CELL, split_a1
+
+    payload = book_payload(ledger, active_sheet=SHEET_SUMMARY)
+    values = next(sh for sh in payload["sheets"] if sh["name"] == SHEET_SUMMARY)["values"]
+    # the period typed in; the inbox cleared (all nine groups filled in the ledger itself)
+    for cell, value in ((SUMMARY_PERIOD_CELL, period), (SUMMARY_INBOX_CELL, "")):
+        row, col = split_a1(cell)
+        width = max(col, *(len(r) for r in values))
+        while len(values) < row:
+            values.append([])
+        for r in values:
+            r.extend([""] * (width - len(r)))
+        values[row - 1][col - 1] = value
+    out.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def bench_click(root: Path, runs: int, period: str, *, pyc: bool) -> int:
+    """``--click``: the button click process with pandas importable (today's) and without, interleaved."""
+    global CHILD_ENV
+    if pyc:
+        CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+    log("生成样例台账和历史库 …")
+    ledger, history, _, _ = make_ledger(root, period)
+    payload = click_payload(ledger, root / "payload.json", period)
+    modes = ("today", "no-pandas")
+    samples: dict[str, list[Sample]] = {m: [] for m in modes}
+    log("预热 …")
+    for mode in modes:
+        folder = fresh_copy(ledger, history, root / "click")[0].parent
+        run(click(payload, folder, mode))
+    n = max(runs, 5)
+    for r in range(n):
+        for mode in modes:
+            log(f"第 {r + 1}/{n} 轮：点击（{mode}）")
+            folder = fresh_copy(ledger, history, root / "click")[0].parent
+            sample = run(click(payload, folder, mode))
+            if sample.rc != 0 or not sample.data.get("ok"):
+                log(f"  失败（退出码 {sample.rc}）：{sample.stderr.strip()[-800:]}")
+            samples[mode].append(sample)
+    print(f"## One click of 汇总 (fresh process: import xlwings + qyx_excel.buttons, consolidate on the remote "
+          f"engine; median of {n} runs)")
+    print(f"# python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    head = f"{'process':<58} {'wall s':>7} {'imports s':>10} {'peak MB':>8}"
+    print(head)
+    print("-" * len(head))
+    labels = {"today": "today's: pandas installed (xlwings imports it)",
+              "no-pandas": "now: pandas, numpy not installed (extra 'analysis')"}
+    for mode in modes:
+        got = samples[mode]
+        imports = median([s.data.get("imports") for s in got])
+        loaded = got[-1].data
+        print(f"{labels[mode]:<58} {_fmt(_wall(got)):>7} {_fmt(imports):>10} {_fmt(_rss(got), 0):>8}"
+              f"   pandas loaded: {loaded.get('pandas')}, numpy: {loaded.get('numpy')}")
+    ratio = _ratio(_wall(samples["no-pandas"]), _wall(samples["today"]))
+    mark = "—" if ratio is None else ("MET" if ratio <= 0.6 else "MISSED")
+    print(f"{mark:<7} click process ≤ 0.6 × today's: {_fmt(ratio)}×")
+    return 0
+
+
 GROUP_NAMES: frozenset[str] = frozenset()
 
 
@@ -484,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", default=PERIOD, help=f"month to generate (default {PERIOD})")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the generated files")
     parser.add_argument("--no-inbox", action="store_true", help="skip qyx consolidate --inbox over the files")
+    parser.add_argument("--click", action="store_true",
+                        help="only the button click: a fresh process importing xlwings and running 汇总, "
+                             "with pandas installed (today's) and without")
     parser.add_argument("--no-pyc-cache", action="store_true",
                         help="run the children with the environment as it is (no byte-code cache of their own)")
     args = parser.parse_args(argv)
@@ -496,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     try:
+        if args.click:
+            return bench_click(root, runs, args.period, pyc=not args.no_pyc_cache)
         return bench(root, scales, runs, args.period, inbox=not args.no_inbox, pyc=not args.no_pyc_cache)
     finally:
         if not args.keep:

@@ -1,7 +1,8 @@
 """The ledger's four buttons (校验本表, 汇总, 生成通报, 打印进度表) as xlwings functions.
 
-The macros in ``vba/Qyx.bas`` run ``import qyx_excel.buttons as b; b.<function>()`` through the
-xlwings add-in's ``RunPython``.  Each function takes the calling workbook from
+The macros in ``vba/Qyx.bas`` run ``import qyx_excel.buttons as b; b.<function>()`` (after a guard
+that explains a Python without qyx_excel, ``vbaproject.python_guard``) through xlwings' ``RunPython``:
+the add-in's, or the one a standalone ledger carries.  Each function takes the calling workbook from
 ``xw.Book.caller()`` (tests pass ``book=`` or use ``Book.set_mock_caller()``) and is a thin layer
 over the library the ``qyx`` command line uses:
 
@@ -14,7 +15,9 @@ over the library the ``qyx`` command line uses:
   run), a one-line result in the sheet's result cell, the status bar where the engine has one;
 * problems are a Chinese message box (``app.alert``), never a traceback: :func:`button` turns a
   :class:`~qyx_excel.errors.QyxError` into an alert with its message and anything else into
-  “内部错误…请联系维护人员”, with the traceback logged to ``qyx-buttons.log`` next to the workbook.
+  “内部错误…请联系维护人员”, with the traceback logged to ``qyx-buttons.log`` next to the workbook;
+  when there is no workbook to show it in (``Book.caller()`` or ``import xlwings`` failed), the
+  message goes to stderr with exit code 1, which ``RunPython`` shows in its own message box.
 
 Engines: desktop Excel (Windows/macOS) and xlwings' remote engine (Office.js add-in, xlwings
 Server/Lite), which has no file path, no status bar and no PDF export.  The workbook's folder —
@@ -92,11 +95,9 @@ def button(
     def wrap(func: Callable[[Book], str]) -> Callable[..., str | None]:
         @functools.wraps(func)
         def run(book: Book | None = None) -> str | None:
-            if book is None:
-                import xlwings as xw
-
-                book = xw.Book.caller()
             try:
+                if book is None:
+                    book = _caller()
                 with warnings.catch_warnings():
                     # RunPython shows anything on stderr as an error box: no warning may reach it
                     warnings.simplefilter("ignore")
@@ -105,6 +106,8 @@ def button(
                 message = exc.message
             except Exception:  # a clerk gets a message box, the maintainer the log
                 message = INTERNAL_ERROR.format(kind=_exception_kind(), log=_log_traceback(book, func.__name__))
+            if book is None:  # no workbook to show it in: RunPython shows what the process printed
+                _exit_with(message)
             _quietly(lambda: _show_result(book, where(book), f"未完成：{message}"))
             _quietly(lambda: set_status(book, None))
             _quietly(lambda: alert(book, message, critical=True))
@@ -115,6 +118,29 @@ def button(
     return wrap
 
 
+def _caller() -> Book:
+    """``xw.Book.caller()``, with a Chinese message when xlwings or the calling workbook is missing."""
+    try:
+        import xlwings as xw
+    except ImportError as exc:
+        raise UsageError(f"运行按钮的 Python 中没有可用的 xlwings（{exc}）。请运行 scripts\\qyx-doctor.cmd 检查本机，"
+                         "或在该 Python 中安装本项目。") from None
+    try:
+        return xw.Book.caller()
+    except Exception as exc:
+        raise UsageError(f"找不到调用按钮的工作簿（{type(exc).__name__}: {exc}）。请在 Excel 中打开台账后点按钮；"
+                         "若仍如此，请运行 scripts\\qyx-doctor.cmd 检查本机。") from None
+
+
+def _exit_with(message: str) -> None:
+    """End the process with *message* on stderr and exit code 1: xlwings' RunPython shows what a
+    failed process wrote to stderr in a message box (no workbook to show it in otherwise)."""
+    import sys
+
+    sys.stderr.write(f"{TITLE}：{message}\n")
+    raise SystemExit(1)
+
+
 def _exception_kind() -> str:
     import sys
 
@@ -122,13 +148,14 @@ def _exception_kind() -> str:
     return type(exc).__name__ if exc else "未知错误"
 
 
-def _log_traceback(book: Book, name: str) -> Path:
+def _log_traceback(book: Book | None, name: str) -> Path:
     """Append the current traceback to the log next to the workbook (or in the temp folder)."""
     import tempfile
     import traceback
 
-    text = f"==== {datetime.now().isoformat(timespec='seconds')} {name} ({_book_name(book)})\n{traceback.format_exc()}\n"
-    for folder in (_folder_or_none(book), Path(tempfile.gettempdir())):
+    where = _book_name(book) if book is not None else "?"
+    text = f"==== {datetime.now().isoformat(timespec='seconds')} {name} ({where})\n{traceback.format_exc()}\n"
+    for folder in (_folder_or_none(book) if book is not None else None, Path(tempfile.gettempdir())):
         if folder is None:
             continue
         path = folder / LOG_NAME
@@ -204,8 +231,10 @@ def check_sheet(book: Book) -> str:
     findings = check_submission(sub, period=period, expected_group=sheet.name, prior=prior,
                                 adjustments=adjustments)
     layout = group_layout(sheet.name)
-    clear_marks(sheet, layout.input_cells())
-    marked = mark_findings(sheet, [f for f in findings if f.sheet in (None, "", sheet.name)], layout.input_cells())
+    password = sheet_password(meta)
+    clear_marks(sheet, layout.input_cells(), password=password)
+    marked = mark_findings(sheet, [f for f in findings if f.sheet in (None, "", sheet.name)], layout.input_cells(),
+                           password=password)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -258,17 +287,23 @@ def consolidate(book: Book) -> str:
 @button(_summary_result)
 def notice(book: Book) -> str:
     """生成通报: the period's progress notice (.docx) beside the workbook."""
-    from .notice import render_notice
+    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice
+    from .office import has_soffice
 
     period, _ = read_summary_inputs(book)
     folder = workbook_dir(book)
     c = _stored_consolidation(folder, period, "生成通报")
     set_status(book, f"正在生成{c.label}进度通报…")
-    path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx")
-    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}"
+    path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx",
+                         numbers_file=_store_dir(folder) / NUMBERS_FILE)
+    # the PDF through the same layout-preserving path as `qyx notice --pdf` (28 characters a line)
+    pdf = notice_to_pdf(path) if has_soffice() else None
+    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}" + (f"（PDF：{pdf.name}）" if pdf else "")
     write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
     set_status(book, None)
-    alert(book, f"已生成{c.label}进度通报：\n{path}\n\n请用 Word 打开，核对后排版、签发。")
+    warning = due_warning(c)
+    alert(book, f"已生成{c.label}进度通报：\n{path}" + (f"\n{pdf}" if pdf else "") + "\n\n请用 Word 打开，核对后签发。"
+          + (f"\n\n注意：通报中的下期报送截止日期只避开了周末。{warning}" if warning else ""))
     return line
 
 
@@ -390,6 +425,9 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
         sub = read(percent)
     if sub.period is None:
         sub.period = _summary_period(book) or period_from_text(meta.get("period"))
+    from .intake import meta_year
+
+    sub.target_year = meta_year(meta)
     return sub
 
 
@@ -544,7 +582,10 @@ def _prior(book: Book, group: str, period: Period) -> Any:
     """What was accepted before (for the jump and running-total checks), if the store exists."""
     from .store import DB_NAME, Store, prior_for
 
-    store = _store_dir(workbook_dir(book))
+    folder = _folder_or_none(book)  # an unsaved workbook has no history beside it: nothing to compare with
+    if folder is None:
+        return None
+    store = _store_dir(folder)
     if not (store / DB_NAME).is_file():
         return None
     with Store(store) as st:
@@ -752,13 +793,16 @@ def _noted(sheet: Sheet, cells: set[str]) -> set[str]:
         return {cell for cell in cells if sheet.range(cell).note is not None}
 
 
-def clear_marks(sheet: Sheet, input_cells: set[str]) -> None:
+def clear_marks(sheet: Sheet, input_cells: set[str], *, password: str | None = None) -> None:
     """Undo the previous run's marks: the input shade back on every input cell, their notes deleted.
 
-    Marks only ever go on input cells (the builder's own notes sit on locked cells and stay).
+    Marks only ever go on input cells (the builder's own notes sit on locked cells and stay).  A
+    protected sheet is first opened to macros (:func:`_allow_edits`): protection set by a macro is
+    not saved with the file, so after the ledger is reopened the notes are protected again.
     """
     from .workbook import INPUT_FILL
 
+    _allow_edits(sheet, password)
     for r0, c0, r1, c1 in rectangles(input_cells):
         sheet.range((r0, c0), (r1, c1)).color = INPUT_FILL
     for cell in sorted(_noted(sheet, input_cells), key=split_a1):
@@ -767,7 +811,8 @@ def clear_marks(sheet: Sheet, input_cells: set[str]) -> None:
             note.delete()
 
 
-def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str]) -> list[str]:
+def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str], *,
+                  password: str | None = None) -> list[str]:
     """Fill and annotate every input cell with findings (one note per cell); return the cells marked.
 
     Findings on other cells (or on none) are reported in the message box only.
@@ -777,7 +822,7 @@ def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str]) 
         cell = (f.cell or "").replace("$", "").upper()
         if cell in input_cells:
             by_cell.setdefault(cell, []).append(f)
-    _allow_edits(sheet)
+    _allow_edits(sheet, password)
     for cell, found in sorted(by_cell.items(), key=lambda item: split_a1(item[0])):
         severity = "error" if any(f.severity == "error" for f in found) else "warning"
         rng = sheet.range(cell)
@@ -789,25 +834,46 @@ def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str]) 
     return list(by_cell)
 
 
-def _allow_edits(sheet: Sheet) -> None:
-    """Desktop Excel: re-protect a protected sheet for the user interface only, so that the buttons
-    may add notes (protection otherwise forbids editing objects; the builder allows formatting).
+#: ``_meta`` key of the sheet password a ledger was built with (``qyx build-workbook --password``).
+META_SHEET_PASSWORD = "sheet_password"
+#: Environment variable that overrides it (a password changed by hand in Excel).
+ENV_SHEET_PASSWORD = "QYX_SHEET_PASSWORD"
 
-    Uses the sheet's current protection options; a password comes from ``QYX_SHEET_PASSWORD``.
-    Not available on the remote engine (nothing to do there).
+
+def sheet_password(meta: dict[str, str]) -> str:
+    """The sheet password: ``QYX_SHEET_PASSWORD`` if set, else the ledger's own (``_meta``), else none."""
+    return os.environ.get(ENV_SHEET_PASSWORD) or meta.get(META_SHEET_PASSWORD, "")
+
+
+def _allow_edits(sheet: Sheet, password: str | None = None) -> None:
+    """Desktop Excel: re-protect a protected sheet for the user interface only, so that the buttons
+    may change fills and notes (protection otherwise forbids editing objects).
+
+    Uses the sheet's current protection options and *password* (:func:`sheet_password`).  A
+    password that does not fit is a Chinese message, not an internal error.  Nothing to do on
+    the remote engine (``api`` is not Excel's object there).
     """
-    with contextlib.suppress(Exception):  # remote engine (api is a dict) or a password we do not know
+    try:
         api = sheet.api
-        if not getattr(api, "ProtectContents", False):
-            return
+        protected = bool(api.ProtectContents) if not isinstance(api, dict) else False
+    except Exception:  # remote engine: no COM object behind the sheet
+        return
+    if not protected:
+        return
+    try:
         p = api.Protection
         api.Protect(
-            Password=os.environ.get("QYX_SHEET_PASSWORD", ""), DrawingObjects=api.ProtectDrawingObjects,
+            Password=password or "", DrawingObjects=api.ProtectDrawingObjects,
             Contents=True, Scenarios=api.ProtectScenarios, UserInterfaceOnly=True,
             AllowFormattingCells=p.AllowFormattingCells, AllowFormattingColumns=p.AllowFormattingColumns,
             AllowFormattingRows=p.AllowFormattingRows, AllowInsertingRows=p.AllowInsertingRows,
             AllowDeletingRows=p.AllowDeletingRows, AllowSorting=p.AllowSorting, AllowFiltering=p.AllowFiltering,
         )
+    except Exception as exc:
+        raise UsageError(
+            f"“{sheet.name}”表设有保护密码，按钮未能用台账记录的密码打开它（{type(exc).__name__}），无法标注问题。"
+            f"请先在“审阅”选项卡点“撤消工作表保护”，再点“校验本表”；或设置环境变量 {ENV_SHEET_PASSWORD} 为该密码。"
+        ) from None
 
 
 def _findings_message(sheet: str, period: Period, findings: list[Finding], errors: int, warnings: int) -> str:

@@ -14,7 +14,7 @@ import zipfile
 from .glossary import DOMAINS, STATUS_FILLS, STATUS_ORDER, Status
 from .model import Consolidation
 
-__all__ = ["STATUS_BARS", "STATUS_FILLS"]
+__all__ = ["STATUS_BARS", "STATUS_FILLS", "STATUS_PATTERNS", "xlsx_fill"]
 
 #: Bar colours (charts), distinct grey levels: 26 %, 60 %, 82 %, 42 %, 74 %, 93 % luminance.
 STATUS_BARS: dict[Status, str] = {
@@ -26,7 +26,31 @@ STATUS_BARS: dict[Status, str] = {
     Status.NOT_APPLICABLE: "EEEEEE",
 }
 #: Bars dark enough to need white data labels.
-_DARK_BARS = frozenset({Status.MET, Status.SEVERELY_LAGGING})
+_DARK_BARS = frozenset({Status.MET})
+
+#: Patterns that keep the statuses apart on a black-and-white printer, where 序时推进, 严重滞后 and
+#: 未填报 print as nearly the same grey: (DrawingML preset, XlsxWriter pattern name).  Stripes in the
+#: status colour on white; the other statuses stay solid (dark, mid, light grey in print).
+STATUS_PATTERNS: dict[Status, tuple[str, str]] = {
+    Status.SEVERELY_LAGGING: ("wdDnDiag", "wide_downward_diagonal"),
+    Status.NOT_REPORTED: ("smGrid", "small_grid"),
+}
+
+
+def _fill_xml(status: Status) -> str:
+    colour = STATUS_BARS[status]
+    if status in STATUS_PATTERNS:
+        return (f'<a:pattFill prst="{STATUS_PATTERNS[status][0]}"><a:fgClr><a:srgbClr val="{colour}"/></a:fgClr>'
+                '<a:bgClr><a:srgbClr val="FFFFFF"/></a:bgClr></a:pattFill>')
+    return f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
+
+
+def xlsx_fill(status: Status) -> dict[str, dict[str, str]]:
+    """The same fill for an XlsxWriter chart series (``pattern`` or ``fill``)."""
+    colour = "#" + STATUS_BARS[status]
+    if status in STATUS_PATTERNS:
+        return {"pattern": {"pattern": STATUS_PATTERNS[status][1], "fg_color": colour, "bg_color": "#FFFFFF"}}
+    return {"fill": {"color": colour}}
 
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -103,7 +127,7 @@ def docx_chart_xml(
             f'<c:ser><c:idx val="{j}"/><c:order val="{j}"/>'
             f'<c:tx><c:strRef><c:f>Sheet1!${col}$1</c:f><c:strCache><c:ptCount val="1"/>'
             f'<c:pt idx="0"><c:v>{escape(status.value)}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
-            f'<c:spPr><a:solidFill><a:srgbClr val="{STATUS_BARS[status]}"/></a:solidFill>'
+            f'<c:spPr>{_fill_xml(status)}'
             '<a:ln w="6350"><a:solidFill><a:srgbClr val="595959"/></a:solidFill></a:ln></c:spPr>'
             '<c:invertIfNegative val="0"/>'
             '<c:dLbls><c:numFmt formatCode="0;;;" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln>'

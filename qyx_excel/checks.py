@@ -143,6 +143,7 @@ class _Checker:
         self.adjustments = adjustments
         self.rules = rules
         self.prior = prior
+        self.shown_year: int | None = None  # the year whose 本年目标 the sheet should show
         self.out: list[Finding] = list(sub.findings)
         self.flagged = {f.cell for f in sub.findings if f.cell and f.code.startswith("value-")}
 
@@ -160,12 +161,20 @@ class _Checker:
             self.add("group-mismatch", found=sub.group or "未知专项组", expected=expected_group)
         own = _try_period(sub.period)
         if period is not None:
-            if own is None and sub.kind == "fill-in" and "template-unknown" not in codes:
+            if own is None and sub.kind == "fill-in" and not codes & {"template-unknown", "file-is-weekly"}:
                 self.add("period-mismatch", found=f"“{sub.period or '空'}”", expected=period.label)
             elif own is not None and own.code != period.code:
                 self.add("period-mismatch", cell=sub.header_cells.get("填报期"), found=own.label,
                          expected=period.label)
         judge = period or own
+        self.shown_year = judge.year if judge is not None else None
+        if (judge is not None and sub.target_year is not None and sub.target_year != judge.year
+                and not any(f.code == "period-mismatch" for f in self.out)):
+            # a ledger (or file) built for another year: name both years, not the clerk
+            self.add("period-year-mismatch", cell=sub.header_cells.get("填报期"),
+                     book="台账" if sub.kind == "ledger" else "填报表", year=sub.target_year,
+                     period=judge.label, period_year=judge.year)
+            self.shown_year = sub.target_year
         if "sheet-missing" in codes or sub.group not in GROUPS:
             return self.out  # nothing of ours to check in a sheet that is no group's
         self.header_block()
@@ -214,8 +223,9 @@ class _Checker:
             "2022年基数": self.target_options(ind, 2022),
             "2027年目标": self.target_options(ind, 2027),
         }
-        if period is not None and 2023 <= period.year <= 2027:
-            expected["本年目标"] = self.target_options(ind, period.year)
+        shown = self.shown_year or (period.year if period is not None else None)
+        if shown is not None and 2023 <= shown <= 2027:
+            expected["本年目标"] = self.target_options(ind, shown)
         for column, options in expected.items():
             if column not in entry.shown:
                 continue
@@ -246,7 +256,8 @@ class _Checker:
             self.add("value-not-number", cell, ind.id, found=value.text)
             return
         if value.kind == "none":
-            if not entry.note.strip() and (target is None or target.form != "none"):
+            off_month = period is not None and period.end_month not in ind.judged_months  # e.g. a yearly statistic
+            if not entry.note.strip() and (target is None or target.form != "none") and not off_month:
                 self.add("value-missing", cell, ind.id)
             elif _qualitative(target) and not _declares(entry.note):
                 self.add("qualitative-unclear", cell, ind.id, expected=target.text)

@@ -80,19 +80,48 @@ class Progress:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     from .plan import load_plan
+    from .targets import shown_target_text
 
     plan = load_plan()
+    if getattr(args, "notes", False):
+        return _catalogue_notes(args, plan)
 
     def human() -> None:
         for domain in dict.fromkeys(i.domain for i in plan.indicators):
             print(f"【{domain}】")
             for ind in plan.indicators_of(domain):
-                targets = " ".join(f"{y}:{t}" for y, t in ind.targets.items() if t)
+                targets = " ".join(f"{y}:{t}" for y in ind.targets if (t := shown_target_text(ind, y)))
                 print(f"  {ind.id:>5}  {ind.name}（{ind.unit}）{ind.kind.label}，{ind.direction.label}；{targets}")
+                if ind.reported:
+                    print(f"         节奏：{ind.rhythm_label}（{ind.rhythm_basis}）")
         print(f"共 {sum(1 for i in plan.indicators if not i.is_part)} 项指标、{len(plan.tasks)} 项重点任务、"
-              f"{sum(1 for g in plan.groups if g.reports)} 个专项组。")
+              f"{sum(1 for g in plan.groups if g.reports)} 个专项组。方案自身的矛盾和缺漏见 qyx catalogue --notes。")
 
-    _out(args, plan.to_json(), human)
+    data = plan.to_json()
+    for entry, ind in zip(data["indicators"], plan.indicators, strict=True):
+        if ind.is_part:  # a part's own targets; the parent's combined text stays under parent_targets
+            entry["parent_targets"] = entry["targets"]
+            entry["targets"] = {str(y): shown_target_text(ind, y) for y in ind.targets}
+    _out(args, data, human)
+    return 0
+
+
+def _catalogue_notes(args: argparse.Namespace, plan) -> int:
+    """`qyx catalogue --notes`: the register of the plan's own contradictions and gaps (notes.csv)."""
+
+    def human() -> None:
+        print(f"方案问题登记（qyx_excel/data/notes.csv，共 {len(plan.notes)} 条；“影响判定：是”的改变状态，"
+              "有开关的可改“取值”换读法）")
+        for n in plan.notes:
+            print(f"{n.id}【{n.category}】{n.concerns}")
+            print(f"  目标表/附件：{n.table_says}")
+            print(f"  正文：      {n.text_says}")
+            print(f"  采用读法：  {n.reading}")
+            print(f"  另一读法：  {n.alternative}")
+            switch = f"；开关 {n.switch} = {n.value}（可选 {' / '.join(n.choices)}）" if n.switch else ""
+            print(f"  影响判定：  {'是' if n.changes_judgement else '否'}{switch}")
+
+    _out(args, {"notes": [n.to_json() for n in plan.notes]}, human)
     return 0
 
 
@@ -123,6 +152,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .values import format_number
 
         print(f"指标 {indicator.id} {indicator.name}（{indicator.unit}），{period.label}")
+        print(f"  节奏：    {indicator.rhythm_label}")
         print(f"  本年目标：{result.target_text or '—'}")
         print(f"  序时目标：{format_number(result.expected) or '—'}")
         print(f"  完成值：  {result.value_text or '—'}")
@@ -133,10 +163,62 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_build_workbook(args: argparse.Namespace) -> int:
-    from .workbook import build_workbook
+    from .workbook import build_workbook, check_year, default_year
 
-    path = build_workbook(Path(args.out), password=args.password)
-    say(f"已生成台账：{path}")
+    year = check_year(args.year) if args.year is not None else default_year()
+    standalone = getattr(args, "standalone", False)
+    path = build_workbook(Path(args.out), password=args.password, year=year, standalone=standalone)
+    say(f"已生成{year}年台账：{path}")
+    if standalone:
+        from .vbaproject import xlwings_standalone_modules
+
+        say(f"独立版：已内嵌 xlwings {xlwings_standalone_modules().version} 的 VBA 模块，按钮不需要 xlwings 加载项。")
+    return 0
+
+
+def cmd_weekly(args: argparse.Namespace) -> int:
+    from . import weekly
+    from .duedates import due_date
+    from .periods import parse_week
+
+    week = parse_week(args.week)
+    if args.distribute:
+        paths = weekly.distribute(week, Path(args.distribute))
+        say(f"已生成 {len(paths)} 份 {week.label}（{week.span_label}）周盘点表：")
+        for p in paths:
+            say(f"  {p}")
+        due = due_date(week)
+        say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
+        if due.warning:
+            say(f"注意：{due.warning}")
+        return 0
+    if not args.ledger:
+        raise UsageError("汇总周盘点需要 --ledger（台账路径）；只下发周盘点表请用 --distribute 文件夹。")
+    st, _reports, written = weekly.run(week, ledger=Path(args.ledger), inbox=Path(args.inbox) if args.inbox else None,
+                                      out=Path(args.out) if args.out else None,
+                                      store=Path(args.store) if args.store else None)
+    say(f"{week.label}（{week.span_label}）周盘点：已报送 {len(st.reported)} 个专项组，未报送 {len(st.missing)} 个"
+        + (f"（{'、'.join(st.missing)}）" if st.missing else "") + f"；进展 {len(st.moved)} 项，问题 {len(st.stuck)} 项，"
+        f"未来四周到期节点 {len(st.milestones)} 个。")
+    for path in written:
+        say(f"  已写入：{path}")
+    if st.warning:
+        say(f"注意：{st.warning}")
+    return 0
+
+
+def cmd_new_year(args: argparse.Namespace) -> int:
+    from .newyear import new_year
+
+    path, info = new_year(Path(args.ledger), Path(args.out), password=args.password, year=args.year)
+    carried = info.carried
+    years = sorted({a.year for a in carried.adjustments})
+    say(f"已由{info.year or '旧'}年台账“{info.path.name}”生成新台账：{path}")
+    say(f"  沿用目标调整记录 {len(carried.adjustments)} 条"
+        + (f"（{'、'.join(f'{y}年' for y in years)}）" if years else "") + f"；收件箱：{carried.inbox}；"
+        + ("工作表保护密码：与旧台账相同" if info.password_hashes else "工作表未设密码")
+        + ("；xlwings 设置：已沿用" if carried.xlwings_conf else "") + "。")
+    say(f"  历史库：{path.resolve().parent / '历史库'}（与旧台账共用）。旧台账保留原样，请勿删除。")
     return 0
 
 
@@ -149,6 +231,12 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     say(f"已生成 {len(paths)} 份 {period.label} 填报表：")
     for p in paths:
         say(f"  {p}")
+    from .duedates import due_date
+
+    due = due_date(period)
+    say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
+    if due.warning:
+        say(f"注意：{due.warning}")
     return 0
 
 
@@ -237,11 +325,25 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         store=Path(args.store) if args.store else None,
         progress=Progress(),
         require_store=not args.new_store,
+        backfill=args.backfill,
     )
 
     def human() -> None:
         print(result.summary_text())
         _outcomes_table(result.reports)
+        from .duedates import due_date
+
+        warning = due_date(period).warning
+        if warning:
+            say(f"注意：是否逾期按截止日判断，{warning}")
+        if period.kind == "month" and result.store_dir is not None:
+            from .weekly import month_overview
+
+            weeks = month_overview(result.store_dir, period.year, period.end_month)
+            if weeks:
+                print("本月周盘点：")
+                for line in weeks:
+                    print(f"  {line}")
 
     _out(args, result.to_json(), human)
     return 0 if result.ok else 1
@@ -256,11 +358,20 @@ def _stored(args: argparse.Namespace):  # -> Consolidation
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    from .notice import render_notice
+    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice
+    from .store import default_store_dir
 
+    if args.number is not None and args.number < 1:
+        raise UsageError(f"发文字号的序号应为正整数，收到的是 {args.number}。")
     consolidation = _stored(args)
-    path = render_notice(consolidation, Path(args.out), kind=args.kind)
+    store = _path(args.store) or default_store_dir(_path(args.ledger))
+    path = render_notice(consolidation, Path(args.out), kind=args.kind, number=args.number,
+                         numbers_file=Path(store) / NUMBERS_FILE)
     say(f"已生成{consolidation.label}进度通报：{path}")
+    if warning := due_warning(consolidation, args.kind):
+        say(f"注意：通报中的下期报送截止日期只避开了周末。{warning}")
+    if args.pdf:
+        say(f"PDF：{notice_to_pdf(path)}")
     return 0
 
 
@@ -319,6 +430,8 @@ def _open_store(args: argparse.Namespace):  # -> Store
 def cmd_history(args: argparse.Namespace) -> int:
     from .periods import parse_period
 
+    if getattr(args, "slips", False):
+        return _history_slips(args)
     with _open_store(args) as store:
         if args.restore is not None:
             try:
@@ -411,6 +524,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_supervise(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .periods import parse_period
+    from .supervision import supervise
+
+    period = parse_period(args.period)
+    ledger = _path(args.ledger)
+    if args.out:
+        out = Path(args.out)
+    elif ledger is not None:
+        out = ledger.parent / "督办单" / period.code
+    else:
+        raise UsageError("请用 --out 指定督办单存放的文件夹（或用 --ledger 指定台账，督办单写在其旁边的“督办单”文件夹）。")
+    replies = _path(args.replies) or (ledger.parent / "反馈" if ledger is not None else None)
+    if args.replies and not Path(args.replies).is_dir():
+        raise UsageError(f"反馈文件夹“{args.replies}”不存在。")
+    try:
+        issued_on = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise UsageError(f"发单日期“{args.date}”应写成 YYYY-MM-DD，如 2024-05-08。") from None
+    adjustments = None
+    if ledger is not None:
+        from .consolidate import _ledger_adjustments
+
+        adjustments = _ledger_adjustments(ledger)
+    with _open_store(args) as store:
+        result = supervise(store, period, out_dir=out, ledger=ledger, replies=replies, issued_on=issued_on,
+                           adjustments=adjustments)
+
+    def human() -> None:
+        print(result.summary_text())
+
+    _out(args, result.to_json(), human)
+    return 0
+
+
+def _history_slips(args: argparse.Namespace) -> int:
+    """``qyx history --slips``: every slip, its deadline and reply state, and the replies received."""
+    from .supervision import SLIP_STATE_WORDS, slip_reply_state
+
+    with _open_store(args) as store:
+        slips = store.slips(period=args.period) if args.period else store.slips()
+        replies = store.replies()
+    for s in slips:
+        s["reply_state"] = slip_reply_state(s, replies)
+
+    def human() -> None:
+        if not slips:
+            print("历史库中还没有督办单（用 qyx supervise --period P 发出）。")
+        for s in slips:
+            print(f"{s['number_text']}  {s['period']}  {s['unit']:<8} {s['level']}  {len(s['matters'])} 项  "
+                  f"发出 {s['issued_on']}  时限 {s['deadline']}  {s['reply_state']}  {SLIP_STATE_WORDS.get(s['state'], '')}")
+            for r in replies:
+                if (r["year"], r["number"]) == (s["year"], s["number"]):
+                    print(f"        反馈：{r['file_name']}（{r['received_at'].replace('T', ' ')[:16]} 收到"
+                          f"{'，逾期' if r['late'] else ''}）")
+        print(f"共 {len(slips)} 张督办单，{len(replies)} 份整改反馈。")
+
+    _out(args, {"slips": slips, "replies": replies}, human)
+    return 0
+
+
 def cli_reference_markdown() -> str:
     """The command reference (``docs/cli.md``), generated from the parser itself."""
     import os
@@ -443,12 +619,28 @@ def cmd_docs(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "findings.md").write_text(catalogue_markdown(), encoding="utf-8")
     (folder / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
-    say(f"已更新 {folder / 'findings.md'} 和 {folder / 'cli.md'}")
+    from .plan import load_plan, notes_markdown
+
+    (folder / "plan-notes.md").write_text(notes_markdown(load_plan()), encoding="utf-8")
+    say(f"已更新 {folder / 'findings.md'}、{folder / 'cli.md'} 和 {folder / 'plan-notes.md'}")
     return 0
 
 
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import SystemProbe, default_ledger, project_folder, report, run_checks, to_json
+
+    probe = SystemProbe()
+    project = project_folder()
+    ledger = args.ledger or default_ledger(project, probe)
+    if ledger and not args.json:
+        say(f"检查台账：{ledger}")
+    checks = run_checks(probe, ledger=ledger, project=project)
+    _out(args, to_json(checks), lambda: print(report(checks)))
+    return 1 if any(c.status == "fail" for c in checks) else 0
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -476,6 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--store", help="历史库文件夹路径（覆盖默认位置）")
 
     p = command("catalogue", "列出方案的全部指标（含目标）、重点任务和专项组", cmd_catalogue)
+    p.add_argument("--notes", action="store_true", help="列出方案问题登记：方案自身的矛盾、缺漏及所取读法")
     json_flag(p)
 
     p = command("evaluate", "按填报期评价一个指标的完成值：本年目标、序时目标、状态", cmd_evaluate)
@@ -489,6 +682,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("build-workbook", "生成台账工作簿 七优享台账.xlsm（含按钮和宏）", cmd_build_workbook)
     p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
     p.add_argument("--password", help="工作表保护密码（默认不设密码）")
+    p.add_argument("--year", type=int, help="台账年度（“本年目标”显示该年目标），默认今年（限 2023—2027）")
+    p.add_argument("--standalone", action="store_true",
+                   help="独立版：内嵌已安装 xlwings 自带的 VBA 模块（xlwings.bas），按钮不需要 xlwings 加载项")
+
+    p = command("new-year", "由上一年度台账生成新年度台账：沿用目标调整、收件箱、密码、历史库", cmd_new_year)
+    p.add_argument("--ledger", required=True, help="上一年度台账 .xlsm")
+    p.add_argument("--out", required=True, help="新台账路径（须与旧台账在同一文件夹），如 七优享台账2027.xlsm")
+    p.add_argument("--password", help="旧台账的工作表保护密码（旧台账设了密码时必填，会核对）")
+    p.add_argument("--year", type=int, help="新台账年度（默认旧台账年度的下一年）")
+
+    p = command("weekly", "周盘点：下发各组周盘点表，或汇总一周（进展、问题、四周内到期节点、未报送）", cmd_weekly)
+    p.add_argument("--week", required=True, help="ISO 周：2024-W14 或 2024年第14周")
+    p.add_argument("--distribute", metavar="DIR", help="只生成各组本周的周盘点表到该文件夹")
+    p.add_argument("--ledger", help="台账 .xlsm 路径（汇总时必填：写入其中的“周盘点”表）")
+    p.add_argument("--inbox", help="周盘点收件箱文件夹（默认台账旁的“周盘点收件箱”）")
+    p.add_argument("--out", help="周盘点 Word 文件路径（默认台账旁的 周盘点_2024-W14.docx）")
+    p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
 
     p = command("distribute", "生成本期各专项组的填报表（每组一个 .xlsx）", cmd_distribute)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM")
@@ -507,12 +717,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
     p.add_argument("--new-store", action="store_true",
                    help="台账已汇总过但找不到历史库时，确认从空的历史库重新开始（默认拒绝，以免丢失比对基准）")
+    p.add_argument("--backfill", action="store_true",
+                   help="本期为补录（启用本工具前已过截止日的月份）：晚于截止日收到的记为“补录”，不算逾期；记入历史库，以后汇总沿用")
     json_flag(p)
 
     p = command("notice", "生成进度通报（Word，GB/T 9704 版式）", cmd_notice)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
     p.add_argument("--out", required=True, help="输出 .docx 路径")
     p.add_argument("--kind", choices=["monthly", "quarterly", "annual"], help="通报类型（默认随填报期）")
+    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转为 PDF（版式与 Word 一致，每行 28 字）")
+    p.add_argument("--number", type=int, help="发文字号的序号（默认按年自动编号，记在历史库的“通报编号.json”）")
     source_flags(p)
 
     p = command("tables", "生成打印用的月度进度表（.xlsx，可另存 PDF）", cmd_tables)
@@ -540,6 +754,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--findings", action="store_true", help="同时列出每份报送的问题")
     p.add_argument("--restore", type=int, metavar="编号", help="取回该编号报送的原始文件（逐字节相同）")
     p.add_argument("--out", help="取回文件存放的文件夹（默认当前文件夹）")
+    p.add_argument("--slips", action="store_true", help="改为列出督办单（编号、责任单位、反馈时限、反馈情况）和整改反馈")
+    source_flags(p)
+    json_flag(p)
+
+    p = command("supervise", "督办：按历史各月状态判定蓝色提醒/黄色预警/红色督办，发督办单，登记整改反馈", cmd_supervise)
+    p.add_argument("--period", required=True, help="填报期：YYYY-MM")
+    p.add_argument("--out", help="督办单（.docx）和督办清单存放的文件夹（默认台账旁的 督办单/填报期）")
+    p.add_argument("--replies", help="整改反馈文件夹（文件名含督办单编号；默认台账旁的“反馈”）")
+    p.add_argument("--date", help="发单日期 YYYY-MM-DD（默认今天，重发时沿用第一次的日期）")
     source_flags(p)
     json_flag(p)
 
@@ -559,6 +782,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("docs", "重新生成文档：问题代码表 docs/findings.md 和命令参考 docs/cli.md", cmd_docs)
     p.add_argument("--out", default="docs", help="文档文件夹（默认 docs）")
+
+    p = command("doctor", "检查本机能否使用台账按钮：Python、xlwings、加载项或独立版、宏安全、代码页等", cmd_doctor)
+    p.add_argument("--ledger", help="要检查的台账 .xlsm（默认 scripts 启动器使用的 台账\\七优享台账.xlsm）")
+    json_flag(p)
 
     return parser
 

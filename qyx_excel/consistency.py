@@ -53,7 +53,7 @@ def check_consistency(plan: Plan | None = None, statements: Path | None = None) 
         ind = plan.indicator(row["指标序号"])
         rule, stated, source = row["规则"], row["数值"], row["原文"]
         years = _years(row["年份"])
-        targets = [parse_target(ind.target_text(y), ind.direction, ind.unit) for y in years]
+        targets = [parse_target(ind.target_text(y), ind.direction, ind.unit) for y in years]  # the table as written
         if rule in ("合计等于", "合计不低于"):
             total = sum(sum(_numbers(t)) for t in targets)
             want = float(stated)
@@ -113,9 +113,11 @@ def _cumulative_never_decrease(plan: Plan) -> list[Disagreement]:
 
 
 def _target(ind, year: int) -> Target:
-    from .targets import target_for
+    """The table's own target: the register's readings (notes.csv) are not applied here, so that a
+    disagreement between table and text is still reported."""
+    from .targets import table_target
 
-    return target_for(ind, year)
+    return table_target(ind, year)
 
 
 def unreadable_targets(plan: Plan | None = None) -> list[str]:

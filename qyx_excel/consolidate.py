@@ -19,6 +19,7 @@ submission; no new files are read.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,7 @@ class ConsolidationResult:
     store_dir: Path | None = None
     ledger: Path | None = None
     written: list[Path] = field(default_factory=list)
+    supervision: Any = None  # supervision.Board of the period (督办 sheet), set by consolidate()
 
     @property
     def refused(self) -> list[str]:
@@ -153,8 +155,12 @@ def consolidate(
     write: bool = True,
     check: CheckFn | None = None,
     require_store: bool = False,
+    backfill: bool = False,
 ) -> ConsolidationResult:
     """Consolidate ``period`` from the ledger's sheets and the inbox; write the results into the ledger.
+
+    ``backfill`` marks the period as back-filled (补录, kept in the store): reports for a month that
+    was past due before the tool was introduced are then not 逾期.
 
     ``store`` defaults to ``历史库`` next to the ledger. A quarter or a year is consolidated from
     the store's history (the inbox and the ledger's sheets are not read). ``write=False`` leaves
@@ -176,10 +182,13 @@ def consolidate(
     # one consolidation at a time: the store's lock covers the ledger, the store and the outputs
     with store_lock(store_dir, "汇总"):
         from .safeio import clean_stale_temps
+        from .supervision import ledger_board
 
         clean_stale_temps(ledger.parent)  # a ledger write killed in an earlier run left its temporary file
         adjustments = _ledger_adjustments(ledger) if period.kind == "month" else {}
         with Store(store_dir) as st:
+            if backfill:
+                st.mark_backfill(period)
             if period.kind != "month":
                 result = _assemble(period, st, [], adjustments={}, now=now)
             else:
@@ -189,6 +198,8 @@ def consolidate(
                 outcomes += skipped_outcomes(skipped)
                 result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
             st.save_consolidation(result.consolidation)
+            result.supervision = ledger_board(st, period, adjustments=None if period.kind != "month" else adjustments,
+                                              today=(now or datetime.now()).date())
         result.store_dir, result.ledger = store_dir, ledger
         if write:
             from .ledger import write_results
@@ -580,10 +591,29 @@ def resubmission_findings(period: Period, st: Store) -> list[Finding]:
     return out
 
 
-def due_date(period: Period, rules: Rules) -> date:
-    """Reports of a month are due on ``rules.due_day`` of the next month."""
-    year, month = (period.year + 1, 1) if period.end_month == 12 else (period.year, period.end_month + 1)
-    return date(year, month, min(rules.due_day, 28))
+def due_date(period: Period, rules: Rules | None = None) -> date:
+    """The working day ``period``'s reports are due on (``data/calendar.csv``, see :mod:`.duedates`).
+
+    ``rules`` is no longer read (the due day moved from rules.csv to calendar.csv); kept so old
+    callers still work.
+    """
+    from .duedates import due_date as calendar_due
+
+    return calendar_due(period).due
+
+
+def _filled_on(st: Store, sub: StoredSubmission) -> str:
+    """The form's own 填报日期 (ISO when readable, else as typed; '' when left empty)."""
+    from .intake import parse_date
+
+    try:
+        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?", (sub.id,))
+                            .fetchone()["header"] or "{}")
+    except (TypeError, ValueError, KeyError):
+        return ""
+    raw = str(header.get("填报日期") or "").strip()
+    found = parse_date(raw) if raw else None
+    return found.isoformat() if found else raw
 
 
 def _date_label(d: date) -> str:
@@ -603,17 +633,27 @@ def _group_status(
         liaison = plan.group(group).liaison.replace("；", "、")
     except KeyError:
         liaison = ""
-    due = due_date(period, rules)
+    from .duedates import due_date as calendar_due
+
+    due_info = calendar_due(period)
+    due = due_info.due
+    codes = {period.code, *(f"{period.year}-{m:02d}" for m in period.months)}
+    backfill = bool(codes & st.backfill_periods())
     if period.kind == "month":
         all_subs = st.submissions(period, group)
     else:
         all_subs = [s for m in period.months for s in st.submissions(f"{period.year}-{m:02d}", group)]
-    status = GroupStatus(group=group, liaison=liaison)
+    status = GroupStatus(group=group, liaison=liaison, due=due.isoformat(), backfill=backfill)
     who = f"{liaison}同志" if liaison else f"{group}专项组联络员"
     if not all_subs:
-        status.late = now.date() > due
+        status.late = now.date() > due and not backfill
+        if backfill:
+            status.reminder = (
+                f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未补录，请补填后报送专班办公室。"
+            )
+            return status
         status.reminder = (
-            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{_date_label(due)}，"
+            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{due_info.text}，"
             "请尽快填报并报送专班办公室。"
         )
         return status
@@ -624,7 +664,9 @@ def _group_status(
     status.file = shown.file_name
     status.received_at = shown.received_at
     status.errors, status.warnings = latest.errors, latest.warnings
-    status.late = datetime.fromisoformat(all_subs[0].received_at).date() > due
+    # late = the first arrival after the due date; a back-filled period (补录) is never late
+    status.late = datetime.fromisoformat(all_subs[0].received_at).date() > due and not backfill
+    status.filled_on = _filled_on(st, shown)
     status.superseded = [s.file_name for s in all_subs if s.superseded_by is not None]
     if not latest.accepted:
         first = next((f.message for f in st.findings(latest.id) if f.severity == ERROR), "").rstrip("。")

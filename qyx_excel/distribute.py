@@ -50,14 +50,19 @@ def write_fill_in(
     password: str | None = None,
 ) -> None:
     """Write one group's fill-in file to ``path`` directly (see :func:`distribute`)."""
+    from .duedates import due_date
+
+    due = due_date(period)
+    due_text = due.text
     wb = new_workbook(path)
     wb.set_properties({"title": f"{group}专项组 {period.label} 进度填报表", "author": "七优享工程专班办公室",
                        "company": "瑞安市公共服务“七优享”工程工作专班"})
     fmt = Formats(wb)
     opts = SheetOptions(year=period.year, kind="fill-in", period_label=period.label, adjustments=adjustments,
-                        password=password)
+                        password=password, due_text=due_text)
     sheet, _ = write_group_sheet(wb, fmt, plan, group, opts)
-    write_guide_sheet(wb, fmt, plan, kind="fill-in", group=group, period_label=period.label, password=password)
+    write_guide_sheet(wb, fmt, plan, kind="fill-in", group=group, period_label=period.label, password=password,
+                      due_text=due.text)
     write_meta_sheet(wb, fmt, meta_rows("fill-in", group=group, period=period.code, year=period.year),
                      password=password)
     sheet.activate()

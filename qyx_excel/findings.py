@@ -52,6 +52,12 @@ CODES: dict[str, Code] = _codes(
     ("template-stale", ERROR, "模板版本过旧", "填报表模板版本为 {found}，当前为 {expected}，请使用本期下发的新模板重新填报。"),
     ("group-mismatch", ERROR, "专项组不符", "填报表属于“{found}”，与应交的“{expected}”不符，请确认是否发错文件。"),
     ("period-mismatch", ERROR, "填报期不符", "填报表的填报期为 {found}，本次汇总的是 {expected}，请使用本期下发的填报表。"),
+    ("period-year-mismatch", ERROR, "台账年份与填报期不符",
+     "本{book}是 {year} 年的（“本年目标”为 {year} 年目标），填报期 {period} 属于 {period_year} 年，年份对不上，"
+     "这不是填报的错。请专班办公室生成 {period_year} 年台账（qyx new-year）或下发 {period_year} 年填报表，"
+     "在新表中填报 {period}。"),
+    ("file-is-weekly", ERROR, "周盘点表放错了文件夹",
+     "这是 {found} 的周盘点表，不属于月度汇总：请把它放进“周盘点收件箱”，用 qyx weekly 汇总。"),
     ("sheet-missing", ERROR, "缺少工作表", "找不到工作表“{expected}”，请勿重命名或删除专项组工作表。"),
     ("header-missing", ERROR, "表头缺失", "找不到表头“{expected}”，请勿修改、删除或合并表头单元格。"),
     ("header-duplicate", ERROR, "表头重复", "表头“{found}”出现了不止一次，请恢复下发时的表头。"),

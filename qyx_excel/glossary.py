@@ -52,6 +52,19 @@ TERMS: dict[str, str] = {
     "市县": "county",
     "上报": "export",
     "汇总上报": "roll-up",
+    "台账年度": "ledger year (target_year: the year whose targets a ledger shows)",
+    "截止日": "due date (data/calendar.csv, moved onto a working day)",
+    "法定节假日": "public holiday",
+    "调休": "adjusted working day (a weekend day worked in lieu)",
+    "工作日": "working day",
+    "逾期": "late (first arrival after the due date)",
+    "补录": "backfill (a period reported after the fact; never late)",
+    "填报日期": "filled-on date (the form's own date, shown beside the arrival time)",
+    "周盘点": "weekly stock-take (ISO week, qyx_excel.weekly)",
+    "加载项": "add-in (the xlwings Excel add-in, xlwings.xlam)",
+    "独立版台账": "standalone ledger (carries xlwings' VBA module, needs no add-in)",
+    "检查本机": "doctor",
+    "启动器": "launcher (scripts/qyx-*.cmd, qyx-*.sh)",
 }
 
 DOMAINS: tuple[str, ...] = (
@@ -158,6 +171,7 @@ DIRECTION_LABELS: dict[Direction, str] = {
 # --- sheet names -------------------------------------------------------------------------
 SHEET_GUIDE = "使用说明"
 SHEET_CATALOGUE = "指标库"
+SHEET_NOTES = "方案问题"  # the register of the plan's contradictions (data/notes.csv)
 SHEET_SUMMARY = "汇总"
 SHEET_RANKING = "晾晒"
 SHEET_FINDINGS = "校验结果"
@@ -165,6 +179,7 @@ SHEET_TABLES = "进度表"
 LEDGER_SHEETS: tuple[str, ...] = (
     SHEET_GUIDE,
     SHEET_CATALOGUE,
+    SHEET_NOTES,
     *GROUPS,
     SHEET_SUMMARY,
     SHEET_RANKING,
@@ -250,3 +265,50 @@ PERCENT_UNITS: frozenset[str] = frozenset({"%"})
 
 #: Cells that mean "nothing to report" when typed into a value cell.
 NONE_MARKERS: frozenset[str] = frozenset({"—", "–", "-", "/", "／", "无", "——", "－"})
+
+
+# --- supervision (督办) ---------------------------------------------------------------------------
+TERMS.update({
+    "督办": "supervision",
+    "督办事项": "matter (an indicator, key task or major project followed by supervision)",
+    "预警等级": "level",
+    "留档等级": "standing (the level a matter keeps on record after catching up)",
+    "督办单": "slip",
+    "整改反馈": "reply",
+    "反馈时限": "deadline",
+    "销号": "closed (a slip's matters all caught up)",
+})
+
+
+class Level(str, Enum):
+    """预警等级 of a matter for a period, lowest first (rules in ``data/escalation.csv``)."""
+
+    NONE = "无"
+    BLUE = "蓝色提醒"
+    YELLOW = "黄色预警"
+    RED = "红色督办"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_ORDER.index(self)
+
+    @property
+    def short(self) -> str:
+        """蓝 / 黄 / 红 (— for none): the word that stays legible in black and white."""
+        return {"无": "—", "蓝色提醒": "蓝", "黄色预警": "黄", "红色督办": "红"}[self.value]
+
+
+LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
+
+#: Light fills per level; the word (蓝色提醒 …) is always written in the cell too.
+LEVEL_FILLS: dict[Level, str] = {
+    Level.NONE: "FFFFFF",
+    Level.BLUE: "DDEBF7",
+    Level.YELLOW: "FFEB9C",
+    Level.RED: "FFC7CE",
+}
+
+SHEET_SUPERVISION = "督办"

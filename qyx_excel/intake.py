@@ -485,17 +485,27 @@ class _Book:
         kind = meta.get("kind", "")
         group = meta.get("group", "")
         period = period_from_text(meta.get("period")) or None
+        if kind == "weekly":  # a 周盘点 file dropped into the monthly inbox: say where it belongs
+            sub = Submission(source=self.name, sheet="周盘点", group=None, period=None, template_version=version,
+                             kind="fill-in", sha256=sha256)
+            sub.findings.append(make("file-is-weekly", file=self.name, found=meta.get("period", "")))
+            return [sub]
         if kind == "ledger" or (kind != "fill-in" and group not in GROUPS):
             # A ledger sheet without its own 填报期 belongs to the period the office picked in 汇总
             # (the same cell the 汇总 button reads); ``_meta`` only remembers the last consolidation.
             period = self.summary_period() or period
-            return [
+            subs = [
                 self._read(sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256)
                 for sheet in GROUPS
             ]
-        if group not in GROUPS:
+        elif group not in GROUPS:
             return self._unknown(sha256)
-        return [self._read(group, group=group, period=period, version=version, kind="fill-in", sha256=sha256)]
+        else:
+            subs = [self._read(group, group=group, period=period, version=version, kind="fill-in", sha256=sha256)]
+        year = meta_year(meta)
+        for sub in subs:
+            sub.target_year = year
+        return subs
 
     def _read(
         self, sheet: str, *, group: str, period: str | None, version: str | None, kind: str, sha256: str
@@ -1394,6 +1404,7 @@ __all__ = [
     "META_KEYS",
     "a1",
     "column_letter",
+    "meta_year",
     "parse_date",
     "period_from_text",
     "read_adjustments",
@@ -1403,3 +1414,12 @@ __all__ = [
     "sheet_extent",
     "workbook_meta",
 ]
+
+
+def meta_year(meta: dict[str, str] | None) -> int | None:
+    """``_meta``'s ``target_year`` (the year whose targets a ledger or fill-in file shows), or None."""
+    text = (meta or {}).get("target_year", "").strip()
+    try:
+        return int(float(text)) if text else None
+    except ValueError:
+        return None

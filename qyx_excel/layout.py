@@ -36,6 +36,7 @@ from .glossary import (
     PROJECT_HEADERS,
     SHEET_CATALOGUE,
     SHEET_FINDINGS,
+    SHEET_NOTES,
     SHEET_RANKING,
     SHEET_SUMMARY,
     SHEET_TABLES,
@@ -308,14 +309,15 @@ def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
 CATALOGUE_YEARS: tuple[int, ...] = (2023, 2024, 2025, 2026, 2027)
 CATALOGUE_HEADERS: tuple[str, ...] = (
     "序号", "领域", "指标名称", "单位", "类型", "方向", "责任单位", "2022年基数",
-    *(f"{y}年目标" for y in CATALOGUE_YEARS),
+    *(f"{y}年目标" for y in CATALOGUE_YEARS), "节奏", "正文表述", "节奏依据",
 )
 ADJUSTMENT_TITLE = "目标调整记录"
 ADJUSTMENT_HEADERS: tuple[str, ...] = ("指标序号", "年度", "原目标", "调整后目标", "调整日期", "调整文号", "调整原因")
 #: 原目标 is looked up by a formula; the others are typed by the office.
 ADJUSTMENT_INPUTS: tuple[str, ...] = ("指标序号", "年度", "调整后目标", "调整日期", "调整文号", "调整原因")
 ADJUSTMENT_ROWS = 30
-CATALOGUE_WIDTHS = (7.0, 10.0, 32.0, 12.0, 11.0, 14.0, 20.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0)  # A–M
+CATALOGUE_WIDTHS = (7.0, 10.0, 32.0, 12.0, 11.0, 14.0, 20.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0,
+                    14.0, 24.0, 40.0)  # A–P: N–P the indicator's rhythm (docs/rules.md 二)
 CATALOGUE_SECTION_ROW = 2  # the catalogue's own section/note row; header on row 3
 
 
@@ -333,6 +335,29 @@ def catalogue_layout(plan: Plan | None = None) -> SheetLayout:
         name=SHEET_CATALOGUE, kind="catalogue", widths=CATALOGUE_WIDTHS,
         title="瑞安市公共服务“七优享”工程 指标库（2023—2027年）", tables=(catalogue, adjustments),
         print_title_rows=(1, catalogue.header_row), freeze_rows=catalogue.header_row,
+    )
+
+
+# --- 方案问题 (the register of the plan's contradictions, data/notes.csv) --------------------
+
+NOTES_HEADERS: tuple[str, ...] = (
+    "编号", "类别", "涉及", "目标表或附件的写法", "正文的写法", "采用的读法", "另一读法", "影响判定", "开关 = 取值",
+)
+NOTES_WIDTHS = (6.0, 9.0, 13.0, 28.0, 30.0, 32.0, 22.0, 7.0, 18.0)  # A–I
+NOTES_SECTION_ROW = 2
+
+
+def notes_layout(plan: Plan | None = None) -> SheetLayout:
+    """The 方案问题 sheet: one row per entry of the register (read-only; edited in notes.csv)."""
+    if plan is None:
+        from .plan import load_plan
+
+        plan = load_plan()
+    table = Table("notes", "", NOTES_SECTION_ROW, NOTES_HEADERS, tuple(n.id for n in plan.notes))
+    return SheetLayout(
+        name=SHEET_NOTES, kind="notes", widths=NOTES_WIDTHS,
+        title="七优享实施方案问题登记（矛盾、缺漏及所取读法）", tables=(table,),
+        print_title_rows=(1, table.header_row), freeze_rows=table.header_row,
     )
 
 

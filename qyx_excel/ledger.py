@@ -62,8 +62,10 @@ RANKING_COLUMNS: tuple[str, ...] = (
 REPORTING_COLUMNS: tuple[str, ...] = (
     "序号", "报送情况", "专项组", "是否逾期", "采用文件", "收到时间", "错误", "提醒", "催报/退回提示",
 )
-FINDINGS_COLUMNS: tuple[str, ...] = ("序号", "级别", "问题代码", "专项组", "文件", "工作表", "单元格", "指标", "问题说明")
-FINDINGS_SHEET_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0)
+#: 问题 is the finding's Chinese name for the clerk; the stable code sits in the last column, for the maintainer.
+FINDINGS_COLUMNS: tuple[str, ...] = ("序号", "级别", "问题", "专项组", "文件", "工作表", "单元格", "指标", "问题说明",
+                                     "代码（维护用）")
+FINDINGS_SHEET_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0, 22.0)
 FINDINGS_TITLE = "校验问题明细"
 
 #: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
@@ -92,6 +94,7 @@ class _Styles:
         self.wrap = Alignment(wrap_text=True, vertical="center", horizontal="left")
         self.center = Alignment(wrap_text=True, vertical="center", horizontal="center")
         self.right = Alignment(vertical="center", horizontal="right")
+        self.nowrap = Alignment(wrap_text=False, vertical="center", horizontal="left")
         self.no_fill = PatternFill(fill_type=None)
         self._fills: dict[str, Any] = {}
         self._cache: dict[tuple, Any] = {}
@@ -128,11 +131,16 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
 
     consolidation = result if isinstance(result, Consolidation) else result.consolidation
     summary = "" if isinstance(result, Consolidation) else result.summary_text()
+    supervision = getattr(result, "supervision", None)
     ledger = Path(ledger)
 
     def write(tmp: Path) -> None:
         wb = _load(ledger)
         fill_workbook(wb, consolidation, summary=summary)
+        if supervision is not None:  # the 督办 sheet (levels from history, slips, replies)
+            from .supervision import write_sheet
+
+            write_sheet(wb, supervision)
         wb.save(tmp)
 
     def verify(tmp: Path) -> None:
@@ -163,7 +171,12 @@ def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -
     _clear(ws, header + 1)
     _header_row(ws, header, [name for name, _ in SUMMARY_COLUMNS], st, widths=[w for _, w in SUMMARY_COLUMNS])
     ws[SUMMARY_PERIOD_CELL].value = c.period
-    _put(ws[SUMMARY_RESULT.value_cell], summary or f"{c.label}汇总完成（{c.generated_at}）")
+    text = summary or f"{c.label}汇总完成（{c.generated_at}）"
+    _put(ws[SUMMARY_RESULT.value_cell], text)
+    # the merged result cell does not grow with its text: room for every line, or the first and
+    # last are cut off
+    result_row = int("".join(ch for ch in SUMMARY_RESULT.value_cell if ch.isdigit()))
+    ws.row_dimensions[result_row].height = result_height(text)
     _put(ws[SUMMARY_COUNTS_CELL], counts_line(c))
     row = header + 1
     for r, values in zip(c.indicators, summary_rows(c), strict=True):
@@ -176,11 +189,16 @@ def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -
 
 
 def summary_rows(c: Consolidation) -> list[list[Any]]:
-    """The 汇总 table's rows (columns :data:`SUMMARY_COLUMNS`), one per indicator."""
+    """The 汇总 table's rows (columns :data:`SUMMARY_COLUMNS`), one per indicator.
+
+    序时目标 is rounded as the notice and the print tables show it (:func:`values.expected_shown`)."""
+    from .values import expected_shown
+
     return [
         [
             r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
-            _shown(r.expected), r.value if r.value is not None else r.value_text, r.completion, r.status.value,
+            expected_shown(r.id, r.expected, r.value), r.value if r.value is not None else r.value_text,
+            r.completion, r.status.value,
             r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
         ]
         for r in c.indicators
@@ -247,7 +265,10 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
         row += 1
     row += 1
     _put(ws.cell(row, 1), FINDINGS_TITLE)
-    st.apply(ws.cell(row, 1), font=st.section, alignment=st.wrap)
+    # one line, running over the empty cells to its right (wrapped in the narrow 序号 column it
+    # overlapped the header row below)
+    st.apply(ws.cell(row, 1), font=st.section, alignment=st.nowrap)
+    ws.row_dimensions[row].height = 20
     row += 1
     _header_row(ws, row, list(FINDINGS_COLUMNS), st)
     row += 1
@@ -266,13 +287,28 @@ def reporting_rows(c: Consolidation) -> list[list[Any]]:
     return [reporting_values(i, g) for i, g in enumerate(c.groups, start=1)]
 
 
+def finding_title(code: str) -> str:
+    """The Chinese name of a finding code, as the clerk reads it in 校验结果 (the code itself if unknown)."""
+    from .findings import CODES
+
+    known = CODES.get(code)
+    return known.title if known else code
+
+
+def result_height(text: str) -> float:
+    """Row height (points) for the 汇总 result cell (merged over C–Q) holding ``text``: every line, at least four."""
+    from .workbook import row_height
+
+    return row_height([(str(text), 200.0)], min_lines=4)
+
+
 def findings_rows(c: Consolidation) -> list[list[Any]]:
     """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
     group_of = _group_of_file(c)
     return [
-        [i, SEVERITY_WORDS.get(f.severity, f.severity), f.code,
+        [i, SEVERITY_WORDS.get(f.severity, f.severity), finding_title(f.code),
          f.sheet if f.sheet in GROUPS else group_of.get(f.file or "", ""), f.file or "",
-         f.sheet or "", f.cell or "", f.indicator or "", f.message]
+         f.sheet or "", f.cell or "", f.indicator or "", f.message, f.code]
         for i, f in enumerate(c.findings, start=1)
     ]
 
@@ -327,11 +363,26 @@ def reporting_word(g: GroupStatus) -> str:
     return "已受理" if g.accepted else "已退回"
 
 
+def late_word(g: GroupStatus) -> str:
+    """是 / 否 / 补录 (a back-filled period is never 逾期)."""
+    if g.backfill:
+        return "补录"
+    return "是" if g.late else "否"
+
+
+def received_text(g: GroupStatus) -> str:
+    """The arrival time, with the form's own 填报日期 beside it when it was filled in."""
+    text = (g.received_at or "").replace("T", " ")[:16]
+    if text and g.filled_on:
+        text += f"（填报日期 {g.filled_on}）"
+    return text
+
+
 def reporting_values(i: int, g: GroupStatus) -> list[Any]:
     """One line of the 报送情况 table."""
     return [
-        i, reporting_word(g), g.group, "是" if g.late else "否", g.file or "",
-        (g.received_at or "").replace("T", " ")[:16], g.errors, g.warnings, g.reminder,
+        i, reporting_word(g), g.group, late_word(g), g.file or "",
+        received_text(g), g.errors, g.warnings, g.reminder,
     ]
 
 
@@ -427,13 +478,6 @@ def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, center
         height = row_height(texts)
         if height > 18:
             ws.row_dimensions[row].height = height
-
-
-def _shown(x: float | None) -> float | None:
-    """A computed figure as shown: two decimals (small ones three)."""
-    if x is None:
-        return None
-    return round(x, 3 if abs(x) < 1 else 2)
 
 
 def _print_area(ws: Worksheet, last_row: int, last_col: int) -> None:

@@ -62,6 +62,8 @@ class IndicatorRow:
 
         ``found`` carries what the group's submission adds: note, data_source, source_file, source_cell.
         """
+        from .targets import shown_target_text
+
         ev = evaluation
         year = int(ev.period[:4])
         return cls(
@@ -85,8 +87,8 @@ class IndicatorRow:
             change=_round(ev.value - previous_value, 4)
             if ev.value is not None and previous_value is not None else None,
             reason=ev.reason,
-            target_2027=indicator.target_text(2027),
-            next_year_target=indicator.target_text(year + 1),
+            target_2027=shown_target_text(indicator, 2027),  # a part's own share, not the pair
+            next_year_target=shown_target_text(indicator, year + 1),
             **found,
         )
 
@@ -177,6 +179,9 @@ class GroupStatus:
     superseded: list[str] = field(default_factory=list)
     liaison: str = ""
     reminder: str = ""  # ready-to-send reminder text when not reported or refused
+    due: str = ""  # the period's due date (ISO), moved onto a working day
+    filled_on: str = ""  # the form's own 填报日期 as read (the arrival time is received_at)
+    backfill: bool = False  # a back-filled period (补录): arriving after the due date is not 逾期
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

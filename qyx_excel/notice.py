@@ -8,7 +8,13 @@ Two templates, both clerk-editable and neither in Python strings:
 
 The text template turns the data (:func:`notice_context`) into a list of paragraphs, each with a
 level (0 body, 1 “一、”, 2 “（一）”, 3 “1.”, 4 “（1）”); the Word template places them with the matching
-paragraph style and adds the attachments (the indicator table and the status chart).
+paragraph style and adds the attachments (the indicator table, the key-task table and the status
+chart).  The body is a county progress 通报: 总体情况, 存在问题, 报送情况, 下步工作 — item-by-item detail
+only in the attachments, each fact once (see ``docs/notice-sentences.md``).
+
+The document's furniture — 红头 (发文机关标志, 发文字号), 主送, 署名, 代章, 版记 — comes from
+``templates/notice_settings.ini`` (:func:`load_notice_settings`); the 发文字号's number is kept per
+notice and year in a small JSON file beside the store (:func:`assign_number`).
 
 Both render with undefined variables as errors (:class:`~qyx_excel.errors.TemplateError`, naming
 the variable); the Word rendering escapes every value, so text typed by the groups (``&``, ``<``,
@@ -26,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateError
-from .glossary import DOMAINS, GROUPS, STATUS_ORDER, Status, TaskState
+from .glossary import DOMAINS, GROUPS, PROJECT_GROUP, STATUS_ORDER, Status, TaskState
 from .model import Consolidation, IndicatorRow, RankEntry, TaskRow
 
 
@@ -43,8 +49,78 @@ TEMPLATES_DIR = _templates_dir()
 DOCX_TEMPLATE = TEMPLATES_DIR / "notice.docx"
 TEXT_TEMPLATE = TEMPLATES_DIR / "notice_text.j2"
 
+SETTINGS_FILE = TEMPLATES_DIR / "notice_settings.ini"
+NUMBERS_FILE = "通报编号.json"  # beside the store: the 发文字号 given to each notice, by year
+
 DEFAULT_SIGNER = "瑞安市公共服务“七优享”工程工作专班办公室"
 DEFAULT_RECIPIENTS = "专班各专项组，各成员单位"
+
+#: The settings a clerk edits in ``templates/notice_settings.ini`` (section [通报]) and their defaults.
+SETTINGS_KEYS: dict[str, str] = {
+    "红头": "是",
+    "发文机关标志": DEFAULT_SIGNER,
+    "发文字号前缀": "瑞七优享办",
+    "主送": DEFAULT_RECIPIENTS,
+    "署名": DEFAULT_SIGNER,
+    "代章": "",
+    "印发机关": DEFAULT_SIGNER,
+}
+
+
+def load_notice_settings(path: Path | None = None) -> dict[str, str]:
+    """The notice's furniture (版头, 主送, 落款, 版记) from the settings file, defaults for what it leaves out."""
+    import configparser
+
+    path = Path(path) if path else SETTINGS_FILE
+    settings = dict(SETTINGS_KEYS)
+    if not path.is_file():
+        if path != SETTINGS_FILE:
+            raise TemplateError(f"找不到通报设置文件：{path}")
+        return settings
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read(path, encoding="utf-8-sig")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise TemplateError(f"通报设置文件 {path.name} 无法读取：{exc}") from exc
+    if parser.has_section("通报"):
+        for key, value in parser.items("通报"):
+            if key in settings:
+                settings[key] = clean(value)
+    return settings
+
+
+def doc_number(prefix: str, year: int, number: int) -> str:
+    """发文字号 as GB/T 9704 writes it: 瑞七优享办〔2024〕3号."""
+    return f"{prefix}〔{year}〕{number}号" if prefix else ""
+
+
+def assign_number(numbers_file: Path, key: str, year: int, number: int | None = None) -> int:
+    """The 序号 of the notice ``key`` (e.g. ``2024-03/monthly``) in ``year``: the one it was given
+    before, else ``number`` when given, else one more than the year's highest.  Kept in a small JSON
+    file beside the store (``{"2024": {"2024-03/monthly": 3}}``) that the office may edit."""
+    import json
+
+    from .safeio import atomic_write_bytes
+
+    numbers_file = Path(numbers_file)
+    data: dict[str, dict[str, int]] = {}
+    if numbers_file.is_file():
+        try:
+            loaded = json.loads(numbers_file.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                data = {str(y): {str(k): int(v) for k, v in d.items()} for y, d in loaded.items() if isinstance(d, dict)}
+        except (ValueError, TypeError) as exc:
+            raise TemplateError(f"发文字号记录 {numbers_file} 无法读取（{exc}），请修正或删除该文件。") from exc
+    year_numbers = data.setdefault(str(year), {})
+    if number is None:
+        number = year_numbers.get(key) or max(year_numbers.values(), default=0) + 1
+    if year_numbers.get(key) != number:
+        year_numbers[key] = int(number)
+        numbers_file.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+        atomic_write_bytes(numbers_file, text.encode("utf-8"), backup=False)
+    return int(number)
 
 #: Accepted ``kind`` words -> the notice kind used in templates.
 KINDS: dict[str, str] = {
@@ -103,13 +179,6 @@ def clean(text: object) -> str:
 # ================================================================================================
 
 
-def _beside(x: float | None, value: float | None) -> str:
-    """An expected figure with the decimals needed to tell it from the value beside it."""
-    from .values import format_beside
-
-    return format_beside(None if x is None else round(x, 4), value)
-
-
 def _number(x: float | None, digits: int = 2) -> str:
     from .values import format_number
 
@@ -128,9 +197,57 @@ def _percent(x: float | None) -> str:
     return "" if x is None else f"{_number(x, 1)}%"
 
 
-def _row(r: IndicatorRow) -> dict[str, Any]:
+def _plan_digits(indicator_id: str) -> int:
+    from .values import plan_precision
+
+    return plan_precision(indicator_id)
+
+
+def _part_target(name: str, target: str) -> str:
+    """``职工85%`` for the part named ``…（职工）``: the label is already in the name."""
+    match = re.search(r"（([^（）]+)）$", name)
+    if match and target.startswith(match.group(1)):
+        return target[len(match.group(1)):].lstrip("：:，,")
+    return target
+
+
+_VERBS = {"level": "为", "cumulative": "达", "flow": "完成"}
+_REASON_MAX = 30
+
+
+def short_reason(text: str, most: int = _REASON_MAX) -> str:
+    """A group's reason as quoted in the notice body: whole when short, else cut after the last full
+    sentence that fits, else after the last whole clause (at a comma), else at ``most`` characters,
+    and marked with “……”; the whole text stays in 汇总."""
+    t = clean(text)
+    if len(t) <= most:
+        return t
+    head = t[:most]
+    cut = max(head.rfind(mark) for mark in "。；;！？")
+    if cut >= most // 3:
+        return head[: cut + 1] + "……"
+    clause = max(head.rfind(mark) for mark in "，,、")
+    if clause >= most // 3:
+        return head[:clause] + "……"
+    return head.rstrip("，、,") + "……"
+
+
+def _row(r: IndicatorRow, reason_max: int = _REASON_MAX) -> dict[str, Any]:
+    from .values import figure_digits, format_figure, target_words
+
     value = _number(r.value) if r.value is not None else clean(r.value_text)
-    target = clean(r.target_text)
+    target = _part_target(clean(r.name), clean(r.target_text))
+    digits = figure_digits(_plan_digits(r.id), r.value)
+    expected_bare = format_figure(r.expected, digits) if r.expected is not None else ""
+    gap = ""
+    if r.expected is not None and r.value is not None:
+        gap_digits = digits
+        diff = format_figure(abs(r.expected - r.value), gap_digits)
+        while diff == "0" and gap_digits < 4 and abs(r.expected - r.value) > 1e-9:
+            gap_digits += 1  # a lagging item must not read "0 behind": show the decimals it takes
+            diff = format_figure(abs(r.expected - r.value), gap_digits)
+        if diff not in ("", "0"):
+            gap = f"{diff}个百分点" if r.unit == "%" else f"{diff}{clean(r.unit)}"
     original = clean(r.original_target_text) if r.original_target_text is not None else ""
     return {
         "id": r.id,
@@ -148,8 +265,14 @@ def _row(r: IndicatorRow) -> dict[str, Any]:
         "adjusted": r.adjusted,
         "original_target": _with_unit(original, r.unit),
         "original_target_bare": original,
-        "expected": _with_unit(_beside(r.expected, r.value), r.unit) if r.expected is not None else "",
-        "expected_bare": _beside(r.expected, r.value),
+        "expected": _with_unit(expected_bare, r.unit),
+        "expected_bare": expected_bare,
+        "goal": target_words(target, clean(r.unit)),
+        "verb": _VERBS.get(str(r.kind), "为"),
+        "qualitative": r.value is None and bool(clean(r.value_text)),
+        "gap": gap,
+        "lower_better": str(r.direction) == "lower",
+        "reason_short": short_reason(r.note, reason_max),
         "completion": _percent(r.completion),
         "change": _number(r.change),
         "responsible_unit": clean(r.responsible_unit),
@@ -196,6 +319,20 @@ def _count_dict(by: dict[Status, int], *, rows: int, indicators: int) -> dict[st
         "not_applicable": by[Status.NOT_APPLICABLE],
         "judged": rows - by[Status.NOT_APPLICABLE],
     }
+
+
+def _not_judged(rows: Iterable[IndicatorRow]) -> dict[str, int]:
+    """Why the period's 不适用 rows are not judged, counted: yearly and quarterly statistics (judged
+    at the year's / quarter's end), milestones before their due date, and the rest."""
+    out = {"yearly": 0, "quarterly": 0, "milestone": 0, "other": 0}
+    for r in rows:
+        if r.status is not Status.NOT_APPLICABLE:
+            continue
+        reason = r.reason or ""
+        key = ("yearly" if reason.startswith("年度统计指标") else "quarterly" if reason.startswith("季度统计指标")
+               else "milestone" if reason.startswith("里程碑指标") else "other")
+        out[key] += 1
+    return out
 
 
 def _rank(e: RankEntry) -> dict[str, Any]:
@@ -245,14 +382,18 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
     period = parse_period(c.period)
     plan = load_plan()
     rules = load_rules()
-    rows = [_row(r) for r in c.indicators]
+    # The more lagging items, the shorter each quoted reason (the body must fit its pages; the
+    # whole text stays in 汇总 and the ledger).
+    behind = sum(1 for r in c.indicators if r.status in (Status.LAGGING, Status.SEVERELY_LAGGING))
+    reason_max = 80 if behind <= 6 else 24 if behind <= 10 else 16
+    rows = [_row(r, reason_max) for r in c.indicators]
     tasks = [_task(t) for t in c.tasks]
 
     domains = []
     domain_names = [d for d in DOMAINS if any(r.domain == d for r in c.indicators) or any(t.domain == d for t in c.tasks)]
     for number, name in enumerate(domain_names, start=1):
         own = [r for r in c.indicators if r.domain == name]
-        own_rows = [_row(r) for r in own]
+        own_rows = [_row(r, reason_max) for r in own]
         by_status = [
             {"status": s.value, "rows": [x for x, r in zip(own_rows, own, strict=True) if r.status is s]}
             for s in STATUS_ORDER
@@ -273,6 +414,7 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         )
 
     counts = _counts(c.indicators)
+    not_judged = _not_judged(c.indicators)
     previous = None
     if c.previous_counts:
         prev = {s: int(c.previous_counts.get(s.value, 0)) for s in STATUS_ORDER}
@@ -302,11 +444,40 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         "unreported": sum(1 for t in tasks if not t["state"]),
     }
 
+    missing_or_refused = set(group_info["missing"]) | set(group_info["refused"])
+    group_rows = []
+    for name in group_names:
+        own_rows = [x for x, r in zip(rows, c.indicators, strict=True) if r.group == name]
+        own_tasks = [t for t in tasks if t["domain"] == name]
+        plans = [t["next_steps"] for t in own_tasks if t["behind"] and t["next_steps"]]
+        plans += [t["next_steps"] for t in own_tasks if not t["behind"] and t["next_steps"]]
+        g = groups_known[name]
+        group_rows.append(
+            {
+                "name": name,
+                "submitted": g.submitted,
+                "accepted": g.accepted,
+                "late": g.late and g.submitted,
+                "silent": name in missing_or_refused,
+                "missing": not g.submitted,
+                "refused": g.submitted and not g.accepted,
+                "behind": [x for x in own_rows if x["behind"]],
+                "not_reported": [x for x in own_rows if not x["reported"]],
+                "tasks_behind": [t for t in own_tasks if t["behind"]],
+                "projects": name == PROJECT_GROUP,
+                "plan": short_reason(plans[0], 60) if plans else "",
+            }
+        )
+    group_info["rows"] = group_rows
+    silent_rows = [x for x, r in zip(rows, c.indicators, strict=True) if r.group in missing_or_refused]
+    group_info["silent_indicators"] = [x for x in silent_rows if not x["reported"]]
+
     projects = _projects(c, period.end_month)
     applications = _applications(c)
     ranking = [
         {"dimension": dim, "title": title, **_ranking(c, dim, size)}
-        for dim, title, size in (("domain", "分领域", 2), ("group", "分专项组", 3), ("unit", "分责任单位", 3))
+        for dim, title, size in (("domain", "分领域", 2), ("group", "分专项组", 3),
+                                 ("unit", "分责任单位", 2 if kind == "monthly" else 3))
         if any(e.dimension == dim for e in c.ranking)
     ]
     return {
@@ -320,6 +491,7 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         "as_of": f"{period.year}年{period.end_month}月底",
         "next_year": period.year + 1,
         "counts": counts,
+        "not_judged": not_judged,
         "previous": previous,
         "groups": group_info,
         "tasks": task_counts,
@@ -333,8 +505,44 @@ def notice_context(consolidation: Consolidation, kind: str | None = None) -> dic
         "applications": applications,
         "ranking": ranking,
         "scores": {s.value: _number(rules.score(s), 1) for s in STATUS_ORDER if rules.score(s) is not None},
-        "due_day": rules.due_day,
+        # the next report's due date from data/calendar.csv: due (2024年5月6日), due_period (2024年4月),
+        # due_moved (5月5日逢劳动节顺延, or ""), due_warning (the year is in no holiday data, or "")
+        **_due_words(c.period, kind),
     }
+
+
+def next_report(period_code: str, kind: str) -> tuple[Any, Any]:
+    """The next period the groups report after a notice of ``kind`` on ``period_code``, and its due
+    date (:func:`qyx_excel.duedates.due_date`, moved onto a working day).  A monthly notice asks for
+    next month's data, a quarterly one for next quarter's, an annual one for January's: the monthly
+    reporting goes on after the year's summary."""
+    from .duedates import due_date
+    from .periods import Period, parse_period
+
+    period = parse_period(period_code)
+    if kind == "quarterly":
+        after = Period(period.year + 1, 3, "quarter") if period.end_month == 12 else \
+            Period(period.year, period.end_month + 3, "quarter")
+    elif kind == "annual":
+        after = Period(period.year + 1, 1, "month")
+    else:
+        after = Period(period.year + 1, 1, "month") if period.end_month == 12 else \
+            Period(period.year, period.end_month + 1, "month")
+    return after, due_date(after)
+
+
+def due_warning(consolidation: Consolidation, kind: str | None = None) -> str:
+    """The coverage warning for the due date the notice states ('' when the calendar knows its
+    year): the notice gives the date avoiding weekends only, and the office should check it."""
+    return next_report(consolidation.period, _kind(kind, consolidation))[1].warning or ""
+
+
+def _due_words(period_code: str, kind: str) -> dict[str, Any]:
+    from .duedates import date_label
+
+    after, due = next_report(period_code, kind)
+    moved = f"{due.nominal.month}月{due.nominal.day}日逢{due.nominal_name}顺延" if due.moved else ""
+    return {"due": date_label(due.due), "due_period": after.label, "due_moved": moved, "due_warning": due.warning or ""}
 
 
 def _previous_label(c: Consolidation, kind: str) -> str:
@@ -350,6 +558,8 @@ def _previous_label(c: Consolidation, kind: str) -> str:
 
 
 def _projects(c: Consolidation, end_month: int) -> dict[str, Any]:
+    from .values import money_text
+
     items = []
     for p in c.projects:
         items.append(
@@ -358,6 +568,9 @@ def _projects(c: Consolidation, end_month: int) -> dict[str, Any]:
                 "name": clean(p.name),
                 "unit": clean(p.unit),
                 "domain": clean(p.domain),
+                "total_money": money_text(p.total_investment),
+                "planned_money": money_text(p.planned_this_year),
+                "completed_money": money_text(p.completed_this_year),
                 "total": _number(p.total_investment),
                 "planned": _number(p.planned_this_year),
                 "completed": _number(p.completed_this_year),
@@ -383,6 +596,9 @@ def _projects(c: Consolidation, end_month: int) -> dict[str, Any]:
         "total": _number(total),
         "planned": _number(planned),
         "completed": _number(completed),
+        "total_money": money_text(total),
+        "planned_money": money_text(planned),
+        "completed_money": money_text(completed),
         "completion": _percent(completed / planned * 100) if planned else "",
         "expected_share": _percent(end_month / 12 * 100),
         "states": [{"state": k, "count": v} for k, v in states.items()],
@@ -470,6 +686,12 @@ def _delta(n: int, unit: str = "项") -> str:
     return "持平"
 
 
+def _move(n: int) -> str:
+    """A change of rank in words: 上升2位 / 下降1位 / "" when unchanged."""
+    n = int(n or 0)
+    return f"上升{n}位" if n > 0 else f"下降{-n}位" if n < 0 else ""
+
+
 def _caching_environment_class() -> Any:
     """A Jinja environment whose ``from_string`` (used by docxtpl) also goes through the bytecode
     cache: compiling the notice templates costs more than rendering them."""
@@ -521,7 +743,8 @@ def _text_environment(folder: Path) -> Any:
         autoescape=False,  # plain text here; the Word rendering escapes it
         keep_trailing_newline=False,
     )
-    env.filters.update(cn=chinese_number, pct=_pct, delta=_delta, q=_quoted, sentence=_sentence)
+    env.filters.update(cn=chinese_number, pct=_pct, delta=_delta, q=_quoted, sentence=_sentence, move=_move,
+                       cn2=lambda n: "两" if int(n) == 2 else chinese_number(n))
     env.globals.update(MARKERS)
     env.globals["newline"] = "\n"
     return env
@@ -570,6 +793,7 @@ def render_text(context: dict[str, Any], text_template: Path | None = None) -> d
             key: getattr(module, key)
             for key in ("title", "table_title", "table_note", "chart_title", "chart_note", "attachments")
         }
+        exported["task_title"] = getattr(module, "task_title", "")
     except jinja2.TemplateError as exc:
         raise _template_error(exc, where) from exc
     except AttributeError as exc:
@@ -640,6 +864,8 @@ def _table_rows(consolidation: Consolidation, kind: str) -> list[dict[str, Any]]
         for r in consolidation.rows_of(name):
             x = _row(r)
             target = x["target_bare"]
+            if x["unit"] and target.endswith(x["unit"]) and target[: -len(x["unit"])][-1:].isdigit():
+                target = target[: -len(x["unit"])]  # the 单位 column says it (职工85% -> 85)
             if r.adjusted:
                 target = f"原目标{x['original_target_bare']}\n调整后{target}"
             rows.append(
@@ -654,8 +880,34 @@ def _table_rows(consolidation: Consolidation, kind: str) -> list[dict[str, Any]]
                     "fill": STATUS_FILLS[r.status],
                 }
             )
-        table.append({"name": name, "rows": rows})
+        table.append({"name": name, "lead_unit": _lead_unit(name), "rows": rows})
     return table
+
+
+def _lead_unit(domain: str) -> str:
+    from .plan import load_plan
+
+    return clean(load_plan().domain_leads.get(domain, ""))
+
+
+def _task_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
+    from .glossary import TASK_STATE_FILLS as TASK_FILLS
+
+    out = []
+    for name in [d for d in DOMAINS if any(t.domain == d for t in consolidation.tasks)]:
+        rows = [
+            {
+                "number": t.number,
+                "title": clean(t.title),
+                "lead_unit": clean(t.lead_unit),
+                "state": t.state or "未报送",
+                "fill": TASK_FILLS.get(t.state or "未报送", "FFFFFF"),
+            }
+            for t in consolidation.tasks
+            if t.domain == name
+        ]
+        out.append({"name": name, "lead_unit": _lead_unit(name), "rows": rows})
+    return out
 
 
 _TCPR_ORDER = (
@@ -689,10 +941,13 @@ def render_notice(
     *,
     kind: str | None = None,
     template: Path | None = None,
-    signer: str = DEFAULT_SIGNER,
+    signer: str | None = None,
     date: _dt.date | None = None,
-    recipients: str = DEFAULT_RECIPIENTS,
+    recipients: str | None = None,
     text_template: Path | None = None,
+    settings: Path | None = None,
+    number: int | None = None,
+    numbers_file: Path | None = None,
 ) -> Path:
     """Write the period's progress notice (.docx) to ``out`` and return ``out``.
 
@@ -701,6 +956,10 @@ def render_notice(
     ``templates/notice_text.j2``.  ``date`` is the 成文日期 (default today).  Raises
     :class:`TemplateError` for a missing or broken template, :class:`OutputLocked` when ``out`` is
     open in Word; the previous file is kept in ``备份/`` (see :func:`qyx_excel.safeio.atomic_write`).
+
+    版头, 主送, 落款 and 版记 come from ``settings`` (default ``templates/notice_settings.ini``);
+    ``signer`` and ``recipients`` override it.  The 发文字号's 序号 is ``number`` when given, else
+    the one kept for this notice in ``numbers_file`` (see :func:`assign_number`), else none shown.
     """
     import jinja2
     from docxtpl import DocxTemplate
@@ -733,13 +992,24 @@ def render_notice(
     except Exception as exc:
         raise TemplateError(f"{where}不是有效的 Word（.docx）文件：{exc}") from exc
 
+    furniture = load_notice_settings(settings)
+    date = date or _dt.date.today()
+    if numbers_file is not None:
+        number = assign_number(numbers_file, f"{consolidation.period}/{kind}", date.year, number)
     word_context = {
         **text,
         "kind": kind,
         "period": context["period"],
-        "signer": clean(signer),
-        "recipients": clean(recipients),
-        "date": _date_text(date or _dt.date.today()),
+        "signer": clean(signer) if signer is not None else furniture["署名"],
+        "recipients": clean(recipients) if recipients is not None else furniture["主送"],
+        "red_header": furniture["红头"] in ("是", "yes", "true", "1", "Y", "y"),
+        "issuer_mark": furniture["发文机关标志"],
+        "doc_number": doc_number(furniture["发文字号前缀"], date.year, number) if number else "",
+        "seal_note": furniture["代章"],
+        "imprint": furniture["印发机关"],
+        "print_date": _date_text(date),
+        "task_table": _task_rows(consolidation),
+        "date": _date_text(date),
         "newline": "\n",
         "table": _table_rows(consolidation, kind),
         "expected_header": f"{context['next_year']}年目标" if kind == "annual" else "序时目标",
@@ -766,13 +1036,27 @@ _RPR_AFTER_SPACING = ("w", "kern", "position", "sz", "szCs", "highlight", "u", "
                       "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
 
 
+_PPR_AFTER_OVERFLOW = ("topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+                       "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+                       "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+                       "rPr", "sectPr", "pPrChange")
+
+
 def libreoffice_copy(docx: Path, target: Path) -> Path:
     """A copy of a notice that LibreOffice lays out as Word does (for PDF previews and printing).
 
     Word fits each Chinese character into one cell of the GB/T 9704 character grid (15.79 pt for
     16 pt text: 28 a line); LibreOffice puts a character wider than the cell into two cells, 14 a
     line.  The copy keeps the line grid only and condenses text by 0.25 pt, which gives 28
-    characters a line in LibreOffice too.  The original file is not changed.
+    characters a line in LibreOffice too, with hanging punctuation switched on so that no closing
+    mark is lost at a line end.  The original file is not changed.
+
+    Why a copy and not the file itself: LibreOffice 7.4 gives every character a whole number of
+    grid cells, and a 16 pt character is wider than the 15.79 pt cell Word derives from the
+    GB/T 9704 grid (156 mm / 28), so the file as Word reads it shows 14–17 characters a line in
+    LibreOffice; condensing the text while keeping the character grid makes LibreOffice stretch
+    the lines instead.  Keeping 28 a line in LibreOffice directly would mean dropping the character
+    grid that Word and WPS use to hold 28 a line.
     """
     import zipfile
 
@@ -799,6 +1083,19 @@ def libreoffice_copy(docx: Path, target: Path) -> Path:
                 later[0].addprevious(spacing)
             else:
                 rpr.append(spacing)
+        # Condensed text lets a closing mark hang past the margin at a line end; LibreOffice then
+        # drops it from the page unless hanging punctuation is switched on explicitly.
+        ppr = root.find(f"{qn('w:docDefaults')}/{qn('w:pPrDefault')}/{qn('w:pPr')}")
+        if ppr is not None:
+            for old in ppr.findall(qn("w:overflowPunct")):
+                ppr.remove(old)
+            overflow = etree.Element(qn("w:overflowPunct"))
+            overflow.set(qn("w:val"), "1")
+            later = [child for child in ppr if child.tag in {qn(f"w:{n}") for n in _PPR_AFTER_OVERFLOW}]
+            if later:
+                later[0].addprevious(overflow)
+            else:
+                ppr.append(overflow)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
     with zipfile.ZipFile(docx) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:

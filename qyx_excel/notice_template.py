@@ -59,8 +59,13 @@ STYLE_NAMES: dict[str, str] = {
     "QyxTableHead": "表头",
     "QyxTableText": "表格文字",
     "QyxTableTextLeft": "表格文字（左对齐）",
+    "QyxTableGroup": "表格分组行",
     "QyxFigure": "图表",
     "QyxTableNote": "表注",
+    "QyxIssuer": "发文机关标志",
+    "QyxDocNumber": "发文字号",
+    "QyxSeal": "代章",
+    "QyxImprint": "版记",
     "Footer": "footer",
     "QyxPageOdd": "页码（单页）",
     "QyxPageEven": "页码（双页）",
@@ -75,16 +80,29 @@ _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 #: Attachment table columns: (header, width in twips, cell text or tag, style id)
 TABLE_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
-    ("领域", 800, "{% vm %}{{ d.name }}", "QyxTableText"),
-    ("序号", 560, "{{ r.id }}", "QyxTableText"),
-    ("指标", 2685, "{{ r.name }}", "QyxTableTextLeft"),
-    ("单位", 700, "{{ r.unit }}", "QyxTableText"),
+    # Each 领域 opens with a full-width row of its own (no merged 领域 column: a merged cell split
+    # over two pages left the continuation rows without their 领域, and a four-character name
+    # broke 3 + 1 in the narrow column).
+    ("序号", 640, "{{ r.id }}", "QyxTableText"),  # “27-1” on one line
+    ("指标", 3345, "{{ r.name }}", "QyxTableTextLeft"),
+    ("单位", 760, "{{ r.unit }}", "QyxTableText"),  # “万人次” on one line
     ("本年目标", 1150, "{{ r.target }}", "QyxTableText"),
     ("{{ expected_header }}", 1000, "{{ r.expected }}", "QyxTableText"),
     ("完成值", 950, "{{ r.value }}", "QyxTableText"),
     ("状态", 1000, "{% cellbg r.fill %}{{ r.status }}", "QyxTableText"),
 )
 assert sum(c[1] for c in TABLE_COLUMNS) == TEXT_WIDTH
+
+#: Key-task attachment table (附件2): the 领域 in a column of its own, written on every row (no
+#: merged cells), so that the 31 tasks fit one page.
+TASK_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
+    ("领域", 1000, "{{ d.name }}", "QyxTableText"),
+    ("序号", 560, "{{ t.number }}", "QyxTableText"),
+    ("重点任务", 4585, "{{ t.title }}", "QyxTableTextLeft"),
+    ("牵头单位", 1500, "{{ t.lead_unit }}", "QyxTableText"),
+    ("完成情况", 1200, "{% cellbg t.fill %}{{ t.state }}", "QyxTableText"),
+)
+assert sum(c[1] for c in TASK_COLUMNS) == TEXT_WIDTH
 
 
 def _fonts(name: str) -> str:
@@ -179,12 +197,12 @@ def styles_xml() -> str:
         # 附件：1. … — first line two characters in, following lines under the first attachment's name.
         _style(
             "QyxAttachNote",
-            ppr=f'{_spacing_exact()}<w:ind w:left="1600" w:hangingChars="300" w:hanging="960"/><w:jc w:val="left"/>',
+            ppr=f'<w:keepNext/>{_spacing_exact()}<w:ind w:left="1600" w:hangingChars="300" w:hanging="960"/><w:jc w:val="left"/>',
             rpr=_rpr(FANGSONG, SIZE_3),
         ),
         _style(
             "QyxSigner",
-            ppr=f'{_spacing_exact()}<w:ind w:right="640" w:rightChars="200" w:firstLineChars="0" w:firstLine="0"/>'
+            ppr=f'<w:keepNext/><w:keepLines/>{_spacing_exact()}<w:ind w:right="640" w:rightChars="200" w:firstLineChars="0" w:firstLine="0"/>'
             '<w:jc w:val="right"/>',
             rpr=_rpr(FANGSONG, SIZE_3),
             next_id="QyxDate",
@@ -194,6 +212,39 @@ def styles_xml() -> str:
             ppr=f'{_spacing_exact()}<w:ind w:right="1280" w:rightChars="400" w:firstLineChars="0" w:firstLine="0"/>'
             '<w:jc w:val="right"/>',
             rpr=_rpr(FANGSONG, SIZE_3),
+        ),
+        # 红头: 发文机关标志 in red 小标宋, then 发文字号 centred above a red rule (GB/T 9704 7.2).
+        _style(
+            "QyxIssuer",
+            ppr=f'<w:keepNext/>{_NO_GRID}<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+            f'{_NO_INDENT}<w:jc w:val="center"/>',
+            rpr=f'<w:rPr>{_fonts(XIAOBIAOSONG)}<w:color w:val="FF0000"/>'
+            f'<w:sz w:val="{SIZE_2 - 4}"/><w:szCs w:val="{SIZE_2 - 4}"/></w:rPr>',
+        ),
+        _style(
+            "QyxDocNumber",
+            ppr=f'<w:keepNext/><w:pBdr><w:bottom w:val="single" w:sz="12" w:space="12" '
+            f'w:color="FF0000"/></w:pBdr><w:spacing w:before="0" w:after="120" w:line="{LINE_PITCH}" '
+            f'w:lineRule="exact"/>{_NO_INDENT}<w:jc w:val="center"/>',
+            rpr=_rpr(FANGSONG, SIZE_3),
+        ),
+        _style(
+            "QyxSeal",
+            ppr=f'{_spacing_exact()}<w:ind w:right="640" w:rightChars="200" w:firstLineChars="0" w:firstLine="0"/>'
+            '<w:jc w:val="right"/>',
+            rpr=_rpr(FANGSONG, SIZE_3),
+        ),
+        # 版记: 印发机关 and 印发日期 between two rules, 4号 (GB/T 9704 7.4).
+        _style(
+            "QyxImprint",
+            ppr=f'<w:keepLines/><w:pBdr><w:top w:val="single" w:sz="8" w:space="4" w:color="000000"/>'
+            f'<w:bottom w:val="single" w:sz="8" w:space="4" w:color="000000"/></w:pBdr>'
+            f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH - 280}"/></w:tabs>'
+            f'{_spacing_exact()}<w:ind w:left="280" w:right="0" w:firstLineChars="0" w:firstLine="0"/>'
+            '<w:jc w:val="left"/>',
+            # condensed by 0.5 pt: the office's full name and the date fit one line at 4号
+            rpr=f'<w:rPr>{_fonts(FANGSONG)}<w:spacing w:val="-10"/><w:sz w:val="{SIZE_4}"/>'
+            f'<w:szCs w:val="{SIZE_4}"/></w:rPr>',
         ),
         _style(
             "QyxAttachLabel",
@@ -214,6 +265,11 @@ def styles_xml() -> str:
             "QyxTableText",
             ppr=f'{_NO_GRID}{_SPACING_SINGLE}{_NO_INDENT}<w:jc w:val="center"/>',
             rpr=_rpr(FANGSONG, SIZE_5),
+        ),
+        _style(
+            "QyxTableGroup",
+            ppr=f'<w:keepNext/>{_NO_GRID}{_SPACING_SINGLE}{_NO_INDENT}<w:jc w:val="left"/>',
+            rpr=_rpr(HEITI, SIZE_5),
         ),
         _style(
             "QyxTableTextLeft",
@@ -303,21 +359,34 @@ def _tag_row(tag: str) -> str:
     return f'<w:tr><w:tc><w:tcPr><w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/></w:tcPr>{_p("QyxTableText", tag)}</w:tc></w:tr>'
 
 
-def _table() -> str:
-    grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in TABLE_COLUMNS)
+def _group_row(span: int) -> str:
+    """A 领域's own row: its name and lead unit across the table, kept with its first item."""
+    return (
+        '<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>'
+        f'<w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:gridSpan w:val="{span}"/>'
+        '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/><w:vAlign w:val="center"/></w:tcPr>'
+        f'{_p("QyxTableGroup", "{{ d.name }}{% if d.lead_unit %}（牵头单位：{{ d.lead_unit }}）{% endif %}")}'
+        "</w:tc></w:tr>"
+    )
+
+
+def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer: str = "d in table",
+           inner: str = "r in d.rows", *, group_rows: bool = True) -> str:
+    grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in columns)
     head = (
         '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>'
-        + "".join(_cell(w, s, h, head=True) for h, w, _, s in TABLE_COLUMNS)
+        + "".join(_cell(w, s, h, head=True) for h, w, _, s in columns)
         + "</w:tr>"
     )
-    row = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + "".join(_cell(w, s, t) for _, w, t, s in TABLE_COLUMNS) + "</w:tr>"
+    row = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + "".join(_cell(w, s, t) for _, w, t, s in columns) + "</w:tr>"
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
         '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
         '</w:tblCellMar><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
         'w:noHBand="0" w:noVBand="1"/></w:tblPr>'
         f"<w:tblGrid>{grid}</w:tblGrid>{head}"
-        f"{_tag_row('{%tr for d in table %}')}{_tag_row('{%tr for r in d.rows %}')}{row}"
+        f"{_tag_row('{%tr for ' + outer + ' %}')}{_group_row(len(columns)) if group_rows else ''}"
+        f"{_tag_row('{%tr for ' + inner + ' %}')}{row}"
         f"{_tag_row('{%tr endfor %}')}{_tag_row('{%tr endfor %}')}</w:tbl>"
     )
 
@@ -348,6 +417,11 @@ def document_xml() -> str:
         "{{ loop.index }}. {{ a }}{% endfor %}"
     )
     body = [
+        # 版头 (GB/T 9704 7.2): settings in templates/notice_settings.ini decide what shows.
+        _p("Normal", "{%p if red_header %}"),
+        _p("QyxIssuer", "{{ issuer_mark }}"),
+        _p("QyxDocNumber", "{{ doc_number }}"),
+        _p("Normal", "{%p endif %}"),
         _p("QyxTitle", "{{ title }}"),
         _p("QyxRecipient"),
         _p("QyxRecipient", "{{ recipients }}："),
@@ -356,10 +430,14 @@ def document_xml() -> str:
         _p("Normal"),
         _p("QyxAttachNote", attachment_note),
         _p("Normal", "{%p endif %}"),
-        _p("Normal"),
-        _p("Normal"),
+        # GB/T 9704 7.3.5.2: 署名 one line below the body (or the 附件说明); the empty line is a 署名
+        # paragraph so that 附件说明, 署名 and 成文日期 keep together (no 署名 alone on a page)
+        _p("QyxSigner"),
         _p("QyxSigner", "{{ signer }}"),
         _p("QyxDate", "{{ date }}"),
+        _p("Normal", "{%p if seal_note %}"),
+        _p("QyxSeal", "{{ seal_note }}"),
+        _p("Normal", "{%p endif %}"),
         # 附件1: every indicator, domains merged vertically.
         _p("QyxAttachLabel", "附件1"),
         _p("QyxAttachTitle"),
@@ -367,13 +445,27 @@ def document_xml() -> str:
         # the note goes above the table: below it, it could be left alone on a last page
         _p("QyxTableNote", "{{ table_note }}"),
         _table(),
-        # 附件2: statuses by domain, a native chart Word can edit.
+        # 附件2: every key task (when there are any).
+        _p("Normal", "{%p if task_table %}"),
         _p("QyxAttachLabel", "附件2"),
+        _p("QyxAttachTitle"),
+        _p("QyxAttachTitle", "{{ task_title }}"),
+        _p("QyxAttachTitle"),
+        _table(TASK_COLUMNS, "d in task_table", "t in d.rows", group_rows=False),
+        _p("Normal", "{%p endif %}"),
+        # the chart: statuses by domain, a native chart Word can edit.
+        _p("QyxAttachLabel", "附件{{ attachments|length }}"),
         _p("QyxAttachTitle"),
         _p("QyxAttachTitle", "{{ chart_title }}"),
         _p("QyxAttachTitle"),
         _p("QyxFigure", "{{ chart }}"),
         _p("QyxTableNote", "{{ chart_note }}"),
+        # 版记 on the last page: 印发机关 and 印发日期.
+        _p("Normal", "{%p if imprint %}"),
+        _p("Normal"),
+        _p("QyxImprint", raw='<w:r><w:t xml:space="preserve">{{ imprint }}</w:t></w:r>'
+           '<w:r><w:tab/><w:t xml:space="preserve">{{ print_date }}印发</w:t></w:r>'),
+        _p("Normal", "{%p endif %}"),
     ]
     return (
         f'{_XML}<w:document xmlns:w="{_W}" xmlns:r="{_R}" xmlns:wp="{_WP}" xmlns:a="{_A}">'

@@ -1,4 +1,4 @@
-"""Reporting periods: ``YYYY-MM``, ``YYYY-Qn`` and ``YYYY`` (MISSION §4).
+"""Reporting periods: ``YYYY-MM``, ``YYYY-Qn`` and ``YYYY`` (MISSION §4), and ISO weeks ``YYYY-Www``.
 
 A value reported for a period is the indicator's value at the period's end, so every period
 is judged at its last month.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from .errors import UsageError
 
@@ -87,3 +88,99 @@ def parse_period(text: str) -> Period:
     if match.group(3):
         return Period(year, int(match.group(3)) * 3, "quarter")
     return Period(year, 12, "year")
+
+
+# --- weeks (周盘点) ------------------------------------------------------------------------------
+
+_WEEK = re.compile(r"^\s*(\d{4})\s*(?:-?\s*[Ww]\s*(\d{1,2})|年\s*第\s*(\d{1,2})\s*周)\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """An ISO week (Monday to Sunday): ``2024-W14``, 2024年第14周.
+
+    The ISO year can differ from the calendar year at the edges: 2024-W01 starts on Monday
+    2024-01-01, 2026-W01 on Monday 2025-12-29, and 2020-W53 ends on Sunday 2021-01-03.
+    """
+
+    iso_year: int
+    number: int
+    kind: str = "week"
+
+    @property
+    def code(self) -> str:
+        return f"{self.iso_year}-W{self.number:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.iso_year}年第{self.number}周"
+
+    @property
+    def first_day(self) -> date:
+        return date.fromisocalendar(self.iso_year, self.number, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date.fromisocalendar(self.iso_year, self.number, 7)
+
+    @property
+    def span_label(self) -> str:
+        """``2024年4月1日—4月7日``; ``2025年12月29日—2026年1月4日`` across a year."""
+        a, b = self.first_day, self.last_day
+        end = f"{b.month}月{b.day}日" if a.year == b.year else f"{b.year}年{b.month}月{b.day}日"
+        return f"{a.year}年{a.month}月{a.day}日—{end}"
+
+    @property
+    def months(self) -> tuple[tuple[int, int], ...]:
+        """(year, month) pairs the week touches: one, or two for a week spanning a month end."""
+        a, b = self.first_day, self.last_day
+        return ((a.year, a.month),) if (a.year, a.month) == (b.year, b.month) else ((a.year, a.month), (b.year, b.month))
+
+    @property
+    def month(self) -> tuple[int, int]:
+        """The month the week is counted in: the month of its Thursday (as ISO counts the year)."""
+        thursday = date.fromisocalendar(self.iso_year, self.number, 4)
+        return thursday.year, thursday.month
+
+    def previous(self) -> Week:
+        return week_of(self.first_day - timedelta(days=7))
+
+    def next(self) -> Week:
+        return week_of(self.first_day + timedelta(days=7))
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def week_of(day: date) -> Week:
+    """The ISO week holding ``day``."""
+    iso = day.isocalendar()
+    return Week(iso[0], iso[1])
+
+
+def weeks_of_month(year: int, month: int) -> list[Week]:
+    """The weeks counted in a month (their Thursday falls in it), in order."""
+    day = date(year, month, 1)
+    out: list[Week] = []
+    while day.month == month:
+        w = week_of(day)
+        if w.month == (year, month) and w not in out:
+            out.append(w)
+        day += timedelta(days=1)
+    return out
+
+
+def parse_week(text: str) -> Week:
+    """Parse ``2024-W14``, ``2024W14`` or ``2024年第14周``; raise :class:`UsageError` otherwise."""
+    match = _WEEK.match(str(text))
+    if not match:
+        raise UsageError(f"周“{text}”格式不对，应为 2024-W14（ISO 周）或 2024年第14周。")
+    year, number = int(match.group(1)), int(match.group(2) or match.group(3))
+    if not FIRST_YEAR - 1 <= year <= LAST_YEAR + 1:
+        raise UsageError(f"周“{text}”的年份超出方案期（{FIRST_YEAR}—{LAST_YEAR}年）。")
+    try:
+        date.fromisocalendar(year, number, 1)
+    except ValueError:
+        last = date(year, 12, 28).isocalendar()[1]
+        raise UsageError(f"{year}年只有 {last} 周，没有第 {number} 周。") from None
+    return Week(year, number)

@@ -37,6 +37,24 @@ class Indicator:
     part: int | None = None  # 1 or 2 for parts
     part_label: str = ""  # 职工 / 城乡居民 / 镇街 / 村社
     parts: tuple[str, ...] = ()  # ids of the parts, for a parent
+    frequency: str = "月"  # how often its statistic exists: 月 / 季 / 年
+    path: str = "线性"  # the expected path over a year: 线性 / 阶跃 / 里程碑
+    due_month: int | None = None  # 阶跃: the month the step is taken; 里程碑: the month it is due
+    wording: str = ""  # how the plan's text words the target (以上 / 不少于 … read inclusively)
+    rhythm_basis: str = ""  # why it got its frequency and path
+
+    @property
+    def rhythm_label(self) -> str:
+        """``月度，线性`` / ``月度，阶跃，7月到位`` / ``年度，里程碑，12月到期``."""
+        due = ""
+        if self.due_month is not None:
+            due = f"，{self.due_month}月到位" if self.path == "阶跃" else f"，{self.due_month}月到期"
+        return f"{self.frequency}度，{self.path}{due}"
+
+    @property
+    def judged_months(self) -> tuple[int, ...]:
+        """Months whose period end has a new figure to judge (年: December; 季: quarter ends)."""
+        return {"年": (12,), "季": (3, 6, 9, 12)}.get(self.frequency, tuple(range(1, 13)))
 
     @property
     def is_part(self) -> bool:
@@ -71,6 +89,11 @@ class Indicator:
             "parent": self.parent_id,
             "part_label": self.part_label or None,
             "parts": list(self.parts),
+            "frequency": self.frequency,
+            "path": self.path,
+            "due_month": self.due_month,
+            "wording": self.wording or None,
+            "rhythm_basis": self.rhythm_basis,
         }
 
 
@@ -191,6 +214,89 @@ class TeamMember:
 
 
 @dataclass(frozen=True)
+class Note:
+    """One entry of the register of the plan's own contradictions and gaps (``data/notes.csv``).
+
+    ``switch`` (e.g. ``指标33.到期``) names a reading the engine follows; ``value`` is the reading
+    chosen, one of ``choices``. Entries without a switch are recorded for the office only.
+    """
+
+    id: str
+    category: str
+    concerns: str
+    table_says: str
+    text_says: str
+    reading: str
+    alternative: str
+    changes_judgement: bool
+    switch: str = ""
+    value: str = ""
+    choices: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "concerns": self.concerns,
+            "table_says": self.table_says,
+            "text_says": self.text_says,
+            "reading": self.reading,
+            "alternative": self.alternative,
+            "changes_judgement": self.changes_judgement,
+            "switch": self.switch or None,
+            "value": self.value or None,
+            "choices": list(self.choices),
+        }
+
+
+def _notes(data_dir: Path) -> tuple[Note, ...]:
+    out = []
+    for row in _optional_rows("notes.csv", data_dir):
+        where = f"notes.csv 第 {row['_line']} 行"
+        choices = tuple(c.strip() for c in row.get("可选值", "").split("/") if c.strip())
+        switch, value = row.get("开关", ""), row.get("取值", "")
+        if switch and value not in choices:
+            raise PlanDataError(f"{where}：开关“{switch}”的取值“{value}”应为 {' / '.join(choices) or '（未列可选值）'} 之一。")
+        if row.get("影响判定", "") not in ("是", "否"):
+            raise PlanDataError(f"{where}：“影响判定”应为 是 或 否。")
+        out.append(Note(
+            id=row["编号"], category=row.get("类别", ""), concerns=row.get("涉及", ""),
+            table_says=row.get("目标表或附件的写法", ""), text_says=row.get("正文的写法", ""),
+            reading=row.get("采用的读法", ""), alternative=row.get("另一读法", ""),
+            changes_judgement=row.get("影响判定") == "是", switch=switch, value=value, choices=choices,
+        ))
+    return tuple(out)
+
+
+def notes_markdown(plan: Plan) -> str:
+    """``docs/plan-notes.md``: the register of the plan's contradictions and gaps, from notes.csv."""
+    lines = [
+        "# 方案问题登记",
+        "",
+        "《瑞安市公共服务“七优享”工程实施方案(2023—2027年)》的目标表、正文和附件有几处互相矛盾或缺漏。",
+        "工具对每一处取一种读法，登记在 `qyx_excel/data/notes.csv`（本页由 `qyx docs` 从该文件生成，",
+        "`qyx catalogue --notes` 显示同样内容，台账“方案问题”工作表也列出）。",
+        "“影响判定”为“是”的，会改变指标状态；有“开关”的，专班办公室把“取值”改为“可选值”中的另一个即换用另一读法",
+        "（如 `指标33.到期` 改为 `2025-12` 即按目标表 2025 年到期评价）。判定规则见 [rules.md](rules.md)。",
+        "",
+        "| 编号 | 类别 | 涉及 | 目标表或附件的写法 | 正文的写法 | 采用的读法 | 另一读法 | 影响判定 | 开关 = 取值（可选值） |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for n in plan.notes:
+        switch = f"`{n.switch}` = `{n.value}`（{' / '.join(n.choices)}）" if n.switch else "—"
+        cells = [n.id, n.category, n.concerns, n.table_says, n.text_says, n.reading, n.alternative,
+                 "是" if n.changes_judgement else "否", switch]
+        lines.append("| " + " | ".join(c.replace("|", "／") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+@cache
+def plan_readings(data_dir: Path | None = None) -> dict[str, str]:
+    """The readings chosen in the register: switch (``指标33.到期``) → value (``2027-12``)."""
+    return {n.switch: n.value for n in _notes(data_dir or DATA_DIR) if n.switch}
+
+
+@dataclass(frozen=True)
 class Plan:
     """The whole plan: look-ups by id and by domain."""
 
@@ -200,6 +306,7 @@ class Plan:
     applications: tuple[Application, ...]
     team: tuple[TeamMember, ...]
     domain_leads: dict[str, str] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:
@@ -250,6 +357,27 @@ def _int(row: dict[str, str], key: str, source: str) -> int:
 
 
 _KINDS = {label: kind for kind, label in KIND_LABELS.items()}
+FREQUENCIES = ("月", "季", "年")
+PATHS = ("线性", "阶跃", "里程碑")
+
+
+def _rhythm(row: dict[str, str], where: str) -> tuple[str, str, int | None]:
+    frequency = row.get("统计频率") or "月"
+    path = row.get("路径") or "线性"
+    if frequency not in FREQUENCIES:
+        raise PlanDataError(f"{where}：统计频率“{frequency}”应为 月、季 或 年。")
+    if path not in PATHS:
+        raise PlanDataError(f"{where}：路径“{path}”应为 线性、阶跃 或 里程碑。")
+    month_text = row.get("到位月份", "")
+    if path == "线性":
+        return frequency, path, None
+    try:
+        month = int(month_text or "12")
+    except ValueError:
+        month = 0
+    if not 1 <= month <= 12:
+        raise PlanDataError(f"{where}：到位月份“{month_text}”应为 1—12 的整数（{path}路径到位或到期的月份）。")
+    return frequency, path, month
 _DIRECTIONS = {label: d for d, label in DIRECTION_LABELS.items()}
 
 
@@ -276,6 +404,7 @@ def _indicators(data_dir: Path) -> tuple[Indicator, ...]:
             direction = _DIRECTIONS[row["方向"]]
         except KeyError as exc:
             raise PlanDataError(f"{where}：无法识别“{exc.args[0]}”（类型应为 水平值/累计值/年度新增，方向应为 越高越好/越低越好）。") from None
+        frequency, path, due_month = _rhythm(row, where)
         targets = parents.get(number, {}) if part is not None else {y: row.get(f"{y}年", "") for y in YEARS}
         out.append(
             Indicator(
@@ -292,6 +421,11 @@ def _indicators(data_dir: Path) -> tuple[Indicator, ...]:
                 part=part,
                 part_label=row.get("子项名称", ""),
                 parts=tuple(part_ids.get(number, ())) if part is None else (),
+                frequency=frequency,
+                path=path,
+                due_month=due_month,
+                wording=row.get("原文表述", ""),
+                rhythm_basis=row.get("节奏依据", ""),
             )
         )
     return tuple(out)
@@ -416,4 +550,5 @@ def _load(data_dir: Path) -> Plan:
         applications=_applications(data_dir),
         team=_team(data_dir),
         domain_leads=_domain_leads(data_dir),
+        notes=_notes(data_dir),
     )

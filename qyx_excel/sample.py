@@ -196,8 +196,11 @@ def _indicator_fill(fill: GroupFill, group: str, period: Period, seed: int, plan
     # lags all year (a running total never falls); otherwise a level, chosen month by month, so the
     # ranking moves.
     year_rng = _rng(seed, group, period.year)
-    steady = [i.id for i in indicators if i.kind is not Kind.LEVEL]
-    levels = [i.id for i in indicators if i.kind is Kind.LEVEL] or steady
+    # only an indicator judged this month can be seen lagging (a yearly statistic is judged in
+    # December, a step or milestone path is not linear)
+    judged = [i for i in indicators if period.end_month in i.judged_months and i.path == "线性"] or indicators
+    steady = [i.id for i in judged if i.kind is not Kind.LEVEL]
+    levels = [i.id for i in judged if i.kind is Kind.LEVEL] or steady
     if steady and year_rng.random() < 0.4:
         lag = {year_rng.choice(steady)}
     else:
@@ -242,7 +245,8 @@ def _value_for(ind: Indicator, period: Period, pace: float, plan: Plan) -> float
     elif start is None:
         value = expected * pace if ind.direction is Direction.HIGHER else expected / pace
     else:
-        gained = (expected - start) * pace
+        # a step or milestone is reached, not overshot (a count rounded up would fall back next month)
+        gained = (expected - start) * (min(pace, 1.0) if ind.path != "线性" else pace)
         value = start + gained
         if pace < 1 and abs(expected - start) < 1e-9:  # holding a line: fall a little short of it
             value = expected * (1 - (1 - pace) / 10) if ind.direction is Direction.HIGHER else expected * (

@@ -120,6 +120,17 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE TABLE IF NOT EXISTS consolidations (period TEXT PRIMARY KEY, json TEXT NOT NULL, created_at TEXT NOT NULL);
 """
 
+SUPERVISION_DIR = "supervision"
+_SUPERVISION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS slips (
+    year INTEGER NOT NULL, number INTEGER NOT NULL, period TEXT NOT NULL, unit TEXT NOT NULL,
+    issued_on TEXT NOT NULL, deadline TEXT NOT NULL, level TEXT NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL,
+    part INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (year, number), UNIQUE (period, unit, part));
+CREATE TABLE IF NOT EXISTS replies (
+    sha256 TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEGER NOT NULL, file_name TEXT NOT NULL,
+    received_at TEXT NOT NULL, recorded_at TEXT NOT NULL, json TEXT NOT NULL);
+"""
+
 #: Received files recorded per commit at most, and the longest a recorded file waits for its commit.
 GROUP_FILES = 64
 GROUP_SECONDS = 0.5
@@ -292,6 +303,11 @@ def store_problem(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return f"{type(exc).__name__}: {exc}"
+
+
+#: Periods the office consolidated with ``--backfill`` (补录): a file beside the database, so that
+#: ``rebuild-store`` (which re-creates the database only) keeps it.
+BACKFILL_FILE = "补录填报期.json"
 
 
 def default_store_dir(ledger: Path) -> Path:
@@ -522,6 +538,28 @@ class Store:
             self.flush()
 
     # --- the archive ---------------------------------------------------------------------------
+
+    # --- back-filled periods (补录) -------------------------------------------------------------
+
+    def backfill_periods(self) -> set[str]:
+        """Period codes marked as back-filled (reports arriving late for them are 补录, not 逾期)."""
+        path = self.root / BACKFILL_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set()
+        return {str(p) for p in data.get("periods", [])} if isinstance(data, dict) else set()
+
+    def mark_backfill(self, period: Period | str) -> None:
+        """Record ``period`` as back-filled (idempotent; written atomically)."""
+        code = _as_period(period).code
+        periods = self.backfill_periods()
+        if code in periods:
+            return
+        text = json.dumps({"periods": sorted(periods | {code})}, ensure_ascii=False, indent=1)
+        tmp = self.root / (BACKFILL_FILE + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.root / BACKFILL_FILE)
 
     def archive_path(self, sha256: str, ext: str) -> Path:
         return self.root / ARCHIVE_DIR / sha256[:2] / f"{sha256}.{ext}"
@@ -1124,6 +1162,95 @@ class Store:
             out[table] = [tuple(r) for r in rows]
         return out
 
+    # --- supervision: 督办单 (slips) and 整改反馈 (replies) ----------------------------------------
+    # Each slip and reply is a JSON file under supervision/ (the truth, like the archive); the tables
+    # are an index re-read from those files whenever they are found empty (e.g. after rebuild()).
+
+    def _supervision(self) -> None:
+        if getattr(self, "_supervision_ready", False):
+            return
+        self.flush()
+        self.db.executescript(_SUPERVISION_SCHEMA)
+        self._supervision_ready = True
+        empty = self.db.execute("SELECT COUNT(*) FROM slips").fetchone()[0] == 0
+        folder = self.root / SUPERVISION_DIR
+        if empty and folder.is_dir():
+            with self.transaction():
+                for path in sorted((folder / "slips").glob("*.json")):
+                    self._index_slip(json.loads(path.read_text(encoding="utf-8")))
+                for path in sorted((folder / "replies").glob("*.reply.json")):
+                    self._index_reply(json.loads(path.read_text(encoding="utf-8")))
+
+    def _index_slip(self, slip: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO slips VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (slip["year"], slip["number"], slip["period"], slip["unit"], slip["issued_on"], slip["deadline"],
+             slip["level"], slip["state"], json.dumps(slip, ensure_ascii=False, sort_keys=True), slip.get("part", 1)),
+        )
+
+    def _index_reply(self, reply: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO replies VALUES (?,?,?,?,?,?,?)",
+            (reply["sha256"], reply["year"], reply["number"], reply["file_name"], reply["received_at"],
+             reply["recorded_at"], json.dumps(reply, ensure_ascii=False, sort_keys=True)),
+        )
+
+    def save_slip(self, slip: dict[str, Any]) -> None:
+        """Record a slip (JSON with year, number, period, unit, issued_on, deadline, level, state …)."""
+        from .safeio import atomic_write_bytes
+
+        self._supervision()
+        text = json.dumps(slip, ensure_ascii=False, sort_keys=True, indent=1)
+        atomic_write_bytes(self.root / SUPERVISION_DIR / "slips" / f"{slip['year']}-{slip['number']:04d}.json",
+                           text.encode("utf-8"), backup=False)
+        with self.transaction():
+            self._index_slip(slip)
+
+    def slips(self, *, period: str | None = None, unit: str | None = None,
+              year: int | None = None) -> list[dict[str, Any]]:
+        """Slips recorded (all, or of a period / unit / year), in number order."""
+        self._supervision()
+        sql, args = "SELECT json FROM slips WHERE 1=1", []
+        for column, value in (("period", period), ("unit", unit), ("year", year)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        return [json.loads(r["json"]) for r in self.db.execute(sql + " ORDER BY year, number", args)]
+
+    def next_slip_number(self, year: int) -> int:
+        """The next free number of ``year`` (numbers are never reused, withdrawn slips keep theirs)."""
+        self._supervision()
+        row = self.db.execute("SELECT MAX(number) FROM slips WHERE year = ?", (year,)).fetchone()
+        return (row[0] or 0) + 1
+
+    def save_reply(self, reply: dict[str, Any], data: bytes, ext: str) -> bool:
+        """Keep a reply file's bytes and record it against its slip; False when these bytes were recorded."""
+        from .safeio import atomic_write_bytes
+
+        self._supervision()
+        sha = reply["sha256"]
+        if self.db.execute("SELECT 1 FROM replies WHERE sha256 = ?", (sha,)).fetchone():
+            return False
+        folder = self.root / SUPERVISION_DIR / "replies"
+        atomic_write_bytes(folder / f"{sha}.{ext}", data, backup=False)
+        text = json.dumps(reply, ensure_ascii=False, sort_keys=True, indent=1)
+        atomic_write_bytes(folder / f"{sha}.reply.json", text.encode("utf-8"), backup=False)
+        with self.transaction():
+            self._index_reply(reply)
+        return True
+
+    def replies(self, *, year: int | None = None, number: int | None = None) -> list[dict[str, Any]]:
+        """Replies recorded (all, or to one slip), in received order."""
+        self._supervision()
+        sql, args = "SELECT json FROM replies WHERE 1=1", []
+        if year is not None and number is not None:
+            sql += " AND year = ? AND number = ?"
+            args += [year, number]
+        return [json.loads(r["json"]) for r in self.db.execute(sql + " ORDER BY received_at, file_name", args)]
+
+    def reply_path(self, sha256: str, ext: str) -> Path:
+        return self.root / SUPERVISION_DIR / "replies" / f"{sha256}.{ext}"
+
 
 # ================================================================================================
 # Rebuild
@@ -1467,7 +1594,7 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
 
 def submission_to_json(sub: Submission) -> dict[str, Any]:
     """A :class:`Submission` as plain JSON data (enums as their words)."""
-    return {
+    data = {
         "source": sub.source,
         "sheet": sub.sheet,
         "group": sub.group,
@@ -1483,6 +1610,9 @@ def submission_to_json(sub: Submission) -> dict[str, Any]:
         "applications": [_fields_of(a) for a in sub.applications],
         "findings": [_finding_json(f) for f in sub.findings],
     }
+    if sub.target_year is not None:  # only when known, so older archives keep their hashes
+        data["target_year"] = sub.target_year
+    return data
 
 
 def submission_from_json(data: dict[str, Any]) -> Submission:
@@ -1502,6 +1632,7 @@ def submission_from_json(data: dict[str, Any]) -> Submission:
         projects=[_project_from_json(p) for p in data.get("projects", [])],
         applications=[_build(ApplicationEntry, a) for a in data.get("applications", [])],
         findings=[Finding(**f) for f in data.get("findings", [])],
+        target_year=data.get("target_year"),
     )
 
 

@@ -104,6 +104,7 @@ class Submission:
     projects: list[ProjectEntry] = field(default_factory=list)
     applications: list[ApplicationEntry] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # found while reading
+    target_year: int | None = None  # the year whose targets the file shows (_meta target_year)
 
     @property
     def file_name(self) -> str:

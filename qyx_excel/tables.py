@@ -49,12 +49,28 @@ LINE_HEIGHT = 13.5  # points per line of 10 pt text
 MAX_ROW_HEIGHT = 409  # Excel's limit
 
 
-def _fit_row(ws: Any, row: int, cells: list[tuple[str, float]]) -> None:
+def _fit_row(ws: Any, row: int, cells: list[tuple[str, float]]) -> float:
     """Set the row tall enough for its wrapped text (Excel and LibreOffice do not grow rows written by
-    XlsxWriter, so wrapped text would otherwise overlap the next row when printed)."""
+    XlsxWriter, so wrapped text would otherwise overlap the next row when printed); its height in points."""
     lines = max((_lines(text, width) for text, width in cells if text), default=1)
     if lines > 1:
-        ws.set_row(row, min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3))
+        height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 3)
+        ws.set_row(row, height)
+        return height
+    return DEFAULT_ROW_HEIGHT
+
+
+DEFAULT_ROW_HEIGHT = 15.0  # XlsxWriter's default row height, points
+
+
+def _domain_cells(ws: Any, f: _Formats, blocks: list[tuple[str, list[int]]]) -> None:
+    """The 领域 written on every row of its block, not merged: a merged cell split by a page break
+    left the continuation rows without their 领域 (Excel and LibreOffice print a merged cell's text
+    once, on the first page).  The block's rows after the first are in grey, so the eye still groups
+    them."""
+    for domain, rows in blocks:
+        for k, row in enumerate(rows):
+            ws.write_string(row, 0, domain, f.domain if k == 0 else f.domain_repeat)
 
 
 def _num(x: float | None, digits: int = 2) -> float | None:
@@ -75,6 +91,7 @@ class _Formats:
         self.number = wb.add_format({**base, "align": "center", "num_format": "0.##"})
         self.percent = wb.add_format({**base, "align": "center", "num_format": '0.0"%"'})
         self.domain = wb.add_format({**base, "align": "center", "bold": True})
+        self.domain_repeat = wb.add_format({**base, "align": "center", "font_color": "595959"})
         self.section = wb.add_format({"font_name": TITLE_FONT, "font_size": 12, "bold": True, "valign": "vcenter"})
         self._fills: dict[tuple[str, bool], Any] = {}
         self._wb = wb
@@ -95,7 +112,7 @@ def _page_setup(ws: Any, paper: str, label: str, header_row: int, *, width_pages
     ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     ws.center_horizontally()
     ws.fit_to_pages(width_pages, 0)  # one page wide, as many pages tall as needed
-    ws.repeat_rows(header_row)
+    ws.repeat_rows(0, header_row)  # the title and the header row on every page
     ws.set_header(f'&L&9&"宋体"公共服务“七优享”工程&R&9&"宋体"{label.replace("&", "&&")}')
     ws.set_footer(FOOTER)
     ws.hide_gridlines(2)
@@ -120,6 +137,7 @@ def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: list[float], tit
 
 def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int) -> None:
     from .charts import STATUS_FILLS
+    from .values import expected_shown
 
     ws = wb.add_worksheet("指标进度")
     heads = ["领域", "序号", "指标名称", "单位", "责任单位", "本年目标", "序时目标", "本期完成值", "完成率", "状态",
@@ -133,9 +151,10 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
            f"状态按本年目标和时间进度判定；共 {len(c.indicators)} 项（含子项）。", 30)
     row = 3
     domains = [d for d in DOMAINS if c.rows_of(d)] + sorted({r.domain for r in c.indicators} - set(DOMAINS))
+    blocks: list[tuple[str, list[int]]] = []
     for domain in domains:
         rows = c.rows_of(domain)
-        first = row
+        blocks.append((domain, []))
         for r in rows:
             target = _text(r.target_text)
             if r.adjusted:
@@ -145,7 +164,7 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             ws.write_string(row, 3, _text(r.unit), f.center)
             ws.write_string(row, 4, _text(r.responsible_unit), f.center)
             ws.write_string(row, 5, target, f.center)
-            _number_or_blank(ws, row, 6, _num(r.expected), f)
+            _number_or_blank(ws, row, 6, expected_shown(r.id, r.expected, r.value), f)
             if r.value is not None:
                 ws.write_number(row, 7, r.value, f.number)
             else:
@@ -161,14 +180,12 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             ws.write_string(row, col, _text(r.note), f.left)
             _fit_row(ws, row, [(_text(r.name), widths[2]), (_text(r.responsible_unit), widths[4]),
                                (target, widths[5]), (_text(r.note), widths[col])])
+            blocks[-1][1].append(row)
             row += 1
-        if row - first > 1:
-            ws.merge_range(first, 0, row - 1, 0, domain, f.domain)
-        elif row > first:
-            ws.write_string(first, 0, domain, f.domain)
     ws.freeze_panes(3, 3)
     ws.autofilter(2, 0, max(row - 1, 2), last)
     _page_setup(ws, paper, c.label, 2)
+    _domain_cells(ws, f, blocks)
 
 
 def _number_or_blank(ws: Any, row: int, col: int, x: float | None, f: _Formats, fmt: Any = None) -> None:
@@ -185,8 +202,9 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程重点任务推进情况表",
            f"共 {len(c.tasks)} 项重点任务；完成情况由专项组填报。", 24)
     row = 3
+    blocks: list[tuple[str, list[int]]] = []
     for domain in [d for d in DOMAINS if any(t.domain == d for t in c.tasks)]:
-        first = row
+        blocks.append((domain, []))
         for t in (t for t in c.tasks if t.domain == domain):
             state = t.state or "未报送"
             ws.write_number(row, 1, t.number, f.center)
@@ -199,13 +217,11 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
             _fit_row(ws, row, [(_text(t.title), widths[2]), (_text(t.lead_unit), widths[3]),
                                (_text(t.progress), widths[5]), (_text(t.problems), widths[6]),
                                (_text(t.next_steps), widths[7])])
+            blocks[-1][1].append(row)
             row += 1
-        if row - first > 1:
-            ws.merge_range(first, 0, row - 1, 0, domain, f.domain)
-        elif row > first:
-            ws.write_string(first, 0, domain, f.domain)
     ws.freeze_panes(3, 3)
     _page_setup(ws, paper, c.label, 2)
+    _domain_cells(ws, f, blocks)
 
 
 def _project_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
@@ -278,7 +294,7 @@ def _ranking_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
 
 
 def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
-    from .charts import STATUS_BARS, STATUS_FILLS, status_matrix
+    from .charts import STATUS_FILLS, status_matrix, xlsx_fill
 
     ws = wb.add_worksheet("状态分布")
     domains, statuses, counts = status_matrix(c)
@@ -304,14 +320,14 @@ def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
                     "name": ["状态分布", 2, j],
                     "categories": ["状态分布", 3, 0, end, 0],
                     "values": ["状态分布", 3, j, end, j],
-                    "fill": {"color": "#" + STATUS_BARS[s]},
+                    **xlsx_fill(s),
                     "border": {"color": "#595959", "width": 0.5},
                     "gap": 60,
                     "data_labels": {
                         "value": True,
                         "num_format": "0;;;",
                         "font": {"name": FONT, "size": 9,
-                                 "color": "#FFFFFF" if s in (Status.MET, Status.SEVERELY_LAGGING) else "#000000"},
+                                 "color": "#FFFFFF" if s is Status.MET else "#000000"},
                     },
                 }
             )
@@ -347,7 +363,7 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
     period = parse_period(c.period)
     annual = c.kind == "year"
 
-    def write(tmp: Path) -> None:
+    def build(tmp: Path, fit_heights: dict[str, int] | None = None) -> None:
         wb = xlsxwriter.Workbook(
             str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         )
@@ -360,14 +376,74 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
             _project_sheet(wb, f, c, paper)
         _ranking_sheet(wb, f, c, paper)
         _chart_sheet(wb, f, c, paper)
+        for name, pages in (fit_heights or {}).items():
+            wb.get_worksheet_by_name(name).fit_to_pages(1, pages)
         wb.close()
 
-    atomic_write(out, write, verify=_verify_xlsx)
+    atomic_write(out, build, verify=_verify_xlsx)
     if pdf:
-        from .office import convert
-
-        convert(out, "pdf", out.parent)
+        _balanced_pdf(out, build, {
+            "指标进度": f"{c.label}公共服务“七优享”工程指标进展情况表",
+            "重点任务": f"{c.label}公共服务“七优享”工程重点任务推进情况表",
+        })
     return out
+
+
+def _balanced_pdf(xlsx: Path, build: Any, titles: dict[str, str]) -> Path:
+    """The PDF of ``xlsx`` through LibreOffice, without a near-empty last page on the long tables.
+
+    “One page wide, as tall as needed” can leave a table's last page with a handful of rows.  The
+    PDF is looked at (pdftotext): when a table's last page holds at most a quarter of the page
+    before it (or seven rows), the table is fitted to one page fewer and the PDF made again from a
+    copy built that way.  The .xlsx itself keeps “as tall as needed”: Excel lays columns out
+    narrower than LibreOffice, so a page count measured here does not hold for Excel's printing.
+    """
+    import shutil
+    import tempfile
+
+    from .office import convert
+
+    pdf = convert(xlsx, "pdf", xlsx.parent)
+    pages = _pdf_pages(pdf)
+    if not pages:  # poppler-utils not installed: keep the plain PDF
+        return pdf
+    fit: dict[str, int] = {}
+    for sheet, title in titles.items():
+        own = [text for text in pages if title in text.replace(" ", "")]
+        if len(own) < 2:
+            continue
+        last, before = _table_rows(own[-1]), _table_rows(own[-2])
+        if last <= max(7, before // 4):
+            fit[sheet] = len(own) - 1
+    if not fit:
+        return pdf
+    with tempfile.TemporaryDirectory(prefix="qyx-tables-") as tmp:
+        copy = Path(tmp) / xlsx.name
+        build(copy, fit)
+        balanced = convert(copy, "pdf", Path(tmp))
+        shutil.copyfile(balanced, pdf)
+    return pdf
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    """The text of every page (pdftotext -layout), or [] when poppler-utils is missing or fails."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return []
+    try:
+        done = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
+                              check=True)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return done.stdout.split("\f")
+
+
+def _table_rows(page: str) -> int:
+    """Rows of a 指标进度 or 重点任务 page: lines starting with a 领域 (written on every row)."""
+    return sum(1 for line in page.splitlines() if line.strip().split(" ")[0] in DOMAINS)
 
 
 def _verify_xlsx(path: Path) -> None:

@@ -114,3 +114,96 @@ def format_beside(number: float | None, other: float | None, digits: int = 2, mo
         digits += 1
         text = format_number(number, digits)
     return text
+
+
+# ------------------------------------------------------------------------------------------------
+# Figures in prose and print (the notice, the print tables and the ledger share these)
+# ------------------------------------------------------------------------------------------------
+
+_DECIMALS = re.compile(r"\d+(?:\.(\d+))?")
+
+
+def text_decimals(*texts: object) -> int:
+    """The most decimals any number in ``texts`` is written with (``"81.85"`` -> 2, ``">95"`` -> 0)."""
+    most = 0
+    for text in texts:
+        if text is None:
+            continue
+        for match in _DECIMALS.finditer(normalise_text(str(text))):
+            most = max(most, len(match.group(1) or ""))
+    return most
+
+
+def figure_digits(plan_digits: int, *beside: float | None, most: int = 2) -> int:
+    """Decimals to show a computed figure with: the plan's own precision for the indicator, or the
+    precision of the typed figure shown beside it when that is finer, never more than ``most``
+    (an expected 81.842 岁 beside 81.84 岁 reads 81.84 岁, as the plan writes 81.85)."""
+    digits = plan_digits
+    for x in beside:
+        if x is not None:
+            digits = max(digits, text_decimals(format_number(x, most)))
+    return min(digits, most)
+
+
+def format_figure(number: float | None, digits: int) -> str:
+    """``number`` rounded to ``digits`` decimals, without trailing zeros ("" for None)."""
+    if number is None:
+        return ""
+    return format_number(round(float(number), digits), digits)
+
+
+#: Comparison signs of the plan's target texts and the words that say them in prose
+#: (民法典 §1259: 以上/以下 include the bound, so the strict signs read 高于/低于).
+SIGN_WORDS: dict[str, tuple[str, str]] = {
+    ">=": ("不低于", ""), "≥": ("不低于", ""), "≧": ("不低于", ""),
+    "<=": ("不高于", ""), "≤": ("不高于", ""), "≦": ("不高于", ""),
+    ">": ("高于", ""), "<": ("低于", ""),
+}
+_SIGNED = re.compile(r"^(>=|<=|≥|≧|≤|≦|>|<)\s*(.+)$")
+
+
+def target_words(text: str, unit: str = "") -> str:
+    """A target text as prose: ``>95`` + ``%`` -> ``高于95%``, ``≥80`` -> ``不低于80%``,
+    ``5.55`` + ``个`` -> ``5.55个``; words (全覆盖) stay as they are."""
+    t = normalise_text(str(text or "")).replace("＞", ">").replace("＜", "<")
+    if not t:
+        return ""
+    match = _SIGNED.match(t)
+    if match:
+        before, after = SIGN_WORDS[match.group(1)]
+        body = match.group(2).strip()
+        if body[-1:].isdigit() and unit:
+            body += unit
+        return f"{before}{body}{after}"
+    if t[-1:].isdigit() and unit:
+        return f"{t}{unit}"
+    return t
+
+
+def money_text(wan: float | None) -> str:
+    """An amount held in 万元 as the office writes it: 亿元 from 1 亿 up (18.19亿元), else 万元."""
+    if wan is None:
+        return ""
+    if abs(wan) >= 10000:
+        return f"{format_number(round(wan / 10000, 2), 2)}亿元"
+    return f"{format_number(round(wan, 2), 2)}万元"
+
+
+def plan_precision(indicator_id: str) -> int:
+    """The plan's precision for an indicator: the most decimals its baseline and targets are written
+    with (人均预期寿命 81.85 -> 2, 失业率 <5 -> 1 from its 4.7 baseline); 2 for an unknown id."""
+    from .plan import load_plan
+
+    try:
+        ind = load_plan().indicator(indicator_id)
+    except Exception:  # an indicator the plan does not know (a test or a later addition)
+        return 2
+    return text_decimals(*ind.targets.values())
+
+
+def expected_shown(indicator_id: str, expected: float | None, value: float | None) -> float | None:
+    """A computed expected (序时目标) figure rounded as the notice, the print tables and 汇总 show it:
+    the plan's precision, or the typed value's when finer, at most two decimals."""
+    if expected is None:
+        return None
+    return round(float(expected), figure_digits(plan_precision(indicator_id), value))

@@ -1,7 +1,8 @@
 """The VBA side of the ledger workbook: our ``.bas`` sources compiled into ``vbaProject.bin``.
 
 The buttons of ``七优享台账.xlsm`` run tiny macros (``qyx_excel/vba/Qyx.bas``) that hand the work
-to Python through the xlwings add-in.  This module compiles those sources into the binary VBA
+to Python through xlwings' ``RunPython`` (the add-in's, or — in a standalone ledger — the copy of
+xlwings' own module ``xlwings.bas`` embedded in the workbook).  This module compiles those sources into the binary VBA
 project (MS-OVBA inside a compound file) with the ``ms-ovba`` package, so the workbook can be
 built on any machine by XlsxWriter without Excel, and it holds the data the workbook builder
 writes next to it: button captions, the defined names the macros read their messages from, and
@@ -11,10 +12,13 @@ What comes from ``ms-ovba`` 0.0.1 and what does not (why :func:`build_vba_projec
 rather than running ``python -m ms_ovba DIR``):
 
 * its model and views write the ``dir`` stream records, the ``PROJECT`` text stream and
-  ``_VBA_PROJECT``; ``ms-cfb`` writes the compound file.  Both write intermediate files into the
-  *current directory* (``fatChain.bin``, ``stream*.bin`` …) and the CLI appends to files inside
-  site-packages; the build therefore runs in a private temporary directory, under a lock
-  (``chdir`` is process-wide);
+  ``_VBA_PROJECT``; they write intermediate files into the *current directory* and the CLI
+  appends to files inside site-packages; the build therefore runs in a private temporary
+  directory, under a lock (``chdir`` is process-wide);
+* ``ms-cfb`` 0.0.6, its compound-file writer, fills only the first FAT sector: projects past
+  ≈ 64 KB came out broken.  :mod:`qyx_excel.compound` writes the compound file instead;
+* it has no class modules (``Dictionary.cls``, which ``xlwings.bas`` needs on macOS): a small
+  subclass adds them;
 * the project name is hard-coded as ``VBAProject``; two small overrides write ours;
 * the protection fields (``CMG``/``DPB``/``GC``) are obfuscated with a seed taken from
   :mod:`random`; the build seeds it from the project name (and restores the caller's state), so
@@ -55,20 +59,41 @@ VBA_DIR = Path(__file__).with_name("vba")
 PROJECT_NAME = "QyxLedger"
 #: Codename of the workbook's document module.
 WORKBOOK_CODENAME = "ThisWorkbook"
-#: Macro the buttons call to run Python (the xlwings add-in's ``RunPython``) …
-RUN_PYTHON_MACRO = "xlwings.RunPython"
-#: … unless this workbook-level defined name holds another one.
+#: Macros the buttons of the add-in ledger try, in order, to run Python (the xlwings add-in's
+#: ``RunPython``): the workbook-qualified form Excel documents for ``Application.Run``, then the
+#: add-in's project name …
+RUN_PYTHON_MACROS: tuple[str, ...] = ("'xlwings.xlam'!RunPython", "xlwings.RunPython")
+#: … then the macro this workbook-level defined name holds, if the ledger has it.
 RUN_PYTHON_NAME = "QYX_RUNPYTHON"
+#: The line of ``Qyx.bas`` that the standalone build switches to ``True``.
+STANDALONE_SWITCH = "#Const QYX_STANDALONE = False"
+#: Defined name holding the xlwings version whose VBA module a standalone ledger carries.
+XLWINGS_MODULE_NAME = "QYX_XLWINGS_MODULE"
 #: Python module the macros import; its functions are named in :data:`BUTTONS`.
 BUTTONS_MODULE = "qyx_excel.buttons"
+#: What the clerk sees when the Python that xlwings runs has no qyx_excel (the interpreter
+#: setting points at another Python); the path of that Python follows.
+NOT_INSTALLED_MESSAGE = (
+    "七优享台账：按钮调用的 Python 没有安装 qyx_excel。请在 xlwings 设置（加载项的 Interpreter，"
+    "或 xlwings.conf）中填本项目的 .venv\\Scripts\\python.exe，或运行 scripts\\qyx-doctor.cmd 检查本机。当前 Python："
+)
+
+
+def python_guard() -> str:
+    """The ASCII Python statement ``Qyx.bas`` puts before the import (constant ``PY_GUARD``).
+
+    When ``qyx_excel`` cannot be found it ends the process with :data:`NOT_INSTALLED_MESSAGE`
+    on stderr, which xlwings' ``RunPython`` shows in a message box, instead of a traceback.  The
+    Chinese text is written as Python ``\\u`` escapes: VBA source must stay ASCII.
+    """
+    escaped = NOT_INSTALLED_MESSAGE.replace("\\", "\\\\").encode("ascii", "backslashreplace").decode("ascii")
+    return f"import sys, importlib.util as u; u.find_spec('qyx_excel') or sys.exit('{escaped}' + sys.executable); "
 
 _WORKBOOK_BASE = uuid.UUID("00020819-0000-0000-C000-000000000046")
 _WORKSHEET_BASE = uuid.UUID("00020820-0000-0000-C000-000000000046")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}\Z")
 _VB_NAME = re.compile(r'Attribute VB_Name = "([^"]*)"\Z')
 _BUILD_LOCK = threading.Lock()
-# ms-cfb fills only the first FAT sector correctly: 128 sectors of 512 bytes after the header.
-_CFB_LIMIT = 512 + 128 * 512
 
 
 @dataclass(frozen=True)
@@ -82,7 +107,7 @@ class Button:
     @property
     def python(self) -> str:
         """The Python statement the macro hands to ``RunPython``."""
-        return f"import {BUTTONS_MODULE} as b; b.{self.function}()"
+        return f"{python_guard()}import {BUTTONS_MODULE} as b; b.{self.function}()"
 
 
 CHECK_SHEET = Button("QyxCheckSheet", "校验本表", "check_sheet")
@@ -98,10 +123,13 @@ SUMMARY_SHEET_BUTTONS: tuple[Button, ...] = (CONSOLIDATE, NOTICE, PRINT_TABLES)
 #: Workbook-level defined names the macros read their messages from (the VBA stays ASCII).
 MESSAGE_NAMES: dict[str, str] = {
     "QYX_MSG_TITLE": "七优享台账",
-    "QYX_MSG_NO_ADDIN": (
-        "未找到 xlwings 加载项（或宏已被禁用），按钮无法运行。"
-        "请先安装 Python 和 qyx-excel，在命令行运行“xlwings addin install”后重新打开本工作簿；"
-        "也可以直接使用命令行 qyx 完成同样的操作。"
+    "QYX_MSG_NO_ADDIN": "未找到 xlwings 加载项（或宏已被禁用），按钮无法运行。已尝试以下调用方式：",
+    "QYX_MSG_HOW_TO": (
+        "解决办法：①安装 Python 和本项目后运行“xlwings addin install”，重新打开本台账；"
+        "②加载项文件名不是 xlwings.xlam 时，在“公式→名称管理器”新建名称 QYX_RUNPYTHON，"
+        "引用位置填 =\"'加载项文件名'!RunPython\"；"
+        "③改用不需要加载项的独立版台账（qyx build-workbook --standalone）；"
+        "④运行 scripts\\qyx-doctor.cmd 检查本机，或改用命令行 qyx。"
     ),
     "QYX_MSG_FAILED": "运行出错，请把下面的信息发给专班办公室：",
 }
@@ -118,6 +146,67 @@ def vba_sources(folder: Path | None = None) -> dict[str, str]:
     """Read every ``*.bas`` file of ``qyx_excel/vba`` (or *folder*): module name -> source text."""
     folder = VBA_DIR if folder is None else folder
     return {path.stem: path.read_text(encoding="ascii") for path in sorted(folder.glob("*.bas"))}
+
+
+def qyx_sources(*, standalone: bool = False) -> dict[str, str]:
+    """Our modules (:func:`vba_sources`), with ``QYX_STANDALONE`` switched on for a standalone ledger."""
+    sources = vba_sources()
+    if standalone:
+        text = sources["Qyx"]
+        if STANDALONE_SWITCH not in text:
+            raise RuntimeError(f"Qyx.bas lacks the line {STANDALONE_SWITCH!r}")
+        sources["Qyx"] = text.replace(STANDALONE_SWITCH, STANDALONE_SWITCH.replace("False", "True"), 1)
+    return sources
+
+
+@dataclass(frozen=True)
+class XlwingsModules:
+    """The VBA modules the installed xlwings package ships for standalone workbooks."""
+
+    version: str
+    folder: Path
+    #: ``xlwings`` → the text of ``xlwings/xlwings.bas`` (``RunPython`` and its helpers).
+    standard: dict[str, str]
+    #: ``Dictionary`` → ``xlwings/addin/Dictionary.cls`` (``xlwings.bas`` uses it on macOS only).
+    classes: dict[str, str]
+
+
+_BAS_VERSION = re.compile(r"^'Version: (\S+)", re.MULTILINE)
+
+
+def xlwings_standalone_modules() -> XlwingsModules:
+    """Read ``xlwings.bas`` (and ``Dictionary.cls``) from the installed xlwings package.
+
+    These are the modules xlwings' own ``quickstart_standalone.xlsm`` carries besides its sheets.
+    The package is located without importing it (``import xlwings`` takes ≈ 0.1–0.5 s).
+    Raises :class:`~qyx_excel.errors.UsageError` when xlwings or its module is missing.
+    """
+    import importlib.util
+
+    from .errors import UsageError
+
+    spec = importlib.util.find_spec("xlwings")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise UsageError("未安装 xlwings，无法生成独立版台账：请先运行 pip install xlwings。")
+    folder = Path(locations[0])
+    bas, cls = folder / "xlwings.bas", folder / "addin" / "Dictionary.cls"
+    if not bas.is_file():
+        raise UsageError(f"已安装的 xlwings 没有独立版 VBA 模块 {bas}，请升级 xlwings（pip install -U xlwings）。")
+    text = bas.read_text(encoding="ascii", errors="replace")
+    match = _BAS_VERSION.search(text)
+    version = match.group(1) if match else _installed_xlwings_version()
+    classes = {"Dictionary": cls.read_text(encoding="ascii", errors="replace")} if cls.is_file() else {}
+    return XlwingsModules(version, folder, {"xlwings": text}, classes)
+
+
+def _installed_xlwings_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xlwings")
+    except PackageNotFoundError:
+        return ""
 
 
 def normalise_source(name: str, source: str) -> str:
@@ -155,6 +244,39 @@ def document_module_source(name: str, workbook: bool) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+_CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
+
+
+def class_module_source(name: str, source: str) -> str:
+    """The text of class module *name* as stored in the project, from an exported ``.cls`` file.
+
+    The export's ``VERSION 1.0 CLASS`` / ``BEGIN`` … ``END`` block is not stored; the stored
+    attribute block has ``VB_Base`` after ``VB_Name`` and ``VB_TemplateDerived`` /
+    ``VB_Customizable`` after ``VB_Exposed``, as Office writes it.
+    """
+    lines = normalise_source(name, _drop_class_header(source)).split("\r\n")[:-1]
+    attrs = []
+    while len(attrs) < len(lines) and lines[len(attrs)].startswith("Attribute "):
+        attrs.append(lines[len(attrs)])
+    body = lines[len(attrs):]
+    out = [attrs[0], f'Attribute VB_Base = "{_CLASS_BASE}"']
+    for line in attrs[1:]:
+        if line.startswith("Attribute VB_Base "):
+            continue
+        out.append(line)
+        if line.startswith("Attribute VB_Exposed "):
+            out += ["Attribute VB_TemplateDerived = False", "Attribute VB_Customizable = False"]
+    return "\r\n".join(out + body) + "\r\n"
+
+
+def _drop_class_header(source: str) -> str:
+    lines = source.replace("\r\n", "\n").split("\n")
+    if lines and lines[0].startswith("VERSION ") and "END" in (line.strip() for line in lines):
+        end = next(i for i, line in enumerate(lines) if line.strip() == "END")
+        lines = lines[end + 1:]
+    return "\n".join(lines)
+
+
 def sheet_codename(index: int) -> str:
     """Codename of the worksheet at 0-based *index* (``Sheet1`` …, XlsxWriter's default too)."""
     return f"Sheet{index + 1}"
@@ -172,17 +294,20 @@ def build_vba_project(
     modules: Mapping[str, str],
     project_name: str = PROJECT_NAME,
     document_modules: Sequence[str] = (WORKBOOK_CODENAME, "Sheet1"),
+    class_modules: Mapping[str, str] | None = None,
 ) -> bytes:
-    """Compile standard modules into the bytes of a ``vbaProject.bin``.
+    """Compile standard (and class) modules into the bytes of a ``vbaProject.bin``.
 
-    *modules* maps module name -> ``.bas`` source (ASCII).  *document_modules* names the
+    *modules* maps module name -> ``.bas`` source (ASCII); *class_modules* name -> ``.cls``
+    source as the VBA editor exports it (:func:`class_module_source`).  *document_modules* names the
     document modules: the first is the workbook's (``ThisWorkbook``), the others the
     worksheets' codenames, in sheet order; they must match the codenames set with XlsxWriter's
     ``set_vba_name()``.  The result depends on the arguments only (same input, same bytes).
-    Raises ``ValueError`` for bad names or non-ASCII sources, ``RuntimeError`` for a project
-    beyond what ms-cfb writes correctly (64 KB; ours is about 10 KB for 15 sheets).
+    Raises ``ValueError`` for bad names or non-ASCII sources.  Size is not limited by the
+    compound-file writer below ≈ 6.8 MB (:mod:`qyx_excel.compound`).
     """
-    names = [project_name, *document_modules, *modules]
+    class_modules = dict(class_modules or {})
+    names = [project_name, *document_modules, *modules, *class_modules]
     for name in names:
         if not _IDENTIFIER.match(name):
             raise ValueError(f"not a VBA identifier of at most 31 ASCII characters: {name!r}")
@@ -194,6 +319,7 @@ def build_vba_project(
     if not document_modules:
         raise ValueError("the workbook's document module is required")
     std_sources = {name: normalise_source(name, text) for name, text in modules.items()}
+    cls_sources = {name: class_module_source(name, text) for name, text in class_modules.items()}
     doc_sources = {
         name: document_module_source(name, workbook=(i == 0)) for i, name in enumerate(document_modules)
     }
@@ -203,15 +329,12 @@ def build_vba_project(
         _chdir(tmp),
         _seeded_random(project_name),
     ):
-        return _compile(project_name, doc_sources, std_sources)
+        return _compile(project_name, doc_sources, std_sources, cls_sources)
 
 
-def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[str, str]) -> bytes:
+def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[str, str],
+             cls_sources: dict[str, str]) -> bytes:
     """Run ms-ovba in the current (private, temporary) directory and return the file's bytes."""
-    from ms_cfb.Models.Directories.root_directory import RootDirectory
-    from ms_cfb.Models.Directories.storage_directory import StorageDirectory
-    from ms_cfb.Models.Directories.stream_directory import StreamDirectory
-    from ms_cfb.ole_file import OleFile
     from ms_ovba.Models.Entities.doc_module import DocModule
     from ms_ovba.Models.Entities.reference import Reference
     from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered
@@ -234,6 +357,10 @@ def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[s
         module = StdModule(name)
         _stage(module, f"std{i}", text)
         project.add_module(module)
+    for i, (name, text) in enumerate(cls_sources.items()):
+        module = _class_module(name)
+        _stage(module, f"cls{i}", text)
+        project.add_module(module)
     # The two references every new Excel project carries (VBA and Excel themselves are implicit).
     stdole = LibidReference(
         uuid.UUID("00020430-0000-0000-C000-000000000046"),
@@ -252,32 +379,35 @@ def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[s
     project.add_reference(Reference(ReferenceRegistered(stdole), "stdole"))
     project.add_reference(Reference(ReferenceRegistered(office), "Office"))
 
-    # Same layout as ms_ovba.Views.project_ole_file.ProjectOleFile, with our project name.
-    root = RootDirectory()
-    root.set_modified(project.default_date)
-    storage = StorageDirectory("VBA")
-    storage.set_created(project.default_date)
-    storage.set_modified(project.default_date)
-    for module in project.get_modules():
-        storage.add_directory(StreamDirectory(module.name, module.bin_path))
-    Path("dir.bin").write_bytes(compress(_named_dir_stream(project, project_name)))
-    storage.add_directory(StreamDirectory("dir", "dir.bin"))
-    Path("vba_project.bin").write_bytes(ProjectView(project).to_bytes())
-    storage.add_directory(StreamDirectory("_VBA_PROJECT", "vba_project.bin"))
-    root.add_directory(storage)
-    Path("project.bin").write_bytes(_named_project_stream(project, project_name))
-    root.add_directory(StreamDirectory("PROJECT", "project.bin"))
+    # Same streams as ms_ovba.Views.project_ole_file.ProjectOleFile, with our project name, in a
+    # compound file written by qyx_excel.compound (ms-cfb breaks past one FAT sector, ≈ 64 KB).
+    from .compound import write_compound
 
-    ole = OleFile()
-    ole.root_directory = root
-    ole.create_file("vbaProject.bin")
-    data = Path("vbaProject.bin").read_bytes()
-    if len(data) > _CFB_LIMIT:
-        raise RuntimeError(
-            f"VBA project of {len(data)} bytes: ms-cfb 0.0.6 writes a broken FAT beyond "
-            f"{_CFB_LIMIT} bytes (one FAT sector); keep the VBA small or replace the writer"
-        )
-    return data
+    streams = {f"VBA/{module.name}": Path(module.bin_path).read_bytes() for module in project.get_modules()}
+    streams["VBA/dir"] = compress(_named_dir_stream(project, project_name))
+    streams["VBA/_VBA_PROJECT"] = ProjectView(project).to_bytes()
+    streams["PROJECT"] = _named_project_stream(project, project_name)
+    return write_compound(streams)
+
+
+def _class_module(name: str) -> Any:
+    """An ms-ovba module record for a class module (ms-ovba 0.0.1 has none of its own)."""
+    from ms_ovba.Models.Entities.module_base import ModuleBase
+
+    class ClassModule(ModuleBase):
+        def __init__(self, name: str) -> None:
+            super().__init__(name)
+            self.type = "Class"  # PROJECT stream: Class=<name>
+
+        def pack(self, endien: str, cp_name: str) -> bytes:
+            # dir stream MODULETYPE: 0x0022 for class modules as for document modules
+            self.type = "Document"
+            try:
+                return super().pack(endien, cp_name)
+            finally:
+                self.type = "Class"
+
+    return ClassModule(name)
 
 
 def _stage(module: Any, stem: str, text: str) -> None:
@@ -468,6 +598,57 @@ def read_vba_project(path: str | os.PathLike[str]) -> bytes:
         return archive.read("xl/vbaProject.bin")
 
 
+def read_vba_modules(data: bytes) -> dict[str, str]:
+    """Module name -> source text of a ``vbaProject.bin`` (ours, or any Office wrote).
+
+    Reads the ``dir`` stream (MS-OVBA 2.3.4.2) for each module's stream name and source offset,
+    then decompresses the source; no cache or p-code is read.  Used by ``qyx doctor`` to read the
+    installed xlwings add-in's version.  Raises ``ValueError`` for a file that is not a VBA project.
+    """
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except OSError as exc:
+        raise ValueError(f"not a compound file: {exc}") from None
+    try:
+        storage = next((e[:-1] for e in ole.listdir() if e[-1].lower() == "dir" and len(e) >= 2), None)
+        if storage is None:
+            raise ValueError("no VBA/dir stream")
+        dir_data = decompress(ole.openstream([*storage, "dir"]).read())
+        codepage, modules, current = "cp1252", [], {}
+        pos = 0
+        while pos + 6 <= len(dir_data):
+            record = int.from_bytes(dir_data[pos:pos + 2], "little")
+            size = int.from_bytes(dir_data[pos + 2:pos + 6], "little")
+            if record == 0x0009:  # PROJECTVERSION: its size field says 4, the record holds 6 bytes
+                size = 6
+            body = dir_data[pos + 6:pos + 6 + size]
+            pos += 6 + size
+            if record == 0x0003:
+                codepage = f"cp{int.from_bytes(body, 'little')}"
+            elif record == 0x0019:
+                current = {"name": body}
+            elif record == 0x001A:
+                current["stream"] = body
+            elif record == 0x0031:
+                current["offset"] = int.from_bytes(body, "little")
+            elif record == 0x002B and current:
+                modules.append(current)
+                current = {}
+            elif record == 0x0010:
+                break
+        out: dict[str, str] = {}
+        for module in modules:
+            name = module["name"].decode(codepage, "replace")
+            stream = module.get("stream", module["name"]).decode(codepage, "replace")
+            raw = ole.openstream([*storage, stream]).read()
+            out[name] = decompress(raw[module.get("offset", 0):]).decode(codepage, "replace")
+        return out
+    finally:
+        ole.close()
+
+
 # --- helpers for the XlsxWriter workbook builder -------------------------------------------
 
 
@@ -475,24 +656,41 @@ def attach_vba(
     workbook: Workbook,
     modules: Mapping[str, str] | None = None,
     project_name: str = PROJECT_NAME,
+    *,
+    standalone: bool = False,
 ) -> bytes:
     """Give an XlsxWriter workbook our VBA project; call it after the last worksheet is added.
 
     Sets the codenames (``ThisWorkbook``, ``Sheet1`` … in sheet order), builds the project with
     one document module per worksheet, adds it, and defines :data:`MESSAGE_NAMES`.  Returns the
     ``vbaProject.bin`` bytes.  The file must be saved with the ``.xlsm`` extension.
+
+    *standalone* embeds the installed xlwings package's own VBA module
+    (:func:`xlwings_standalone_modules`), switches ``Qyx.bas`` to call its ``RunPython``
+    directly (no add-in needed), and records the module's version as :data:`XLWINGS_MODULE_NAME`.
     """
     sheets = workbook.worksheets()
     workbook.set_vba_name(WORKBOOK_CODENAME)
     for index, sheet in enumerate(sheets):
         sheet.set_vba_name(sheet_codename(index))
+    classes: dict[str, str] = {}
+    xl = None
+    if modules is None:
+        modules = qyx_sources(standalone=standalone)
+    if standalone:
+        xl = xlwings_standalone_modules()
+        modules = {**modules, **xl.standard}
+        classes = xl.classes
     data = build_vba_project(
-        vba_sources() if modules is None else modules,
+        modules,
         project_name=project_name,
         document_modules=document_module_names(len(sheets)),
+        class_modules=classes,
     )
     workbook.add_vba_project(io.BytesIO(data), is_stream=True)  # type: ignore[arg-type]
     define_message_names(workbook)
+    if xl is not None:
+        workbook.define_name(XLWINGS_MODULE_NAME, f'="{xl.version}"')
     return data
 
 
@@ -503,8 +701,8 @@ def define_message_names(
 ) -> None:
     """Write the defined names the macros read their Chinese messages from.
 
-    *run_python_macro*, when given, is stored as ``QYX_RUNPYTHON`` and replaces the macro the
-    buttons run (default :data:`RUN_PYTHON_MACRO`), e.g. ``'xlwings.xlam'!RunPython``.
+    *run_python_macro*, when given, is stored as ``QYX_RUNPYTHON``: the macro the buttons try
+    after :data:`RUN_PYTHON_MACROS` (e.g. ``'xlwings_custom.xlam'!RunPython``).
     """
     values = dict(MESSAGE_NAMES if messages is None else messages)
     if run_python_macro:

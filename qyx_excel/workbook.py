@@ -1,7 +1,7 @@
 """Build the ledger workbook ``七优享台账.xlsm`` (XlsxWriter) and the sheets fill-in files share.
 
-Sheets, in order: 使用说明, 指标库, the nine group sheets, 汇总, 晾晒, 校验结果, 进度表 and the very
-hidden ``_meta``.  Positions come from :mod:`qyx_excel.layout`; the VBA project and the buttons
+Sheets, in order: 使用说明, 指标库, 方案问题 (the register of the plan's contradictions), the nine
+group sheets, 汇总, 晾晒, 校验结果, 进度表 and the very hidden ``_meta``.  Positions come from :mod:`qyx_excel.layout`; the VBA project and the buttons
 from :mod:`qyx_excel.vbaproject`.  ``distribute.py`` reuses the sheet writers for fill-in files.
 
 Input cells are unlocked, shaded pale gold with a dark-gold border (the shade prints as a light
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from .glossary import (
     SHEET_CATALOGUE,
     SHEET_FINDINGS,
     SHEET_GUIDE,
+    SHEET_NOTES,
     SHEET_RANKING,
     SHEET_SUMMARY,
     SHEET_TABLES,
@@ -55,6 +56,7 @@ from .layout import (
     Table,
     catalogue_layout,
     group_layout,
+    notes_layout,
     output_layout,
     split_a1,
 )
@@ -90,6 +92,26 @@ NAME_INBOX = "QYX_INBOX"
 NAME_RESULT = "QYX_RESULT"
 
 
+@dataclass(frozen=True)
+class Carried:
+    """What a new year's ledger takes over from the previous one (``qyx new-year``)."""
+
+    adjustments: tuple[Adjustment, ...] = ()  # the 目标调整记录 rows, latest per indicator and year
+    inbox: str = SUMMARY_INBOX_DEFAULT  # 汇总!F2 as the office set it
+    xlwings_conf: tuple[tuple[str, str], ...] = ()  # the xlwings.conf sheet's rows (interpreter …)
+
+
+def check_year(year: int) -> int:
+    """``year`` if the plan has targets for it; else a UsageError saying the plan's span."""
+    from .errors import UsageError
+
+    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        after = "方案期已结束，不再生成新台账；" if int(year) > LAST_YEAR else ""
+        raise UsageError(f"台账年度 {year} 不在“七优享”实施方案期（{FIRST_YEAR}—{LAST_YEAR}年）内：{after}"
+                         f"请用 --year 指定 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。")
+    return int(year)
+
+
 def default_year(today: date | None = None) -> int:
     """The year whose targets a new ledger shows: this year, kept inside the plan (2023–2027)."""
     year = (today or date.today()).year
@@ -122,7 +144,7 @@ class Formats:
         self.input_text = self._add(**inp, align="left", num_format="@")
         self.input_date = self._add(**inp, align="center", num_format="yyyy-mm-dd")
         self.input_sample = self._add(**(inp | {"locked": True}), align="center")  # the legend's swatch
-        self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="vcenter", text_wrap=True,
+        self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="top", text_wrap=True,
                                 bottom=1, bottom_color=GRID)
         self.body = self._add(text_wrap=True, valign="top", align="left")
         self.plain = self._add(valign="vcenter")
@@ -192,6 +214,12 @@ def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
     ws.set_footer(FOOTER)
     first, last = layout.print_title_rows
     ws.repeat_rows(first - 1, last - 1)
+    # A second table (a domain sheet's 重点任务) starts a printed page of its own, with its header row
+    # at the top: repeating the first table's header would mislabel it, and without the break its
+    # rows ran onto a page with no header at all.
+    later = [t.section_row - 1 for t in layout.tables[1:] if t.section_row > 1]
+    if later:
+        ws.set_h_pagebreaks(later)
     ws.print_area(0, 0, last_row - 1, layout.last_col - 1)
     if layout.freeze_rows:
         ws.freeze_panes(layout.freeze_rows, 0)
@@ -328,6 +356,7 @@ class SheetOptions:
     period_label: str = ""
     adjustments: dict[tuple[str, int], Adjustment] | None = None
     password: str | None = None
+    due_text: str = ""  # fill-in files: when the file is due, e.g. 2024年4月7日（星期日）…
 
     @property
     def ledger(self) -> bool:
@@ -402,14 +431,14 @@ def write_group_sheet(
         _result_cell(ws, fmt, layout.result)
     width = sum(layout.widths)
     if group in DOMAINS:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _domain_note(opts), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _domain_note(opts), width)
         _indicator_table(ws, fmt, plan, layout, group, opts)
         _task_table(ws, fmt, plan, layout, group)
     elif group == APPLICATION_GROUP:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _application_note(), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _application_note(), width)
         _application_table(ws, fmt, plan, layout)
     else:
-        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _project_note(), width)
+        _merged_note(ws, fmt, NOTE_ROW, layout.last_col, _due_prefix(opts) + _project_note(), width)
         _project_table(ws, fmt, layout)
     _setup_page(ws, layout, layout.last_row)
     _protect(ws, opts.password)
@@ -422,6 +451,10 @@ def _lead_unit(plan: Plan, group: str) -> str:
     except KeyError:
         lead = ""
     return lead or plan.domain_leads.get(group, "")
+
+
+def _due_prefix(opts: SheetOptions) -> str:
+    return f"报送截止：{opts.due_text}。" if opts.due_text else ""
 
 
 def _domain_note(opts: SheetOptions) -> str:
@@ -591,10 +624,14 @@ def _project_table(ws: Worksheet, fmt: Formats, layout: SheetLayout) -> None:
 # --- 使用说明 ---------------------------------------------------------------------------------
 
 
-def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str) -> list[tuple[str, list[str]]]:
-    from .targets import load_rules
+def _guide_sections(
+    plan: Plan, kind: str, group: str | None, period_label: str, due_text: str = ""
+) -> list[tuple[str, list[str]]]:
+    from .duedates import load_due_rules
 
-    due = load_rules().due_day
+    due_rules = load_due_rules()
+    due = due_rules["month"].text.removesuffix("前")
+    moved = "（截止日逢周末或法定节假日，顺延至其后第一个工作日；调休上班的周末算工作日）"
     fill_rules = [
         "1. 只在浅黄色带框的单元格中填写，其余单元格已锁定；请勿增删行列、修改表名或表头。",
         "2. 本期完成值填期末数：水平值（如覆盖率、人均数）填本期末水平；累计值（名称含“累计”）填截至本期末的累计总数；"
@@ -607,15 +644,16 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
         "8. 输入不符合要求时 Excel 会弹出提示，请按提示修改。",
     ]
     rhythm = [
-        "周盘点：各专项组每周盘点重点任务和指标进展，及时更新本组工作表。",
-        f"月调度：每月{due}日前报送上月填报表，专班办公室汇总、校验、晾晒并印发月度进度通报。",
+        f"周盘点：专班办公室每周下发周盘点表（qyx weekly），各专项组填写重点任务、应用、重大项目的本周进展、下周计划、"
+        f"存在问题和需协调事项，{due_rules['week'].text}报回{moved}；专班办公室汇总成一页的周盘点。",
+        f"月调度：{due}前报送上月填报表{moved}，专班办公室汇总、校验、晾晒并印发月度进度通报。",
         "季推进：每季度末按季度汇总（填报期如 2024-Q1），通报季度进展，对滞后事项专题推进。",
         "年总结：每年年底按年度汇总（填报期如 2024），总结全年完成情况；上级调整目标时在“指标库”的“目标调整记录”中登记。",
     ]
     if kind == "fill-in":
         intro = [
             f"本表为{group}专项组{period_label}进度填报表，由专班办公室下发。"
-            f"请联络员按要求填写后，于{due}日前（按月调度安排）发回专班办公室，文件名请保持不变。",
+            f"请联络员按要求填写后，于{due_text or due}前发回专班办公室，文件名请保持不变。",
             "文件中已写明所属专项组和填报期，请勿另存为其他格式（如 .xls、.wps），也不要复制到其他工作簿中填报。",
         ]
         return [("一、本表说明", intro), ("二、填报规则", fill_rules), ("三、工作节奏", rhythm)]
@@ -624,22 +662,25 @@ def _guide_sections(plan: Plan, kind: str, group: str | None, period_label: str)
         "用命令 qyx distribute --period 2024-03 --out 下发 生成各专项组的填报表，发给各组联络员；"
         "联络员也可以直接在本台账的本组工作表中填报。",
         "2. 联络员填好后点本组工作表右上角的“校验本表”，按“校验结果”提示修改后报送。",
-        f"3. 收到的填报表（每月{due}日前）放入台账所在文件夹下的“{SUMMARY_INBOX_DEFAULT}”文件夹（可在“汇总”表修改）。",
+        f"3. 收到的填报表（{due}前{moved}）放入台账所在文件夹下的“{SUMMARY_INBOX_DEFAULT}”文件夹（可在“汇总”表修改）。",
         "4. 点“汇总”表的“汇总”按钮：逐一校验报送文件，合并通过校验的数据，按序时进度评价每项指标"
         "（已达标/序时推进/进度滞后/严重滞后/未填报/不适用），分领域、分单位、分专项组晾晒排名，并列出未报送的专项组以便催报。"
         "结果写入“汇总”“晾晒”“校验结果”“进度表”。",
         "5. 点“生成通报”生成本期进度通报（Word 文档），修改后签发；点“打印进度表”打印月度进度表。",
     ]
     buttons = [
-        "按钮通过 xlwings 加载项调用 Python 程序 qyx_excel。未安装时点按钮会弹出中文提示；"
-        "安装方法：安装 Python，在 qyx_excel 项目文件夹中双击 scripts\\demo.cmd（自动安装），再运行 "
-        ".venv\\Scripts\\xlwings addin install，在 xlwings 选项卡的 Interpreter 中填 .venv\\Scripts\\python.exe，"
-        "重新打开本工作簿并启用宏（详见项目 README“在 Windows 办公电脑上安装”）。",
+        "按钮通过 xlwings 调用 Python 程序 qyx_excel：加载项版台账需要本机装有 xlwings 加载项；独立版台账"
+        "（qyx build-workbook --standalone 生成）内嵌了 xlwings 模块，不需要加载项。未安装时点按钮会弹出中文提示。"
+        "安装方法：安装 Python，在 qyx_excel 项目文件夹中双击 scripts\\demo.cmd（自动安装），运行 "
+        ".venv\\Scripts\\xlwings config create --force（指定 Python），加载项版再运行 .venv\\Scripts\\xlwings addin install，"
+        "重新打开本工作簿并启用宏。按钮不能用时双击 scripts\\qyx-doctor.cmd 检查本机，它会逐项说明要怎么改"
+        "（详见项目 README“在 Windows 办公电脑上安装”）。",
         "不使用按钮时，可在命令行运行 qyx check、qyx consolidate、qyx notice、qyx tables 完成同样的工作（qyx --help 查看说明）。",
     ]
     intro = [
         "本台账是瑞安市公共服务“七优享”工程（2023—2027年）的进度台账：每个专项组一张工作表，"
-        "“指标库”列出方案全部 45 项指标的基数和年度目标，“汇总”“晾晒”“校验结果”“进度表”由汇总按钮生成。",
+        "“指标库”列出方案全部 45 项指标的基数、年度目标和评价节奏，“方案问题”列出方案自身的矛盾及所取读法，"
+        "“汇总”“晾晒”“校验结果”“进度表”由汇总按钮生成。",
     ]
     return [
         ("一、台账简介", intro),
@@ -654,7 +695,7 @@ GUIDE_CONTACT_HEADERS = ("专项组", "类别", "组长", "牵头单位", "联�
 
 
 def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "ledger", group: str | None = None,
-                      period_label: str = "", password: str | None = None) -> Worksheet:
+                      period_label: str = "", password: str | None = None, due_text: str = "") -> Worksheet:
     """Add the 使用说明 sheet: how to fill in, the month's steps, colours, whom to call."""
     ws = wb.add_worksheet(SHEET_GUIDE)
     ws.set_tab_color("#A6A6A6")
@@ -666,7 +707,7 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
     ws.merge_range(0, 0, 0, len(GUIDE_WIDTHS) - 1, "瑞安市公共服务“七优享”工程台账 使用说明", fmt.title)
     ws.set_row(0, 36)
     row = 2
-    for heading, paragraphs in _guide_sections(plan, kind, group, period_label):
+    for heading, paragraphs in _guide_sections(plan, kind, group, period_label, due_text):
         ws.write_string(row, first_col, heading, fmt.section)
         ws.set_row(row, 22)
         row += 1
@@ -720,8 +761,12 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
 # --- 指标库 -----------------------------------------------------------------------------------
 
 
-def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None) -> Worksheet:
-    """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows)."""
+def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None,
+                          carried: Sequence[Adjustment] = ()) -> Worksheet:
+    """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows).
+
+    ``carried`` adjustments pre-fill the register's first rows (a new year's ledger carries last year's).
+    """
     layout = catalogue_layout(plan)
     ws = wb.add_worksheet(SHEET_CATALOGUE)
     ws.set_tab_color("#A9D08E")
@@ -730,6 +775,8 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     note = (
         "指标及目标摘自《瑞安市公共服务“七优享”工程实施方案（2023—2027年）》。上级调整目标时，在下方“目标调整记录”中登记"
         "（指标序号、年度、调整后目标、文号等），汇总评价和下发的填报表均以调整后目标为准。"
+        "“节奏”为数据多久有一个新数（月/季/年度）和本年序时目标的走法（线性、阶跃、里程碑）：年度、季度统计指标只在年末、季末评价，"
+        "其余月份为“不适用”；表中“>”“<”而正文写“以上”“不少于”的，按含本数理解。方案自身的矛盾见“方案问题”工作表。"
     )
     _merged_note(ws, fmt, catalogue.section_row, layout.last_col, note, sum(layout.widths))
     _write_headers(ws, fmt, catalogue)
@@ -738,13 +785,14 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         parent = not ind.reported
         values = [ind.id, ind.domain, ind.name, ind.unit, ind.kind.label, ind.direction.label,
                   ind.responsible_unit, _target_text(ind, 2022, None),
-                  *(_target_text(ind, y, None) for y in CATALOGUE_YEARS)]
+                  *(_target_text(ind, y, None) for y in CATALOGUE_YEARS),
+                  ind.rhythm_label if ind.reported else "", ind.wording, ind.rhythm_basis if ind.reported else ""]
         ws.set_row(r, row_height(zip(values, layout.widths, strict=False)))
         for i, value in enumerate(values):
             if parent:
                 style = fmt.parent if i == 2 else fmt.parent_center
             else:
-                style = fmt.text if i in (2, 6) else fmt.center
+                style = fmt.text if i in (2, 6, 14, 15) else fmt.center
             ws.write_string(r, i, value, style)
         if ind.responsible_basis and ind.responsible_basis != "领域牵头单位":
             ws.write_comment(r, 6, f"责任单位依据：{ind.responsible_basis}", {"x_scale": 2})
@@ -760,10 +808,19 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         formula = (f'=IF(OR({a_id}="",{a_year}=""),"",IFERROR(INDEX({target_range},'
                    f'MATCH({a_id}&"",{id_range},0),{a_year}-{CATALOGUE_YEARS[0] - 1}),""))')
         ws.write_formula(r, col["原目标"], formula, fmt.center, "")
+        adj = carried[int(key) - 1] if int(key) <= len(carried) else None
         for header in adjustments.inputs:
             style = {"指标序号": fmt.input_text, "年度": fmt.input_center, "调整日期": fmt.input_date,
                      "调整后目标": fmt.input_center}.get(header, fmt.input)
-            ws.write_blank(r, col[header], None, style)
+            value = _carried_cell(adj, header) if adj is not None else None
+            if value is None or value == "":
+                ws.write_blank(r, col[header], None, style)
+            elif isinstance(value, date):
+                ws.write_datetime(r, col[header], datetime.combine(value, datetime.min.time()), style)
+            elif isinstance(value, int):
+                ws.write_number(r, col[header], value, style)
+            else:
+                ws.write_string(r, col[header], value, style)
     first, last = adjustments.keys[0], adjustments.keys[-1]
     id_rule = _list_validation(ids, "指标序号", "选择要调整的指标序号（分项指标如 27-1）。")
     id_rule["error_message"] = "指标序号须为指标库中的序号，如 5、27-1、32-2（27、32 请按分项登记）。"
@@ -791,10 +848,55 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     return ws
 
 
+def _carried_cell(adj: Adjustment, header: str) -> str | int | date | None:
+    if header == "指标序号":
+        return adj.indicator_id
+    if header == "年度":
+        return adj.year
+    if header == "调整后目标":
+        return adj.text
+    if header == "调整日期":
+        return date.fromisoformat(adj.date) if adj.date else None
+    if header == "调整文号":
+        return adj.document
+    if header == "调整原因":
+        return adj.reason
+    return None
+
+
+# --- 方案问题 -----------------------------------------------------------------------------------
+
+
+def write_notes_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None) -> Worksheet:
+    """Add 方案问题: the register of the plan's own contradictions and gaps (data/notes.csv), read-only."""
+    layout = notes_layout(plan)
+    ws = wb.add_worksheet(SHEET_NOTES)
+    ws.set_tab_color("#A9D08E")
+    _title(ws, fmt, layout, layout.title)
+    table = layout.table("notes")
+    note = ("方案的目标表、正文和附件有几处互相矛盾或缺漏，系统对每一处取一种读法，列于下表（与 qyx catalogue --notes、"
+            "docs/plan-notes.md 相同）。“影响判定”为“是”的会改变指标状态；有开关的，专班办公室可在方案数据文件 notes.csv "
+            "中把“取值”改为另一可选值，换用另一读法（如 指标33.到期 改为 2025-12 即按目标表评价），改后重新生成台账。")
+    _merged_note(ws, fmt, table.section_row, layout.last_col, note, sum(layout.widths))
+    _write_headers(ws, fmt, table)
+    for n in plan.notes:
+        r = table.row_of(n.id) - 1
+        switch = f"{n.switch} = {n.value}（可选 {' / '.join(n.choices)}）" if n.switch else ""
+        values = [n.id, n.category, n.concerns, n.table_says, n.text_says, n.reading, n.alternative,
+                  "是" if n.changes_judgement else "否", switch]
+        ws.set_row(r, row_height(zip(values, layout.widths, strict=False)) + 8)  # quotes measure short
+        for i, value in enumerate(values):
+            ws.write_string(r, i, value, fmt.center if i in (0, 1, 7) else fmt.text)
+    _setup_page(ws, layout, table.last_row)
+    _protect(ws, password)
+    return ws
+
+
 # --- output sheets ----------------------------------------------------------------------------
 
 
-def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet, SheetLayout]:
+def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
+                       inbox: str = SUMMARY_INBOX_DEFAULT) -> tuple[Worksheet, SheetLayout]:
     """Add 汇总, 晾晒, 校验结果 or 进度表 with its title and header row (the ledger writer fills it).
 
     These sheets are not protected: the buttons write into them through Excel.
@@ -807,7 +909,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet
     if name == SHEET_SUMMARY:
         for label_cell, label, value_cell, value, end in (
             (SUMMARY_PERIOD_LABEL, "填报期", SUMMARY_PERIOD_CELL, "", ""),
-            (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT, SUMMARY_INBOX_END),
+            (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, inbox, SUMMARY_INBOX_END),
         ):
             _write_field(ws, fmt, Field(label, label_cell, value_cell, end), value, fmt.input_text)
         _validate(ws, SUMMARY_PERIOD_CELL, {
@@ -823,7 +925,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str) -> tuple[Worksheet
         ws.set_row(2, 32)  # the buttons
         assert layout.result is not None
         _result_cell(ws, fmt, layout.result)
-        ws.set_row(3, 30)
+        ws.set_row(3, 4 * 13.5 + 4)  # four lines of result text (汇总 writes three or four)
         r, c = _rc(SUMMARY_COUNTS_CELL)
         ws.merge_range(r, c, r, layout.last_col - 1, "", fmt.note)
     else:
@@ -891,38 +993,48 @@ def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet |
 
 
 def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
-                 year: int | None = None) -> None:
-    """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`)."""
+                 year: int | None = None, carry: Carried | None = None, standalone: bool = False) -> None:
+    """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`).
+
+    ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``);
+    ``standalone`` embeds xlwings' own VBA module so the buttons need no add-in.
+    """
     from . import vbaproject
     from .plan import load_plan
 
     plan = plan or load_plan()
-    year = year or default_year()
+    year = check_year(year or default_year())
+    carry = carry or Carried()
     wb = new_workbook(path)
     wb.set_properties({"title": "瑞安市公共服务“七优享”工程台账", "author": "七优享工程专班办公室",
                        "company": "瑞安市公共服务“七优享”工程工作专班", "comments": f"qyx_excel {TEMPLATE_VERSION}"})
     fmt = Formats(wb)
     guide = write_guide_sheet(wb, fmt, plan, kind="ledger", password=password)
-    write_catalogue_sheet(wb, fmt, plan, password=password)
-    opts = SheetOptions(year=year, kind="ledger", password=password)
+    write_catalogue_sheet(wb, fmt, plan, password=password, carried=carry.adjustments)
+    write_notes_sheet(wb, fmt, plan, password=password)
+    adjusted = {(a.indicator_id, a.year): a for a in carry.adjustments} or None
+    opts = SheetOptions(year=year, kind="ledger", password=password, adjustments=adjusted)
     for group in GROUPS:
         ws, layout = write_group_sheet(wb, fmt, plan, group, opts)
         r, c = _rc(layout.button_cell)
         vbaproject.add_buttons(ws, vbaproject.GROUP_SHEET_BUTTONS, r, c)
     for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES):
-        ws, layout = write_output_sheet(wb, fmt, name)
+        ws, layout = write_output_sheet(wb, fmt, name, inbox=carry.inbox)
         if name == SHEET_SUMMARY:
             r, c = _rc(layout.button_cell)
             vbaproject.add_buttons(ws, vbaproject.SUMMARY_SHEET_BUTTONS, r, c)
-    write_meta_sheet(wb, fmt, meta_rows("ledger", year=year), password=password)
+    rows = meta_rows("ledger", year=year)
+    if password:  # the buttons open a protected sheet to macros with it (buttons.sheet_password)
+        rows.append(("sheet_password", password))
+    write_meta_sheet(wb, fmt, rows, password=password)
     summary = f"'{SHEET_SUMMARY}'"
     wb.define_name(NAME_PERIOD, f"={summary}!${SUMMARY_PERIOD_CELL[0]}${SUMMARY_PERIOD_CELL[1:]}")
     wb.define_name(NAME_INBOX, f"={summary}!${SUMMARY_INBOX_CELL[0]}${SUMMARY_INBOX_CELL[1:]}")
     result = output_layout(SHEET_SUMMARY).result
     assert result is not None
     wb.define_name(NAME_RESULT, f"={summary}!${result.value_cell[0]}${result.value_cell[1:]}")
-    write_xlwings_conf(wb, vbaproject.xlwings_conf_rows())
-    vbaproject.attach_vba(wb)
+    write_xlwings_conf(wb, carry.xlwings_conf or vbaproject.xlwings_conf_rows())
+    vbaproject.attach_vba(wb, standalone=standalone)
     guide.activate()
     wb.close()
     _rename_vml_parts(path)
@@ -968,20 +1080,25 @@ def _rename_vml_parts(path: Path) -> None:
 
 
 def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None = None,
-                   year: int | None = None, backup: bool = True) -> Path:
+                   year: int | None = None, backup: bool = True, carry: Carried | None = None,
+                   standalone: bool = False) -> Path:
     """Write the ledger workbook ``七优享台账.xlsm`` to ``out`` and return its path.
 
     ``year`` is the year whose targets the group sheets show as 本年目标 (default: this year,
     within 2023–2027).  ``password`` protects the sheets (none by default).  The file is written
     atomically (a previous file is kept under ``备份/`` unless ``backup=False``); raises
-    :class:`~qyx_excel.errors.OutputLocked` when Excel holds it open.
+    :class:`~qyx_excel.errors.OutputLocked` when Excel holds it open.  ``standalone`` embeds the
+    installed xlwings' own VBA module so that the buttons need no add-in
+    (:func:`qyx_excel.vbaproject.attach_vba`).
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
         from .errors import UsageError
 
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
-    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year),
+    year = check_year(year or default_year())
+    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry,
+                                                          standalone=standalone),
                    verify=verify_package, backup=backup)
 
 

@@ -3,7 +3,8 @@ rem Shared by the office launchers qyx-*.cmd (offices on WPS or without Excel).
 rem Run from the project folder (the launcher does cd /d "%~dp0.."). Makes .venv if missing, then sets:
 rem   QYX       the project's qyx.exe
 rem   QYX_DIR   the ledger folder: %QYX_LEDGER_DIR% if set, else <project>\台账 (made on first use)
-rem   LEDGER    QYX_DIR\七优享台账.xlsm (built on first use)      INBOX  QYX_DIR\收件箱
+rem   LEDGER    QYX_DIR\七优享台账.xlsm (built on first use), or QYX_DIR\七优享台账YYYY.xlsm when the
+rem             period's year has its own ledger (qyx new-year)        INBOX  QYX_DIR\收件箱
 rem   PERIOD    asked with set /p; Enter takes the previous month; normalised to 2024-03 / 2024-Q1 / 2024
 call "%~dp0_venv.cmd" || exit /b 2
 set "PYTHONUTF8=1"
@@ -30,6 +31,11 @@ if "%PERIOD%"=="" set "PERIOD=%DEFAULT_PERIOD%"
 set "TYPED=%PERIOD%"
 set "PERIOD="
 for /f "delims=" %%p in ('.venv\Scripts\python.exe -c "import sys; from qyx_excel.intake import period_from_text as f; print(f(sys.argv[1]) or str())" "%TYPED%"') do set "PERIOD=%%p"
-if not "%PERIOD%"=="" exit /b 0
+if "%PERIOD%"=="" goto :badperiod
+rem A ledger per year (qyx new-year): 七优享台账2027.xlsm beside the first one serves 2027's periods.
+if exist "%QYX_DIR%\七优享台账%PERIOD:~0,4%.xlsm" set "LEDGER=%QYX_DIR%\七优享台账%PERIOD:~0,4%.xlsm"
+echo 台账：      %LEDGER%
+exit /b 0
+:badperiod
 echo 填报期“%TYPED%”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。
 exit /b 2

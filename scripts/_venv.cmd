@@ -12,7 +12,8 @@ if not exist ".venv\Scripts\python.exe" (
 if not exist ".venv\.qyx-installed" (
   echo 正在安装 qyx_excel 及其依赖 ...
   ".venv\Scripts\python.exe" -m pip install --quiet --upgrade pip
-  ".venv\Scripts\python.exe" -m pip install --quiet -e ".[test]"
+  rem Office PCs: the project alone. pandas (extra "analysis") would slow every button click.
+  ".venv\Scripts\python.exe" -m pip install --quiet -e .
   if errorlevel 1 exit /b 2
   echo installed> ".venv\.qyx-installed"
 )

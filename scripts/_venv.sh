@@ -20,11 +20,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "正在创建虚拟环境 .venv …" >&2
   "$PY" -m venv .venv
 fi
+# QYX_EXTRAS: the extras to install, "[test]" unless set; the office launchers set it empty (the
+# project alone: pandas, in extra "analysis" and pulled in by "test", would slow every click).
+EXTRAS="${QYX_EXTRAS-[test]}"
 STAMP=.venv/.qyx-installed
-if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+BASE_STAMP=.venv/.qyx-installed-base
+fresh() { [ -f "$1" ] && [ ! pyproject.toml -nt "$1" ]; }
+if ! fresh "$STAMP" && ! { [ -z "$EXTRAS" ] && fresh "$BASE_STAMP"; }; then
   echo "正在安装 qyx_excel 及其依赖到 .venv …" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip >&2
-  .venv/bin/python -m pip install --quiet -e ".[test]" >&2
-  touch "$STAMP"
+  .venv/bin/python -m pip install --quiet -e ".$EXTRAS" >&2
+  if [ -n "$EXTRAS" ]; then touch "$STAMP"; else touch "$BASE_STAMP"; fi
 fi
 export PATH="$ROOT/.venv/bin:$PATH"

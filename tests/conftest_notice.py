@@ -43,7 +43,7 @@ def _value_for(ind, period, adjustments, scenario: str):
         begin = start if start is not None else goal
         expected = begin + (goal - begin) * share
     higher = ind.direction is Direction.HIGHER
-    step = abs(goal - begin) or abs(goal) * 0.05 or 1.0
+    step = abs(goal - begin) or abs(goal) * 0.02 or 1.0  # the rule's 全年应完成量 (2 % floor when flat)
     sign = 1 if higher else -1
     value = {
         "met": goal + sign * step * 0.1,
@@ -63,21 +63,32 @@ def build_consolidation(
     previous: bool = True,
     missing_groups: tuple[str, ...] = ("住有宜居", "重大项目"),
     tricky_note: str = TRICKY,
+    scenarios: tuple[str, ...] | None = None,
 ) -> Consolidation:
-    """A consolidation of the real 45 indicators and 31 tasks with varied, deterministic values."""
+    """A consolidation of the real 45 indicators and 31 tasks with varied, deterministic values.
+
+    ``scenarios`` cycles over the reported indicators (met, on, lag, severe, none); the default mix
+    has every status."""
     plan = load_plan()
     rules = load_rules()
     period = parse_period(period_code)
     rng = random.Random(seed)
     adjustments = {("2", period.year): Adjustment("2", period.year, "62", "2024-02-20", "瑞七优享办〔2024〕2号", "省里调整")}
-    scenarios = ["met", "on", "on", "lag", "severe", "none", "on", "met"]
+    scenarios = list(scenarios or ("met", "on", "on", "lag", "severe", "none", "on", "met"))
     rows: list[IndicatorRow] = []
+    # scenarios rotate over the indicators judged this month (a yearly statistic is 不适用 in March)
+    judged = 0
+    tricky_placed = False
     for i, ind in enumerate(plan.reported_indicators()):
-        scenario = scenarios[i % len(scenarios)] if ind.domain not in missing_groups else "none"
+        scenario = scenarios[judged % len(scenarios)] if ind.domain not in missing_groups else "none"
+        if period.end_month in ind.judged_months and ind.path == "线性":
+            judged += 1
+        else:
+            scenario = "on" if scenario != "none" else scenario
         value = _value_for(ind, period, adjustments, scenario)
         note = ""
-        if ind.id == "4":  # lagging: its note is quoted in the notice
-            note = tricky_note
+        if scenario == "lag" and not tricky_placed:  # lagging: its note is quoted in the notice
+            note, tricky_placed = tricky_note, True
         elif scenario in ("lag", "severe"):
             note = rng.choice(
                 [

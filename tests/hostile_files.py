@@ -40,7 +40,7 @@ LATER = datetime(2024, 4, 20, 15, 0)
 #: Notes that a spreadsheet would take for formulas, with the indicator of 幼有善育 each goes on.
 FORMULA_NOTES: dict[str, str] = {
     "1": '=HYPERLINK("http://example.invalid","点此查看")',
-    "2": "+1 个普惠托育点已签约",
+    "5": "+1 个普惠托育点已签约",
     "3": "-2 家机构未完成备案",
     "4": "@SUM(A1:A2) 为统计口径说明",
 }
@@ -48,6 +48,8 @@ FORMULA_NOTES: dict[str, str] = {
 FORMULA_SOURCE = "=来源!A1 部门统计"
 FORMULA_PROBLEM = "-3 个托育点用地未落实"
 #: Text bound for the notice that breaks naive XML, with a line break (indicator 5 of 幼有善育).
+#: The row that carries TRICKY_NOTE: judged in March (3, 4 and 5 are yearly statistics, 不适用 in March).
+TRICKY_ID = "2"
 TRICKY_NOTE = 'R&D <Ops> "A" 与 a < b && c > d {{ 7*7 }}\n第二行：\'单引号\'说明{% endif %}'
 #: Values that make those indicators lag, so their notes are quoted in the notice.
 LAGGING_VALUES: dict[str, float] = {"1": 3.9, "2": 40, "3": 60, "4": 60, "5": 0.5}
@@ -449,8 +451,8 @@ def _formula_notes(wb: Any, ws: Any, sub: Any) -> None:
         ws[value_cell(sub, ind, "进展情况说明")].value = note
         ws[value_cell(sub, ind, "进展情况说明")].data_type = "s"  # typed as text in Excel: not a formula
         ws[value_cell(sub, ind)].value = LAGGING_VALUES[ind]
-    ws[value_cell(sub, "5", "进展情况说明")].value = TRICKY_NOTE
-    ws[value_cell(sub, "5")].value = LAGGING_VALUES["5"]
+    ws[value_cell(sub, TRICKY_ID, "进展情况说明")].value = TRICKY_NOTE
+    ws[value_cell(sub, TRICKY_ID)].value = LAGGING_VALUES[TRICKY_ID]
     ws[value_cell(sub, "6", "数据来源")].value = FORMULA_SOURCE
     ws[value_cell(sub, "6", "数据来源")].data_type = "s"
     task = sub.tasks["1-1"]

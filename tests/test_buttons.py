@@ -190,7 +190,8 @@ def test_consolidate_writes_what_the_cli_writes(work):
     assert fill_of(wb[SHEET_FINDINGS].cell(broken_row, 2)) == WORD_FILLS["已退回"]
     findings = rows_of(wb[SHEET_FINDINGS], OUTPUT_HEADER_ROW)
     # the group of a finding in the ledger is its sheet's, though all nine sheets share the file
-    assert any(r[2] == "value-percent-range" and r[3] == BROKEN and r[5] == BROKEN and r[6] == "G7" for r in findings)
+    assert any(r[2] == "百分比超出范围" and r[3] == BROKEN and r[5] == BROKEN and r[6] == "G7"
+               and r[9] == "value-percent-range" for r in findings)  # the clerk reads Chinese; the code at the side
     tables = rows_of(wb[SHEET_TABLES], OUTPUT_HEADER_ROW)
     assert list(tables[0][: len(TABLES_HEADERS)]) == list(TABLES_HEADERS) and len(tables) == 48
     assert wb[SHEET_TABLES].print_area is not None
@@ -222,7 +223,7 @@ def test_second_run_leaves_no_stale_rows_and_colours(work):
     wb = openpyxl.load_workbook(second)
     ws = wb[SHEET_FINDINGS]
     after = rows_of(ws, OUTPUT_HEADER_ROW)
-    assert len(after) < before and "value-percent-range" not in {r[2] for r in after}
+    assert len(after) < before and "value-percent-range" not in {r[9] for r in after if len(r) > 9}
     reporting = {r[2]: r[1] for r in after[1:10]}
     assert reporting[BROKEN] == "已受理" and "被退回" not in line
     # nothing coloured or written below the last row
@@ -360,6 +361,11 @@ def test_notice_and_tables_before_and_after_consolidation(work):
     assert openpyxl.load_workbook(out)[SHEET_SUMMARY][SUMMARY_RESULT.value_cell].value == line
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "2024年3月" in text
+    from qyx_excel.office import has_soffice
+
+    if has_soffice():  # the PDF beside it, made the way `qyx notice --pdf` makes it
+        assert docx.with_suffix(".pdf").is_file() and "PDF：" in line
+    assert (work / "历史库" / "通报编号.json").is_file()  # the 发文字号 kept beside the store
 
     line, alerts, out, _ = press(buttons.print_tables, done, SHEET_SUMMARY)
     xlsx = work / "2024-03_七优享工程进度表.xlsx"
@@ -392,3 +398,137 @@ def test_button_functions_are_the_macros_targets():
 
     for b in vbaproject.BUTTONS:
         assert callable(getattr(buttons, b.function))
+
+
+# ================================================================================================
+# Failures before the workbook is known, unsaved workbooks, protected sheets
+# ================================================================================================
+
+
+def test_no_calling_workbook_is_a_chinese_message_on_stderr(capsys):
+    """Book.caller() failing (no workbook called us): RunPython shows the process's stderr."""
+    import xlwings as xw
+
+    assert not hasattr(xw.Book, "_mock_caller")
+    with pytest.raises(SystemExit) as caught:
+        buttons.consolidate()
+    assert caught.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("七优享台账：找不到调用按钮的工作簿") and "qyx-doctor" in err and "Traceback" not in err
+
+
+def test_python_without_qyx_excel_gets_a_chinese_message_not_a_traceback(tmp_path):
+    """The statement the macros hand to RunPython, run by a Python that has no qyx_excel."""
+    import subprocess
+    import sys
+
+    from qyx_excel.vbaproject import CHECK_SHEET, NOT_INSTALLED_MESSAGE
+
+    # -I -S: no site-packages, no current folder: qyx_excel cannot be found
+    proc = subprocess.run([sys.executable, "-I", "-S", "-W", "error", "-c", CHECK_SHEET.python], cwd=tmp_path,
+                          capture_output=True, timeout=60, env={"PYTHONIOENCODING": "utf-8"})
+    assert proc.returncode == 1
+    assert proc.stderr.decode("utf-8").strip() == NOT_INSTALLED_MESSAGE + sys.executable
+
+
+def test_check_sheet_on_an_unsaved_workbook(work, monkeypatch):
+    """Desktop Excel, a ledger never saved: no folder, yet 校验本表 needs none (no history to compare)."""
+    monkeypatch.delenv(buttons.ENV_WORKBOOK_DIR)
+    monkeypatch.setattr(buttons, "is_remote", lambda book: False)  # the engine says: desktop, no path
+    line, alerts, _, _ = press(buttons.check_sheet, work / "七优享台账.xlsm", BROKEN)
+    assert line is not None and "校验：错误" in line, alerts
+
+
+class _FakeProtectedSheet:
+    """Just enough of an xlwings Sheet on desktop Excel with a protected sheet behind ``api``.
+
+    Excel forbids deleting a note on a protected sheet unless the protection was set with
+    UserInterfaceOnly (by a macro, in this session: it is not saved with the file).  The remote
+    engine ignores protection, so this order cannot be shown there.
+    """
+
+    name = "幼有善育"
+
+    def __init__(self, password: str, noted: set[str]) -> None:
+        sheet = self
+        self.log: list[str] = []
+
+        class Api:
+            ProtectContents = True
+            ProtectDrawingObjects = True
+            ProtectScenarios = True
+            Protection = type("P", (), dict.fromkeys(("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingRows", "AllowDeletingRows", "AllowSorting", "AllowFiltering"), True))()
+            ui_only = False
+
+            def Protect(self, Password: str = "", **options: Any) -> None:
+                if Password != password:
+                    raise RuntimeError("(-2147352567, 'The password you supplied is not correct.')")
+                self.ui_only = options["UserInterfaceOnly"]
+                sheet.log.append("protect")
+
+        self.api = Api()
+        self.noted = set(noted)
+
+        class Note:
+            def __init__(self, cell: str) -> None:
+                self.cell = cell
+                self.location = type("L", (), {"address": "$" + cell[0] + "$" + cell[1:]})()
+
+            def delete(self) -> None:
+                if not sheet.api.ui_only:
+                    raise RuntimeError("protected sheet")
+                sheet.noted.discard(self.cell)
+                sheet.log.append(f"delete {self.cell}")
+
+        self._note = Note
+
+    @property
+    def notes(self) -> list:
+        return [self._note(c) for c in sorted(self.noted)]
+
+    def range(self, first: Any, last: Any = None) -> Any:
+        sheet = self
+
+        class Rng:
+            color = None
+
+            @property
+            def note(self) -> Any:
+                return sheet._note(first) if isinstance(first, str) and first in sheet.noted else None
+
+        return Rng()
+
+
+def test_clear_marks_opens_a_protected_sheet_before_deleting_notes():
+    sheet = _FakeProtectedSheet("s3cret", {"G7", "H9"})
+    buttons.clear_marks(sheet, {"G7", "H9", "G8"}, password="s3cret")  # type: ignore[arg-type]
+    assert sheet.log == ["protect", "delete G7", "delete H9"] and not sheet.noted
+
+
+def test_a_wrong_sheet_password_is_a_chinese_message():
+    from qyx_excel.errors import UsageError
+
+    sheet = _FakeProtectedSheet("s3cret", {"G7"})
+    with pytest.raises(UsageError, match="撤消工作表保护") as caught:
+        buttons.clear_marks(sheet, {"G7"}, password="")  # type: ignore[arg-type]
+    assert "QYX_SHEET_PASSWORD" in caught.value.message and sheet.noted == {"G7"}
+
+
+def test_the_password_comes_from_the_ledgers_own_settings(tmp_path, monkeypatch):
+    from qyx_excel.submission import META_SHEET
+    from qyx_excel.workbook import build_workbook
+
+    monkeypatch.delenv(buttons.ENV_SHEET_PASSWORD, raising=False)
+    ledger = build_workbook(tmp_path / "台账.xlsm", password="s3cret", year=2024)
+    ws = openpyxl.load_workbook(ledger)[META_SHEET]
+    meta = {r[0]: r[1] or "" for r in ws.iter_rows(values_only=True) if r[0]}
+    assert buttons.sheet_password(meta) == "s3cret"
+    assert openpyxl.load_workbook(ledger)["幼有善育"].protection.sheet
+    monkeypatch.setenv(buttons.ENV_SHEET_PASSWORD, "changed-by-hand")
+    assert buttons.sheet_password(meta) == "changed-by-hand"
+    # and on the remote engine (which reads _meta the same way) the button reads it from the open book
+    monkeypatch.delenv(buttons.ENV_SHEET_PASSWORD)
+    import xlwings as xw
+
+    book = xw.Book(json=book_payload(ledger, active_sheet="幼有善育"))
+    assert buttons.sheet_password(buttons.read_meta(book)) == "s3cret"

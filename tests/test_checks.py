@@ -242,6 +242,10 @@ def test_value_missing(fill):
     assert all(f.severity == "warning" for f in findings)
     explained = fill("g.xlsx", values={"1": None}, notes={"1": "统计数据4月中旬发布"})
     assert check(explained) == []
+    # 3 and 5 are yearly statistics: no new figure in March, so an empty cell is not asked for
+    assert check(fill("y.xlsx", values={"3": None, "5": None})) == []
+    december = check(fill("d.xlsx", period="2024-12", values={"3": None}), period="2024-12")
+    assert pairs(december) == [("value-missing", f"G{ROWS['3']}")]
 
 
 def test_value_cumulative_decrease(fill):

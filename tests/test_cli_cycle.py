@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import requires_soffice
 
 from qyx_excel.cli import main
 from qyx_excel.sample import make_sample_month
@@ -106,3 +107,23 @@ def test_rebuild_store_gives_the_same_history(month, capsys):
     _, after, _ = run(capsys, "history", "--ledger", ledger, "--json")
     strip = lambda rows: [{k: v for k, v in r.items() if k != "id"} for r in json.loads(rows)["submissions"]]  # noqa: E731
     assert strip(before) == strip(after)
+
+
+@requires_soffice
+def test_notice_pdf_and_doc_number(month, capsys):
+    from docx import Document
+
+    root, ledger = month
+    run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱")
+    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "通报.docx",
+                       "--pdf", "--number", "5")
+    assert code == 0 and (root / "通报.pdf").stat().st_size > 10_000 and "PDF：" in err
+    numbers = [p.text for p in Document(str(root / "通报.docx")).paragraphs if p.style.name == "发文字号"]
+    assert len(numbers) == 1 and numbers[0].endswith("〕5号")
+
+
+def test_notice_number_must_be_positive(month, capsys):
+    root, ledger = month
+    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "x.docx",
+                       "--number", "0")
+    assert code == 2 and "正整数" in err and not (root / "x.docx").exists()

@@ -79,6 +79,6 @@ def test_every_command_has_chinese_help():
 
 def test_installed_console_script_runs():
     proc = subprocess.run([sys.executable, "-m", "qyx_excel", "evaluate", "--indicator", "13", "--period",
-                           "2024-05", "--value", "4.6", "--json"], capture_output=True, text=True, timeout=60)
+                           "2024-06", "--value", "4.6", "--json"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "已达标"

@@ -35,6 +35,7 @@ def month(blank, period: str, groups=GROUPS, **kw):
     for group in groups:
         sub = copy.deepcopy(blank[group])
         sub.period, sub.source = period, f"{period}_{group}.xlsx"
+        sub.target_year = int(period[:4])  # a fill-in file of that period shows that year's targets
         subs.append(fill_submission(sub, group_fill(group, parse_period(period), **kw)))
     return subs
 
@@ -49,16 +50,20 @@ def test_refused_and_missing_groups_while_others_go_through(tmp_path, blank):
     c = result.consolidation
     assert progress[-1] == (8, 8)
     assert result.refused == ["住有宜居"] and result.missing == ["弱有众扶"] and not result.ok
-    assert all(r.status is Status.NOT_REPORTED for r in c.rows_of("住有宜居"))
-    assert all(r.status is Status.NOT_REPORTED for r in c.rows_of("弱有众扶"))
+    # every row judged in March is 未填报; a yearly statistic (34, 36, 38) is not judged in March
+    assert {r.id: r.status for r in c.rows_of("住有宜居")} == {
+        "34": Status.NOT_APPLICABLE, "35": Status.NOT_REPORTED, "36": Status.NOT_APPLICABLE,
+        "37": Status.NOT_REPORTED, "38": Status.NOT_APPLICABLE, "39": Status.NOT_REPORTED}
+    assert [r.id for r in c.rows_of("弱有众扶") if r.status is not Status.NOT_REPORTED] == ["42"]  # yearly
     assert all(r.status is not Status.NOT_REPORTED for r in c.rows_of("幼有善育"))
     refused = next(g for g in c.groups if g.group == "住有宜居")
     assert refused.submitted and not refused.accepted and refused.errors == 1
     assert "钟阳峰同志" in refused.reminder and "未通过校验" in refused.reminder and "百分比 120" in refused.reminder
     missing = next(g for g in c.groups if g.group == "弱有众扶")
     assert missing.reminder == ("胡慧杰同志：弱有众扶专项组2024年3月“七优享”工作进展填报表尚未报送，报送截止时间为"
-                                "2024年4月5日，请尽快填报并报送专班办公室。")
-    assert missing.late  # NOW is after the 5th
+                                "2024年4月7日（星期日），原定4月5日逢清明节，顺延至4月7日（调休上班日），"
+                                "请尽快填报并报送专班办公室。")
+    assert missing.late  # NOW (8 April) is after the due day, moved off 清明 to the 调休 Sunday
     apps = next(g for g in c.groups if g.group == "应用贯通")
     assert apps.liaison == "伍颖莉、郑超凡" and apps.accepted and not apps.late
     assert {f.code for f in c.findings} >= {"value-percent-range"}
@@ -153,10 +158,13 @@ def test_without_a_store_only_the_given_submissions_count(blank):
     assert consolidation_from_json(result.consolidation.to_json()).to_json() == result.consolidation.to_json()
 
 
-def test_due_date_is_in_the_next_month():
+def test_due_date_is_in_the_next_month_on_a_working_day():
     rules = load_rules()
-    assert due_date(parse_period("2024-03"), rules).isoformat() == f"2024-04-{rules.due_day:02d}"
-    assert due_date(parse_period("2024-12"), rules).isoformat() == f"2025-01-{rules.due_day:02d}"
+    # 次月5日前: 2024-04-05 is 清明 (4–6 April off), 7 April a 调休 Sunday
+    assert due_date(parse_period("2024-03"), rules).isoformat() == "2024-04-07"
+    # 2025-01-05 is a Sunday: the next Monday
+    assert due_date(parse_period("2024-12"), rules).isoformat() == "2025-01-06"
+    assert due_date(parse_period("2024-04")).isoformat() == "2024-05-06"  # 劳动节 1–5 May
 
 
 def test_inbox_skips_locks_temporaries_system_files_subfolders_and_the_ledger(tmp_path):

@@ -116,7 +116,8 @@ def test_ledger_holds_results_vba_and_buttons_after_two_writes(month):
     reporting = {r[2]: r for r in table[1:10]}
     assert reporting["弱有众扶"][1] == "未报送" and "胡慧杰同志" in reporting["弱有众扶"][8]
     assert reporting["住有宜居"][1] == "已退回" and reporting["幼有善育"][1] == "已受理"
-    assert any(r[2] == "value-percent-range" and r[4] == "2024-03_住有宜居.xlsx" for r in table)
+    assert any(r[2] == "百分比超出范围" and r[4] == "2024-03_住有宜居.xlsx" and r[9] == "value-percent-range"
+               for r in table)
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
     assert meta["period"] == "2024-03" and meta["kind"] == "ledger"
     wb.close()

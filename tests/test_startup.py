@@ -26,3 +26,34 @@ def test_cli_import_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_a_click_runs_where_pandas_and_numpy_are_not_installed(tmp_path):
+    """pandas is the extra 'analysis': the 汇总 button's process must work without it (and numpy,
+    which only pandas needs), on xlwings' remote engine, importing neither."""
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    code = (
+        "import os, sys\n"
+        "class NotInstalled:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pandas', 'numpy'): raise ImportError(name + ' is not installed')\n"
+        "sys.meta_path.insert(0, NotInstalled())\n"
+        f"sys.path.insert(0, {str(tests)!r})\n"
+        f"os.environ['QYX_WORKBOOK_DIR'] = {str(tmp_path)!r}\n"
+        "from xlwings_harness import book_payload\n"
+        "import xlwings as xw\n"
+        "import qyx_excel.buttons as b\n"
+        "from qyx_excel.workbook import build_workbook\n"
+        f"ledger = build_workbook(__import__('pathlib').Path({str(tmp_path)!r}) / 'l.xlsm', year=2024)\n"
+        "payload = book_payload(ledger, active_sheet='汇总')\n"
+        "values = [s for s in payload['sheets'] if s['name'] == '汇总'][0]['values']\n"
+        "values[1][2] = '2024-03'; values[1][5] = ''\n"
+        "book = xw.Book(json=payload); book.set_mock_caller()\n"
+        "line = b.consolidate()\n"
+        "print(line is not None, 'pandas' in sys.modules, 'numpy' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "False", "False"]

@@ -46,6 +46,7 @@ def filled(blank, group: str, period: str = "2024-03", **kw):
     """A filled submission of ``group`` for ``period`` (no file)."""
     sub = copy.deepcopy(blank[group][1])
     sub.period = period
+    sub.target_year = int(period[:4])  # a fill-in file of that period shows that year's targets
     sub.source = f"{period}_{group}.xlsx"
     return fill_submission(sub, group_fill(group, parse_period(period), **kw))
 

@@ -61,20 +61,20 @@ def test_print_setup_landscape_one_page_wide_titles_and_footer(wb, sheet):
     assert ws.page_setup.fitToWidth in (None, 1)  # 1 is the OOXML default, so XlsxWriter leaves it out
     if sheet != "状态分布":
         assert ws.page_setup.fitToHeight == 0  # as many pages tall as needed
-    assert ws.print_title_rows == "$3:$3"
+    assert ws.print_title_rows == "$1:$3"  # title, subtitle and header row on every printed page
     assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
     assert ws.oddHeader.right.text == "2024年3月"
 
 
-def test_indicators_by_domain_with_merged_domain_cells(wb, consolidation):
-    ws = wb["指标进度"]
-    ids = [ws.cell(row=r, column=2).value for r in range(4, 4 + len(consolidation.indicators))]
-    assert ids == [r.id for r in consolidation.indicators]
-    merged = {str(rng) for rng in ws.merged_cells.ranges}
-    assert "A4:A9" in merged  # 幼有善育: indicators 1–6
-    assert ws["A4"].value == "幼有善育"
-    domains_merged = [rng for rng in ws.merged_cells.ranges if rng.min_col == 1 and rng.min_row >= 4]
-    assert len(domains_merged) == 7
+@pytest.mark.parametrize("sheet", ["指标进度", "重点任务"])
+def test_every_row_shows_its_domain_so_continuation_pages_are_complete(wb, consolidation, sheet):
+    ws = wb[sheet]
+    items = consolidation.indicators if sheet == "指标进度" else consolidation.tasks
+    rows = range(4, 4 + len(items))
+    if sheet == "指标进度":
+        assert [ws.cell(row=r, column=2).value for r in rows] == [r.id for r in consolidation.indicators]
+    assert [ws.cell(row=r, column=1).value for r in rows] == [x.domain for x in items]
+    assert not [rng for rng in ws.merged_cells.ranges if rng.min_col == 1 and rng.min_row >= 4]
 
 
 def test_statuses_are_words_with_colour_fills(wb, consolidation):
@@ -144,7 +144,12 @@ def test_no_projects_no_project_sheet(tmp_path):
 
 
 @requires_soffice
-def test_pdf_through_libreoffice(consolidation, tmp_path):
+def test_pdf_through_libreoffice(tmp_path):
+    # every indicator with a two-line 进展情况说明, as in a month where the groups explain their
+    # figures: the indicator table then runs to a second page
+    consolidation = build_consolidation()
+    for r in consolidation.indicators:
+        r.note = r.note or "本期数据已按省平台口径核对，较上月稳步提升，相关工作按年度计划有序推进，下月继续跟踪。"
     out = render_tables(consolidation, tmp_path / "进度表.xlsx", pdf=True)
     pdf = out.with_suffix(".pdf")
     assert pdf.is_file() and pdf.stat().st_size > 0
@@ -159,3 +164,33 @@ def test_pdf_through_libreoffice(consolidation, tmp_path):
     # the header row is repeated on the second page of the indicator table
     page2 = text.split("\f")[1]
     assert "序号" in page2 and "指标名称" in page2.replace(" ", "")
+    assert "指标进展情况表" in page2.replace(" ", "")  # and so is the title
+
+
+def test_chart_statuses_differ_in_black_and_white(tables):
+    """序时推进, 严重滞后 and 未填报 printed as the same grey: two of them are hatched now."""
+    with zipfile.ZipFile(tables) as zf:
+        chart = zf.read("xl/charts/chart1.xml").decode("utf-8")
+    assert chart.count("<a:pattFill") == 2
+    assert 'prst="wdDnDiag"' in chart and 'prst="smGrid"' in chart
+
+
+@requires_soffice
+def test_pdf_has_no_near_empty_last_page(tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    from qyx_excel.tables import _table_rows
+
+    c = build_consolidation("2024-03")
+    out = render_tables(c, tmp_path / "进度表.xlsx", pdf=True)
+    text = subprocess.run(["pdftotext", "-layout", str(out.with_suffix(".pdf")), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = text.split("\f")
+    for title in ("指标进展情况表", "重点任务推进情况表"):
+        own = [p for p in pages if title in p.replace(" ", "")]
+        assert own, title
+        if len(own) > 1:
+            last, before = _table_rows(own[-1]), _table_rows(own[-2])
+            assert last > max(7, before // 4), (title, [_table_rows(p) for p in own])
+    # the .xlsx keeps “as tall as needed” for Excel, whose page breaks differ from LibreOffice's
+    assert load_workbook(out)["指标进度"].page_setup.fitToHeight == 0

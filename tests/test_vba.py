@@ -95,13 +95,19 @@ def test_sources_are_ascii_and_define_every_button_macro() -> None:
     assert text.startswith('Attribute VB_Name = "Qyx"\n')
     for button in BUTTONS:
         assert f'Public Sub {button.macro}()\n    QyxRunPython "{button.function}"\n' in text
-    assert 'Application.Run target, "import " & PY_MODULE & " as b; b." & pyFunction & "()"' in text
-    assert f'RUN_TARGET_DEFAULT As String = "{vbaproject.RUN_PYTHON_MACRO}"' in text
+    assert '"import " & PY_MODULE & " as b; b." & pyFunction & "()"' in text
+    assert "Application.Run target, pyCommand" in text
+    documented, project = vbaproject.RUN_PYTHON_MACROS
+    assert documented == "'xlwings.xlam'!RunPython"
+    assert f'RUN_TARGET_DOCUMENTED As String = "{documented}"' in text
+    assert f'RUN_TARGET_PROJECT As String = "{project}"' in text
     assert f'NAME_RUN_TARGET As String = "{vbaproject.RUN_PYTHON_NAME}"' in text
     assert 'PY_MODULE As String = "qyx_excel.buttons"' in text
+    assert f'PY_GUARD As String = "{vbaproject.python_guard()}"' in text  # same text as the Python side
+    assert 'pyCommand = PY_GUARD & "import "' in text
     for name in MESSAGE_NAMES:
         assert f'"{name}"' in text
-    assert vbaproject.CONSOLIDATE.python == "import qyx_excel.buttons as b; b.consolidate()"
+    assert vbaproject.CONSOLIDATE.python == vbaproject.python_guard() + "import qyx_excel.buttons as b; b.consolidate()"
 
 
 def test_build_is_deterministic_and_leaves_random_alone() -> None:
@@ -137,11 +143,42 @@ def test_build_rejects_bad_input(modules: dict, kwargs: dict, message: str) -> N
         build_vba_project(modules, **kwargs)
 
 
-def test_build_refuses_a_project_too_big_for_ms_cfb() -> None:
-    rnd = random.Random(3)
-    lines = ("' " + "".join(rnd.choice("abcdefghij XYZ") for _ in range(80)) for _ in range(1600))
-    with pytest.raises(RuntimeError, match="ms-cfb"):
-        build_vba_project({"Big": "\n".join(lines)})
+def big_module(size: int, seed: int = 3) -> str:
+    """A module of about *size* bytes that hardly compresses (random comment lines)."""
+    rnd = random.Random(seed)
+    lines = ["' " + "".join(rnd.choice("abcdefghij XYZ0123456789") for _ in range(80)) for _ in range(size // 84)]
+    return "\n".join([*lines, "Public Sub BigLast()", "End Sub"]) + "\n"
+
+
+def test_order_of_compound_file_siblings() -> None:
+    """MS-CFB 2.6.4: shorter names first, then upper-cased (the red-black tree's order)."""
+    from qyx_excel.compound import sort_key
+
+    names = ["dir", "Sheet10", "_VBA_PROJECT", "Qyx", "Sheet2", "ab", "AC", "xlwings"]
+    assert sorted(names, key=sort_key) == ["ab", "AC", "dir", "Qyx", "Sheet2", "Sheet10", "xlwings", "_VBA_PROJECT"]
+
+
+def test_a_project_over_200_kb_reads_back_strictly() -> None:
+    """ms-cfb broke past one FAT sector (~64 KB); qyx_excel.compound writes any size up to ~6.8 MB."""
+    modules = {"Qyx": vba_sources()["Qyx"], "Big1": big_module(150_000, 1), "Big2": big_module(120_000, 2)}
+    data = build_vba_project(modules, document_modules=document_module_names(16))
+    assert len(data) >= 200_000
+    ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
+    project = olevba.VBA_Project(ole, "", "PROJECT", "VBA/dir", relaxed=False)
+    project.parse_project_stream()
+    codes = {name: code for _, name, code in project.parse_modules()}
+    for name, text in modules.items():
+        assert codes[f"{name}.bas"] == normalise_source(name, text)
+    assert len(codes) == len(modules) + 17
+
+
+def test_compound_writer_refuses_bad_names_and_duplicates() -> None:
+    from qyx_excel.compound import write_compound
+
+    with pytest.raises(ValueError, match="entry name"):
+        write_compound({"VBA/" + "x" * 32: b""})
+    with pytest.raises(ValueError, match="duplicate"):
+        write_compound({"VBA/dir": b"a", "vba/DIR": b"b"})
 
 
 def test_compiled_project_structure_read_strictly_by_olevba() -> None:
@@ -201,6 +238,25 @@ def test_olevba_prints_our_sources(proof: Path) -> None:
     assert '"0{00020819-0000-0000-C000-000000000046}"' in modules["ThisWorkbook.cls"]
     for n in (1, 2, 3):
         assert modules[f"Sheet{n}.cls"] == document_module_source(f"Sheet{n}", workbook=False)
+
+
+def test_macros_try_the_documented_call_first_then_the_project_then_the_override(proof: Path) -> None:
+    """The add-in ledger's order of Application.Run targets, as olevba reads the stored module."""
+    code = olevba_modules(proof)["Qyx.bas"].replace("\r\n", "\n")
+    assert "#Const QYX_STANDALONE = False\n" in code
+    order = [
+        "targets(1) = RUN_TARGET_DOCUMENTED\n",
+        "targets(2) = RUN_TARGET_PROJECT\n",
+        'targets(3) = QyxText(NAME_RUN_TARGET, "")\n',
+        "errNumber = QyxTryRun(targets(i), pyCommand, errText)\n",
+        "If errNumber <> ERR_CANNOT_RUN Then\n",  # a macro that ran and failed is not run again
+        'tried = tried & vbLf & "  Application.Run " & targets(i)',
+        "MsgBox QyxText(NAME_NO_ADDIN,",
+        "QyxText(NAME_HOW_TO,",
+    ]
+    positions = [code.index(line) for line in order]
+    assert positions == sorted(positions)
+    assert 'RUN_TARGET_DOCUMENTED As String = "\'xlwings.xlam\'!RunPython"' in code
 
 
 def test_embedded_project_equals_a_fresh_build(proof: Path) -> None:
@@ -266,7 +322,8 @@ def test_workbook_parts_codenames_names_and_buttons(proof: Path) -> None:
     for n in (1, 2, 3):
         assert f'<sheetPr codeName="Sheet{n}"' in parts[f"xl/worksheets/sheet{n}.xml"]
     for name, text in MESSAGE_NAMES.items():
-        assert f'<definedName name="{name}">"{text}"</definedName>' in parts["xl/workbook.xml"]
+        quoted = text.replace('"', '""')
+        assert f'<definedName name="{name}">"{quoted}"</definedName>' in parts["xl/workbook.xml"]
     assert _buttons_per_sheet(proof) == _expected_buttons()
 
 
@@ -342,6 +399,69 @@ def test_libreoffice_imports_module_and_binds_buttons(converted: dict[str, Path]
     assert per_sheet == expected
 
 
+@pytest.fixture(scope="module")
+def large_and_standalone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two proof workbooks: one with a VBA project over 200 KB, one standalone (xlwings.bas inside)."""
+    folder = tmp_path_factory.mktemp("big")
+    paths = {}
+    for kind in ("large", "standalone"):
+        path = paths[kind] = folder / f"{kind}.xlsm"
+        workbook = xlsxwriter.Workbook(str(path))
+        workbook.set_properties({"created": datetime(2024, 1, 1)})
+        for name in SHEETS:
+            sheet = workbook.add_worksheet(name)
+            vbaproject.add_buttons(sheet, BUTTONS_BY_SHEET[name], row=0, col=0)
+        if kind == "large":
+            modules = {"Qyx": vba_sources()["Qyx"], "Big1": big_module(150_000, 1), "Big2": big_module(120_000, 2)}
+            vbaproject.attach_vba(workbook, modules)
+        else:
+            vbaproject.attach_vba(workbook, standalone=True)
+        workbook.close()
+    return paths
+
+
+def test_standalone_project_carries_xlwings_module(large_and_standalone: dict[str, Path]) -> None:
+    path = large_and_standalone["standalone"]
+    xl = vbaproject.xlwings_standalone_modules()
+    from importlib.metadata import version
+
+    assert xl.version == version("xlwings")  # the module's 'Version: line is the installed package's
+    modules = olevba_modules(path)
+    assert set(modules) == {"Qyx.bas", "xlwings.bas", "Dictionary.cls", "ThisWorkbook.cls",
+                            "Sheet1.cls", "Sheet2.cls", "Sheet3.cls"}
+    shipped = (xl.folder / "xlwings.bas").read_text(encoding="ascii")
+    assert modules["xlwings.bas"] == normalise_source("xlwings", shipped)
+    assert "Public Function RunPython(PythonCommand As String)" in modules["xlwings.bas"]
+    assert "#Const QYX_STANDALONE = True\r\n" in modules["Qyx.bas"]
+    assert "    RunPython pyCommand\r\n" in modules["Qyx.bas"]
+    assert modules["Dictionary.cls"].startswith('Attribute VB_Name = "Dictionary"\r\nAttribute VB_Base = "0{FCFB3D2A-')
+    assert "Class=Dictionary" in olefile.OleFileIO(io.BytesIO(read_vba_project(path))).openstream("PROJECT").read().decode()
+    xml = _parts(path)["xl/workbook.xml"]
+    assert f'<definedName name="QYX_XLWINGS_MODULE">"{xl.version}"</definedName>' in xml
+    # the add-in ledger: the same Qyx.bas with the switch off, and no xlwings module
+    assert "#Const QYX_STANDALONE = False\n" in vba_sources()["Qyx"]
+
+
+@requires_soffice
+def test_libreoffice_imports_large_and_standalone_projects(large_and_standalone: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    expected = {
+        "large": {"Qyx": "Public Sub QyxConsolidate()", "Big1": "Public Sub BigLast()", "Big2": "Public Sub BigLast()"},
+        "standalone": {"Qyx": "#Const QYX_STANDALONE = True", "xlwings": "Public Function RunPython(PythonCommand As String)"},
+    }
+    with ThreadPoolExecutor(2) as pool:
+        jobs = {kind: pool.submit(office.convert, path, "ods", tmp_path / kind, timeout=180)
+                for kind, path in large_and_standalone.items()}
+        ods = {kind: job.result() for kind, job in jobs.items()}
+    for kind, modules in expected.items():
+        with zipfile.ZipFile(ods[kind]) as archive:
+            for module, text in modules.items():
+                body = ET.fromstring(archive.read(f"Basic/{PROJECT_NAME}/{module}.xml")).text or ""
+                assert text in body, (kind, module)
+                if module.startswith("Big"):  # the whole module: its last line survived
+                    assert body.rstrip().endswith("End Sub")
+
+
 def test_xlwings_conf_rows_only_hold_what_was_set() -> None:
     assert vbaproject.xlwings_conf_rows() == []
     assert vbaproject.xlwings_conf_rows(interpreter_win=r"C:\qyx\pythonw.exe", use_udf_server=True) == [
@@ -351,7 +471,9 @@ def test_xlwings_conf_rows_only_hold_what_was_set() -> None:
 
 
 def test_message_names_and_run_python_override(tmp_path: Path) -> None:
-    assert "xlwings addin install" in MESSAGE_NAMES["QYX_MSG_NO_ADDIN"]
+    assert "xlwings addin install" in MESSAGE_NAMES["QYX_MSG_HOW_TO"]
+    assert "QYX_RUNPYTHON" in MESSAGE_NAMES["QYX_MSG_HOW_TO"]
+    assert "--standalone" in MESSAGE_NAMES["QYX_MSG_HOW_TO"]
     path = tmp_path / "names.xlsm"
     workbook = xlsxwriter.Workbook(str(path))
     workbook.add_worksheet("汇总")
@@ -394,3 +516,80 @@ def test_convert_failure_leaves_no_output(tmp_path: Path) -> None:
     with pytest.raises(OutputFailed, match="超时"):
         office.convert(source, "pdf", tmp_path / "out", timeout=0.05)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_read_vba_modules_agrees_with_olevba(large_and_standalone: dict[str, Path]) -> None:
+    for path in large_and_standalone.values():
+        ours = vbaproject.read_vba_modules(read_vba_project(path))
+        theirs = {name.rsplit(".", 1)[0]: code for name, code in olevba_modules(path).items()}
+        assert ours == theirs
+    with pytest.raises(ValueError):
+        vbaproject.read_vba_modules(b"not a compound file")
+
+
+def _check_red_black(ole: olefile.OleFileIO) -> None:
+    """Each storage's children: a binary search tree in MS-CFB order, and a valid red-black tree
+    (colour 0 red, 1 black)."""
+    from qyx_excel.compound import sort_key
+
+    def walk(sid: int) -> tuple[list[str], int]:  # (names in order, black height)
+        if sid == olefile.NOSTREAM:
+            return [], 1
+        entry = ole.direntries[sid]
+        left, lh = walk(entry.sid_left)
+        right, rh = walk(entry.sid_right)
+        assert lh == rh, f"unequal black heights under {entry.name}"
+        if entry.color == 0:
+            for child in (entry.sid_left, entry.sid_right):
+                assert child == olefile.NOSTREAM or ole.direntries[child].color == 1
+        return [*left, entry.name, *right], lh + (entry.color == 1)
+
+    for entry in ole.direntries:
+        if entry is not None and entry.entry_type in (olefile.STGTY_ROOT, olefile.STGTY_STORAGE):
+            names, _ = walk(entry.sid_child)
+            assert names == sorted(names, key=sort_key)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(
+    st.sampled_from(["A", "VBA/dir", "VBA/Qyx", "VBA/_VBA_PROJECT", "VBA/Sheet1", "VBA/Sheet10", "x/y/z", "PROJECT",
+                     "PROJECTwm", "VBA/a", "VBA/B", "VBA/cc", "VBA/x" * 1]),
+    st.one_of(st.binary(max_size=70), st.integers(0, 9000).map(lambda n: bytes(i % 251 for i in range(n)))),
+    max_size=12,
+))
+def test_compound_files_read_back_strictly(streams: dict[str, bytes]) -> None:
+    from qyx_excel.compound import write_compound
+
+    data = write_compound(streams)
+    ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
+    assert sorted("/".join(e) for e in ole.listdir()) == sorted(streams)
+    for path, content in streams.items():
+        assert ole.openstream(path).read() == content
+    _check_red_black(ole)
+
+
+def test_many_siblings_make_a_valid_tree_over_several_directory_sectors() -> None:
+    from qyx_excel.compound import write_compound
+
+    streams = {f"VBA/Sheet{i}": bytes([i % 256]) * (i * 97 % 5000) for i in range(1, 60)}
+    streams["VBA/4096"] = b"c" * 4096  # exactly the cutoff: a regular stream
+    streams["VBA/4095"] = b"m" * 4095  # just below: the mini stream
+    ole = olefile.OleFileIO(io.BytesIO(write_compound(streams)), raise_defects=olefile.DEFECT_INCORRECT)
+    for path, content in streams.items():
+        assert ole.openstream(path).read() == content
+    _check_red_black(ole)
+
+
+def test_standalone_without_xlwings_is_a_message_and_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    from qyx_excel.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlwings" else real(name, *a))
+    out = tmp_path / "台账.xlsm"
+    code = main(["build-workbook", "--standalone", "--out", str(out)])
+    assert code == UsageError("x").exit_code and code != 0
+    assert "未安装 xlwings，无法生成独立版台账" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -28,6 +28,7 @@ from qyx_excel.glossary import (
     PROJECT_HEADERS,
     SHEET_CATALOGUE,
     SHEET_GUIDE,
+    SHEET_NOTES,
     SHEET_SUMMARY,
     TASK_HEADERS,
     AppState,
@@ -39,11 +40,13 @@ from qyx_excel.layout import (
     ADJUSTMENT_HEADERS,
     ADJUSTMENT_TITLE,
     CATALOGUE_HEADERS,
+    NOTES_HEADERS,
     SUMMARY_HEADERS,
     SUMMARY_PERIOD_CELL,
     catalogue_layout,
     col_letter,
     group_layout,
+    notes_layout,
     output_first_row,
     output_header_row,
     output_layout,
@@ -220,6 +223,24 @@ def test_catalogue_and_adjustment_register(book, plan):
     assert _unlocked(ws) == layout.input_cells()
 
 
+def test_catalogue_shows_each_rhythm_and_the_register_sheet(book, plan):
+    ws = book[SHEET_CATALOGUE]
+    cat = catalogue_layout(plan).table("catalogue")
+    col = {h: cat.col_of(h) for h in ("节奏", "正文表述", "节奏依据")}
+    assert ws.cell(cat.row_of("40"), col["节奏"]).value == "月度，阶跃，7月到位"
+    assert ws.cell(cat.row_of("19"), col["节奏"]).value == "年度，线性"
+    assert ws.cell(cat.row_of("28"), col["正文表述"]).value == "不少于35人"
+    assert ws.cell(cat.row_of("32"), col["节奏"]).value in (None, "")  # a parent: its parts carry the rhythm
+    assert "年末评价" in ws.cell(cat.row_of("32-1"), col["节奏依据"]).value
+    assert ws.cell(cat.row_of("27-2"), 11).value == "70%"  # the part's own 2025 target
+    notes = book[SHEET_NOTES]
+    table = notes_layout(plan).table("notes")
+    assert _row_values(notes, table.header_row, count=len(NOTES_HEADERS)) == NOTES_HEADERS
+    assert [notes.cell(r, 1).value for r in range(table.first_row, table.last_row + 1)] == [n.id for n in plan.notes]
+    assert notes.cell(table.row_of("N02"), 9).value == "指标33.到期 = 2027-12（可选 2027-12 / 2025-12）"
+    assert notes.protection.sheet and _unlocked(notes) == set()
+
+
 def test_output_sheets_have_titles_and_headers_only(book):
     for name in ("汇总", "晾晒", "校验结果", "进度表"):
         ws = book[name]
@@ -315,7 +336,7 @@ def test_dropdowns(book, plan):
 # --- page set-up ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [*GROUPS, SHEET_CATALOGUE, SHEET_SUMMARY])
+@pytest.mark.parametrize("name", [*GROUPS, SHEET_CATALOGUE, SHEET_NOTES, SHEET_SUMMARY])
 def test_print_setup(book, plan, name):
     ws = book[name]
     assert ws.page_setup.orientation == "landscape"
@@ -326,7 +347,8 @@ def test_print_setup(book, plan, name):
     assert ws.print_options.horizontalCentered
     assert ws.print_title_rows and ws.print_title_rows.startswith("$1:")
     layout = group_layout(name, plan) if name in GROUPS else (
-        catalogue_layout(plan) if name == SHEET_CATALOGUE else output_layout(name))
+        catalogue_layout(plan) if name == SHEET_CATALOGUE else notes_layout(plan) if name == SHEET_NOTES
+        else output_layout(name))
     assert ws.freeze_panes == f"A{layout.freeze_rows + 1}"
     widths = {c: d.width for d in ws.column_dimensions.values() for c in range(d.min, d.max + 1)}
     for i, width in enumerate(layout.widths, start=1):  # XlsxWriter stores the width plus padding
