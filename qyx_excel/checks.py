@@ -532,20 +532,29 @@ def check_paths(
     called after each file.  ``keep_submissions=False`` drops what was read once a file is
     checked, so memory stays flat however many files there are (``qyx check`` needs only findings).
     """
-    from .intake import read_file
+    import functools
+
+    from .sandbox import shared
 
     items: Sequence[str | Path] = list(paths)
+    # the plan's own data, not a caller's: the worker (which loads its own) may check too
+    own_data = plan is None and rules is None
     plan = plan or load_plan()
     rules = rules or load_rules()
     wanted = _as_period(period)
     results: list[FileResult] = []
-    for done, path in enumerate(items, start=1):
-        name = str(path)
-        try:
-            subs = read_file(path)
-        except UnreadableFile as exc:
-            finding = exc.finding or make("file-unreadable", file=name, detail=exc.message)
+    # Read in the worker process (memory and time limits: one file cannot take the run down).  When
+    # only findings are wanted it checks them too and sends back just those.
+    jobs = ((str(path), str(path), None) for path in items)
+    after = (functools.partial(_checked_in_worker, period=wanted.code if wanted else None, adjustments=adjustments)
+             if own_data and not keep_submissions else None)
+    for done, (job, subs) in enumerate(shared().read_many(jobs, after), start=1):
+        name = job[1]
+        if isinstance(subs, UnreadableFile):
+            finding = subs.finding or make("file-unreadable", file=name, detail=subs.message)
             results.append(FileResult(path=name, findings=[finding], unreadable=True))
+        elif isinstance(subs, FileResult):
+            results.append(subs)
         else:
             result = _file_result(name, subs, wanted, plan, adjustments, rules)
             if not keep_submissions:
@@ -554,6 +563,14 @@ def check_paths(
         if progress is not None:
             progress(done, len(items))
     return results
+
+
+def _checked_in_worker(name: str, subs: list[Submission], *, period: str | None,
+                       adjustments: dict[tuple[str, int], Adjustment] | None) -> FileResult:
+    """:func:`_file_result` with the plan's data, submissions dropped (run in the reading worker)."""
+    result = _file_result(name, subs, _as_period(period), load_plan(), adjustments, load_rules())
+    result.submissions = []
+    return result
 
 
 def _file_result(name: str, subs: list[Submission], period: Period | None, plan: Plan,

@@ -269,6 +269,7 @@ _OUTCOME_WORDS = {
     "superseded": "未采用",
     "other-period": "属于其他填报期",
     "duplicate": "与已收到的内容相同",
+    "skipped": "未读取",
 }
 
 
@@ -312,15 +313,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidate import consolidate
-    from .periods import parse_period
+    from .periods import FIRST_YEAR, LAST_YEAR, parse_period
 
     period = parse_period(args.period)
+    if not FIRST_YEAR <= period.year <= LAST_YEAR:
+        raise UsageError(f"填报期“{args.period}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可汇总的目标。")
     result = consolidate(
         period,
         Path(args.ledger),
         inbox=Path(args.inbox) if args.inbox else None,
         store=Path(args.store) if args.store else None,
         progress=Progress(),
+        require_store=not args.new_store,
         backfill=args.backfill,
     )
 
@@ -435,7 +439,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         return _history_slips(args)
     with _open_store(args) as store:
         if args.restore is not None:
-            path = store.restore(args.restore, Path(args.out or "."))
+            try:
+                path = store.restore(args.restore, Path(args.out or "."))
+            except (KeyError, OverflowError):
+                raise UsageError(f"没有编号为 {args.restore} 的报送（编号见 qyx history 列出的第一列）。") from None
             say(f"已取回第 {args.restore} 号报送的原始文件：{path}")
             return 0
         period = parse_period(args.period) if args.period else None
@@ -493,11 +500,18 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild_store(args: argparse.Namespace) -> int:
-    from .store import rebuild
+    from .store import rebuild_store
 
     folder = _store_dir(args)
-    count = rebuild(folder, progress=Progress())
-    say(f"已按归档文件重建历史库：{folder}（{count} 个文件）")
+    report = rebuild_store(folder, progress=Progress())
+    say(f"已按归档文件重建历史库：{folder}（{report.replayed} 个文件）")
+    if report.previous is not None:
+        say(f"原数据库已保留为：{report.previous}")
+    if report.skipped:
+        say(f"以下 {len(report.skipped)} 个文件未能重放（其余照常）：")
+        for name, why in report.skipped:
+            say(f"  {name}：{why}")
+        return 1
     return 0
 
 
@@ -706,6 +720,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果表）")
     p.add_argument("--inbox", help="收件箱文件夹（各组交回的填报表）")
     p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
+    p.add_argument("--new-store", action="store_true",
+                   help="台账已汇总过但找不到历史库时，确认从空的历史库重新开始（默认拒绝，以免丢失比对基准）")
     p.add_argument("--backfill", action="store_true",
                    help="本期为补录（启用本工具前已过截止日的月份）：晚于截止日收到的记为“补录”，不算逾期；记入历史库，以后汇总沿用")
     json_flag(p)
@@ -767,7 +783,8 @@ def build_parser() -> argparse.ArgumentParser:
     source_flags(p)
 
     p = command("demo", "用内置样例跑一遍月度流程：生成台账、下发、填报、校验、汇总、通报、进度表", cmd_demo)
-    p.add_argument("--out", default="demo-out", help="输出文件夹（默认 demo-out，会先清空）")
+    p.add_argument("--out", default="demo-out",
+                   help="输出文件夹（默认 demo-out）：须是新的或空的文件夹，或此前演示生成的文件夹（只清除演示自己生成的内容）")
     p.add_argument("--period", help="演示的填报期（默认上个月），如 2026-10")
 
     p = command("docs", "重新生成文档：问题代码表 docs/findings.md 和命令参考 docs/cli.md", cmd_docs)
@@ -801,10 +818,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("已中断。")
         return 130
     except Exception as exc:  # last resort: a clerk sees one Chinese line, not a traceback
+        known = _known_failure(exc)
+        if known is not None and not _debug():
+            say(f"错误：{known}。")
+            return 2
         say(f"内部错误：{type(exc).__name__}: {exc}。请把这条信息发给维护人员。")
         if _debug():
             raise
         return 2
+
+
+def _known_failure(exc: BaseException) -> str | None:
+    """An instruction for failures of the machine rather than of qyx: the history store's database
+    (damaged, read-only, locked), a full disk, a permission refused; None for anything else."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):
+        from .store import store_problem
+
+        return f"历史库数据库出错：{store_problem(exc)}"
+    if isinstance(exc, OSError):
+        where = f"（{exc.filename}）" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            return f"磁盘空间不足{where}，请清理磁盘后重试；已写好的文件不受影响"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return f"没有写入或读取权限{where}，请检查文件夹权限或换一个位置"
+        if exc.errno == errno.ENAMETOOLONG:
+            return f"文件名或路径过长{where}，请换一个短一些的名字"
+    return None
 
 
 def _debug() -> bool:

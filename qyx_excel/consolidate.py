@@ -57,6 +57,7 @@ from .store import (
     mtime_text,
     now_text,
     run_stamp,
+    store_lock,
 )
 from .submission import Submission
 from .targets import Adjustment, Rules, evaluate, load_rules
@@ -66,6 +67,8 @@ from .values import format_number
 OTHER_PERIOD = "other-period"
 #: Outcome status of an accepted submission replaced by a later one of the same group.
 SUPERSEDED = "superseded"
+#: Outcome status of an inbox entry that was not read (a subfolder, a link, a hidden or ~$ file).
+SKIPPED = "skipped"
 
 Progress = Callable[[int, int], None]
 
@@ -114,6 +117,9 @@ class ConsolidationResult:
         bad = [r for r in self.refused_files if r.group not in self.refused]
         if bad:
             lines.append(f"另有 {len(bad)} 个文件未通过校验：{'、'.join(sorted({r.file_name for r in bad}))}。")
+        skipped = [r.file_name for r in self.reports if r.status == SKIPPED]
+        if skipped:
+            lines.append(f"收件箱中另有 {len(skipped)} 项未读取：{'、'.join(skipped)}（原因见“校验结果”）。")
         if self.written:
             lines.append("已写入：" + "、".join(str(p) for p in self.written))
         return "\n".join(lines)
@@ -148,6 +154,7 @@ def consolidate(
     progress: Progress | None = None,
     write: bool = True,
     check: CheckFn | None = None,
+    require_store: bool = False,
     backfill: bool = False,
 ) -> ConsolidationResult:
     """Consolidate ``period`` from the ledger's sheets and the inbox; write the results into the ledger.
@@ -157,7 +164,9 @@ def consolidate(
 
     ``store`` defaults to ``历史库`` next to the ledger. A quarter or a year is consolidated from
     the store's history (the inbox and the ledger's sheets are not read). ``write=False`` leaves
-    the ledger untouched.
+    the ledger untouched.  The store's lock is held throughout (:func:`store.store_lock`: a second run
+    at the same time is refused with a message naming the first).  ``require_store``: refuse when the
+    store is missing but expected (the ledger was consolidated before) instead of starting it empty.
     """
     period = _as_period(period)
     ledger = Path(ledger)
@@ -166,40 +175,86 @@ def consolidate(
     if inbox is not None and not Path(inbox).is_dir():
         raise UsageError(f"收件箱文件夹“{inbox}”不存在。")
     store_dir = Path(store) if store else default_store_dir(ledger)
-    with Store(store_dir) as st:
-        if backfill:
-            st.mark_backfill(period)
-        if period.kind != "month":
-            result = _assemble(period, st, [], adjustments={}, now=now)
-        else:
-            adjustments = _ledger_adjustments(ledger)
-            files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in inbox_files(inbox, exclude=[ledger])]
-            outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
-            result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
-        st.save_consolidation(result.consolidation)
+    # the ledger is checked to be a ledger (not a fill-in file, not any workbook) before anything is done
+    meta = _ledger_meta(ledger) if write or period.kind == "month" else None
+    if require_store:
+        _require_store(store_dir, meta)
+    # one consolidation at a time: the store's lock covers the ledger, the store and the outputs
+    with store_lock(store_dir, "汇总"):
+        from .safeio import clean_stale_temps
         from .supervision import ledger_board
 
-        result.supervision = ledger_board(st, period, adjustments=None if period.kind != "month" else adjustments,
-                                          today=(now or datetime.now()).date())
-    result.store_dir, result.ledger = store_dir, ledger
-    if write:
-        from .ledger import write_results
+        clean_stale_temps(ledger.parent)  # a ledger write killed in an earlier run left its temporary file
+        adjustments = _ledger_adjustments(ledger) if period.kind == "month" else {}
+        with Store(store_dir) as st:
+            if backfill:
+                st.mark_backfill(period)
+            if period.kind != "month":
+                result = _assemble(period, st, [], adjustments={}, now=now)
+            else:
+                found, skipped = inbox_listing(inbox, exclude=[ledger])
+                files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in found]
+                outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
+                outcomes += skipped_outcomes(skipped)
+                result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
+            st.save_consolidation(result.consolidation)
+            result.supervision = ledger_board(st, period, adjustments=None if period.kind != "month" else adjustments,
+                                              today=(now or datetime.now()).date())
+        result.store_dir, result.ledger = store_dir, ledger
+        if write:
+            from .ledger import write_results
 
-        result.written.append(write_results(ledger, result))
+            result.written.append(write_results(ledger, result))
     return result
 
 
+def _require_store(store_dir: Path, meta: dict[str, str] | None) -> None:
+    """Refuse to start a new, empty store where one is expected (the ledger was consolidated before,
+    or the archive is there without its database): month-on-month checks would lose their baseline."""
+    from .store import ARCHIVE_DIR, DB_NAME
+
+    if (store_dir / DB_NAME).is_file():
+        return
+    if (store_dir / ARCHIVE_DIR).is_dir() and any((store_dir / ARCHIVE_DIR).glob("*/*")):
+        raise UsageError(f"历史库“{store_dir}”的数据库 {DB_NAME} 不见了，归档文件还在：请先运行 "
+                         f"qyx rebuild-store --store \"{store_dir}\" 从归档重建，再汇总。")
+    last = (meta or {}).get("period")
+    if last:
+        raise UsageError(f"台账已汇总过（最近一次：{last}），但找不到它的历史库“{store_dir}”（可能被移动或删除）。"
+                         "请用 --store 指定原来的历史库；确需从空的历史库重新开始，请加 --new-store。")
+
+
+def _ledger_meta(ledger: Path) -> dict[str, str]:
+    """The ledger's ``_meta``; :class:`UsageError` when the workbook is not a ledger (a fill-in file
+    named by mistake must not get 汇总 written into it)."""
+    from . import intake
+
+    meta = _named_ledger(ledger, lambda: intake.workbook_meta(ledger))
+    if meta is None or meta.get("kind") != "ledger":
+        what = (f"是“{meta.get('group') or '某专项组'}”的填报表" if meta is not None
+                else "不是“七优享”台账（缺少台账标识）")
+        raise UsageError(f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
+                         "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。")
+    return meta
+
+
 def _ledger_adjustments(ledger: Path) -> dict[tuple[str, int], Adjustment]:
-    """The office's target adjustments; a ledger that cannot be opened is named as the ledger.
+    """The office's target adjustments; a ledger that cannot be opened is named as the ledger."""
+    from . import intake
+
+    return _named_ledger(ledger, lambda: intake.read_adjustments(ledger))
+
+
+def _named_ledger(ledger: Path, read: Callable[[], Any]) -> Any:
+    """``read()``, an unreadable ledger named as the ledger.
 
     (The safe-open messages speak to a group that sent a file; here the office's own workbook is
     damaged, and the way back is its last backup.)
     """
-    from . import intake
     from .safeio import backups_of
 
     try:
-        return intake.read_adjustments(ledger)
+        return read()
     except UnreadableFile as exc:
         what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
         backups = backups_of(ledger)
@@ -235,7 +290,7 @@ def consolidate_submissions(
     if isinstance(store, Store):
         return _consolidate_into(store, *args)
     if store is not None:
-        with Store(store) as st:
+        with store_lock(store, "汇总"), Store(store) as st:
             result = _consolidate_into(st, *args)
         result.store_dir = Path(store)
         return result
@@ -276,17 +331,67 @@ SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
 def inbox_files(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> list[Path]:
     """Files in the inbox (not in subfolders), skipping Office lock files, our temporaries, system
-    files and ``exclude`` (the ledger, when the inbox is its own folder)."""
-    from .safeio import is_ignorable_name
+    files and ``exclude`` (the ledger, when the inbox is its own folder); see :func:`inbox_listing`."""
+    return inbox_listing(inbox, exclude=exclude)[0]
+
+
+def inbox_listing(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The inbox's regular files to receive, and the entries not received with the reason (Chinese).
+
+    Never followed: a symbolic link (it may point anywhere, e.g. at the system's password file),
+    a subfolder, a device or pipe.  Not received but listed, so a group is not told it has not
+    reported while its file sits there: names starting with ``.`` or ``~$``.  Left out silently:
+    system files (Thumbs.db …), LibreOffice locks, our temporaries and ``exclude``.  Raises
+    :class:`UsageError` when the folder cannot be listed.
+    """
+    import os
+
+    from .safeio import TEMP_PREFIX, display_name, kind_of_entry
 
     if inbox is None:
-        return []
+        return [], []
     skip = {p.resolve() for p in exclude}
-    return sorted(
-        p for p in Path(inbox).iterdir()
-        if p.is_file() and not p.name.startswith(".") and not is_ignorable_name(p.name)
-        and p.name.lower() not in SYSTEM_FILES and p.resolve() not in skip
-    )
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    try:
+        entries = sorted(os.scandir(inbox), key=lambda e: e.name)
+    except OSError as exc:
+        raise UsageError(f"收件箱文件夹“{display_name(str(inbox))}”无法读取（{exc.strerror or exc}），"
+                         "请检查文件夹是否存在、是否有读取权限。") from exc
+    for entry in entries:
+        name = entry.name
+        path = Path(entry.path)
+        if name.lower() in SYSTEM_FILES or name.startswith((TEMP_PREFIX, ".qyx-tmp-", ".~lock.")):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            skipped.append((path, f"无法访问（{exc.strerror or exc}）"))
+            continue
+        kind = kind_of_entry(info.st_mode)
+        if kind == "文件夹":
+            skipped.append((path, "是子文件夹，其中的文件不会读取；请把填报表直接放在收件箱中"))
+        elif kind is not None:
+            skipped.append((path, f"是{kind}，不是文件本身，未读取；请把填报表文件直接放入收件箱"))
+        elif name.startswith("~$"):
+            skipped.append((path, "以“~$”开头，是 Excel/WPS 打开文件时生成的占用文件，未读取；如确为填报表请改名"))
+        elif name.startswith("."):
+            skipped.append((path, "以“.”开头（隐藏文件），未读取；如确为填报表请改名"))
+        elif path.resolve() not in skip:
+            files.append(path)
+    return files, skipped
+
+
+def skipped_outcomes(skipped: Iterable[tuple[Path, str]]) -> list[Outcome]:
+    """Inbox entries not received, as outcomes with a ``file-skipped`` warning each."""
+    from .safeio import display_name
+
+    out = []
+    for path, why in skipped:
+        name = display_name(path.name)
+        out.append(Outcome(file_name=name, sha256="", sheet="", status=SKIPPED, note=why,
+                           findings=[make("file-skipped", file=name, detail=why)]))
+    return out
 
 
 def receive_files(
@@ -305,33 +410,38 @@ def receive_files(
     """
     import hashlib
 
+    from .safeio import MAX_FILE_BYTES, display_name, kind_of_entry
+
     run = run_stamp()
     items: list[tuple[tuple[str, str, str, str], Path, str, bool]] = []
     for path, source in files:
-        try:
+        name = display_name(path.name)
+        try:  # size and kind first: an oversized or special file is never read (read_received says why)
+            info = path.stat() if source != SOURCE_INBOX else path.lstat()
+            if kind_of_entry(info.st_mode) is not None or info.st_size > MAX_FILE_BYTES:
+                raise OSError("not read")
             digest = hashlib.sha256()
             with path.open("rb") as fh:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(chunk)
             sha = digest.hexdigest()
         except OSError:
-            items.append((("", "", path.name, ""), path, source, False))
+            items.append((("", "", name, ""), path, source, False))
             continue
         known: Receipt | None = st.read_receipt(sha)
-        key = known.order if known else (run, mtime_text(path), path.name, sha)
+        key = known.order if known else (run, mtime_text(path), name, sha)
         items.append((key, path, source, True))
     items.sort(key=lambda item: item[0])
     outcomes: list[Outcome] = []
-    for done, (_, path, source, readable) in enumerate(items, start=1):
+    for done, (_, path, source, _hashed) in enumerate(items, start=1):
+        name = display_name(path.name)
         try:
-            if not readable:
-                raise OSError("无法读取文件")
             outcomes.extend(
                 st.receive_file(path, source=source, period=period, adjustments=adjustments, run=run, check=check)
             )
         except OSError as exc:
-            finding = make("file-unreadable", file=path.name, detail=getattr(exc, "strerror", None) or str(exc))
-            outcomes.append(Outcome(file_name=path.name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
+            finding = make("file-unreadable", file=name, detail=getattr(exc, "strerror", None) or str(exc))
+            outcomes.append(Outcome(file_name=name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
         if progress:
             progress(done, len(items))
     return outcomes
@@ -350,7 +460,8 @@ def _consolidate_into(
 ) -> ConsolidationResult:
     outcomes: list[Outcome] = []
     if period.kind == "month":
-        files = [(p, SOURCE_INBOX) for p in inbox_files(inbox)]
+        found, skipped = inbox_listing(inbox)
+        files = [(p, SOURCE_INBOX) for p in found]
         total = len(subs) + len(files)
         run = run_stamp()
         stamp = received_at or now_text(now)
@@ -365,6 +476,7 @@ def _consolidate_into(
                     progress(len(subs) + done, total)
 
             outcomes += receive_files(st, files, period, adjustments=adjustments, progress=shifted, check=check)
+        outcomes += skipped_outcomes(skipped)
     result = _assemble(period, st, outcomes, adjustments=adjustments or {}, now=now)
     st.save_consolidation(result.consolidation)
     # the 督办 board, as consolidate() gives it: the 汇总 button writes it like the command line
@@ -451,7 +563,7 @@ def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[
                 found.extend(st.findings(s.id))
         found.extend(resubmission_findings(period, st))
     for r in reports:
-        if r.status in (UNREADABLE, OTHER_PERIOD):
+        if r.status in (UNREADABLE, OTHER_PERIOD, SKIPPED):
             found.extend(r.findings)
     seen, out = set(), []
     for f in found:
@@ -749,6 +861,7 @@ def _as_period(period: Period | str) -> Period:
 __all__ = [
     "IGNORED",
     "OTHER_PERIOD",
+    "SKIPPED",
     "SUPERSEDED",
     "ConsolidationResult",
     "behind_projects",
@@ -756,6 +869,7 @@ __all__ = [
     "consolidate_submissions",
     "due_date",
     "inbox_files",
+    "inbox_listing",
     "load_consolidation",
     "receive_files",
 ]

@@ -47,9 +47,7 @@ def run_demo(
 
     period = period or default_period()
     out = Path(out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    clear_demo_folder(out)
     written: list[Path] = []
 
     ledger = build_workbook(out / "七优享台账.xlsm", year=period.year)
@@ -103,4 +101,73 @@ def run_demo(
     exported = export_consolidation(c, out / f"{period.code}_瑞安市_上报.json")
     written.append(exported)
     say(f"9. 上报温州市/省级的数据文件：{exported}")
+    _write_marker(out)
     return written
+
+
+#: The file ``qyx demo`` leaves in its folder: what it made there (top-level names, one a line).
+MARKER = ".qyx-demo"
+
+
+def clear_demo_folder(out: Path) -> None:
+    """Make ``out`` ready for a demo: create it, or empty a folder an earlier demo made.
+
+    Nothing else is ever deleted.  Raises :class:`UsageError` (nothing touched) when ``out`` is a
+    file, a link or a special file, or a folder that holds anything but what the demo left there
+    (its marker :data:`MARKER` lists what that was): pointed at the office's folder by mistake, the
+    demo must not delete the ledger, the history store or the inbox.
+    """
+    from .errors import UsageError
+    from .safeio import display_name, kind_of_entry
+
+    shown = display_name(str(out))
+    try:
+        info = out.lstat()
+    except FileNotFoundError:
+        try:
+            out.mkdir(parents=True)
+        except OSError as exc:
+            raise UsageError(f"无法创建演示文件夹“{shown}”（{exc.strerror or exc}）。") from exc
+        return
+    kind = "普通文件" if kind_of_entry(info.st_mode) is None else kind_of_entry(info.st_mode)
+    if kind != "文件夹":
+        raise UsageError(f"“{shown}”是{kind}，不是文件夹；演示需要一个新的或空的文件夹，请用 --out 指定，如 --out demo-out。")
+    try:
+        present = {entry.name for entry in out.iterdir()}
+    except OSError as exc:
+        raise UsageError(f"无法读取文件夹“{shown}”（{exc.strerror or exc}）。") from exc
+    if not present:
+        return
+    made = _marker_names(out)
+    foreign = sorted(present - made - {MARKER}) if made is not None else sorted(present)
+    if foreign:
+        what = "、".join(display_name(n) for n in foreign[:3]) + ("等" if len(foreign) > 3 else "")
+        raise UsageError(
+            f"文件夹“{shown}”中已有不是演示生成的内容（{what}），演示不会清空或覆盖它；"
+            "请指定一个新的或空的文件夹，如 --out demo-out。"
+        )
+    for name in sorted(made & present):
+        target = out / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+
+
+def _marker_names(out: Path) -> set[str] | None:
+    """The names an earlier demo made in ``out`` (None: no marker, so not a demo folder)."""
+    marker = out / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        return None
+    try:
+        text = marker.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    names = {line.strip() for line in text.splitlines()[1:] if line.strip()}
+    return {n for n in names if n not in (".", "..") and "/" not in n and "\\" not in n}
+
+
+def _write_marker(out: Path) -> None:
+    names = sorted(entry.name for entry in out.iterdir() if entry.name != MARKER)
+    header = "qyx demo 生成的文件夹；再次运行 qyx demo --out 本文件夹时，只删除下列内容后重新生成。"
+    (out / MARKER).write_text("\n".join([header, *names]) + "\n", encoding="utf-8")

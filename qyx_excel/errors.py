@@ -48,3 +48,9 @@ class OutputFailed(QyxError):
     """Writing an output failed half-way; the previous file is untouched."""
 
     exit_code = 1
+
+
+class Busy(QyxError):
+    """Another consolidation holds the history store; nothing was done (try again when it is over)."""
+
+    exit_code = 1

@@ -100,6 +100,17 @@ CODES: dict[str, Code] = _codes(
     ("export-unknown-indicator", ERROR, "未知指标", "上报文件中的指标“{found}”不在指标库中。"),
     ("export-period-mismatch", ERROR, "上报期不符", "上报文件的期别为 {found}，应为 {expected}。"),
     ("export-invalid", ERROR, "上报内容不符合格式", "上报文件{detail}，请用 qyx 重新导出，勿手工修改。"),
+    # --- reading, receiving, writing (issue 12) ----------------------------------------------------
+    ("file-reader-failed", ERROR, "读取失败", "读取该文件时{detail}，已拒收，同一批其他文件照常处理；"
+     "请在 Excel 中打开该文件，另存为新的 .xlsx 后重新提交。"),
+    ("file-skipped", WARNING, "收件箱中的项未读取", "收件箱中的这一项{detail}。"),
+    ("period-meta-mismatch", WARNING, "填报期与模板标识不符", "表头的填报期为 {found}，而文件的模板标识为 {expected}，"
+     "已按表头的 {found} 接收，请确认填报期和数据是否一致。"),
+    ("value-implausible", ERROR, "数值超出合理范围", "数值“{found}”超出合理范围（可能多输了数字或单位有误），请核实后重新填写。"),
+    ("value-unit-mismatch", WARNING, "单位不符", "“{found}”带百分号，而该指标的单位是“{expected}”，请核实填写的是否为本指标的数值。"),
+    ("value-percent-fraction", WARNING, "百分比疑似填成小数", "完成值 {found} 看起来是小数形式的比例，该指标按百分数填写"
+     "（如 {expected} 表示 {expected}%），请核实。"),
+    ("submission-blank", ERROR, "填报表未填写", "填报表中没有填写任何完成值、说明或进展，未采用；如已报送过，本期仍以此前受理的为准。"),
 )
 
 

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import html
 import io
+import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -94,7 +95,6 @@ _EXCEL_1900 = date(1899, 12, 30)
 _EXCEL_1904 = date(1904, 1, 1)
 
 # sheet XML scanning (only when a number cell reads empty)
-_XML_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _XML_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _XML_TYPE = re.compile(rb'\bt="(\w+)"')
 _XML_STYLE = re.compile(rb'\bs="(\d+)"')
@@ -105,13 +105,34 @@ _XML_WORKBOOK_PR = re.compile(r"<(?:\w+:)?workbookPr\b([^>]*)>")
 _XML_DATE1904 = re.compile(r'\bdate1904="(?:1|true)"')
 _XML_SHEET = re.compile(r"<(?:\w+:)?sheet\b([^>]*)/?>")
 _XML_RELATIONSHIP = re.compile(r"<(?:\w+:)?Relationship\b([^>]*)/?>")
-# a cell or row reference past column Z or row 999: look closer
-_XML_FAR = re.compile(rb'r="(?:[A-Z]{2}|[A-Z]?\d{4})')
-# a cell that does not start with its reference (<c>, <c t="s" r=…>): count them one by one
-_XML_NO_REF = re.compile(rb'<c(?:>|\s(?!r="))')
-_XML_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
-_XML_ROW_NO = re.compile(rb'\br="(\d+)"')
-_XML_HAS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)[\s>]")
+# --- the far-cell guard (sheet_extent): a tokenizer of row and cell tags, linear in the part's size ---
+# Every legal spelling counts: any namespace prefix, either case, either quote, spaces around "=",
+# character references (&#88;) in the value.  None of these patterns can look past the next "<",
+# so no input makes them slow.
+_NAME_PREFIX = rb"""(?:[^\s<>/:'"=]+:)?"""
+_TAG = re.compile(
+    rb"<(?:(/)" + _NAME_PREFIX + rb"(row)|" + _NAME_PREFIX + rb"(c|row))(?=[\s/>])"
+    rb"""((?:[^<>"'/]|/(?!>)|"[^"<]*"|'[^'<]*')*)(/?)>""",
+    re.I,
+)
+# where a row or cell tag starts (to tell a tag the tokenizer could not read: not XML, refused)
+_TAG_START = re.compile(rb"<(?:/" + _NAME_PREFIX + rb"row|" + _NAME_PREFIX + rb"(?:c|row))(?=[\s/>])", re.I)
+_ATTR_R = re.compile(rb"""(?:^|[\s"'])""" + _NAME_PREFIX + rb"""r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""", re.I)
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_CELL_CLOSE = re.compile(rb"</" + _NAME_PREFIX + rb"c\s*>", re.I)
+# the usual sheet (Excel, openpyxl, XlsxWriter): every cell written <c r="B7" s="3" t="s"> near A1 (past
+# column Z or row 999 is "far"), with no attributes but s and t; any other way of writing a cell:
+_NOT_NEAR_CELL = re.compile(rb'<c (?!r="[A-Z][1-9][0-9]{0,2}"(?: [st]="[^"<>]*")*/?>)')
+_UNUSUAL_CELL = re.compile(rb"<c[>/\t\r\n]|<C[\s/>]")
+_PREFIXED_CELL = re.compile(rb":[cC][\s/>]")
+# a cell's start tag (group 2: attributes, 3: "/" when empty) or its end tag (group 1), for scan_cell_states
+_CELL_TOKEN = re.compile(
+    rb"<(?:(/)" + _NAME_PREFIX + rb"c\s*>|" + _NAME_PREFIX + rb"c(?=[\s/>])"
+    rb"""((?:[^<>"'/]|/(?!>)|"[^"<]*"|'[^'<]*')*)(/?)>)""",
+    re.I,
+)
+#: What a reference too long to be real is taken as (past any limit: refused).
+_HUGE = 1 << 40
 
 
 # ================================================================================================
@@ -297,6 +318,7 @@ class _Book:
 
         self.package = package
         self.name = name
+        check_declared_counts(package, name)
         try:
             self.wb = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
             self.sheet_names: list[str] = list(self.wb.sheet_names)
@@ -388,9 +410,13 @@ class _Book:
                 code = re.sub(r'"[^"]*"|\\.', "", html.unescape(attrs.get("formatCode", "")))
                 if "%" in code and attrs.get("numFmtId", "").isdigit():
                     percent_ids.add(int(attrs["numFmtId"]))
-            xfs = re.search(r"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", styles, re.S)
-            if xfs:
-                for i, tag in enumerate(re.finditer(r"<(?:\w+:)?xf\b([^>]*)>", xfs.group(0))):
+            # the first cellXfs and its end, found once each (a lazy pattern retried at every start
+            # tag of a crafted styles part would be quadratic)
+            opening = re.search(r"<(?:\w+:)?cellXfs\b", styles)
+            closing = re.search(r"</(?:\w+:)?cellXfs>", styles[opening.end():]) if opening else None
+            if opening and closing:
+                block = styles[opening.start() : opening.end() + closing.end()]
+                for i, tag in enumerate(re.finditer(r"<(?:\w+:)?xf\b([^>]*)>", block)):
                     fmt = re.search(r'\bnumFmtId="(\d+)"', tag.group(1))
                     if fmt and int(fmt.group(1)) in percent_ids:
                         self._percent_styles.add(i)
@@ -403,7 +429,10 @@ class _Book:
         Call before every ``get_sheet_by_name``: calamine allocates the whole rectangle from A1 to
         the farthest value, and an allocation it cannot make aborts the process.
         """
-        rows, cols = sheet_extent(self.sheet_xml(sheet))
+        try:
+            rows, cols = sheet_extent(self.sheet_xml(sheet))
+        except SheetXmlError as exc:
+            raise _unreadable("file-corrupt", self.name, f"工作表“{sheet}”：{exc}") from exc
         if rows * cols > MAX_SHEET_CELLS:
             raise _unreadable(
                 "sheet-too-large", self.name,
@@ -489,11 +518,15 @@ class _Book:
         grid, merged = self.grid(sheet)
         extras = _Extras(merged=merged, lazy=lambda: self, sheet=sheet)
         reader = _SheetReader(grid, sheet, self.name, extras)
-        # The meta sheet is authoritative for a fill-in file; a ledger sheet says its own period.
-        use_period = period if kind == "fill-in" else None
-        sub = reader.read(group=group, period=use_period, template_version=version, kind=kind, sha256=sha256)
+        # The period is what the sheet shows (填报期): the hidden _meta only fills in when the sheet
+        # shows none.  A fill-in file whose two disagree (a February file retitled 2024年3月 and
+        # filled with March's figures) is taken for what the clerk sees, with a warning.
+        sub = reader.read(group=group, period=None, template_version=version, kind=kind, sha256=sha256)
         if sub.period is None:
             sub.period = period
+        elif kind == "fill-in" and period is not None and sub.period != period:
+            sub.findings.append(make("period-meta-mismatch", file=self.name, sheet=sheet,
+                                     cell=sub.header_cells.get("填报期"), found=sub.period, expected=period))
         return sub
 
     def _unknown(self, sha256: str) -> list[Submission]:
@@ -508,6 +541,52 @@ class _Book:
         for sub in subs:
             sub.findings.insert(0, make("template-unknown", file=self.name, sheet=sub.sheet or None))
         return subs
+
+
+#: Shared strings a table may declare beyond those it holds (a writer's miscount costs this much memory
+#: at most; a declaration of four billion is an attack on the reader, which reserves room for them all).
+DECLARED_SLACK = 10_000
+_SST_START = re.compile(rb"<" + _NAME_PREFIX + rb"sst(?=[\s/>])", re.I)
+_SST_ATTRS = re.compile(rb"""((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""")
+_SI_TAG = re.compile(rb"<" + _NAME_PREFIX + rb"si(?=[\s/>])", re.I)
+_ATTR_COUNT = re.compile(rb"""(?:^|[\s"'])""" + _NAME_PREFIX
+                         + rb"""(uniqueCount|count)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""", re.I)
+
+
+def check_declared_counts(package: Package, name: str) -> None:
+    """Refuse (``file-corrupt``) a shared-string table that declares more entries than it holds.
+
+    calamine reserves memory for the declared ``uniqueCount`` before it reads a string: a 2 KB part
+    declaring 4,294,967,295 asks for about 100 GB and the process aborts.  The declaration is
+    compared with the ``<si>`` entries really there (every spelling) before any reader opens the file.
+    """
+    for part in package.names:
+        if not part.lower().endswith("sharedstrings.xml"):
+            continue
+        try:
+            data = package.read(part)
+        except KeyError:
+            continue
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+            raise _unreadable("file-corrupt", name, f"部件“{part}”不是 UTF-8 编码")
+        declared = 0
+        for start in _SST_START.finditer(data):  # every one (one in a comment must not hide the real one)
+            tag = _SST_ATTRS.match(data, start.end())
+            if tag is None:
+                raise _unreadable("file-corrupt", name, f"部件“{part}”的根元素无法识别")
+            for _key, *values in _ATTR_COUNT.findall(tag.group(1)):
+                raw = next((v for v in values if v), b"")
+                if b"&" in raw:
+                    raw = _CHAR_REF.sub(_char, raw)
+                digits = bytes(ch for ch in raw if 48 <= ch <= 57)
+                if digits:
+                    declared = max(declared, int(digits) if len(digits) <= 18 else _HUGE)
+        held = len(_SI_TAG.findall(data))
+        if declared > held + DECLARED_SLACK:
+            raise _unreadable(
+                "file-corrupt", name,
+                f"共享字符串表“{part}”声明有 {declared} 项，实际只有 {held} 项，读取会耗尽内存",
+            )
 
 
 def _meta_problem(meta: dict[str, str] | None) -> str | None:
@@ -530,8 +609,16 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
         xml = xml[start:end]
     if b't="e"' not in xml and _XML_FORMULA.search(xml) is None:
         return errors, uncached
-    for match in _XML_CELL.finditer(xml):
-        attrs, body = match.group(1), match.group(2) or b""
+    opened: tuple[bytes, int] | None = None  # the open cell's attributes and where its content starts
+    for match in _CELL_TOKEN.finditer(xml):
+        if match.group(1) is None:  # a start tag: a cell left open before it had nothing readable
+            opened = None if match.group(3) else (match.group(2), match.end())
+            continue
+        if opened is None:
+            continue
+        attrs, start = opened
+        opened = None
+        body = xml[start : match.start()]
         ref = _XML_REF.search(attrs)
         if ref is None:
             continue
@@ -546,31 +633,93 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
     return errors, uncached
 
 
+class SheetXmlError(ValueError):
+    """A worksheet part the far-cell guard cannot tokenize (not well-formed XML): refused as corrupt."""
+
+
 def sheet_extent(xml: bytes) -> tuple[int, int]:
     """Rows and columns from A1 to the farthest cell that holds a value, in a worksheet's XML.
 
-    What a reader will allocate.  Cheap for a normal sheet: one search that finds no reference past
-    column Z or row 999 and no cell without a reference.  Styled empty cells do not count (readers
-    skip them); cells without a reference are placed as readers place them (after the previous one).
+    What a reader (calamine) will allocate, never less: a cell counts when it is written as a start
+    tag (``<c …>``, any prefix or case) with something inside; its place is its ``r`` attribute
+    however it is spelt, or, without one, the place after the previous cell as readers count.
+    Linear in the part's size whatever it holds.  A usual sheet (every cell ``<c r="…"`` near A1)
+    is settled by a few substring counts (999 × 26); anything else is tokenized.  Raises :class:`SheetXmlError` when a row or cell tag
+    cannot be read (not XML a reader could use either).
+
+    (The usual-sheet test is sound: every cell start tag is either ``<c `` followed by a near
+    reference and only ``s``/``t`` attributes — so no second ``r`` — or spelt another way, which
+    sends the sheet to the tokenizer.)
     """
     if not xml:
         return 0, 0
-    # every cell written as <c r="…"> (as Excel, openpyxl and XlsxWriter write them) and none far away
-    if _XML_NO_REF.search(xml) is None and b":c " not in xml and _XML_FAR.search(xml) is None:
+    if xml.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in xml[:4096]:
+        raise SheetXmlError("工作表部件不是 UTF-8 编码，可能被其他软件改写过")
+    if (
+        _NOT_NEAR_CELL.search(xml) is None
+        and _UNUSUAL_CELL.search(xml) is None
+        and _PREFIXED_CELL.search(xml) is None
+    ):
         return 999, 26
+    return _tokenized_extent(xml)
+
+
+def _tokenized_extent(xml: bytes) -> tuple[int, int]:
+    row = col = 0  # where a cell without a reference goes (0-based), as calamine counts
     max_row = max_col = 0
-    row = 0
-    for match in _XML_ROW.finditer(xml):
-        number = _XML_ROW_NO.search(match.group(1))
-        row = int(number.group(1)) if number else row + 1
-        col = 0
-        for cell in _XML_CELL.finditer(match.group(2) or b""):
-            ref = _XML_REF.search(cell.group(1))
-            col = _col_index(ref.group(1).decode()) + 1 if ref else col + 1
-            at = int(ref.group(2)) if ref else row
-            if cell.group(2) and _XML_HAS_VALUE.search(cell.group(2)):
-                max_row, max_col = max(max_row, at), max(max_col, col)
+    tags = 0
+    for match in _TAG.finditer(xml):
+        tags += 1
+        if match.group(1):  # </row>
+            row, col = row + 1, 0
+            continue
+        attrs, empty = match.group(4), match.group(5)
+        refs = [_ref(a or b or c) for a, b, c in _ATTR_R.findall(attrs)] if attrs else []
+        if match.group(3).lower() == b"row":
+            rows = [r for r, _c in refs if r is not None]
+            if rows:
+                row = max(rows) - 1
+            if empty:  # <row/>: as if closed (a reader moves on at most this far)
+                row, col = row + 1, 0
+            continue
+        places = [(r, c) for r, c in refs if r is not None and c is not None]
+        if places:
+            at_row, at_col = max(r for r, _c in places) - 1, max(c for _r, c in places) - 1
+            col = at_col
+        else:
+            at_row, at_col = row, col
+        col += 1
+        if empty:
+            continue
+        nxt = xml.find(b"<", match.end())
+        if nxt >= 0 and _CELL_CLOSE.match(xml, nxt):  # <c …></c>: nothing inside, not read
+            continue
+        max_row, max_col = max(max_row, at_row + 1), max(max_col, at_col + 1)
+    if tags != len(_TAG_START.findall(xml)):
+        raise SheetXmlError("工作表中有无法识别的单元格或行标记")
     return max_row, max_col
+
+
+def _ref(raw: bytes) -> tuple[int | None, int | None]:
+    """(row, column), 1-based, of a reference as a reader takes it; over-long parts count as huge."""
+    if b"&" in raw:
+        raw = _CHAR_REF.sub(_char, raw)
+    letters = bytes(ch for ch in raw if 65 <= ch <= 90 or 97 <= ch <= 122)
+    digits = bytes(ch for ch in raw if 48 <= ch <= 57)
+    row = (int(digits) if len(digits) <= 9 else _HUGE) if digits else None
+    if not letters:
+        return row, None
+    if len(letters) > 3:
+        return row, _HUGE
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return row, n
+
+
+def _char(match: re.Match[bytes]) -> bytes:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    return chr(code).encode("utf-8", "replace") if code < 0x110000 else b"?"
 
 
 def _col_index(letters: str) -> int:
@@ -578,6 +727,18 @@ def _col_index(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+def workbook_meta(path: str | Path) -> dict[str, str] | None:
+    """The ``_meta`` key/values of a workbook of ours (``kind`` is ``ledger`` or ``fill-in``), or None
+    when it has no usable ``_meta``.  Raises :class:`UnreadableFile` as :func:`read_file` does."""
+    name = str(path)
+    book = _Book(_open_package(Path(path), name), name)
+    try:
+        meta = book.meta()
+    finally:
+        book.close()
+    return meta if _meta_problem(meta) is None else None
 
 
 def _catalogue_grid(path: Path) -> tuple[Grid, bool]:
@@ -695,6 +856,30 @@ def _key(raw: Any) -> str:
     if isinstance(raw, (int, float)):
         return format_number(float(raw), digits=6)
     return "".join(normalise_text(str(raw)).translate(_DASHES).split())
+
+
+#: Largest magnitude a figure of the plan can have (the largest are yuan amounts, far below this):
+#: past it a typed number is a slip (400 digits typed read as infinity, 1e308 …).
+PLAUSIBLE_LIMIT = 1e15
+
+
+def _unit_of(indicator_id: str) -> str:
+    from .plan import load_plan
+
+    try:
+        return load_plan().indicator(indicator_id).unit
+    except KeyError:
+        return ""
+
+
+def _plausible(number: float | None) -> bool:
+    return number is not None and math.isfinite(number) and abs(number) < PLAUSIBLE_LIMIT
+
+
+def _shown(raw: Any) -> str:
+    """A cell's content for a message, cut to a readable length."""
+    text = _plain(raw) if not isinstance(raw, float) else repr(raw)
+    return text if len(text) <= 24 else f"{text[:12]}…（共 {len(text)} 位）"
 
 
 def _serial_date(serial: float, date1904: bool) -> date | None:
@@ -952,10 +1137,13 @@ class _SheetReader:
             value_raw = self.cell(r, c_value) if key in _parent_ids() else self.number_cell(r, c_value, key)
             n = str(r + 1)
             cells = {h: letter + n for h, letter in letters.items()}
+            value = parse_value(value_raw)
+            if value.kind == "number" and not _plausible(value.number):
+                self.finding("value-implausible", r, c_value, key, found=_shown(value_raw))
             entries[key] = IndicatorEntry(
                 id=key,
                 row=r + 1,
-                value=parse_value(value_raw),
+                value=value,
                 value_cell=cells["本期完成值"],
                 data_source=self.text(r, c_source, key),
                 note=self.text(r, c_note, key),
@@ -965,13 +1153,24 @@ class _SheetReader:
             )
             if key in _percent_ids() and isinstance(value_raw, (int, float)) and 0 < value_raw <= 1:
                 maybe_percent[(r, c_value)] = key
+            elif value.percent_sign and key not in _percent_ids():
+                self.finding("value-unit-mismatch", r, c_value, key, found=_shown(value_raw),
+                             expected=_unit_of(key))
         if maybe_percent:
             # "85%" typed into a cell of a % indicator is stored as 0.85 with a percent format: read
             # what the person sees. Only looked up when such a value occurs.
-            for pos in self.extras.percent(set(maybe_percent)):
+            shown_as_percent = self.extras.percent(set(maybe_percent))
+            for pos in shown_as_percent:
                 entry = entries[maybe_percent[pos]]
                 number = round(float(entry.value.number or 0) * 100, 9)
                 entry.value = Value("number", number=number, text=f"{format_number(number, 6)}%", percent_sign=True)
+            # 0.6 typed (not shown as 60%) into a per-cent indicator: every target of the plan is far
+            # above 1 %, so it is most likely a fraction meant as 60 — ask, do not guess
+            for (r, c), key in maybe_percent.items():
+                if (r, c) not in shown_as_percent:
+                    raw = self.grid[r][c]
+                    self.finding("value-percent-fraction", r, c, key, found=_shown(raw),
+                                 expected=format_number(float(raw) * 100, 6))
         return entries
 
     def read_tasks(self, tables: dict[str, list[int]], domain_no: int) -> dict[str, TaskEntry]:
@@ -1061,7 +1260,11 @@ class _SheetReader:
     def money(self, r: int, cols: dict[str, int], header: str) -> Value | None:
         if header not in cols:
             return None
-        return parse_value(self.number_cell(r, cols[header]))
+        raw = self.number_cell(r, cols[header])
+        value = parse_value(raw)
+        if value.kind == "number" and not _plausible(value.number):
+            self.finding("value-implausible", r, cols[header], found=_shown(raw))
+        return value
 
     def month(self, r: int, c: int | None) -> str:
         raw = self.cell(r, c)
@@ -1209,6 +1412,7 @@ __all__ = [
     "read_grid",
     "scan_cell_states",
     "sheet_extent",
+    "workbook_meta",
 ]
 
 

@@ -226,8 +226,8 @@ def _safe_open(path: Path, display: str | None, data: bytes | None, *, whole: bo
             _refuse_non_zip(head, fatal, path)
             if size > MAX_FILE_BYTES:
                 raise fatal("file-too-large", f"文件大小 {_mb(size)}，上限 {_mb(MAX_FILE_BYTES)}")
-            if whole:  # the file grew between stat and read: read the rest
-                return _check_bytes(head + fh.read(), fatal, whole=True)
+            if whole:  # the file grew between stat and read: read the rest (never past the limit)
+                return _check_bytes(head + fh.read(MAX_FILE_BYTES + 1 - len(head)), fatal, whole=True)
             return _check_zip(fh, size, fatal)[2]
     except OSError as exc:
         raise fatal("file-unreadable", f"读取文件出错（{exc.strerror or exc}）") from exc
@@ -287,6 +287,76 @@ def sniff(path: str | Path) -> str:
                 return _zip_kind({i.filename.lower() for i in infos}, lambda n: _read_member(zf, n))
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, NotImplementedError):
             return "corrupt"
+
+
+def display_name(name: str) -> str:
+    """A file name as it can be shown, stored and written anywhere: bytes that are not UTF-8 (a name
+    made on another system, kept by Python as lone surrogates) become "�"."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
+            "utf-8", "replace").decode("utf-8")
+    return name
+
+
+def kind_of_entry(mode: int) -> str | None:
+    """What a folder entry that is not a regular file is, in the user's words (``None`` for a file)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "符号链接（快捷方式）"
+    if stat.S_ISDIR(mode):
+        return "文件夹"
+    if stat.S_ISFIFO(mode):
+        return "管道"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "特殊文件"
+
+
+def read_received(path: str | Path, *, display: str | None = None, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a received file, its size and kind checked before a byte is read.
+
+    Raises :class:`UnreadableFile`: ``file-missing``; ``file-unreadable`` for anything but a regular
+    file (a symbolic link too, unless ``follow_symlinks``: an inbox entry pointing at the system's
+    password file must not be read); ``file-too-large`` over :data:`MAX_FILE_BYTES` (never read, so an
+    8 GB file costs nothing); never more than that limit is read even if the file grows meanwhile.
+    """
+    path = Path(path)
+    fatal = _Fatal(display if display is not None else display_name(path.name))
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                raise fatal("file-unreadable", "这是一个符号链接（快捷方式），不是文件本身，未读取")
+        except FileNotFoundError:
+            raise fatal("file-missing") from None
+        except OSError as exc:
+            raise fatal("file-unreadable", f"无法访问文件（{exc.strerror or exc}）") from exc
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise fatal("file-missing") from None
+    except OSError as exc:
+        raise fatal("file-unreadable", f"无法打开文件（{exc.strerror or exc}）") from exc
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            st = os.fstat(fh.fileno())
+            kind = kind_of_entry(st.st_mode)
+            if kind is not None:
+                raise fatal("file-unreadable", f"这是{kind}，不是普通文件，未读取")
+            if st.st_size > MAX_FILE_BYTES:
+                raise fatal("file-too-large", f"文件大小 {_mb(st.st_size)}，上限 {_mb(MAX_FILE_BYTES)}，未读取")
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise fatal("file-unreadable", f"读取文件出错（{exc.strerror or exc}）") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise fatal("file-too-large", f"文件超过上限 {_mb(MAX_FILE_BYTES)}，未读取")
+    return data
 
 
 def is_ignorable_name(name: str) -> bool:
@@ -868,7 +938,8 @@ def atomic_write(
     whose name starts with ``~qyx-`` and keeps the target's extension; ``verify(tmp)`` (optional)
     checks it, e.g. by reopening it.  The previous version is copied to
     ``备份/<stem>.<YYYYMMDD-HHMMSS>.<ext>`` (the last ``keep`` are kept), then the temporary file
-    replaces the target with ``os.replace``.  Missing folders are created.
+    replaces the target with ``os.replace``.  Missing folders are created; temporary files that a
+    killed write left in the folder are removed first (:func:`clean_stale_temps`).
 
     Raises :class:`OutputLocked` when Excel/Word holds the target (an owner file ``~$<name>`` is
     next to it, or opening/replacing it is refused with PermissionError); :class:`OutputFailed`
@@ -878,12 +949,14 @@ def atomic_write(
     """
     target = Path(target)
     folder = target.parent
+    check_output_target(target)
     if owner_lock_files(target) or _open_elsewhere(target):
         raise locked_error(target)
     if target.is_dir():
         raise _failed_error(target, IsADirectoryError(21, "目标是一个文件夹"))
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(folder)  # left by a write that was killed (its process is gone)
         tmp = _new_temp(target)
     except OSError as exc:
         raise _failed_error(target, exc) from exc
@@ -924,11 +997,42 @@ def atomic_write(
     return target
 
 
+#: Longest output file name (bytes): file systems allow 255, and the backup copy adds a time stamp,
+#: Office's owner file "~$" and LibreOffice's lock ".~lock.…#" add a few bytes.
+MAX_NAME_BYTES = 230
+
+
+def check_output_target(target: str | Path) -> None:
+    """Refuse an output path that is not a regular file or a new name (raises :class:`UsageError`).
+
+    A symbolic link, a device, a pipe or a socket is never written through or replaced (an output
+    named ``/dev/sda`` by mistake must not become a .docx); a name too long for the backup copy
+    is refused before anything is written.
+    """
+    from .errors import UsageError
+
+    target = Path(target)
+    shown = display_name(str(target))
+    size = len(target.name.encode("utf-8", "surrogateescape"))
+    if size > MAX_NAME_BYTES:
+        raise UsageError(f"输出文件名“{display_name(target.name)[:40]}…”过长（{size} 字节，上限 {MAX_NAME_BYTES} 字节），"
+                         "请换一个短一些的文件名。")
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"无法访问输出文件“{shown}”（{exc.strerror or exc}），请检查路径。") from exc
+    kind = kind_of_entry(st.st_mode)
+    if kind is not None and kind != "文件夹":
+        raise UsageError(f"输出位置“{shown}”是{kind}，不是普通文件，不会写入或替换它；请换一个输出文件名。")
+
+
 def _new_temp(target: Path) -> Path:
     """Create an empty, unique temporary file next to ``target`` (normal permissions, not 0600)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(4)}{target.suffix}")
+        tmp = target.with_name(temp_name(target.suffix))
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
@@ -938,6 +1042,77 @@ def _new_temp(target: Path) -> Path:
             os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         return tmp
     raise FileExistsError(17, "无法创建临时文件", str(target.parent))
+
+
+def temp_name(suffix: str = "") -> str:
+    """A new temporary file name: ``~qyx-<process id>-<random>`` (the process id tells a later run
+    whether the writer is still alive, see :func:`clean_stale_temps`)."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+
+
+_TEMP_PID = re.compile(r"^~qyx-(\d+)-[0-9a-f]+")
+#: A temporary file without a process id in its name (older versions) is left alone this long.
+STALE_TEMP_SECONDS = 600
+
+
+def clean_stale_temps(folder: str | Path) -> list[Path]:
+    """Remove temporary files (``~qyx-…``) in ``folder`` left by a write that was killed; return them.
+
+    A temporary file is removed when the process named in it is gone (or, for a name without a
+    process id, when it is older than :data:`STALE_TEMP_SECONDS`); a write in progress is never
+    touched.  Best effort: what cannot be removed stays.
+    """
+    import time
+
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            match = _TEMP_PID.match(entry.name)
+            if match:
+                if pid_alive(int(match.group(1))):
+                    continue
+            elif time.time() - entry.stat(follow_symlinks=False).st_mtime < STALE_TEMP_SECONDS:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (our own process counts as alive)."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def atomic_write_bytes(target: str | Path, data: bytes, *, backup: bool = True) -> Path:

@@ -36,7 +36,6 @@ import functools
 import hashlib
 import json
 import os
-import secrets
 import sqlite3
 import stat
 import time
@@ -288,6 +287,24 @@ CheckFn = Callable[[Submission, Period, "str | None", "Store", dict], list[Findi
 # ================================================================================================
 
 
+def store_problem(exc: BaseException) -> str:
+    """What went wrong with the store's database, and what to do, in the clerk's words."""
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text
+                                                    or "file is encrypted" in text):
+        return (f"数据库 {DB_NAME} 已损坏或不是历史库数据库。归档文件不受影响：请运行 qyx rebuild-store "
+                "--store 历史库文件夹 从归档重建数据库（原数据库会保留）")
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return "历史库文件夹或数据库是只读的，没有写入权限；请检查文件夹权限，或把历史库复制到可写的位置后用 --store 指定"
+    if "disk is full" in text or getattr(exc, "errno", None) == 28:
+        return "磁盘空间不足；请清理磁盘后重试（已写入的归档和数据库不受影响）"
+    if "locked" in text or "busy" in text:
+        return "数据库正被其他程序占用；请稍后重试"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{type(exc).__name__}: {exc}"
+
+
 #: Periods the office consolidated with ``--backfill`` (补录): a file beside the database, so that
 #: ``rebuild-store`` (which re-creates the database only) keeps it.
 BACKFILL_FILE = "补录填报期.json"
@@ -304,8 +321,107 @@ def now_text(now: datetime | None = None) -> str:
 
 
 def mtime_text(path: Path) -> str:
-    """A file's modification time as a received time."""
-    return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat()
+    """A file's modification time as a received time; never later than now (a file dated 2100 by a
+    wrong clock would otherwise win over every later correction, and its group be flagged late)."""
+    return datetime.fromtimestamp(min(path.stat().st_mtime, time.time())).replace(microsecond=0).isoformat()
+
+
+#: The lock file of a store folder: held (an OS lock on it) for the whole of a consolidation or a rebuild.
+LOCK_NAME = "qyx.lock"
+#: How long a second run waits for the lock before it gives up with a message.
+LOCK_WAIT_SECONDS = 5.0
+
+
+@contextlib.contextmanager
+def store_lock(root: str | Path, what: str = "汇总", *, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold the store's lock: one consolidation (ledger, store and outputs) or rebuild at a time.
+
+    An OS lock on ``历史库/qyx.lock`` (``fcntl.flock`` / ``msvcrt.locking``), so a run that is killed
+    or crashes leaves no stale lock: the system releases it with the process.  The file records who
+    holds it (user, machine, process, since when, what); a second run waits up to ``wait`` seconds,
+    then raises :class:`~qyx_excel.errors.Busy` naming them.  Temporary files of writes killed in an
+    earlier run (``~qyx-…`` in the store's folders) are removed once the lock is held.
+    """
+    import getpass
+    import socket
+
+    from .errors import Busy
+    from .safeio import clean_stale_temps
+
+    root = Path(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        raise UsageError(f"无法在历史库“{root}”中建立锁文件（{exc.strerror or exc}），历史库文件夹可能是只读的，请检查是否有写入权限。") from exc
+    try:
+        deadline = time.monotonic() + wait
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                holder = _lock_holder(fd)
+                raise Busy(
+                    f"历史库“{root}”正被另一次{holder.get('what', '汇总')}使用"
+                    f"（{holder.get('user', '未知用户')} 在 {holder.get('host', '未知计算机')} 上，"
+                    f"自 {holder.get('since', '未知时间')} 起，进程号 {holder.get('pid', '?')}），"
+                    "请等它完成后再试；本次没有改动任何文件。"
+                )
+            time.sleep(0.2)
+        try:
+            user = getpass.getuser()
+        except Exception:  # no user name in this environment
+            user = "未知用户"
+        info = {"what": what, "user": user, "host": socket.gethostname(), "pid": os.getpid(), "since": now_text()}
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps(info, ensure_ascii=False).encode("utf-8"))
+        for folder in (root, root / CONSOLIDATIONS_DIR, *sorted((root / ARCHIVE_DIR).glob("*"))):
+            clean_stale_temps(folder)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            _unlock(fd)
+        os.close(fd)
+
+
+_WIN_LOCK_AT = 1 << 20
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            os.lseek(fd, _WIN_LOCK_AT, os.SEEK_SET)  # past the holder's record, which stays readable
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, _WIN_LOCK_AT, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _lock_holder(fd: int) -> dict[str, Any]:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        data = json.loads(os.read(fd, 4096).decode("utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
 _last_run_ns = 0
@@ -322,24 +438,28 @@ def run_stamp() -> str:
 class Store:
     """A history store folder. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, *, db_name: str = DB_NAME) -> None:
         self.root = Path(root)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.root / ARCHIVE_DIR).mkdir(exist_ok=True)
-            self.db = sqlite3.connect(self.root / DB_NAME, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(self.root / db_name, isolation_level=None, timeout=30)
         except (OSError, sqlite3.Error) as exc:
-            raise UsageError(f"无法打开历史库“{self.root}”：{exc}") from exc
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL under WAL: a commit does not wait for the disk (the WAL is synced at checkpoints).  A
-        # power cut may roll back the last commits, never corrupt; the archive (synced before the
-        # commit) still holds those files, and the next run records them again (see _recording()).
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA temp_store=MEMORY")  # a received file's savepoint journal: small, in memory
-        self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            raise UsageError(f"无法打开历史库“{self.root}”：{store_problem(exc)}") from exc
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL under WAL: a commit does not wait for the disk (the WAL is synced at checkpoints).  A
+            # power cut may roll back the last commits, never corrupt; the archive (synced before the
+            # commit) still holds those files, and the next run records them again (see _recording()).
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA temp_store=MEMORY")  # a received file's savepoint journal: small, in memory
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise UsageError(f"无法打开历史库“{self.root}”：{store_problem(exc)}") from exc
         self._unsynced: set[Path] = set()  # archive folders whose new entries are not yet synced
         self._priors: dict[tuple[str, str], Any] = {}  # prior_for per (group, period), see prior()
         self._group_files = 0  # files recorded in the open transaction (see _recording)
@@ -369,8 +489,13 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        # already failing (a full disk, a locked output): closing must not replace that message
+        with contextlib.suppress(Exception):
+            self.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -464,7 +589,7 @@ class Store:
 
     def _write_durably(self, items: list[tuple[Path, bytes]]) -> None:
         """Write each file under a temporary name, sync them all, then rename them in order."""
-        from .safeio import TEMP_PREFIX
+        from .safeio import temp_name
 
         written: list[tuple[Path, Path]] = []
         with contextlib.ExitStack() as open_files:
@@ -475,7 +600,7 @@ class Store:
                     if not folder.is_dir():
                         folder.mkdir(parents=True, exist_ok=True)
                         self._unsynced.add(folder.parent)
-                    tmp = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}{target.suffix}"
+                    tmp = folder / temp_name(target.suffix)
                     fh = open_files.enter_context(open(tmp, "xb"))
                     written.append((tmp, target))
                     fh.write(data)
@@ -501,14 +626,35 @@ class Store:
         except (OSError, ValueError, TypeError):
             return None
 
-    def receipts(self) -> list[Receipt]:
-        """Every receipt in the archive, in replay order."""
+    def receipts(self, *, with_missing: bool = False) -> list[Receipt]:
+        """Every receipt in the archive, in replay order (``with_missing``: also those whose file is gone)."""
         found = []
         for path in (self.root / ARCHIVE_DIR).glob(f"*/*{RECEIPT_SUFFIX}"):
             receipt = self.read_receipt(path.name[: -len(RECEIPT_SUFFIX)])
-            if receipt is not None and self.archive_path(receipt.sha256, receipt.ext).is_file():
+            if receipt is not None and (with_missing or self.archive_path(receipt.sha256, receipt.ext).is_file()):
                 found.append(receipt)
         return sorted(found, key=lambda r: r.order)
+
+    def _replay(self, receipt: Receipt, check: CheckFn | None) -> str | None:
+        """Record an archived file again (rebuild); ``None`` when done, else why it was skipped."""
+        path = self.archive_path(receipt.sha256, receipt.ext)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return "归档文件缺失"
+        except OSError as exc:
+            return f"归档文件无法读取（{exc.strerror or exc}）"
+        if hashlib.sha256(data).hexdigest() != receipt.sha256:
+            return "归档文件已损坏（校验值不符）"
+        try:
+            if receipt.ext == "json":
+                subs, file_findings = [submission_from_json(json.loads(data))], []
+            else:
+                subs, file_findings = _read_workbook(path, receipt.file_name, data)
+            self._ingest(receipt, data, subs, file_findings, check=check)
+        except (QyxError, ValueError, KeyError, TypeError, sqlite3.Error) as exc:
+            return f"无法重放（{exc.message if isinstance(exc, QyxError) else type(exc).__name__}）"
+        return None
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -537,19 +683,27 @@ class Store:
         file is checked against its own period and recorded there). A file recorded before is not
         read again: its recorded outcomes come back.
         """
+        from .errors import UnreadableFile
+        from .safeio import display_name, read_received
+
         path = Path(path)
         period = _as_period(period)
+        name = display_name(path.name)
         if data is None:
-            data = path.read_bytes()
+            try:  # size and kind checked before reading; an inbox symlink is never followed
+                data = read_received(path, display=name, follow_symlinks=source != SOURCE_INBOX)
+            except UnreadableFile as exc:
+                finding = exc.finding or make("file-unreadable", file=name, detail=exc.message)
+                return [Outcome(file_name=name, sha256="", sheet="", status=UNREADABLE, findings=[finding])]
         sha = hashlib.sha256(data).hexdigest()
         known = self.recorded_outcomes(sha)
         if known is not None:
             self._keep_archived(sha, data, adjustments)
-            return [_copy_of(o, path.name) for o in known]
+            return [_copy_of(o, name) for o in known]
         receipt = self.read_receipt(sha) or Receipt(
             sha256=sha,
-            ext=(path.suffix.lstrip(".").lower() or "bin"),
-            file_name=path.name,
+            ext=(display_name(path.suffix).lstrip(".").lower() or "bin"),
+            file_name=name,
             size=len(data),
             source=source,
             received_at=received_at or mtime_text(path),
@@ -653,10 +807,15 @@ class Store:
         receipt = self.archive(data, receipt)
 
         warnings_for_file = [f for f in file_findings if f.severity != ERROR]
+        # a mailed file's name says whose it is, as qyx check reads it: a file of one group mailed under
+        # another's name, or a "ledger" carrying other groups' sheets, is refused (group-mismatch)
+        named = group_in_name(receipt.file_name) if receipt.source == SOURCE_INBOX else None
         with self._recording():
             for sub, check_period in selected:
-                expected_group = sub.sheet if sub.sheet in GROUPS else None
+                expected_group = named or (sub.sheet if sub.sheet in GROUPS else None)
                 findings = list(warnings_for_file) + list(check(sub, check_period, expected_group, self, adjustments))
+                if sub.kind == "fill-in" and not has_data(sub):  # an untouched template replaces nothing
+                    findings.append(make("submission-blank", file=receipt.file_name, sheet=sub.sheet or None))
                 findings = _dedupe(_named(findings, receipt.file_name))
                 group = sub.group or expected_group
                 period_code = sub.period if own_valid(sub.period) else check_period.code
@@ -1098,40 +1257,87 @@ class Store:
 # ================================================================================================
 
 
+@dataclass
+class RebuildReport:
+    """What :func:`rebuild_store` did: files replayed, files skipped (name, why), the database kept aside."""
+
+    replayed: int
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    previous: Path | None = None
+
+
 def rebuild(store_dir: str | Path, *, check: CheckFn | None = None,
             progress: Callable[[int, int], None] | None = None) -> int:
+    """:func:`rebuild_store`; returns the number of files replayed."""
+    return rebuild_store(store_dir, check=check, progress=progress).replayed
+
+
+def rebuild_store(store_dir: str | Path, *, check: CheckFn | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> RebuildReport:
     """Re-create ``qyx.sqlite`` from the archive (re-reading archived files with intake).
 
     Files are replayed in the order they were first received, so the database comes out as it
-    was. The old database is moved aside to ``qyx.sqlite.old`` first. Returns the files replayed.
+    was.  The new database is built beside the old one (``qyx.sqlite.new-<time>``) and swapped in
+    only when the whole replay is done; the old one is kept as ``qyx.sqlite.old-<time>`` (every
+    earlier one stays).  Each archived file is checked against its hash; a missing or damaged one,
+    or one that cannot be replayed, is skipped and listed, never half-recorded.  Holds the store's
+    lock (no consolidation meanwhile).
     """
     root = Path(store_dir)
     if not (root / ARCHIVE_DIR).is_dir():
         raise UsageError(f"“{root}”不是历史库文件夹（缺少 {ARCHIVE_DIR}）。")
-    db = root / DB_NAME
-    for suffix in ("", "-wal", "-shm"):
-        old = db.with_name(db.name + suffix)
-        if old.exists():
-            os.replace(old, db.with_name(db.name + ".old" + suffix))
-    with Store(root) as store:
-        receipts = store.receipts()
-        for done, receipt in enumerate(receipts, start=1):
-            path = store.archive_path(receipt.sha256, receipt.ext)
-            data = path.read_bytes()
-            if receipt.ext == "json":
-                subs, file_findings = [submission_from_json(json.loads(data))], []
-            else:
-                subs, file_findings = _read_workbook(path, receipt.file_name, data)
-            store._ingest(receipt, data, subs, file_findings, check=check)
-            if progress:
-                progress(done, len(receipts))
-        for path in sorted((root / CONSOLIDATIONS_DIR).glob("*.json")):
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text)
-            with store.transaction():
-                store.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)",
-                                 (data["period"], text, data["generated_at"]))
-        return len(receipts)
+    with store_lock(root, "重建历史库"):
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for leftover in root.glob(f"{DB_NAME}.new-*"):  # an earlier rebuild that did not finish
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        new_name = f"{DB_NAME}.new-{stamp}"
+        skipped: list[tuple[str, str]] = []
+        replayed = 0
+        try:
+            with Store(root, db_name=new_name) as store:
+                receipts = store.receipts(with_missing=True)
+                for done, receipt in enumerate(receipts, start=1):
+                    why = store._replay(receipt, check)
+                    if why is None:
+                        replayed += 1
+                    else:
+                        skipped.append((receipt.file_name, why))
+                    if progress:
+                        progress(done, len(receipts))
+                for path in sorted((root / CONSOLIDATIONS_DIR).glob("*.json")):
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                        data = json.loads(text)
+                        with store.transaction():
+                            store.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)",
+                                             (data["period"], text, data["generated_at"]))
+                    except (OSError, ValueError, KeyError, TypeError, sqlite3.Error) as exc:
+                        skipped.append((path.name, f"汇总记录无法读取（{type(exc).__name__}）"))
+        except BaseException:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    (root / (new_name + suffix)).unlink()
+            raise
+        previous = None
+        if (root / DB_NAME).exists():
+            previous = root / f"{DB_NAME}.old-{stamp}"
+            n = 2
+            while previous.exists():
+                previous = root / f"{DB_NAME}.old-{stamp}-{n}"
+                n += 1
+            for suffix in ("", "-wal", "-shm"):
+                old = root / (DB_NAME + suffix)
+                if old.exists():
+                    os.replace(old, previous.with_name(previous.name + suffix))
+        for suffix in ("-wal", "-shm", ""):
+            built = root / (new_name + suffix)
+            if built.exists():
+                os.replace(built, root / (DB_NAME + suffix))
+        from .safeio import fsync_dir
+
+        fsync_dir(root)
+        return RebuildReport(replayed, skipped, previous)
 
 
 # ================================================================================================
@@ -1142,10 +1348,10 @@ def rebuild(store_dir: str | Path, *, check: CheckFn | None = None,
 def _read_workbook(path: Path, display: str, data: bytes | None = None) -> tuple[list[Submission], list[Finding]]:
     """Safe-open and read a workbook (``data``: its bytes, already read): its group submissions and
     file-level findings."""
-    from . import intake
+    from . import sandbox
 
     try:
-        subs = intake.read_file(path, display=display, data=data)
+        subs = sandbox.read_file(path, display=display, data=data)
     except QyxError as exc:
         finding = exc.finding or make("file-unreadable", file=display, detail=exc.message)
         return [], [replace(finding, file=display)]
@@ -1200,6 +1406,13 @@ def has_data(sub: Submission) -> bool:
     if any(p.name for p in sub.projects):
         return True
     return any(a.state or a.progress or a.problems for a in sub.applications)
+
+
+def group_in_name(name: str) -> str | None:
+    """The group a file's name claims (``2024-03_幼有善育.xlsx``), when it names exactly one."""
+    stem = Path(name).stem
+    named = [g for g in GROUPS if g in stem]
+    return named[0] if len(named) == 1 else None
 
 
 def content_hash(sub: Submission, group: str | None, period_code: str) -> str:

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from qyx_excel.intake import column_letter, sheet_extent
 
+_SPELLINGS = ["plain", "lower", "single", "spaced", "charref", "hexref", "prefixed", "second_r", "gt_in_value"]
 _cell = st.tuples(
     st.integers(0, 30),  # column (0-based); past 25 is "far"
     st.booleans(),  # with a reference
     st.sampled_from(["r_first", "t_first", "tab"]),  # how the start tag is written
     st.booleans(),  # holds a value
+    st.sampled_from(_SPELLINGS),  # how the reference is spelt (every legal way a reader accepts)
 )
 _row = st.tuples(st.integers(1, 1100), st.booleans(), st.lists(_cell, max_size=6))  # number, with r=, cells
 
@@ -28,23 +30,43 @@ def _sheet(rows: list) -> tuple[bytes, tuple[int, int]]:
         row_no = number if row_ref else row_no + 1
         parts.append(f'<row r="{row_no}">' if row_ref else "<row>")
         col = 0
-        for c, with_ref, style, has_value in sorted(cells, key=lambda x: x[0]):
+        for c, with_ref, style, has_value, spelling in sorted(cells, key=lambda x: x[0]):
             col = c + 1 if with_ref else col + 1
-            ref = f'r="{column_letter(col - 1)}{row_no}"'
+            ref = spelt(column_letter(col - 1), row_no, spelling)
+            tag = "x:c" if spelling == "prefixed" else "c"
             if not with_ref:
-                start = "<c>" if style != "t_first" else '<c t="n">'
+                start = f"<{tag}>" if style != "t_first" else f'<{tag} t="n">'
             elif style == "r_first":
-                start = f"<c {ref}>"
+                start = f"<{tag} {ref}>"
             elif style == "t_first":
-                start = f'<c t="n" {ref}>'
+                start = f'<{tag} t="n" {ref}>'
             else:
-                start = f"<c\t{ref}>"
-            parts.append(start + ("<v>1</v>" if has_value else "") + "</c>")
+                start = f"<{tag}\t{ref}>"
+            parts.append(start + ("<x:v>1</x:v>" if has_value else "") + f"</{tag}>")
             if has_value:
                 max_row, max_col = max(max_row, row_no), max(max_col, col)
         parts.append("</row>")
     xml = '<worksheet><sheetData>' + "".join(parts) + "</sheetData></worksheet>"
     return xml.encode(), (max_row, max_col)
+
+
+def spelt(letters: str, row: int, spelling: str) -> str:
+    """The ``r`` attribute of a cell at ``letters``+``row``, written one of the ways XML allows."""
+    if spelling == "lower":
+        return f'r="{letters.lower()}{row}"'
+    if spelling == "single":
+        return f"r='{letters}{row}'"
+    if spelling == "spaced":
+        return f'r = "{letters}{row}"'
+    if spelling == "charref":
+        return f'r="&#{ord(letters[0])};{letters[1:]}{row}"'
+    if spelling == "hexref":
+        return f'r="{letters}&#x{ord(str(row)[0]):x};{str(row)[1:]}"'
+    if spelling == "second_r":  # a reader takes the last r of a tag
+        return f'r="A1" r="{letters}{row}"'
+    if spelling == "gt_in_value":  # ">" is legal inside an attribute value
+        return f'a="x>y" r="{letters}{row}"'
+    return f'r="{letters}{row}"'
 
 
 @settings(max_examples=300, deadline=None)
@@ -56,9 +78,10 @@ def test_extent_covers_every_cell_with_a_value(rows: list) -> None:
 
 
 def test_usual_sheet_takes_the_fast_path() -> None:
-    xml, _ = _sheet([(1, True, [(0, True, "r_first", True), (11, True, "r_first", True)])])
+    xml, _ = _sheet([(1, True, [(0, True, "r_first", True, "plain"), (11, True, "r_first", True, "plain")])])
     assert sheet_extent(xml) == (999, 26)
-    far, _ = _sheet([(1, True, [(0, True, "r_first", True)]), (5000, True, [(2, True, "r_first", True)])])
+    far, _ = _sheet([(1, True, [(0, True, "r_first", True, "plain")]),
+                     (5000, True, [(2, True, "r_first", True, "plain")])])
     assert sheet_extent(far) == (5000, 3)
 
 
