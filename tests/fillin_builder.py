@@ -1,6 +1,6 @@
 """A small, independent builder of contract-following fill-in files (openpyxl), for intake tests.
 
-It follows docs/contracts.md and MISSION §4 (header block, very hidden ``_meta``, indicator and task
+It follows docs/contracts.md, Group sheets (header block, very hidden ``_meta``, indicator and task
 tables) without using the project's own workbook builder, so intake is tested against the
 contract rather than against one implementation.  Defaults give a clean file: every reported
 indicator at this year's target, every task 序时推进 with a progress note.
