@@ -10,13 +10,13 @@ import argparse
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import QyxError, UsageError
 
-# argparse's own words (usage:, options: …) in Chinese; argparse looks `_` up at call time.
+# argparse's own words (usage:, options: …) in Chinese, for our parsers only (see _Parser).
 _ARGPARSE_ZH = {
     "usage: ": "用法：",
     "options": "选项",
@@ -30,10 +30,47 @@ _ARGPARSE_ZH = {
     "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
     "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是 %(matches)s",
 }
-argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+
+
+def _argparse_zh(text: str) -> str:
+    return _ARGPARSE_ZH.get(text, text)
+
+
+@contextlib.contextmanager
+def _argparse_in_chinese() -> Iterator[None]:
+    """argparse looks its words up through ``argparse._`` at call time: swap it in while one of
+    our parsers builds, formats or parses, and put the process's own back after."""
+    saved = argparse._  # type: ignore[attr-defined]
+    argparse._ = _argparse_zh  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = saved  # type: ignore[attr-defined]
 
 
 class _Parser(argparse.ArgumentParser):
+    """An argparse parser speaking Chinese, raising :class:`UsageError` instead of exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _argparse_in_chinese():
+            super().__init__(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        with _argparse_in_chinese():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _argparse_in_chinese():
+            return super().format_help()
+
+    def parse_args(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        with _argparse_in_chinese():
+            return super().parse_args(*args, **kwargs)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        with _argparse_in_chinese():
+            return super().parse_known_args(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         raise UsageError(message)

@@ -126,7 +126,7 @@ class ConsolidationResult:
 
     def to_json(self) -> dict[str, Any]:
         # The consolidation's own keys (period, indicators, groups, ranking …) sit at the top level:
-        # they are the contract other programs read (MISSION §4).
+        # they are the contract other programs read (docs/export-schema.md).
         return {
             **self.consolidation.to_json(),
             "ok": self.ok,

@@ -1,6 +1,6 @@
 """The small family of fatal problems. Library code raises these; layers turn them into messages.
 
-Exit codes (MISSION §4): 0 success, 1 findings or refusals, 2 unusable input.
+Exit codes (README.md 命令行, docs/cli.md): 0 success, 1 findings or refusals, 2 unusable input.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ GROUPS: tuple[str, ...] = (*DOMAINS, APPLICATION_GROUP, PROJECT_GROUP)
 
 
 class Status(str, Enum):
-    """Status of an indicator for a period (MISSION §4: fixed words)."""
+    """Status of an indicator for a period (fixed words: README.md 每月怎么用, docs/rules.md)."""
 
     MET = "已达标"
     ON_TRACK = "序时推进"
@@ -187,7 +187,7 @@ LEDGER_SHEETS: tuple[str, ...] = (
     SHEET_TABLES,
 )
 
-# --- header contracts (MISSION §4) ---------------------------------------------------------
+# --- header contracts (docs/contracts.md, Group sheets) -------------------------------------
 INDICATOR_HEADERS: tuple[str, ...] = (
     "序号",
     "指标名称",

@@ -1,9 +1,10 @@
 """Write a consolidation's results into the ledger: 汇总, 晾晒, 校验结果 (with 报送情况), ``_meta`` period.
 
 The ledger is an ``.xlsm`` with buttons and a VBA project, so it is re-saved with openpyxl
-``load_workbook(keep_vba=True)`` (FACTS.md: keeps ``vbaProject.bin``, the form buttons, validation,
-protection and print settings) and written through :func:`safeio.atomic_write` — a temporary file,
-reopened to verify, the previous version kept under ``备份/``; a ledger held open by Excel raises
+``load_workbook(keep_vba=True)`` (keeps ``vbaProject.bin``, the form buttons, validation, protection
+and print settings: ``test_openpyxl_keep_vba_round_trip_keeps_buttons`` in tests/test_workbook.py)
+and written through :func:`safeio.atomic_write` — a temporary file, reopened to verify, the
+previous version kept under ``备份/``; a ledger held open by Excel raises
 :class:`~qyx_excel.errors.OutputLocked` and is left as it was.
 
 Old results are cleared first (values, styles and merges below the header rows), so a shorter

@@ -1,6 +1,6 @@
 """The consolidated period: what 汇总 produces and what the notice, tables, buttons and export read.
 
-Plain dataclasses with ``to_json``; JSON keys are English and stable (MISSION §4).
+Plain dataclasses with ``to_json``; JSON keys are English and stable (README.md 命令行, docs/export-schema.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reporting periods: ``YYYY-MM``, ``YYYY-Qn`` and ``YYYY`` (MISSION §4), and ISO weeks ``YYYY-Www``.
+"""Reporting periods: ``YYYY-MM``, ``YYYY-Qn`` and ``YYYY`` (README.md 每月怎么用), and ISO weeks ``YYYY-Www``.
 
 A value reported for a period is the indicator's value at the period's end, so every period
 is judged at its last month.

@@ -1,7 +1,8 @@
 """The target engine: read every target text the plan writes, and judge a reported value.
 
-Target texts (MISSION §2): plain numbers, ``<5``, ``>1.2``, ``≥40``, ``≧12500`` (full width),
-``全覆盖``, ``开展试点``, ``无统计``, ``/``, pairs ``1/5`` and compounds ``职工85%城乡居民68%``.
+Target texts (as ``data/indicators.csv`` holds them; docs/rules.md 一): plain numbers, ``<5``,
+``>1.2``, ``≥40``, ``≧12500`` (full width), ``全覆盖``, ``开展试点``, ``无统计``, ``/``, pairs ``1/5``
+and compounds ``职工85%城乡居民68%``.
 A plain number means "at least" when higher is better and "at most" when lower is better.
 
 Judging (rules in ``data/rules.csv``, explained in ``docs/rules.md``; one rule in every month,

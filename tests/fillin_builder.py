@@ -1,6 +1,6 @@
 """A small, independent builder of contract-following fill-in files (openpyxl), for intake tests.
 
-It follows docs/contracts.md and MISSION §4 (header block, very hidden ``_meta``, indicator and task
+It follows docs/contracts.md, Group sheets (header block, very hidden ``_meta``, indicator and task
 tables) without using the project's own workbook builder, so intake is tested against the
 contract rather than against one implementation.  Defaults give a clean file: every reported
 indicator at this year's target, every task 序时推进 with a progress note.
@@ -8,6 +8,9 @@ indicator at this year's target, every task 序时推进 with a progress note.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -230,17 +233,24 @@ def patch_xml(path: Path, old: bytes, new: bytes, *, member_prefix: str = "xl/wo
 # --- the same files, starting from the project's own fill-in builder (distribute) ---------------
 
 _DISTRIBUTED: dict[tuple[str, str], Path] = {}
+_FOLDER: list[Path] = []  # the one folder of this session's distributed files, removed at exit
+
+
+def _distributed_folder() -> Path:
+    if not _FOLDER or not _FOLDER[0].exists():
+        _FOLDER[:] = [Path(tempfile.mkdtemp(prefix="qyx-distributed-"))]
+        atexit.register(shutil.rmtree, _FOLDER[0], ignore_errors=True)
+    return _FOLDER[0]
 
 
 def distributed(group: str, period: str) -> Path:
     """The fill-in file ``distribute`` writes for ``group`` and ``period`` (built once per session)."""
-    import tempfile
-
     from qyx_excel.distribute import distribute
 
     key = (group, period)
     if key not in _DISTRIBUTED or not _DISTRIBUTED[key].exists():
-        out = Path(tempfile.mkdtemp(prefix="qyx-distributed-"))
+        out = _distributed_folder() / f"{period}_{group}"
+        out.mkdir(exist_ok=True)
         [path] = distribute(period, out, groups=(group,))
         _DISTRIBUTED[key] = path
     return _DISTRIBUTED[key]

@@ -8,7 +8,7 @@ folder name has Chinese characters and spaces in it.
 Each :class:`Case` writes one file that arrives by mail — an old ``.xls`` renamed, an encrypted
 workbook, a zip bomb, a re-laid-out sheet, text that looks like a formula … — mostly by editing a
 group's good March file as a person would (openpyxl) or by rewriting its zip parts.  The builders
-of hostile containers (OLE2 files, zip parts, XML bombs) are those of ``tests/test_safeio.py``.
+of hostile containers (OLE2 files, zip parts, XML bombs) are those of ``tests/crafted_files.py``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
+from crafted_files import BILLION_LAUGHS, EXTERNAL_ENTITY, make_cfb, rezip
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
-from test_safeio import BILLION_LAUGHS, EXTERNAL_ENTITY, make_cfb, rezip
 
-from qyx_excel import intake
+from qyx_excel import cli, intake
 from qyx_excel.glossary import GROUPS
 from qyx_excel.periods import parse_period
 
@@ -651,3 +652,18 @@ CASES: tuple[Case, ...] = (
 )
 
 CASE_BY_ID: dict[str, Case] = {c.id: c for c in CASES}
+
+
+# --- running qyx as a clerk would ------------------------------------------------------------------
+
+
+def qyx(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run ``qyx`` in-process as a clerk would; no traceback may reach them."""
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert_clean(out + err)
+    return code, out, err
+
+
+def assert_clean(text: str) -> None:
+    assert "Traceback" not in text and "内部错误" not in text and 'File "' not in text, text[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -75,6 +76,15 @@ def test_every_command_has_chinese_help():
         text = p.format_help()
         assert "用法" in text, name
         assert any("\u4e00" <= ch <= "\u9fff" for ch in (p.description or "")), name
+
+
+def test_chinese_help_stays_in_our_parser(capsys):
+    """Using qyx's parser leaves other argparse parsers in the same process in English."""
+    assert "用法" in build_parser().format_help()
+    run(capsys, "evaluate", "--indicator", "1")
+    other = argparse.ArgumentParser(prog="other")
+    other.add_argument("--x")
+    assert other.format_help().startswith("usage: other") and "options:" in other.format_help()
 
 
 def test_installed_console_script_runs():

@@ -21,19 +21,10 @@ from qyx_excel.values import parse_value
 NOW = datetime(2024, 4, 8, 10, 0)
 
 
-@pytest.fixture(scope="module")
-def blank(tmp_path_factory):
-    from qyx_excel import intake
-    from qyx_excel.distribute import distribute
-
-    paths = distribute("2024-03", tmp_path_factory.mktemp("blank"))
-    return {p.stem.split("_", 1)[1]: intake.read_file(p)[0] for p in paths}
-
-
 def month(blank, period: str, groups=GROUPS, **kw):
     subs = []
     for group in groups:
-        sub = copy.deepcopy(blank[group])
+        sub = copy.deepcopy(blank[group][1])
         sub.period, sub.source = period, f"{period}_{group}.xlsx"
         sub.target_year = int(period[:4])  # a fill-in file of that period shows that year's targets
         subs.append(fill_submission(sub, group_fill(group, parse_period(period), **kw)))

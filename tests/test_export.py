@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from consolidations import judged_consolidation
 
 from qyx_excel import __version__
 from qyx_excel.errors import UnreadableFile, UsageError
@@ -20,40 +21,17 @@ from qyx_excel.export import (
     read_export,
 )
 from qyx_excel.findings import CODES
-from qyx_excel.glossary import Direction, Status
-from qyx_excel.model import Consolidation, GroupStatus, IndicatorRow
+from qyx_excel.glossary import Status
+from qyx_excel.model import Consolidation
 from qyx_excel.periods import parse_period
-from qyx_excel.plan import load_plan
 from qyx_excel.safeio import backups_of
-from qyx_excel.targets import evaluate
 
 STATUS_WORDS = {"已达标", "序时推进", "进度滞后", "严重滞后", "未填报", "不适用"}
 
 
 def build_consolidation(period: str = "2024-03", factor: float = 1.0, skip: tuple[str, ...] = ()) -> Consolidation:
-    """A consolidation of the real plan, every indicator judged by the target engine.
-
-    Values sit at ``factor`` × the time-elapsed expected value (inverted when lower is better);
-    qualitative targets get the declaration 推进中.
-    """
-    plan = load_plan()
-    p = parse_period(period)
-    rows = []
-    for ind in plan.indicators:
-        if ind.id in skip:
-            continue
-        blank = evaluate(ind, p, None)
-        if blank.expected is None:
-            value: object = "推进中"
-        else:
-            value = blank.expected * (factor if ind.direction is Direction.HIGHER else 2 - factor)
-        ev = evaluate(ind, p, value)
-        rows.append(IndicatorRow.judged(ind, ev, note="按月调度", data_source="市统计局",
-                                        source_file=f"/收件箱/{p.code}_{ind.domain}.xlsx", source_cell=f"{ind.domain}!G5"))
-    return Consolidation(
-        period=p.code, label=p.label, kind=p.kind, generated_at="2024-04-06T09:00:00+08:00", indicators=rows,
-        groups=[GroupStatus(group="幼有善育", submitted=True, accepted=True, file="x.xlsx", received_at="2024-04-03")],
-    )
+    """A judged consolidation whose rows carry notes and sources, and one group's status."""
+    return judged_consolidation(period, factor, skip, sourced=True)
 
 
 def _assert_rows_equal(consolidation: Consolidation, back, county: str) -> None:

@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 import openpyxl
 import pytest
 from conftest import requires_soffice
+from crafted_files import count_inflated
 from hostile_files import (
     ACCEPTED,
     CASE_BY_ID,
@@ -51,8 +51,10 @@ from hostile_files import (
     UNREADABLE,
     Case,
     Workspace,
+    assert_clean,
     build_workspace,
     edit_book,
+    qyx,
     received_later,
     set_cells,
     value_cell,
@@ -86,18 +88,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 @pytest.fixture()
 def ws(base: Workspace, tmp_path: Path) -> Workspace:
     return base.copy(tmp_path / "本月 工作区")
-
-
-def qyx(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run ``qyx`` in-process as a clerk would; no traceback may reach them."""
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    assert_clean(out + err)
-    return code, out, err
-
-
-def assert_clean(text: str) -> None:
-    assert "Traceback" not in text and "内部错误" not in text and 'File "' not in text, text[-2000:]
 
 
 def fixed_words(code: str) -> str:
@@ -211,27 +201,6 @@ def current_values(ws: Workspace, group: str, period: str = MARCH) -> tuple[Any,
 # ================================================================================================
 
 
-def _inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count every byte any reader inflates (zipfile, safeio and calamine's Python side use zlib)."""
-    counted = [0]
-    real = zlib.decompressobj
-
-    class Counting:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self._d = real(*args, **kwargs)
-
-        def decompress(self, *args: Any, **kwargs: Any) -> bytes:
-            out = self._d.decompress(*args, **kwargs)
-            counted[0] += len(out)
-            return out
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._d, name)
-
-    monkeypatch.setattr(zlib, "decompressobj", Counting)
-    return counted
-
-
 def batches() -> list[list[Case]]:
     """The cases in batches, at most one per group in a batch (so each case's group outcome is its own)."""
     out: list[list[Case]] = []
@@ -296,7 +265,7 @@ def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch],
     ws, hostile, late, data = run.ws, run.files[case.id], run.late, run.data
 
     # qyx check on the file alone
-    inflated = _inflated(monkeypatch) if case.id == "压缩炸弹" else None
+    inflated = count_inflated(monkeypatch) if case.id == "压缩炸弹" else None
     code, out, _ = qyx(capsys, "check", hostile, "--period", MARCH)
     if inflated is not None:
         assert inflated[0] < safeio.MB, inflated[0]  # refused from the central directory, never inflated

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +12,8 @@ import openpyxl
 import pytest
 from fillin_builder import build_fillin, indicator_rows, patch_xml, task_rows
 
-from qyx_excel import TEMPLATE_VERSION
+from qyx_excel import TEMPLATE_VERSION, layout
+from qyx_excel.distribute import distribute
 from qyx_excel.errors import PlanDataError, UnreadableFile
 from qyx_excel.glossary import GROUPS, INDICATOR_HEADERS
 from qyx_excel.intake import (
@@ -26,6 +26,7 @@ from qyx_excel.intake import (
     scan_cell_states,
 )
 from qyx_excel.submission import META_SHEET, META_TEMPLATE
+from qyx_excel.workbook import build_workbook
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ROWS = indicator_rows("幼有善育")
@@ -460,12 +461,10 @@ def test_read_adjustments_from_a_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def distributed_files(tmp_path_factory):
-    distribute = pytest.importorskip("qyx_excel.distribute").distribute
     return distribute("2024-03", tmp_path_factory.mktemp("dist"))
 
 
 def test_distributed_files_read_at_the_layout_positions(distributed_files, plan):
-    layout = pytest.importorskip("qyx_excel.layout")
     assert [p.name for p in distributed_files] == [f"2024-03_{g}.xlsx" for g in GROUPS]
     for path, group in zip(distributed_files, GROUPS, strict=True):
         sub = only(path)
@@ -494,7 +493,6 @@ def test_distributed_files_read_at_the_layout_positions(distributed_files, plan)
 
 
 def test_real_ledger_reads_nine_sheets_without_macro_warning(tmp_path):
-    build_workbook = pytest.importorskip("qyx_excel.workbook").build_workbook
     ledger = build_workbook(tmp_path / "七优享台账.xlsm")
     subs = read_file(ledger)
     assert [s.group for s in subs] == list(GROUPS) and {s.kind for s in subs} == {"ledger"}
@@ -513,26 +511,3 @@ def test_real_ledger_reads_nine_sheets_without_macro_warning(tmp_path):
     wb.save(ledger)
     adjusted = read_adjustments(ledger)
     assert adjusted[("2", 2024)].text == "62" and adjusted[("2", 2024)].date == "2024-05-06"
-
-
-# --- speed -------------------------------------------------------------------------------------
-
-
-def test_reading_is_much_faster_than_openpyxl(tmp_path):
-    try:
-        path = pytest.importorskip("qyx_excel.distribute").distribute("2024-03", tmp_path, groups=("病有良医",))[0]
-    except pytest.skip.Exception:
-        path = build_fillin(tmp_path / "f.xlsx", "病有良医")
-    read_file(path)
-
-    def best(fn, n):
-        times = []
-        for _ in range(n):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return min(times)
-
-    ours = best(lambda: read_file(path), 30)
-    theirs = best(lambda: openpyxl.load_workbook(path), 5)
-    assert ours * 5 < theirs, (ours, theirs)

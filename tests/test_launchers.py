@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -53,6 +54,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "QYX_VENV": sys.prefix,
         "QYX_LEDGER_DIR": str(base / "台账"),
         "QYX_NO_PAUSE": "1",
+        "TMPDIR": tempfile.gettempdir(),  # this run's temp folder (conftest), not the system's
     }
     proc = subprocess.run(["bash", str(clone / "scripts" / "install-desktop.sh")], env=env, capture_output=True,
                           text=True, timeout=60)

@@ -22,13 +22,14 @@ from hostile_files import (
     LATE,
     MARCH,
     Workspace,
+    assert_clean,
     build_workspace,
     edit_book,
+    qyx,
     received_later,
     set_cells,
     value_cell,
 )
-from test_hostile import assert_clean, qyx
 
 from qyx_excel import intake
 from qyx_excel.store import Store

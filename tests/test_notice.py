@@ -484,16 +484,6 @@ def test_libreoffice_copy_only_changes_the_grid(notice, tmp_path):
     assert Document(str(copy)).paragraphs[0].text == Document(str(notice)).paragraphs[0].text
 
 
-def test_render_is_fast_enough(consolidation, tmp_path):
-    """Rendering (templates compiled once, then cached) stays well under a second."""
-    import time
-
-    render_notice(consolidation, tmp_path / "warm.docx", date=DATE)
-    start = time.perf_counter()
-    render_notice(consolidation, tmp_path / "n.docx", date=DATE)
-    assert time.perf_counter() - start < 1.0
-
-
 # --- document furniture from the settings file ----------------------------------------------------
 
 

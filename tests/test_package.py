@@ -14,17 +14,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from crafted_files import BILLION_LAUGHS, EXTERNAL_ENTITY, forge_central, make_cfb, rezip
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_safeio import BILLION_LAUGHS, EXTERNAL_ENTITY, forge_central, make_cfb, make_xlsx, rezip
 
 from qyx_excel import safeio
 from qyx_excel.errors import UnreadableFile
-
-
-@pytest.fixture()
-def good(tmp_path: Path) -> Path:
-    return make_xlsx(tmp_path / "2024-03_幼有善育.xlsx")
 
 
 def _code(call) -> str:

@@ -12,36 +12,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import requires_soffice
+from consolidations import judged_consolidation as build_consolidation
 from python_calamine import CalamineWorkbook
 
 from qyx_excel.errors import UsageError
 from qyx_excel.export import export_consolidation, read_export
-from qyx_excel.glossary import Direction, Status
-from qyx_excel.model import Consolidation, IndicatorRow
-from qyx_excel.periods import parse_period
+from qyx_excel.glossary import Status
 from qyx_excel.plan import load_plan
 from qyx_excel.rollup import ROLLUP_SHEETS, rollup
 from qyx_excel.safeio import sniff
-from qyx_excel.targets import evaluate, load_rules
+from qyx_excel.targets import load_rules
 
 PERIOD = "2024-03"
-
-
-def build_consolidation(period: str = PERIOD, factor: float = 1.0, skip: tuple[str, ...] = ()) -> Consolidation:
-    """The real plan judged by the target engine, values at ``factor`` × the expected value."""
-    plan = load_plan()
-    p = parse_period(period)
-    rows = []
-    for ind in plan.indicators:
-        if ind.id in skip:
-            continue
-        blank = evaluate(ind, p, None)
-        value: object = "推进中" if blank.expected is None else blank.expected * (
-            factor if ind.direction is Direction.HIGHER else 2 - factor)
-        ev = evaluate(ind, p, value)
-        rows.append(IndicatorRow.judged(ind, ev))
-    return Consolidation(period=p.code, label=p.label, kind=p.kind, generated_at="2024-04-06T09:00:00+08:00",
-                         indicators=rows)
 
 
 def _edit_json(path: Path, edit) -> Path:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import sqlite3
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from month_files import MARCH, filled, filled_file
 
-from qyx_excel.periods import parse_period
-from qyx_excel.sample import fill_file, fill_submission, group_fill
 from qyx_excel.store import (
     ACCEPTED,
     DUPLICATE,
@@ -27,38 +24,6 @@ from qyx_excel.store import (
     submission_to_json,
 )
 from qyx_excel.values import parse_value
-
-MARCH = parse_period("2024-03")
-
-
-@pytest.fixture(scope="module")
-def blank(tmp_path_factory):
-    """Blank fill-in files of 2024-03 (from distribute) and the submissions read from them."""
-    from qyx_excel import intake
-    from qyx_excel.distribute import distribute
-
-    out = tmp_path_factory.mktemp("blank")
-    paths = distribute(MARCH, out)
-    return {p.stem.split("_", 1)[1]: (p, intake.read_file(p)[0]) for p in paths}
-
-
-def filled(blank, group: str, period: str = "2024-03", **kw):
-    """A filled submission of ``group`` for ``period`` (no file)."""
-    sub = copy.deepcopy(blank[group][1])
-    sub.period = period
-    sub.target_year = int(period[:4])  # a fill-in file of that period shows that year's targets
-    sub.source = f"{period}_{group}.xlsx"
-    return fill_submission(sub, group_fill(group, parse_period(period), **kw))
-
-
-def filled_file(blank, group: str, folder: Path, *, mtime: datetime, name: str | None = None, **kw) -> Path:
-    """A filled fill-in file of ``group`` (2024-03) with a fixed modification time."""
-    target = folder / (name or blank[group][0].name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(blank[group][0].read_bytes())
-    fill_file(target, group, group_fill(group, MARCH, **kw))
-    os.utime(target, (mtime.timestamp(), mtime.timestamp()))
-    return target
 
 
 def test_default_store_dir_is_next_to_the_ledger(tmp_path):

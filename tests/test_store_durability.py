@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_store import MARCH, filled_file
+from month_files import MARCH, filled, filled_file
 
 from qyx_excel.store import ACCEPTED, Store
 
@@ -28,15 +28,6 @@ GROUPS = ("幼有善育", "学有优教", "劳有所得", "病有良医")
 @pytest.fixture()
 def inbox(tmp_path: Path, blank) -> list[Path]:
     return [filled_file(blank, g, tmp_path / "inbox", mtime=datetime(2024, 4, 2, 9 + i)) for i, g in enumerate(GROUPS)]
-
-
-@pytest.fixture(scope="module")
-def blank(tmp_path_factory):
-    from qyx_excel import intake
-    from qyx_excel.distribute import distribute
-
-    out = tmp_path_factory.mktemp("blank")
-    return {p.stem.split("_", 1)[1]: (p, intake.read_file(p)[0]) for p in distribute(MARCH, out)}
 
 
 def _stable(dump: dict) -> dict:
@@ -118,8 +109,6 @@ def test_the_database_runs_wal_with_normal_sync(tmp_path: Path) -> None:
 def test_kept_priors_follow_a_late_earlier_month(tmp_path: Path, blank) -> None:
     """The prior of a month is kept between files, and dropped when an earlier month is recorded."""
     import copy
-
-    from test_store import filled
 
     from qyx_excel.values import parse_value
 

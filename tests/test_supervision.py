@@ -112,20 +112,11 @@ def _value(indicator: str, letter: str, month: int) -> float:
     return round({"o": target, "l": expected - 0.1 * span, "s": expected - 0.5 * span}[letter], 3)
 
 
-@pytest.fixture(scope="module")
-def blank(tmp_path_factory):
-    from qyx_excel import intake
-    from qyx_excel.distribute import distribute
-
-    paths = distribute("2024-03", tmp_path_factory.mktemp("blank"))
-    return {p.stem.split("_", 1)[1]: intake.read_file(p)[0] for p in paths}
-
-
 def month_subs(blank, period: str, groups=GROUPS, overrides: dict[str, str] | None = None):
     subs = []
     m = int(period[5:])
     for group in groups:
-        sub = copy.deepcopy(blank[group])
+        sub = copy.deepcopy(blank[group][1])
         sub.period, sub.source = period, f"{period}_{group}.xlsx"
         sub = fill_submission(sub, group_fill(group, parse_period(period)))
         if group == "幼有善育":

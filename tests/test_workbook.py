@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date, datetime
@@ -454,17 +453,6 @@ def test_openpyxl_keep_vba_round_trip_keeps_buttons(ledger, tmp_path, plan):
     assert len(ws.data_validations.dataValidation) == len(openpyxl.load_workbook(ledger)["幼有善育"]
                                                           .data_validations.dataValidation)
     assert again[META_SHEET].sheet_state == "veryHidden"
-
-
-def test_build_is_fast(tmp_path):
-    best = min(_timed(lambda i=i: build_workbook(tmp_path / f"t{i}.xlsm", year=YEAR, backup=False)) for i in range(2))
-    assert best < 1.0, f"building the ledger took {best:.2f} s"
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def test_refuses_a_non_xlsm_name(tmp_path):
