@@ -37,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cells import a1_base1, split_base1
 from .errors import QyxError, UsageError
 from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_SUMMARY, SHEET_TABLES
 from .layout import (
@@ -47,8 +48,6 @@ from .layout import (
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
     TABLES_HEADERS,
-    a1,
-    split_a1,
 )
 
 if TYPE_CHECKING:
@@ -437,7 +436,7 @@ def _summary_period(book: Book) -> str | None:
 
     if SHEET_SUMMARY not in book.sheet_names:
         return None
-    row, col = split_a1(SUMMARY_PERIOD_CELL)
+    row, col = split_base1(SUMMARY_PERIOD_CELL)
     return period_from_text(book.sheets[SHEET_SUMMARY].range((row, col)).value)
 
 
@@ -463,7 +462,7 @@ def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
         except NotImplementedError:  # remote engine: formats are not in the payload
             return set()
         if number_format and "%" in str(number_format):
-            row, col = split_a1(cell)
+            row, col = split_base1(cell)
             found.add((row - 1, col - 1))
     return found
 
@@ -476,7 +475,7 @@ def read_summary_inputs(book: Book) -> tuple[Period, str]:
     if SHEET_SUMMARY not in book.sheet_names:
         raise UsageError(f"本工作簿没有“{SHEET_SUMMARY}”工作表，请使用 qyx build-workbook 生成的台账。")
     sheet = book.sheets[SHEET_SUMMARY]
-    (p_row, p_col), (i_row, i_col) = split_a1(SUMMARY_PERIOD_CELL), split_a1(SUMMARY_INBOX_CELL)
+    (p_row, p_col), (i_row, i_col) = split_base1(SUMMARY_PERIOD_CELL), split_base1(SUMMARY_INBOX_CELL)
     top = sheet.range((1, 1), (max(p_row, i_row), max(p_col, i_col))).options(ndim=2).value
     raw, inbox = top[p_row - 1][p_col - 1], top[i_row - 1][i_col - 1]
     where = f"“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格"
@@ -631,7 +630,7 @@ def write_values(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
     width = max((len(r) for r in rows), default=0)
     if not rows or not width:
         return
-    row, col = split_a1(top_left)
+    row, col = split_base1(top_left)
     values = [[_cell_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
     sheet.range((row, col), (row + len(rows) - 1, col + width - 1)).value = values
 
@@ -655,7 +654,7 @@ def format_table(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
     width = max((len(r) for r in rows), default=0)
     if len(rows) < 2 or width < 2:
         return
-    row, col = split_a1(top_left)
+    row, col = split_base1(top_left)
     table = sheet.range((row, col), (row + len(rows) - 1, col + width - 1))
     with contextlib.suppress(NotImplementedError, AttributeError):
         table.borders.line_style = "continuous"
@@ -668,7 +667,7 @@ def colour_words(sheet: Sheet, top_left: str, rows: list[list[Any]], fills: dict
     :data:`COLOURED_HEADERS`, one fill per contiguous run of the same colour."""
     if not rows:
         return
-    row0, col0 = split_a1(top_left)
+    row0, col0 = split_base1(top_left)
     for j, header in enumerate(rows[0]):
         if header not in COLOURED_HEADERS:
             continue
@@ -704,7 +703,7 @@ def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[
             write_values(sheet, top_left, rows)
             colour_words(sheet, top_left, rows, WORD_FILLS)
             format_table(sheet, top_left, rows)
-            row, col = split_a1(top_left)
+            row, col = split_base1(top_left)
             last_row = max(last_row, row + len(rows) - 1)
             if name == SHEET_FINDINGS and row > OUTPUT_HEADER_ROW + 1 and len(rows) > 1:
                 header = rows[1]  # the findings table: its title, then its own header row
@@ -714,7 +713,7 @@ def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[
 
 def _print_area(sheet: Sheet, last_row: int, last_col: int) -> None:
     with contextlib.suppress(NotImplementedError):
-        sheet.page_setup.print_area = f"A1:{a1(last_row, last_col)}"
+        sheet.page_setup.print_area = f"A1:{a1_base1(last_row, last_col)}"
 
 
 def progress_rows(c: Consolidation) -> list[list[Any]]:
@@ -758,7 +757,7 @@ def rectangles(cells: Iterable[str]) -> list[tuple[int, int, int, int]]:
     then equal runs on consecutive rows merged (a table's input columns become one rectangle)."""
     by_row: dict[int, list[int]] = {}
     for cell in cells:
-        row, col = split_a1(cell)
+        row, col = split_base1(cell)
         by_row.setdefault(row, []).append(col)
     spans: list[tuple[int, int, int]] = []
     for row in sorted(by_row):
@@ -805,7 +804,7 @@ def clear_marks(sheet: Sheet, input_cells: set[str], *, password: str | None = N
     _allow_edits(sheet, password)
     for r0, c0, r1, c1 in rectangles(input_cells):
         sheet.range((r0, c0), (r1, c1)).color = INPUT_FILL
-    for cell in sorted(_noted(sheet, input_cells), key=split_a1):
+    for cell in sorted(_noted(sheet, input_cells), key=split_base1):
         note = sheet.range(cell).note
         if note is not None:
             note.delete()
@@ -823,7 +822,7 @@ def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str], 
         if cell in input_cells:
             by_cell.setdefault(cell, []).append(f)
     _allow_edits(sheet, password)
-    for cell, found in sorted(by_cell.items(), key=lambda item: split_a1(item[0])):
+    for cell, found in sorted(by_cell.items(), key=lambda item: split_base1(item[0])):
         severity = "error" if any(f.severity == "error" for f in found) else "warning"
         rng = sheet.range(cell)
         rng.color = MARK_FILLS[severity]
@@ -879,7 +878,7 @@ def _allow_edits(sheet: Sheet, password: str | None = None) -> None:
 def _findings_message(sheet: str, period: Period, findings: list[Finding], errors: int, warnings: int) -> str:
     lines = [f"“{sheet}”{period.label}校验发现 {errors} 处错误、{warnings} 处提醒"
              + ("（错误须改正，否则汇总时本组会被退回）：" if errors else "（提醒请核实）：")]
-    ordered = sorted(findings, key=lambda f: (f.severity != "error", split_a1(f.cell) if f.cell else (0, 0)))
+    ordered = sorted(findings, key=lambda f: (f.severity != "error", split_base1(f.cell) if f.cell else (0, 0)))
     for f in ordered[:ALERT_FINDINGS]:
         where = f.cell or "本表"
         ind = f"指标{f.indicator} " if f.indicator else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from .cells import letters_base0
 from .glossary import DOMAINS, STATUS_FILLS, STATUS_ORDER, Status
 from .model import Consolidation
 
@@ -80,15 +81,6 @@ def status_matrix(consolidation: Consolidation) -> tuple[list[str], list[Status]
     return domains, [STATUS_ORDER[j] for j in keep], [[row[j] for j in keep] for row in full]
 
 
-def _col(n: int) -> str:
-    letters = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _txpr(size: int = 1050, colour: str | None = None, bold: bool = False) -> str:
     fill = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
     return (
@@ -120,7 +112,7 @@ def docx_chart_xml(
     )
     series = []
     for j, status in enumerate(statuses):
-        col = _col(j + 1)
+        col = letters_base0(j + 1)
         values = "".join(f'<c:pt idx="{k}"><c:v>{counts[i][j]}</c:v></c:pt>' for k, i in enumerate(order))
         label_colour = "FFFFFF" if status in _DARK_BARS else "000000"
         series.append(
@@ -191,10 +183,10 @@ def chart_workbook(domains: list[str], statuses: list[Status], counts: list[list
 
     order = list(range(len(domains)))[::-1]
     rows = ['<row r="1">' + cell_text("A1", "领域")
-            + "".join(cell_text(f"{_col(j + 1)}1", s.value) for j, s in enumerate(statuses)) + "</row>"]
+            + "".join(cell_text(f"{letters_base0(j + 1)}1", s.value) for j, s in enumerate(statuses)) + "</row>"]
     for k, i in enumerate(order, start=2):
         cells = cell_text(f"A{k}", domains[i]) + "".join(
-            f'<c r="{_col(j + 1)}{k}"><v>{counts[i][j]}</v></c>' for j in range(len(statuses))
+            f'<c r="{letters_base0(j + 1)}{k}"><v>{counts[i][j]}</v></c>' for j in range(len(statuses))
         )
         rows.append(f'<row r="{k}">{cells}</row>')
     ss = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cells import a1_base0, column_base0, letters_base0, split_base1
 from .errors import PlanDataError, UnreadableFile
 from .findings import Finding, make
 from .glossary import (
@@ -267,26 +268,6 @@ def period_from_text(raw: Any) -> str | None:
     return None
 
 
-def a1(row: int, col: int) -> str:
-    """A1 address of a 0-based (row, column)."""
-    return f"{column_letter(col)}{row + 1}"
-
-
-def column_letter(col: int) -> str:
-    """Column letters of a 0-based column index (0 → A, 26 → AA)."""
-    if col < len(_LETTERS):
-        return _LETTERS[col]
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-_LETTERS = [chr(65 + i) for i in range(26)] + [chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26)]
-
-
 # ================================================================================================
 # Files
 # ================================================================================================
@@ -390,7 +371,7 @@ class _Book:
         if not xml or not styles:
             return found
         for r, c in cells:
-            tag = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + a1(r, c).encode() + rb'"[^>]*>', xml)
+            tag = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + a1_base0(r, c).encode() + rb'"[^>]*>', xml)
             style = _XML_STYLE.search(tag.group(0)) if tag else None
             if style is not None and int(style.group(1)) in styles:
                 found.add((r, c))
@@ -436,7 +417,7 @@ class _Book:
         if rows * cols > MAX_SHEET_CELLS:
             raise _unreadable(
                 "sheet-too-large", self.name,
-                f"工作表“{sheet}”一直用到 {a1(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
+                f"工作表“{sheet}”一直用到 {a1_base0(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
                 f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格",
             )
 
@@ -451,11 +432,11 @@ class _Book:
     def summary_period(self) -> str | None:
         """The period typed in the ledger's 汇总 sheet (``layout.SUMMARY_PERIOD_CELL``), if any."""
         from .glossary import SHEET_SUMMARY
-        from .layout import SUMMARY_PERIOD_CELL, split_a1
+        from .layout import SUMMARY_PERIOD_CELL
 
         if SHEET_SUMMARY not in self.sheet_names:
             return None
-        row, col = split_a1(SUMMARY_PERIOD_CELL)  # 1-based
+        row, col = split_base1(SUMMARY_PERIOD_CELL)  # 1-based
         self.guard(SHEET_SUMMARY)
         try:
             rows = self.wb.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False, nrows=row)
@@ -622,7 +603,7 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
         ref = _XML_REF.search(attrs)
         if ref is None:
             continue
-        pos = (int(ref.group(2)) - 1, _col_index(ref.group(1).decode()))
+        pos = (int(ref.group(2)) - 1, column_base0(ref.group(1).decode()))
         typ = _XML_TYPE.search(attrs)
         typ_s = typ.group(1) if typ else b"n"
         value = _XML_VALUE.search(body)
@@ -720,13 +701,6 @@ def _ref(raw: bytes) -> tuple[int | None, int | None]:
 def _char(match: re.Match[bytes]) -> bytes:
     code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
     return chr(code).encode("utf-8", "replace") if code < 0x110000 else b"?"
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def workbook_meta(path: str | Path) -> dict[str, str] | None:
@@ -944,7 +918,7 @@ class _SheetReader:
 
     def finding(self, code: str, r: int | None = None, c: int | None = None, indicator: str | None = None,
                 **fields: Any) -> None:
-        cell = a1(r, c) if r is not None and c is not None else None
+        cell = a1_base0(r, c) if r is not None and c is not None else None
         self.findings.append(make(code, file=self.source, sheet=self.sheet, cell=cell, indicator=indicator, **fields))
 
     def text(self, r: int, c: int | None, indicator: str | None = None) -> str:
@@ -1078,7 +1052,7 @@ class _SheetReader:
             while vc < self.width - 1 and self.cell(r, vc) is None and self.blank_column(vc):
                 vc += 1
             self.input_cells.add((r, vc))
-            cells[label] = a1(r, vc)
+            cells[label] = a1_base0(r, vc)
             if label == "填报日期":
                 header[label] = self.read_date(r, vc)
             elif label == "填报期":
@@ -1115,7 +1089,7 @@ class _SheetReader:
         if c_no is None or c_value is None:
             return {}
         c_source, c_note = cols.get("数据来源"), cols.get("进展情况说明")
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         protected = [(h, cols[h]) for h in INDICATOR_PROTECTED if h in cols]
         inputs = [c for c in (c_value, c_source, c_note) if c is not None]
         entries: dict[str, IndicatorEntry] = {}
@@ -1184,7 +1158,7 @@ class _SheetReader:
         if c_no is None:
             return {}
         inputs = [cols[h] for h in TASK_INPUTS if h in cols]
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         protected = [(h, cols[h]) for h in TASK_PROTECTED if h in cols]
         entries: dict[str, TaskEntry] = {}
         body = self.table_rows(hdr, self.all_starts(tables))
@@ -1230,7 +1204,7 @@ class _SheetReader:
         out: list[ProjectEntry] = []
         body = self.table_rows(hdr, self.all_starts(tables))
         self.mark_inputs(body, cols, PROJECT_INPUTS)
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         for r in body:
             if all(self.cell(r, c) is None for c in inputs):
                 continue
@@ -1288,7 +1262,7 @@ class _SheetReader:
         out: list[ApplicationEntry] = []
         body = self.table_rows(hdr, self.all_starts(tables))
         self.mark_inputs(body, cols, APPLICATION_INPUTS)
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         for r in body:
             name = self.text(r, cols.get("应用名称"))
             inputs = [cols[h] for h in APPLICATION_INPUTS if h in cols]
@@ -1306,7 +1280,7 @@ class _SheetReader:
                     state=self.text(r, cols.get("贯通状态")),
                     progress=self.text(r, cols.get("本期进展")),
                     problems=self.text(r, cols.get("存在问题")),
-                    state_cell=a1(r, cols["贯通状态"]) if "贯通状态" in cols else "",
+                    state_cell=a1_base0(r, cols["贯通状态"]) if "贯通状态" in cols else "",
                     cells={h: letter + str(r + 1) for h, letter in letters.items()},
                 )
             )
@@ -1402,8 +1376,6 @@ def _validate_target(adjustment: Adjustment, where: str) -> None:
 
 __all__ = [
     "META_KEYS",
-    "a1",
-    "column_letter",
     "meta_year",
     "parse_date",
     "period_from_text",

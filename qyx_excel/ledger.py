@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import glossary
+from .cells import letters_base1
 from .glossary import (
     GROUPS,
     SHEET_FINDINGS,
@@ -34,7 +35,6 @@ from .layout import (
     SUMMARY_HEADER_ROW,
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
-    col_letter,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
@@ -456,7 +456,7 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
         ws.cell(row, col).value = None
     if widths:
         for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[col_letter(col)].width = width
+            ws.column_dimensions[letters_base1(col)].width = width
 
 
 def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],
@@ -481,7 +481,7 @@ def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, center
 
 
 def _print_area(ws: Worksheet, last_row: int, last_col: int) -> None:
-    ws.print_area = f"A1:{col_letter(last_col)}{max(last_row, OUTPUT_HEADER_ROW)}"
+    ws.print_area = f"A1:{letters_base1(last_col)}{max(last_row, OUTPUT_HEADER_ROW)}"
 
 
 def _set_meta_period(wb: Any, period: str) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import TEMPLATE_VERSION
+from .cells import letters_base1, split_base1
 from .errors import PlanDataError
 from .glossary import (
     APPLICATION_GROUP,
@@ -58,7 +59,6 @@ from .layout import (
     group_layout,
     notes_layout,
     output_layout,
-    split_a1,
 )
 from .periods import FIRST_YEAR, LAST_YEAR
 from .submission import META_KEYS, META_SHEET, META_TEMPLATE
@@ -187,7 +187,7 @@ def row_height(cells: Iterable[tuple[str, float]], *, min_lines: int = 1, line: 
 
 def _rc(address: str) -> tuple[int, int]:
     """0-based (row, col) for XlsxWriter from an A1 address."""
-    row, col = split_a1(address)
+    row, col = split_base1(address)
     return row - 1, col - 1
 
 
@@ -223,13 +223,7 @@ def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
     ws.print_area(0, 0, last_row - 1, layout.last_col - 1)
     if layout.freeze_rows:
         ws.freeze_panes(layout.freeze_rows, 0)
-    ws.ignore_errors({"number_stored_as_text": f"A1:{_col(layout.last_col)}{max(last_row, 1) + 200}"})
-
-
-def _col(col: int) -> str:
-    from .layout import col_letter
-
-    return col_letter(col)
+    ws.ignore_errors({"number_stored_as_text": f"A1:{letters_base1(layout.last_col)}{max(last_row, 1) + 200}"})
 
 
 def _protect(ws: Worksheet, password: str | None) -> None:
@@ -327,7 +321,7 @@ def _header_block(ws: Worksheet, fmt: Formats, layout: SheetLayout, values: dict
                     "validate": "any", "input_title": "填报期",
                     "input_message": "本表所属的填报期，如 2024年3月、2024年第一季度；下发的填报表已填好，请勿修改。",
                 })
-    for r in {split_a1(f.label_cell)[0] for f in layout.fields}:
+    for r in {split_base1(f.label_cell)[0] for f in layout.fields}:
         ws.set_row(r - 1, 24)
 
 

@@ -14,10 +14,10 @@ import pytest
 from fillin_builder import build_fillin, indicator_rows, patch_xml, task_rows
 
 from qyx_excel import TEMPLATE_VERSION
+from qyx_excel.cells import a1_base0 as a1
 from qyx_excel.errors import PlanDataError, UnreadableFile
 from qyx_excel.glossary import GROUPS, INDICATOR_HEADERS
 from qyx_excel.intake import (
-    a1,
     parse_date,
     period_from_text,
     read_adjustments,
