@@ -44,6 +44,7 @@ from .glossary import (
     TASK_HEADERS,
 )
 from .periods import FIRST_YEAR, LAST_YEAR
+from .safeio import illegal_chars
 from .submission import (
     META_KEYS,
     META_SHEET,
@@ -83,7 +84,7 @@ ADJUSTMENT_HEADERS = ("指标序号", "年度", "原目标", "调整后目标", 
 
 _ID = re.compile(r"^\d+(?:-\d+)?$")
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‐": "-", "―": "-", "_": "-"})
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL = illegal_chars(received=True)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
