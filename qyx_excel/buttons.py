@@ -409,7 +409,8 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
     0 < x ≤ 1 in a % indicator shown with a percent format (``85%`` typed in Excel) reads as shown;
     the engine is asked for those few cells' formats only (the remote engine cannot tell).
     """
-    from .intake import period_from_text, read_grid
+    from .intake import read_grid
+    from .periods import period_code
 
     sheet = book.sheets[group]
     grid = read_sheet(sheet)
@@ -423,7 +424,7 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
     if percent:
         sub = read(percent)
     if sub.period is None:
-        sub.period = _summary_period(book) or period_from_text(meta.get("period"))
+        sub.period = _summary_period(book) or period_code(meta.get("period"))
     from .intake import meta_year
 
     sub.target_year = meta_year(meta)
@@ -432,12 +433,12 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
 
 def _summary_period(book: Book) -> str | None:
     """The period typed in 汇总!C2, if any (one cell read)."""
-    from .intake import period_from_text
+    from .periods import period_code
 
     if SHEET_SUMMARY not in book.sheet_names:
         return None
     row, col = split_base1(SUMMARY_PERIOD_CELL)
-    return period_from_text(book.sheets[SHEET_SUMMARY].range((row, col)).value)
+    return period_code(book.sheets[SHEET_SUMMARY].range((row, col)).value)
 
 
 def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
@@ -469,8 +470,7 @@ def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
 
 def read_summary_inputs(book: Book) -> tuple[Period, str]:
     """The period (汇总!C2, validated) and the inbox folder text (汇总!F2) of the open ledger."""
-    from .intake import period_from_text
-    from .periods import parse_period
+    from .periods import parse_period, period_code
 
     if SHEET_SUMMARY not in book.sheet_names:
         raise UsageError(f"本工作簿没有“{SHEET_SUMMARY}”工作表，请使用 qyx build-workbook 生成的台账。")
@@ -481,7 +481,7 @@ def read_summary_inputs(book: Book) -> tuple[Period, str]:
     where = f"“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格"
     if raw is None or str(raw).strip() == "":
         raise UsageError(f"请先在{where}填写填报期（月度如 2024-03，季度如 2024-Q1，年度如 2024），再点按钮。")
-    code = period_from_text(raw)
+    code = period_code(raw)
     if code is None:
         raise UsageError(f"{where}的填报期“{_shown(raw)}”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。")
     try:

@@ -31,7 +31,7 @@ from .glossary import (
     Status,
     TaskState,
 )
-from .periods import Period, parse_period
+from .periods import Period, as_period, parse_period
 from .plan import Indicator, Plan, Task, load_plan
 from .submission import IndicatorEntry, Submission
 from .targets import Adjustment, Rules, evaluate, load_rules, target_for
@@ -121,9 +121,7 @@ def check_submission(
 
 
 def _as_period(period: Period | str | None) -> Period | None:
-    if period is None or isinstance(period, Period):
-        return period
-    return parse_period(period)
+    return None if period is None else as_period(period)
 
 
 def _try_period(code: str | None) -> Period | None:

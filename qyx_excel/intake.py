@@ -43,7 +43,7 @@ from .glossary import (
     SHEET_CATALOGUE,
     TASK_HEADERS,
 )
-from .periods import FIRST_YEAR, LAST_YEAR
+from .periods import FIRST_YEAR, LAST_YEAR, period_code
 from .safeio import illegal_chars
 from .submission import (
     META_KEYS,
@@ -88,11 +88,6 @@ _CONTROL = illegal_chars(received=True)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-_PERIOD_MONTH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?$")
-_PERIOD_QUARTER = re.compile(r"^(\d{4})\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度$")
-_PERIOD_YEAR = re.compile(r"^(\d{4})\s*年(?:度)?$")
-_PERIOD_CODE = re.compile(r"^(\d{4})(?:-(?:(0?[1-9]|1[0-2])|[Qq]([1-4])))?$")
-_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _EXCEL_1900 = date(1899, 12, 30)
 _EXCEL_1904 = date(1904, 1, 1)
 
@@ -236,36 +231,6 @@ def parse_date(raw: Any, date1904: bool = False) -> date | None:
         return found if 1990 <= found.year <= 2100 else None
     if text.isdigit() and len(text) == 5:
         return _serial_date(float(text), date1904)
-    return None
-
-
-def period_from_text(raw: Any) -> str | None:
-    """A period code (``2024-03``, ``2024-Q1``, ``2024``) from a code or a label (``2024年3月``,
-    ``2024年第一季度``, ``2024年度``); None when the text is not a period."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, (datetime, date)):
-        return f"{raw.year}-{raw.month:02d}"
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = "".join(normalise_text(str(raw)).split())
-    match = _PERIOD_CODE.match(text)
-    if match:
-        year = match.group(1)
-        if match.group(2):
-            return f"{year}-{int(match.group(2)):02d}"
-        if match.group(3):
-            return f"{year}-Q{match.group(3)}"
-        return year
-    match = _PERIOD_MONTH.match(text)
-    if match and 1 <= int(match.group(2)) <= 12:
-        return f"{match.group(1)}-{int(match.group(2)):02d}"
-    match = _PERIOD_QUARTER.match(text)
-    if match:
-        return f"{match.group(1)}-Q{_QUARTERS[match.group(2)]}"
-    match = _PERIOD_YEAR.match(text)
-    if match:
-        return match.group(1)
     return None
 
 
@@ -445,7 +410,7 @@ class _Book:
             return None
         if len(rows) < row or len(rows[row - 1]) < col:
             return None
-        return period_from_text(rows[row - 1][col - 1])
+        return period_code(rows[row - 1][col - 1])
 
     def meta(self) -> dict[str, str] | None:
         if META_SHEET not in self.sheet_names:
@@ -466,7 +431,7 @@ class _Book:
         version = meta.get("template_version") or None
         kind = meta.get("kind", "")
         group = meta.get("group", "")
-        period = period_from_text(meta.get("period")) or None
+        period = period_code(meta.get("period")) or None
         if kind == "weekly":  # a 周盘点 file dropped into the monthly inbox: say where it belongs
             sub = Submission(source=self.name, sheet="周盘点", group=None, period=None, template_version=version,
                              kind="fill-in", sha256=sha256)
@@ -1008,7 +973,7 @@ class _SheetReader:
         first_table = min((rows[0] for rows in tables.values()), default=min(len(self.grid), HEADER_BLOCK_ROWS))
         header, header_cells = self.read_header_block(first_table)
         if period is None:
-            period = period_from_text(header.get("填报期"))
+            period = period_code(header.get("填报期"))
         sub = Submission(source=self.source, sheet=self.sheet, group=group, period=period,
                          template_version=template_version, kind=kind, sha256=sha256,
                          header=header, header_cells=header_cells)
@@ -1379,7 +1344,6 @@ __all__ = [
     "META_KEYS",
     "meta_year",
     "parse_date",
-    "period_from_text",
     "read_adjustments",
     "read_file",
     "read_grid",

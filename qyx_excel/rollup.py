@@ -29,7 +29,7 @@ from .errors import UnreadableFile, UsageError
 from .export import CountyExport, read_export
 from .findings import ERROR, Finding, make
 from .glossary import Status
-from .periods import Period, parse_period
+from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
 from .safeio import atomic_write, safe_cell_text
 from .submission import META_SHEET, META_TEMPLATE
@@ -189,7 +189,7 @@ def rollup(
     previous roll-up (sheets 汇总(全市), 县市排名, 校验结果), so a ledger is never overwritten.
     Raises :class:`UsageError` for a bad period or output name; content problems are findings.
     """
-    wanted = period if isinstance(period, Period) else parse_period(str(period))
+    wanted = as_period(period)
     if out is not None:
         out = Path(out)
         check_output(out)

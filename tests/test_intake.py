@@ -19,12 +19,12 @@ from qyx_excel.errors import PlanDataError, UnreadableFile
 from qyx_excel.glossary import GROUPS, INDICATOR_HEADERS
 from qyx_excel.intake import (
     parse_date,
-    period_from_text,
     read_adjustments,
     read_file,
     read_grid,
     scan_cell_states,
 )
+from qyx_excel.periods import period_code as period_from_text
 from qyx_excel.submission import META_SHEET, META_TEMPLATE
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
