@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cells import a1_base1, split_base1
 from .errors import QyxError, UsageError
+from .findings import severity_word
 from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_SUMMARY, SHEET_TABLES
 from .layout import (
     OUTPUT_HEADER_ROW,
@@ -826,7 +827,7 @@ def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str], 
         severity = "error" if any(f.severity == "error" for f in found) else "warning"
         rng = sheet.range(cell)
         rng.color = MARK_FILLS[severity]
-        text = "\n".join(f"【{'错误' if f.severity == 'error' else '提醒'}】{f.message}" for f in found)
+        text = "\n".join(f"【{severity_word(f.severity)}】{f.message}" for f in found)
         # a client without notes: the fill and the message box still show the finding
         with contextlib.suppress(NotImplementedError, ValueError):
             rng.add_note(text)
@@ -882,7 +883,7 @@ def _findings_message(sheet: str, period: Period, findings: list[Finding], error
     for f in ordered[:ALERT_FINDINGS]:
         where = f.cell or "本表"
         ind = f"指标{f.indicator} " if f.indicator else ""
-        lines.append(f"· [{'错误' if f.severity == 'error' else '提醒'}] {where} {ind}{f.message}")
+        lines.append(f"· [{severity_word(f.severity)}] {where} {ind}{f.message}")
     if len(findings) > ALERT_FINDINGS:
         lines.append(f"……另有 {len(findings) - ALERT_FINDINGS} 处，见表中标色的格子及其批注。")
     return "\n".join(lines)

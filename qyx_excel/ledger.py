@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import glossary
 from .cells import letters_base1
+from .findings import ERROR, SEVERITY_WORDS, WARNING, severity_word
 from .glossary import (
     GROUPS,
     SHEET_FINDINGS,
@@ -70,7 +71,6 @@ FINDINGS_TITLE = "校验问题明细"
 
 #: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
 STATUS_FILLS: dict[str, str] = {s.value: fill for s, fill in glossary.STATUS_FILLS.items()}
-SEVERITY_WORDS = {"error": "错误", "warning": "提醒"}
 FONT = "宋体"
 HEADER_FILL = "BDD7EE"
 GRID = "7F7F7F"
@@ -274,7 +274,7 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     row += 1
     for values in findings_rows(c):
         _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_SHEET_WIDTHS),
-                  fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == "错误" else set())
+                  fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == SEVERITY_WORDS[ERROR] else set())
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
@@ -306,7 +306,7 @@ def findings_rows(c: Consolidation) -> list[list[Any]]:
     """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
     group_of = _group_of_file(c)
     return [
-        [i, SEVERITY_WORDS.get(f.severity, f.severity), finding_title(f.code),
+        [i, severity_word(f.severity), finding_title(f.code),
          f.sheet if f.sheet in GROUPS else group_of.get(f.file or "", ""), f.file or "",
          f.sheet or "", f.cell or "", f.indicator or "", f.message, f.code]
         for i, f in enumerate(c.findings, start=1)
@@ -352,7 +352,7 @@ def result_blocks_note(c: Consolidation, sheet: str) -> str:
 
 #: Fill colour of every word a result cell may hold: statuses, 报送情况, 级别.
 WORD_FILLS: dict[str, str] = {
-    **STATUS_FILLS, "已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9", "错误": "FFC7CE", "提醒": "FFEB9C",
+    **STATUS_FILLS, "已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9", SEVERITY_WORDS[ERROR]: "FFC7CE", SEVERITY_WORDS[WARNING]: "FFEB9C",
 }
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from . import TEMPLATE_VERSION
 from .errors import UnreadableFile, UsageError
 from .export import CountyExport, read_export
-from .findings import ERROR, Finding, make
+from .findings import ERROR, Finding, make, severity_word
 from .glossary import Status
 from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
@@ -146,7 +146,7 @@ class RollupResult:
         if ranked:
             lines.append("排名：" + "；".join(f"{c.rank}. {c.county}（{c.score} 分）" for c in ranked[:10]))
         for f in self.findings:
-            level = "错误" if f.severity == ERROR else "提醒"
+            level = severity_word(f.severity)
             lines.append(f"  [{level}] {f.file or ''} {f.message}（{f.code}）")
         if self.out:
             lines.append(f"已写入：{self.out}")
@@ -502,7 +502,7 @@ def _findings_sheet(wb: Any, fmt: _Formats, result: RollupResult) -> None:
     for i, f in enumerate(result.findings):
         r = header_row + 1 + i
         _put(ws, r, 0, i + 1, fmt.count)
-        _put(ws, r, 1, "错误（拒收）" if f.severity == ERROR else "提醒", fmt.center)
+        _put(ws, r, 1, severity_word(f.severity, refused=True), fmt.center)
         _put(ws, r, 2, f.code, fmt.text)
         _put(ws, r, 3, f.title, fmt.text)
         _put(ws, r, 4, f.file or "", fmt.text)
