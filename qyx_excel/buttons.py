@@ -690,7 +690,8 @@ def _runs(items: list[Any]) -> Iterable[tuple[int, int, Any]]:
 def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[Any]]]]]) -> None:
     """Write ``ledger.result_blocks`` into the open book: old rows cleared, one write per block,
     status words coloured, the tables' header rows shaded, print areas set."""
-    from .ledger import HEADER_FILL, WORD_FILLS
+    from .glossary import FILL_HEADER
+    from .ledger import WORD_FILLS
 
     for name, items in blocks.items():
         if name not in book.sheet_names:
@@ -708,7 +709,7 @@ def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[
             last_row = max(last_row, row + len(rows) - 1)
             if name == SHEET_FINDINGS and row > OUTPUT_HEADER_ROW + 1 and len(rows) > 1:
                 header = rows[1]  # the findings table: its title, then its own header row
-                sheet.range((row + 1, col), (row + 1, col + len(header) - 1)).color = "#" + HEADER_FILL
+                sheet.range((row + 1, col), (row + 1, col + len(header) - 1)).color = "#" + FILL_HEADER
         _print_area(sheet, last_row, width)
 
 

@@ -12,7 +12,7 @@ import io
 import zipfile
 
 from .cells import letters_base0
-from .glossary import DOMAINS, STATUS_FILLS, STATUS_ORDER, Status
+from .glossary import DOMAINS, FILL_GREY, FILL_WHITE, LINE_DARK, STATUS_FILLS, STATUS_ORDER, Status
 from .model import Consolidation
 
 __all__ = ["STATUS_BARS", "STATUS_FILLS", "STATUS_PATTERNS", "xlsx_fill"]
@@ -42,7 +42,7 @@ def _fill_xml(status: Status) -> str:
     colour = STATUS_BARS[status]
     if status in STATUS_PATTERNS:
         return (f'<a:pattFill prst="{STATUS_PATTERNS[status][0]}"><a:fgClr><a:srgbClr val="{colour}"/></a:fgClr>'
-                '<a:bgClr><a:srgbClr val="FFFFFF"/></a:bgClr></a:pattFill>')
+                f'<a:bgClr><a:srgbClr val="{FILL_WHITE}"/></a:bgClr></a:pattFill>')
     return f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
 
 
@@ -50,7 +50,7 @@ def xlsx_fill(status: Status) -> dict[str, dict[str, str]]:
     """The same fill for an XlsxWriter chart series (``pattern`` or ``fill``)."""
     colour = "#" + STATUS_BARS[status]
     if status in STATUS_PATTERNS:
-        return {"pattern": {"pattern": STATUS_PATTERNS[status][1], "fg_color": colour, "bg_color": "#FFFFFF"}}
+        return {"pattern": {"pattern": STATUS_PATTERNS[status][1], "fg_color": colour, "bg_color": "#" + FILL_WHITE}}
     return {"fill": {"color": colour}}
 
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -114,13 +114,13 @@ def docx_chart_xml(
     for j, status in enumerate(statuses):
         col = letters_base0(j + 1)
         values = "".join(f'<c:pt idx="{k}"><c:v>{counts[i][j]}</c:v></c:pt>' for k, i in enumerate(order))
-        label_colour = "FFFFFF" if status in _DARK_BARS else "000000"
+        label_colour = FILL_WHITE if status in _DARK_BARS else "000000"
         series.append(
             f'<c:ser><c:idx val="{j}"/><c:order val="{j}"/>'
             f'<c:tx><c:strRef><c:f>Sheet1!${col}$1</c:f><c:strCache><c:ptCount val="1"/>'
             f'<c:pt idx="0"><c:v>{escape(status.value)}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
             f'<c:spPr>{_fill_xml(status)}'
-            '<a:ln w="6350"><a:solidFill><a:srgbClr val="595959"/></a:solidFill></a:ln></c:spPr>'
+            f'<a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
             '<c:invertIfNegative val="0"/>'
             '<c:dLbls><c:numFmt formatCode="0;;;" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln>'
             f"</c:spPr>{_txpr(1000, label_colour)}"
@@ -140,8 +140,9 @@ def docx_chart_xml(
         if title
         else '<c:autoTitleDeleted val="1"/>'
     )
-    grid = '<c:majorGridlines><c:spPr><a:ln w="3175"><a:solidFill><a:srgbClr val="D9D9D9"/></a:solidFill></a:ln></c:spPr></c:majorGridlines>'
-    axis_line = '<c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="595959"/></a:solidFill></a:ln></c:spPr>'
+    grid = (f'<c:majorGridlines><c:spPr><a:ln w="3175"><a:solidFill><a:srgbClr val="{FILL_GREY}"/></a:solidFill>'
+            '</a:ln></c:spPr></c:majorGridlines>')
+    axis_line = f'<c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
     external = (
         f'<c:externalData r:id="{workbook_rel_id}"><c:autoUpdate val="0"/></c:externalData>'
         if workbook_rel_id

@@ -72,8 +72,6 @@ FINDINGS_TITLE = "校验问题明细"
 #: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
 STATUS_FILLS: dict[str, str] = {s.value: fill for s, fill in glossary.STATUS_FILLS.items()}
 FONT = "宋体"
-HEADER_FILL = "BDD7EE"
-GRID = "7F7F7F"
 
 
 class _Styles:
@@ -86,7 +84,7 @@ class _Styles:
     def __init__(self) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-        side = Side(style="thin", color=GRID)
+        side = Side(style="thin", color=glossary.LINE_GRID)
         self.border = Border(left=side, right=side, top=side, bottom=side)
         self.font = Font(name=FONT, size=10)
         self.bold = Font(name=FONT, size=10, bold=True)
@@ -98,7 +96,7 @@ class _Styles:
         self.no_fill = PatternFill(fill_type=None)
         self._fills: dict[str, Any] = {}
         self._cache: dict[tuple, Any] = {}
-        self.header_fill = self.fill(HEADER_FILL)
+        self.header_fill = self.fill(glossary.FILL_HEADER)
 
     def fill(self, color: str | None) -> Any:
         from openpyxl.styles import PatternFill
@@ -352,7 +350,8 @@ def result_blocks_note(c: Consolidation, sheet: str) -> str:
 
 #: Fill colour of every word a result cell may hold: statuses, 报送情况, 级别.
 WORD_FILLS: dict[str, str] = {
-    **STATUS_FILLS, "已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9", SEVERITY_WORDS[ERROR]: "FFC7CE", SEVERITY_WORDS[WARNING]: "FFEB9C",
+    **STATUS_FILLS, "已受理": glossary.FILL_GREEN, "已退回": glossary.FILL_RED, "未报送": glossary.FILL_GREY,
+    SEVERITY_WORDS[ERROR]: glossary.FILL_RED, SEVERITY_WORDS[WARNING]: glossary.FILL_YELLOW,
 }
 
 

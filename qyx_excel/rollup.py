@@ -28,7 +28,7 @@ from . import TEMPLATE_VERSION
 from .errors import UnreadableFile, UsageError
 from .export import CountyExport, read_export
 from .findings import ERROR, Finding, make, severity_word
-from .glossary import Status
+from .glossary import FILL_GREY, FILL_SHADE, Status
 from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
 from .safeio import atomic_write, safe_cell_text
@@ -381,14 +381,14 @@ class _Formats:
         self.title = wb.add_format({**base, "bold": True, "font_size": 16, "align": "center"})
         self.sub = wb.add_format({**base, "font_size": 10, "align": "center"})
         # Light grey with bold text and borders: reads the same printed in black and white.
-        self.header = wb.add_format({**base, "bold": True, "bg_color": "#D9D9D9", "border": 1, "align": "center",
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#" + FILL_GREY, "border": 1, "align": "center",
                                      "text_wrap": True})
         self.text = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.center = wb.add_format({**base, "border": 1, "align": "center"})
         self.number = wb.add_format({**base, "border": 1, "num_format": "0.##"})
         self.count = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0"})
         self.alert = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0", "bold": True,
-                                    "bg_color": "#F2F2F2"})
+                                    "bg_color": "#" + FILL_SHADE})
         self.score = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0.0"})
 
 

@@ -25,7 +25,9 @@ from .errors import PlanDataError
 from .glossary import (
     APPLICATION_GROUP,
     DOMAINS,
+    FILL_HEADER,
     GROUPS,
+    LINE_GRID,
     PERCENT_UNITS,
     SHEET_CATALOGUE,
     SHEET_FINDINGS,
@@ -78,8 +80,6 @@ TITLE_FONT = "黑体"
 #: Pale gold (Office palette "Gold, lighter 60%"): about 90 % grey in a black-and-white print.
 INPUT_FILL = "#FFE699"
 INPUT_BORDER = "#BF8F00"
-HEADER_FILL = "#BDD7EE"
-GRID = "#7F7F7F"
 FOOTER = "&C第 &P 页 共 &N 页"
 #: Words a group may type for a qualitative target (全覆盖, 开展试点) instead of a number.
 DECLARATION_CHOICES: tuple[str, ...] = ("已完成", "推进中", "滞后", "未启动")
@@ -127,14 +127,14 @@ class Formats:
     def __init__(self, wb: Workbook) -> None:
         self._wb = wb
         self._cache: dict[tuple, Format] = {}
-        grid = {"border": 1, "border_color": GRID, "valign": "vcenter", "text_wrap": True}
+        grid = {"border": 1, "border_color": "#" + LINE_GRID, "valign": "vcenter", "text_wrap": True}
         inp = {"border": 1, "border_color": INPUT_BORDER, "bg_color": INPUT_FILL, "locked": False,
                "valign": "vcenter", "text_wrap": True}
         self.title = self._add(font_name=TITLE_FONT, font_size=16, bold=True, align="center", valign="vcenter")
         self.note = self._add(font_size=9, font_color="#404040", text_wrap=True, valign="vcenter", align="left")
         self.section = self._add(font_name=TITLE_FONT, font_size=11, bold=True, valign="vcenter")
         self.label = self._add(bold=True, align="right", valign="vcenter", indent=1)
-        self.header = self._add(**grid, bold=True, align="center", bg_color=HEADER_FILL)
+        self.header = self._add(**grid, bold=True, align="center", bg_color="#" + FILL_HEADER)
         self.text = self._add(**grid, align="left")
         self.center = self._add(**grid, align="center")
         self.parent = self._add(**grid, align="left", bold=True)
@@ -145,7 +145,7 @@ class Formats:
         self.input_date = self._add(**inp, align="center", num_format="yyyy-mm-dd")
         self.input_sample = self._add(**(inp | {"locked": True}), align="center")  # the legend's swatch
         self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="top", text_wrap=True,
-                                bottom=1, bottom_color=GRID)
+                                bottom=1, bottom_color="#" + LINE_GRID)
         self.body = self._add(text_wrap=True, valign="top", align="left")
         self.plain = self._add(valign="vcenter")
         self.meta = self._add(num_format="@")
