@@ -40,6 +40,7 @@ from .layout import (
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
 from .submission import META_SHEET
+from .textfit import row_height
 from .values import format_number
 
 if TYPE_CHECKING:
@@ -295,8 +296,6 @@ def finding_title(code: str) -> str:
 
 def result_height(text: str) -> float:
     """Row height (points) for the 汇总 result cell (merged over C–Q) holding ``text``: every line, at least four."""
-    from .workbook import row_height
-
     return row_height([(str(text), 200.0)], min_lines=4)
 
 
@@ -462,8 +461,6 @@ def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, center
               numbers: set[int], widths: list[float] | None = None, fills: dict[int, str | None] | None = None,
               bold: set[int] | frozenset[int] = frozenset(), formats: dict[int, str] | None = None) -> None:
     """One table row: values, grid, alignment; ``fills`` colour status cells (the word stays in them)."""
-    from .workbook import row_height
-
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row, col)
         if isinstance(value, float) and col in numbers:

@@ -11,7 +11,6 @@ locked under sheet protection.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -65,6 +64,7 @@ from .layout import (
 from .periods import FIRST_YEAR, LAST_YEAR
 from .submission import META_KEYS, META_SHEET, META_TEMPLATE
 from .targets import QUALITATIVE_WORDS, Adjustment, target_for
+from .textfit import row_height, text_height
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -172,35 +172,10 @@ def new_workbook(path: Path) -> Workbook:
 # --- shared helpers --------------------------------------------------------------------------
 
 
-def row_height(cells: Iterable[tuple[str, float]], *, min_lines: int = 1, line: float = 13.5) -> float:
-    """Row height (points) for wrapped ``(text, column width)`` cells, at least ``min_lines`` lines.
-
-    Set explicitly because LibreOffice (printing, PDF) does not grow rows to fit wrapped text.
-    """
-    lines = min_lines
-    for text, width in cells:
-        if text:
-            lines = max(lines, sum(max(1, math.ceil(_text_units(p) / max(width - 2.5, 1.0)))
-                                   for p in str(text).split("\n")))
-    return lines * line + 4
-
-
 def _rc(address: str) -> tuple[int, int]:
     """0-based (row, col) for XlsxWriter from an A1 address."""
     row, col = split_base1(address)
     return row - 1, col - 1
-
-
-def _text_units(text: str) -> float:
-    return sum(1.85 if ord(ch) > 0x2E7F else 1.0 for ch in text)
-
-
-def text_height(text: str, width: float, *, line: float = 13.5, pad: float = 5.0) -> float:
-    """Row height (points) that shows ``text`` wrapped in ``width`` characters (merged cells)."""
-    lines = 0
-    for part in text.split("\n"):
-        lines += max(1, math.ceil(_text_units(part) / max(width * 0.95, 1.0)))
-    return lines * line + pad
 
 
 def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
@@ -919,7 +894,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
         ws.set_row(2, 32)  # the buttons
         assert layout.result is not None
         _result_cell(ws, fmt, layout.result)
-        ws.set_row(3, 4 * 13.5 + 4)  # four lines of result text (汇总 writes three or four)
+        ws.set_row(3, row_height([], min_lines=4))  # four lines of result text (汇总 writes three or four)
         r, c = _rc(SUMMARY_COUNTS_CELL)
         ws.merge_range(r, c, r, layout.last_col - 1, "", fmt.note)
     else:
