@@ -181,14 +181,15 @@ def click_payload(ledger: Path, out: Path, period: str) -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from xlwings_harness import book_payload
 
+    from qyx_excel.cells import split_base1
     from qyx_excel.glossary import SHEET_SUMMARY
-    from qyx_excel.layout import SUMMARY_INBOX_CELL, SUMMARY_PERIOD_CELL, split_a1
+    from qyx_excel.layout import SUMMARY_INBOX_CELL, SUMMARY_PERIOD_CELL
 
     payload = book_payload(ledger, active_sheet=SHEET_SUMMARY)
     values = next(sh for sh in payload["sheets"] if sh["name"] == SHEET_SUMMARY)["values"]
     # the period typed in; the inbox cleared (all nine groups filled in the ledger itself)
     for cell, value in ((SUMMARY_PERIOD_CELL, period), (SUMMARY_INBOX_CELL, "")):
-        row, col = split_a1(cell)
+        row, col = split_base1(cell)
         width = max(col, *(len(r) for r in values))
         while len(values) < row:
             values.append([])

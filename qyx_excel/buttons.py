@@ -37,7 +37,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cells import a1_base1, split_base1
 from .errors import QyxError, UsageError
+from .findings import severity_word
 from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, SHEET_TABLES
 from .layout import (
     OUTPUT_HEADER_ROW,
@@ -47,8 +49,6 @@ from .layout import (
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
     TABLES_HEADERS,
-    a1,
-    split_a1,
 )
 
 if TYPE_CHECKING:
@@ -447,7 +447,8 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
     0 < x ≤ 1 in a % indicator shown with a percent format (``85%`` typed in Excel) reads as shown;
     the engine is asked for those few cells' formats only (the remote engine cannot tell).
     """
-    from .intake import period_from_text, read_grid
+    from .intake import read_grid
+    from .periods import period_code
 
     sheet = book.sheets[group]
     grid = read_sheet(sheet)
@@ -461,7 +462,7 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
     if percent:
         sub = read(percent)
     if sub.period is None:
-        sub.period = _summary_period(book) or period_from_text(meta.get("period"))
+        sub.period = _summary_period(book) or period_code(meta.get("period"))
     from .intake import meta_year
 
     sub.target_year = meta_year(meta)
@@ -470,12 +471,12 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
 
 def _summary_period(book: Book) -> str | None:
     """The period typed in 汇总!C2, if any (one cell read)."""
-    from .intake import period_from_text
+    from .periods import period_code
 
     if SHEET_SUMMARY not in book.sheet_names:
         return None
-    row, col = split_a1(SUMMARY_PERIOD_CELL)
-    return period_from_text(book.sheets[SHEET_SUMMARY].range((row, col)).value)
+    row, col = split_base1(SUMMARY_PERIOD_CELL)
+    return period_code(book.sheets[SHEET_SUMMARY].range((row, col)).value)
 
 
 def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
@@ -500,26 +501,25 @@ def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
         except NotImplementedError:  # remote engine: formats are not in the payload
             return set()
         if number_format and "%" in str(number_format):
-            row, col = split_a1(cell)
+            row, col = split_base1(cell)
             found.add((row - 1, col - 1))
     return found
 
 
 def read_summary_inputs(book: Book) -> tuple[Period, str]:
     """The period (汇总!C2, validated) and the inbox folder text (汇总!F2) of the open ledger."""
-    from .intake import period_from_text
-    from .periods import parse_period
+    from .periods import parse_period, period_code
 
     if SHEET_SUMMARY not in book.sheet_names:
         raise UsageError(f"本工作簿没有“{SHEET_SUMMARY}”工作表，请使用 qyx build-workbook 生成的台账。")
     sheet = book.sheets[SHEET_SUMMARY]
-    (p_row, p_col), (i_row, i_col) = split_a1(SUMMARY_PERIOD_CELL), split_a1(SUMMARY_INBOX_CELL)
+    (p_row, p_col), (i_row, i_col) = split_base1(SUMMARY_PERIOD_CELL), split_base1(SUMMARY_INBOX_CELL)
     top = sheet.range((1, 1), (max(p_row, i_row), max(p_col, i_col))).options(ndim=2).value
     raw, inbox = top[p_row - 1][p_col - 1], top[i_row - 1][i_col - 1]
     where = f"“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格"
     if raw is None or str(raw).strip() == "":
         raise UsageError(f"请先在{where}填写填报期（月度如 2024-03，季度如 2024-Q1，年度如 2024），再点按钮。")
-    code = period_from_text(raw)
+    code = period_code(raw)
     if code is None:
         raise UsageError(f"{where}的填报期“{_shown(raw)}”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。")
     try:
@@ -668,7 +668,7 @@ def write_values(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
     width = max((len(r) for r in rows), default=0)
     if not rows or not width:
         return
-    row, col = split_a1(top_left)
+    row, col = split_base1(top_left)
     values = [[_cell_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
     sheet.range((row, col), (row + len(rows) - 1, col + width - 1)).value = values
 
@@ -692,7 +692,7 @@ def format_table(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
     width = max((len(r) for r in rows), default=0)
     if len(rows) < 2 or width < 2:
         return
-    row, col = split_a1(top_left)
+    row, col = split_base1(top_left)
     table = sheet.range((row, col), (row + len(rows) - 1, col + width - 1))
     with contextlib.suppress(NotImplementedError, AttributeError):
         table.borders.line_style = "continuous"
@@ -705,7 +705,7 @@ def colour_words(sheet: Sheet, top_left: str, rows: list[list[Any]], fills: dict
     :data:`COLOURED_HEADERS`, one fill per contiguous run of the same colour."""
     if not rows:
         return
-    row0, col0 = split_a1(top_left)
+    row0, col0 = split_base1(top_left)
     for j, header in enumerate(rows[0]):
         if header not in COLOURED_HEADERS:
             continue
@@ -727,13 +727,14 @@ def _runs(items: list[Any]) -> Iterable[tuple[int, int, Any]]:
 def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[Any]]]]]) -> None:
     """Write ``ledger.result_blocks`` into the open book: old rows cleared, one write per block,
     status words coloured, the tables' header rows shaded, print areas set."""
-    from .ledger import HEADER_FILL, WORD_FILLS
+    from .glossary import FILL_HEADER
+    from .ledger import WORD_FILLS
 
     for name, items in blocks.items():
         if name not in book.sheet_names:
             continue
         sheet = book.sheets[name]
-        width = max(split_a1(top_left)[1] - 1 + len(r) for top_left, rows in items for r in rows)
+        width = max(split_base1(top_left)[1] - 1 + len(r) for top_left, rows in items for r in rows)
         first = SUMMARY_FIRST_ROW if name == SHEET_SUMMARY else OUTPUT_HEADER_ROW + 1
         clear_area(sheet, first, width)
         last_row = first
@@ -741,17 +742,17 @@ def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[
             write_values(sheet, top_left, rows)
             colour_words(sheet, top_left, rows, WORD_FILLS)
             format_table(sheet, top_left, rows)
-            row, col = split_a1(top_left)
+            row, col = split_base1(top_left)
             last_row = max(last_row, row + len(rows) - 1)
             if name == SHEET_FINDINGS and row > OUTPUT_HEADER_ROW + 1 and len(rows) > 1:
                 header = rows[1]  # the findings table: its title, then its own header row
-                sheet.range((row + 1, col), (row + 1, col + len(header) - 1)).color = "#" + HEADER_FILL
+                sheet.range((row + 1, col), (row + 1, col + len(header) - 1)).color = "#" + FILL_HEADER
         _print_area(sheet, last_row, width)
 
 
 def _print_area(sheet: Sheet, last_row: int, last_col: int) -> None:
     with contextlib.suppress(NotImplementedError):
-        sheet.page_setup.print_area = f"A1:{a1(last_row, last_col)}"
+        sheet.page_setup.print_area = f"A1:{a1_base1(last_row, last_col)}"
 
 
 def progress_rows(c: Consolidation) -> list[list[Any]]:
@@ -787,7 +788,7 @@ def write_progress_sheet(book: Book, c: Consolidation, levels: dict[str, str] | 
         (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
     ]
     if levels is not None:
-        blocks.append((a1(OUTPUT_HEADER_ROW, len(TABLES_HEADERS) + 1),
+        blocks.append((a1_base1(OUTPUT_HEADER_ROW, len(TABLES_HEADERS) + 1),
                        [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]]))
     write_result_blocks(book, {SHEET_TABLES: blocks})
 
@@ -800,7 +801,7 @@ def rectangles(cells: Iterable[str]) -> list[tuple[int, int, int, int]]:
     then equal runs on consecutive rows merged (a table's input columns become one rectangle)."""
     by_row: dict[int, list[int]] = {}
     for cell in cells:
-        row, col = split_a1(cell)
+        row, col = split_base1(cell)
         by_row.setdefault(row, []).append(col)
     spans: list[tuple[int, int, int]] = []
     for row in sorted(by_row):
@@ -847,7 +848,7 @@ def clear_marks(sheet: Sheet, input_cells: set[str], *, password: str | None = N
     _allow_edits(sheet, password)
     for r0, c0, r1, c1 in rectangles(input_cells):
         sheet.range((r0, c0), (r1, c1)).color = INPUT_FILL
-    for cell in sorted(_noted(sheet, input_cells), key=split_a1):
+    for cell in sorted(_noted(sheet, input_cells), key=split_base1):
         note = sheet.range(cell).note
         if note is not None:
             note.delete()
@@ -865,11 +866,11 @@ def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str], 
         if cell in input_cells:
             by_cell.setdefault(cell, []).append(f)
     _allow_edits(sheet, password)
-    for cell, found in sorted(by_cell.items(), key=lambda item: split_a1(item[0])):
+    for cell, found in sorted(by_cell.items(), key=lambda item: split_base1(item[0])):
         severity = "error" if any(f.severity == "error" for f in found) else "warning"
         rng = sheet.range(cell)
         rng.color = MARK_FILLS[severity]
-        text = "\n".join(f"【{'错误' if f.severity == 'error' else '提醒'}】{f.message}" for f in found)
+        text = "\n".join(f"【{severity_word(f.severity)}】{f.message}" for f in found)
         # a client without notes: the fill and the message box still show the finding
         with contextlib.suppress(NotImplementedError, ValueError):
             rng.add_note(text)
@@ -921,11 +922,11 @@ def _allow_edits(sheet: Sheet, password: str | None = None) -> None:
 def _findings_message(sheet: str, period: Period, findings: list[Finding], errors: int, warnings: int) -> str:
     lines = [f"“{sheet}”{period.label}校验发现 {errors} 处错误、{warnings} 处提醒"
              + ("（错误须改正，否则汇总时本组会被退回）：" if errors else "（提醒请核实）：")]
-    ordered = sorted(findings, key=lambda f: (f.severity != "error", split_a1(f.cell) if f.cell else (0, 0)))
+    ordered = sorted(findings, key=lambda f: (f.severity != "error", split_base1(f.cell) if f.cell else (0, 0)))
     for f in ordered[:ALERT_FINDINGS]:
         where = f.cell or "本表"
         ind = f"指标{f.indicator} " if f.indicator else ""
-        lines.append(f"· [{'错误' if f.severity == 'error' else '提醒'}] {where} {ind}{f.message}")
+        lines.append(f"· [{severity_word(f.severity)}] {where} {ind}{f.message}")
     if len(findings) > ALERT_FINDINGS:
         lines.append(f"……另有 {len(findings) - ALERT_FINDINGS} 处，见表中标色的格子及其批注。")
     return "\n".join(lines)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from .glossary import DOMAINS, STATUS_FILLS, STATUS_ORDER, Status
+from .cells import letters_base0
+from .glossary import DOMAINS, FILL_GREY, FILL_WHITE, LINE_DARK, STATUS_FILLS, STATUS_ORDER, Status
 from .model import Consolidation
 
 __all__ = ["STATUS_BARS", "STATUS_FILLS", "STATUS_PATTERNS", "xlsx_fill"]
@@ -41,7 +42,7 @@ def _fill_xml(status: Status) -> str:
     colour = STATUS_BARS[status]
     if status in STATUS_PATTERNS:
         return (f'<a:pattFill prst="{STATUS_PATTERNS[status][0]}"><a:fgClr><a:srgbClr val="{colour}"/></a:fgClr>'
-                '<a:bgClr><a:srgbClr val="FFFFFF"/></a:bgClr></a:pattFill>')
+                f'<a:bgClr><a:srgbClr val="{FILL_WHITE}"/></a:bgClr></a:pattFill>')
     return f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
 
 
@@ -49,7 +50,7 @@ def xlsx_fill(status: Status) -> dict[str, dict[str, str]]:
     """The same fill for an XlsxWriter chart series (``pattern`` or ``fill``)."""
     colour = "#" + STATUS_BARS[status]
     if status in STATUS_PATTERNS:
-        return {"pattern": {"pattern": STATUS_PATTERNS[status][1], "fg_color": colour, "bg_color": "#FFFFFF"}}
+        return {"pattern": {"pattern": STATUS_PATTERNS[status][1], "fg_color": colour, "bg_color": "#" + FILL_WHITE}}
     return {"fill": {"color": colour}}
 
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -78,15 +79,6 @@ def status_matrix(consolidation: Consolidation) -> tuple[list[str], list[Status]
         full[index[row.domain]][STATUS_ORDER.index(row.status)] += 1
     keep = [j for j, _ in enumerate(STATUS_ORDER) if any(full[i][j] for i in range(len(domains)))]
     return domains, [STATUS_ORDER[j] for j in keep], [[row[j] for j in keep] for row in full]
-
-
-def _col(n: int) -> str:
-    letters = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _txpr(size: int = 1050, colour: str | None = None, bold: bool = False) -> str:
@@ -120,15 +112,15 @@ def docx_chart_xml(
     )
     series = []
     for j, status in enumerate(statuses):
-        col = _col(j + 1)
+        col = letters_base0(j + 1)
         values = "".join(f'<c:pt idx="{k}"><c:v>{counts[i][j]}</c:v></c:pt>' for k, i in enumerate(order))
-        label_colour = "FFFFFF" if status in _DARK_BARS else "000000"
+        label_colour = FILL_WHITE if status in _DARK_BARS else "000000"
         series.append(
             f'<c:ser><c:idx val="{j}"/><c:order val="{j}"/>'
             f'<c:tx><c:strRef><c:f>Sheet1!${col}$1</c:f><c:strCache><c:ptCount val="1"/>'
             f'<c:pt idx="0"><c:v>{escape(status.value)}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
             f'<c:spPr>{_fill_xml(status)}'
-            '<a:ln w="6350"><a:solidFill><a:srgbClr val="595959"/></a:solidFill></a:ln></c:spPr>'
+            f'<a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
             '<c:invertIfNegative val="0"/>'
             '<c:dLbls><c:numFmt formatCode="0;;;" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln>'
             f"</c:spPr>{_txpr(1000, label_colour)}"
@@ -148,8 +140,9 @@ def docx_chart_xml(
         if title
         else '<c:autoTitleDeleted val="1"/>'
     )
-    grid = '<c:majorGridlines><c:spPr><a:ln w="3175"><a:solidFill><a:srgbClr val="D9D9D9"/></a:solidFill></a:ln></c:spPr></c:majorGridlines>'
-    axis_line = '<c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="595959"/></a:solidFill></a:ln></c:spPr>'
+    grid = (f'<c:majorGridlines><c:spPr><a:ln w="3175"><a:solidFill><a:srgbClr val="{FILL_GREY}"/></a:solidFill>'
+            '</a:ln></c:spPr></c:majorGridlines>')
+    axis_line = f'<c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
     external = (
         f'<c:externalData r:id="{workbook_rel_id}"><c:autoUpdate val="0"/></c:externalData>'
         if workbook_rel_id
@@ -191,10 +184,10 @@ def chart_workbook(domains: list[str], statuses: list[Status], counts: list[list
 
     order = list(range(len(domains)))[::-1]
     rows = ['<row r="1">' + cell_text("A1", "领域")
-            + "".join(cell_text(f"{_col(j + 1)}1", s.value) for j, s in enumerate(statuses)) + "</row>"]
+            + "".join(cell_text(f"{letters_base0(j + 1)}1", s.value) for j, s in enumerate(statuses)) + "</row>"]
     for k, i in enumerate(order, start=2):
         cells = cell_text(f"A{k}", domains[i]) + "".join(
-            f'<c r="{_col(j + 1)}{k}"><v>{counts[i][j]}</v></c>' for j in range(len(statuses))
+            f'<c r="{letters_base0(j + 1)}{k}"><v>{counts[i][j]}</v></c>' for j in range(len(statuses))
         )
         rows.append(f'<row r="{k}">{cells}</row>')
     ss = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

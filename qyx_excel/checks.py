@@ -31,8 +31,9 @@ from .glossary import (
     Status,
     TaskState,
 )
-from .periods import Period, parse_period
+from .periods import Period, as_period, parse_period
 from .plan import Indicator, Plan, Task, load_plan
+from .safeio import excel_length
 from .submission import IndicatorEntry, Submission
 from .targets import Adjustment, Rules, evaluate, load_rules, target_for
 from .values import DECLARATIONS, Value, format_beside, format_number, normalise_text
@@ -121,9 +122,7 @@ def check_submission(
 
 
 def _as_period(period: Period | str | None) -> Period | None:
-    if period is None or isinstance(period, Period):
-        return period
-    return parse_period(period)
+    return None if period is None else as_period(period)
 
 
 def _try_period(code: str | None) -> Period | None:
@@ -407,7 +406,7 @@ class _Checker:
         if not text:
             return
         if len(text) > EXCEL_CELL_LIMIT // 2:  # shorter texts cannot be too long, even all in UTF-16 pairs
-            length = _excel_length(text)
+            length = excel_length(text)
             if length > EXCEL_CELL_LIMIT:
                 self.add("text-too-long", cell, indicator, found=str(length), expected=str(EXCEL_CELL_LIMIT))
         if text.startswith(FORMULA_PREFIXES) and text.strip() not in NONE_MARKERS:
@@ -503,12 +502,6 @@ def _qualitative(target: Any) -> bool:
 
 def _declares(note: str) -> bool:
     return any(word in note for word in DECLARATIONS)
-
-
-def _excel_length(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
 # ================================================================================================

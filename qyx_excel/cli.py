@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import QyxError, UsageError
+from .findings import severity_word
 
 # argparse's own words (usage:, options: …) in Chinese, for our parsers only (see _Parser).
 _ARGPARSE_ZH = {
@@ -294,7 +295,7 @@ def _expand(paths: Sequence[str]) -> list[Path]:
 
 def _findings_table(findings: Sequence[Any]) -> None:
     for f in findings:
-        level = "错误" if f.severity == "error" else "提醒"
+        level = severity_word(f.severity)
         where = " ".join(part for part in (f.sheet, f.cell, f"指标{f.indicator}" if f.indicator else "") if part)
         print(f"    [{level}] {where + ' ' if where else ''}{f.message}（{f.code}）")
 
@@ -498,7 +499,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             print(f"{r.id:>4}  {r.received_at}  {r.period or '—':<8} {r.group or '未知':<5} {state(r):<10} "
                   f"错误 {r.errors} 提醒 {r.warnings}  {r.file_name}")
             for f in findings.get(r.id, []):
-                print(f"        [{'错误' if f.severity == 'error' else '提醒'}] {f.sheet or ''}!{f.cell or ''} {f.message}")
+                print(f"        [{severity_word(f.severity)}] {f.sheet or ''}!{f.cell or ''} {f.message}")
         print(f"共 {len(rows)} 份报送。取回原始文件：qyx history --restore 编号 --out 文件夹")
 
     data = {"submissions": [dict(r.to_json(), state=state(r),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .errors import UsageError
 from .glossary import GROUPS
 from .intake import read_adjustments
-from .periods import FIRST_YEAR, LAST_YEAR, Period, parse_period
+from .periods import FIRST_YEAR, LAST_YEAR, Period, as_period
 from .workbook import (
     Formats,
     SheetOptions,
@@ -36,7 +36,7 @@ __all__ = ["distribute", "fill_in_name", "write_fill_in"]
 
 def fill_in_name(period: Period | str, group: str) -> str:
     """File name of a group's fill-in file: ``2024-03_幼有善育.xlsx``."""
-    code = period.code if isinstance(period, Period) else parse_period(period).code
+    code = as_period(period).code
     return f"{code}_{group}.xlsx"
 
 
@@ -88,7 +88,7 @@ def distribute(
     """
     from .plan import load_plan
 
-    period = period if isinstance(period, Period) else parse_period(period)
+    period = as_period(period)
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
         raise UsageError(f"填报期“{period.code}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可下发的目标。")
     unknown = [g for g in groups if g not in GROUPS]

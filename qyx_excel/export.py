@@ -28,7 +28,7 @@ from .errors import UnreadableFile, UsageError
 from .findings import Finding, make
 from .glossary import Status
 from .model import Consolidation, IndicatorRow
-from .periods import Period, parse_period
+from .periods import Period, as_period, parse_code
 from .plan import Plan, load_plan
 from .safeio import MAX_FILE_BYTES, atomic_write, is_formula_like
 from .values import parse_value
@@ -510,7 +510,7 @@ def _validate(export: CountyExport, name: str, period: str | Period | None, plan
     file_period: Period | None = None
     if export.period:
         try:
-            file_period = parse_period(export.period)
+            file_period = parse_code(export.period)
         except UsageError:
             findings.append(make("export-invalid", file=name, detail=f"的期别“{export.period}”无法识别"))
     elif not any(f.code == "export-invalid" for f in findings):
@@ -518,7 +518,7 @@ def _validate(export: CountyExport, name: str, period: str | Period | None, plan
     if not export.county and not any(f.code == "export-invalid" for f in findings):
         findings.append(make("export-invalid", file=name, detail="缺少县（市、区）名称“county”"))
     if period is not None and file_period is not None:
-        wanted = period if isinstance(period, Period) else parse_period(str(period))
+        wanted = as_period(period)
         if file_period != wanted:
             findings.append(make("export-period-mismatch", file=name, found=file_period.code, expected=wanted.code))
     seen: set[str] = set()
@@ -543,6 +543,6 @@ def _validate(export: CountyExport, name: str, period: str | Period | None, plan
 
 def _period_code(text: str) -> str | None:
     try:
-        return parse_period(text).code
+        return parse_code(text).code
     except UsageError:
         return None

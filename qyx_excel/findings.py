@@ -13,6 +13,17 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+#: The office's words for the two severities (校验结果, messages, the CLI, the roll-up).
+SEVERITY_WORDS: dict[str, str] = {ERROR: "错误", WARNING: "提醒"}
+#: The error word where it must say what an error does to the file (the catalogue, the roll-up).
+REFUSED_ERROR_WORD = "错误（拒收）"
+
+
+def severity_word(severity: str, *, refused: bool = False) -> str:
+    """错误 for an error (错误（拒收） with ``refused``), 提醒 for a warning."""
+    if severity == ERROR:
+        return REFUSED_ERROR_WORD if refused else SEVERITY_WORDS[ERROR]
+    return SEVERITY_WORDS[WARNING]
 
 
 @dataclass(frozen=True)
@@ -216,6 +227,6 @@ def catalogue_markdown() -> str:
         "|---|---|---|---|",
     ]
     for spec in CODES.values():
-        level = "错误（拒收）" if spec.severity == ERROR else "提醒"
+        level = severity_word(spec.severity, refused=True)
         lines.append(f"| `{spec.code}` | {level} | {spec.title} | {spec.template} |")
     return "\n".join(lines) + "\n"

@@ -99,15 +99,35 @@ class Status(str, Enum):
 #: Order in which statuses are listed in tables and counts.
 STATUS_ORDER: tuple[Status, ...] = tuple(Status)
 
+# --- palette: the colours the outputs share, as hex RGB without "#" (openpyxl and the Office XML
+# take them as they are; XlsxWriter and xlwings take "#" + the value) ------------------------------
+
+#: Light fills of statuses, task states, levels and result words (Excel's good / neutral / bad
+#: cell styles, a light blue, a light grey) and plain white.
+FILL_GREEN = "C6EFCE"
+FILL_BLUE = "DDEBF7"
+FILL_YELLOW = "FFEB9C"
+FILL_RED = "FFC7CE"
+FILL_GREY = "D9D9D9"
+FILL_WHITE = "FFFFFF"
+#: Header rows of the ledger's sheets and output tables.
+FILL_HEADER = "BDD7EE"
+#: Faint shading (the roll-up's alert counts, print-table headers).
+FILL_SHADE = "F2F2F2"
+#: Cell borders of the ledger and its output sheets.
+LINE_GRID = "7F7F7F"
+#: Chart outlines and axes, secondary text.
+LINE_DARK = "595959"
+
 #: Light cell fill per status, shared by the ledger, the tables, the notice and the buttons;
 #: the word is always written too, so a black-and-white print still reads.
 STATUS_FILLS: dict[Status, str] = {
-    Status.MET: "C6EFCE",
-    Status.ON_TRACK: "DDEBF7",
-    Status.LAGGING: "FFEB9C",
-    Status.SEVERELY_LAGGING: "FFC7CE",
-    Status.NOT_REPORTED: "D9D9D9",
-    Status.NOT_APPLICABLE: "FFFFFF",
+    Status.MET: FILL_GREEN,
+    Status.ON_TRACK: FILL_BLUE,
+    Status.LAGGING: FILL_YELLOW,
+    Status.SEVERELY_LAGGING: FILL_RED,
+    Status.NOT_REPORTED: FILL_GREY,
+    Status.NOT_APPLICABLE: FILL_WHITE,
 }
 
 
@@ -305,10 +325,10 @@ LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
 
 #: Light fills per level; the word (蓝色提醒 …) is always written in the cell too.
 LEVEL_FILLS: dict[Level, str] = {
-    Level.NONE: "FFFFFF",
-    Level.BLUE: "DDEBF7",
-    Level.YELLOW: "FFEB9C",
-    Level.RED: "FFC7CE",
+    Level.NONE: FILL_WHITE,
+    Level.BLUE: FILL_BLUE,
+    Level.YELLOW: FILL_YELLOW,
+    Level.RED: FILL_RED,
 }
 
 SHEET_SUPERVISION = "督办"

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cells import a1_base0, column_base0, letters_base0, split_base1
 from .errors import PlanDataError, UnreadableFile
 from .findings import Finding, make
 from .glossary import (
@@ -42,7 +43,8 @@ from .glossary import (
     SHEET_CATALOGUE,
     TASK_HEADERS,
 )
-from .periods import FIRST_YEAR, LAST_YEAR
+from .periods import FIRST_YEAR, LAST_YEAR, period_code
+from .safeio import illegal_chars
 from .submission import (
     META_KEYS,
     META_SHEET,
@@ -82,15 +84,10 @@ ADJUSTMENT_HEADERS = ("指标序号", "年度", "原目标", "调整后目标", 
 
 _ID = re.compile(r"^\d+(?:-\d+)?$")
 _DASHES = str.maketrans({"—": "-", "–": "-", "－": "-", "‐": "-", "―": "-", "_": "-"})
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_CONTROL = illegal_chars(received=True)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-_PERIOD_MONTH = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?$")
-_PERIOD_QUARTER = re.compile(r"^(\d{4})\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度$")
-_PERIOD_YEAR = re.compile(r"^(\d{4})\s*年(?:度)?$")
-_PERIOD_CODE = re.compile(r"^(\d{4})(?:-(?:(0?[1-9]|1[0-2])|[Qq]([1-4])))?$")
-_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _EXCEL_1900 = date(1899, 12, 30)
 _EXCEL_1904 = date(1904, 1, 1)
 
@@ -237,56 +234,6 @@ def parse_date(raw: Any, date1904: bool = False) -> date | None:
     return None
 
 
-def period_from_text(raw: Any) -> str | None:
-    """A period code (``2024-03``, ``2024-Q1``, ``2024``) from a code or a label (``2024年3月``,
-    ``2024年第一季度``, ``2024年度``); None when the text is not a period."""
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, (datetime, date)):
-        return f"{raw.year}-{raw.month:02d}"
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = "".join(normalise_text(str(raw)).split())
-    match = _PERIOD_CODE.match(text)
-    if match:
-        year = match.group(1)
-        if match.group(2):
-            return f"{year}-{int(match.group(2)):02d}"
-        if match.group(3):
-            return f"{year}-Q{match.group(3)}"
-        return year
-    match = _PERIOD_MONTH.match(text)
-    if match and 1 <= int(match.group(2)) <= 12:
-        return f"{match.group(1)}-{int(match.group(2)):02d}"
-    match = _PERIOD_QUARTER.match(text)
-    if match:
-        return f"{match.group(1)}-Q{_QUARTERS[match.group(2)]}"
-    match = _PERIOD_YEAR.match(text)
-    if match:
-        return match.group(1)
-    return None
-
-
-def a1(row: int, col: int) -> str:
-    """A1 address of a 0-based (row, column)."""
-    return f"{column_letter(col)}{row + 1}"
-
-
-def column_letter(col: int) -> str:
-    """Column letters of a 0-based column index (0 → A, 26 → AA)."""
-    if col < len(_LETTERS):
-        return _LETTERS[col]
-    letters = ""
-    n = col + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-_LETTERS = [chr(65 + i) for i in range(26)] + [chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26)]
-
-
 # ================================================================================================
 # Files
 # ================================================================================================
@@ -390,7 +337,7 @@ class _Book:
         if not xml or not styles:
             return found
         for r, c in cells:
-            tag = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + a1(r, c).encode() + rb'"[^>]*>', xml)
+            tag = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + a1_base0(r, c).encode() + rb'"[^>]*>', xml)
             style = _XML_STYLE.search(tag.group(0)) if tag else None
             if style is not None and int(style.group(1)) in styles:
                 found.add((r, c))
@@ -436,7 +383,7 @@ class _Book:
         if rows * cols > MAX_SHEET_CELLS:
             raise _unreadable(
                 "sheet-too-large", self.name,
-                f"工作表“{sheet}”一直用到 {a1(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
+                f"工作表“{sheet}”一直用到 {a1_base0(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
                 f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格",
             )
 
@@ -451,11 +398,11 @@ class _Book:
     def summary_period(self) -> str | None:
         """The period typed in the ledger's 汇总 sheet (``layout.SUMMARY_PERIOD_CELL``), if any."""
         from .glossary import SHEET_SUMMARY
-        from .layout import SUMMARY_PERIOD_CELL, split_a1
+        from .layout import SUMMARY_PERIOD_CELL
 
         if SHEET_SUMMARY not in self.sheet_names:
             return None
-        row, col = split_a1(SUMMARY_PERIOD_CELL)  # 1-based
+        row, col = split_base1(SUMMARY_PERIOD_CELL)  # 1-based
         self.guard(SHEET_SUMMARY)
         try:
             rows = self.wb.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False, nrows=row)
@@ -463,7 +410,7 @@ class _Book:
             return None
         if len(rows) < row or len(rows[row - 1]) < col:
             return None
-        return period_from_text(rows[row - 1][col - 1])
+        return period_code(rows[row - 1][col - 1])
 
     def meta(self) -> dict[str, str] | None:
         if META_SHEET not in self.sheet_names:
@@ -484,7 +431,7 @@ class _Book:
         version = meta.get("template_version") or None
         kind = meta.get("kind", "")
         group = meta.get("group", "")
-        period = period_from_text(meta.get("period")) or None
+        period = period_code(meta.get("period")) or None
         if kind == "weekly":  # a 周盘点 file dropped into the monthly inbox: say where it belongs
             sub = Submission(source=self.name, sheet="周盘点", group=None, period=None, template_version=version,
                              kind="fill-in", sha256=sha256)
@@ -622,7 +569,7 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
         ref = _XML_REF.search(attrs)
         if ref is None:
             continue
-        pos = (int(ref.group(2)) - 1, _col_index(ref.group(1).decode()))
+        pos = (int(ref.group(2)) - 1, column_base0(ref.group(1).decode()))
         typ = _XML_TYPE.search(attrs)
         typ_s = typ.group(1) if typ else b"n"
         value = _XML_VALUE.search(body)
@@ -720,13 +667,6 @@ def _ref(raw: bytes) -> tuple[int | None, int | None]:
 def _char(match: re.Match[bytes]) -> bytes:
     code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
     return chr(code).encode("utf-8", "replace") if code < 0x110000 else b"?"
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def workbook_meta(path: str | Path) -> dict[str, str] | None:
@@ -944,7 +884,7 @@ class _SheetReader:
 
     def finding(self, code: str, r: int | None = None, c: int | None = None, indicator: str | None = None,
                 **fields: Any) -> None:
-        cell = a1(r, c) if r is not None and c is not None else None
+        cell = a1_base0(r, c) if r is not None and c is not None else None
         self.findings.append(make(code, file=self.source, sheet=self.sheet, cell=cell, indicator=indicator, **fields))
 
     def text(self, r: int, c: int | None, indicator: str | None = None) -> str:
@@ -1033,7 +973,7 @@ class _SheetReader:
         first_table = min((rows[0] for rows in tables.values()), default=min(len(self.grid), HEADER_BLOCK_ROWS))
         header, header_cells = self.read_header_block(first_table)
         if period is None:
-            period = period_from_text(header.get("填报期"))
+            period = period_code(header.get("填报期"))
         sub = Submission(source=self.source, sheet=self.sheet, group=group, period=period,
                          template_version=template_version, kind=kind, sha256=sha256,
                          header=header, header_cells=header_cells)
@@ -1078,7 +1018,7 @@ class _SheetReader:
             while vc < self.width - 1 and self.cell(r, vc) is None and self.blank_column(vc):
                 vc += 1
             self.input_cells.add((r, vc))
-            cells[label] = a1(r, vc)
+            cells[label] = a1_base0(r, vc)
             if label == "填报日期":
                 header[label] = self.read_date(r, vc)
             elif label == "填报期":
@@ -1115,7 +1055,7 @@ class _SheetReader:
         if c_no is None or c_value is None:
             return {}
         c_source, c_note = cols.get("数据来源"), cols.get("进展情况说明")
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         protected = [(h, cols[h]) for h in INDICATOR_PROTECTED if h in cols]
         inputs = [c for c in (c_value, c_source, c_note) if c is not None]
         entries: dict[str, IndicatorEntry] = {}
@@ -1184,7 +1124,7 @@ class _SheetReader:
         if c_no is None:
             return {}
         inputs = [cols[h] for h in TASK_INPUTS if h in cols]
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         protected = [(h, cols[h]) for h in TASK_PROTECTED if h in cols]
         entries: dict[str, TaskEntry] = {}
         body = self.table_rows(hdr, self.all_starts(tables))
@@ -1230,7 +1170,7 @@ class _SheetReader:
         out: list[ProjectEntry] = []
         body = self.table_rows(hdr, self.all_starts(tables))
         self.mark_inputs(body, cols, PROJECT_INPUTS)
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         for r in body:
             if all(self.cell(r, c) is None for c in inputs):
                 continue
@@ -1288,7 +1228,7 @@ class _SheetReader:
         out: list[ApplicationEntry] = []
         body = self.table_rows(hdr, self.all_starts(tables))
         self.mark_inputs(body, cols, APPLICATION_INPUTS)
-        letters = {h: column_letter(c) for h, c in cols.items()}
+        letters = {h: letters_base0(c) for h, c in cols.items()}
         for r in body:
             name = self.text(r, cols.get("应用名称"))
             inputs = [cols[h] for h in APPLICATION_INPUTS if h in cols]
@@ -1306,7 +1246,7 @@ class _SheetReader:
                     state=self.text(r, cols.get("贯通状态")),
                     progress=self.text(r, cols.get("本期进展")),
                     problems=self.text(r, cols.get("存在问题")),
-                    state_cell=a1(r, cols["贯通状态"]) if "贯通状态" in cols else "",
+                    state_cell=a1_base0(r, cols["贯通状态"]) if "贯通状态" in cols else "",
                     cells={h: letter + str(r + 1) for h, letter in letters.items()},
                 )
             )
@@ -1402,11 +1342,8 @@ def _validate_target(adjustment: Adjustment, where: str) -> None:
 
 __all__ = [
     "META_KEYS",
-    "a1",
-    "column_letter",
     "meta_year",
     "parse_date",
-    "period_from_text",
     "read_adjustments",
     "read_file",
     "read_grid",

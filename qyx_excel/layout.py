@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .cells import a1_base1
 from .glossary import (
     APPLICATION_GROUP,
     APPLICATION_HEADERS,
@@ -46,40 +47,6 @@ from .glossary import (
 
 if TYPE_CHECKING:
     from .plan import Plan
-
-# --- A1 helpers (no openpyxl import: the layout is used on the button path) ----------------
-
-
-def col_letter(col: int) -> str:
-    """Column letter of a 1-based column index (1 -> A, 27 -> AA)."""
-    letters = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def col_index(letters: str) -> int:
-    """1-based column index of column letters (A -> 1)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def a1(row: int, col: int) -> str:
-    """A1 address of a 1-based (row, col)."""
-    return f"{col_letter(col)}{row}"
-
-
-def split_a1(address: str) -> tuple[int, int]:
-    """1-based (row, col) of an A1 address such as ``"G7"`` (``$`` signs allowed)."""
-    address = address.replace("$", "").upper()
-    i = 0
-    while i < len(address) and address[i].isalpha():
-        i += 1
-    return int(address[i:]), col_index(address[:i])
-
 
 # --- group sheets ---------------------------------------------------------------------------
 
@@ -152,7 +119,7 @@ class Table:
 
     def cell(self, key: str, header: str) -> str:
         """A1 address of the cell of row ``key`` under ``header``."""
-        return a1(self.row_of(key), self.col_of(header))
+        return a1_base1(self.row_of(key), self.col_of(header))
 
     def input_cells(self, keys: Iterable[str] | None = None) -> list[str]:
         """A1 addresses of the input cells of ``keys`` (default: every row)."""
@@ -279,7 +246,7 @@ def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
                       tuple(t.id for t in plan.tasks_of(group)), TASK_INPUTS)
         return SheetLayout(
             name=group, kind="domain", widths=DOMAIN_WIDTHS, title=sheet_title(group),
-            fields=_DOMAIN_FIELDS, result=_DOMAIN_RESULT, button_cell=a1(TITLE_ROW, len(DOMAIN_WIDTHS)),
+            fields=_DOMAIN_FIELDS, result=_DOMAIN_RESULT, button_cell=a1_base1(TITLE_ROW, len(DOMAIN_WIDTHS)),
             tables=(indicators, tasks), print_title_rows=(TITLE_ROW, TITLE_ROW), freeze_rows=FREEZE_ROWS,
             locked_keys={"indicators": parents},
         )
@@ -289,7 +256,7 @@ def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
         return SheetLayout(
             name=group, kind="application", widths=APPLICATION_WIDTHS, title=sheet_title(group),
             fields=_APPLICATION_FIELDS, result=_APPLICATION_RESULT,
-            button_cell=a1(TITLE_ROW, len(APPLICATION_WIDTHS)), tables=(table,),
+            button_cell=a1_base1(TITLE_ROW, len(APPLICATION_WIDTHS)), tables=(table,),
             print_title_rows=(TITLE_ROW, TABLE_HEADER_ROW), freeze_rows=FREEZE_ROWS,
         )
     if group == PROJECT_GROUP:
@@ -298,7 +265,7 @@ def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
         return SheetLayout(
             name=group, kind="project", widths=PROJECT_WIDTHS, title=sheet_title(group),
             fields=_PROJECT_FIELDS, result=_PROJECT_RESULT,
-            button_cell=a1(TITLE_ROW, len(PROJECT_WIDTHS) - 1), tables=(table,),
+            button_cell=a1_base1(TITLE_ROW, len(PROJECT_WIDTHS) - 1), tables=(table,),
             print_title_rows=(TITLE_ROW, TABLE_HEADER_ROW), freeze_rows=FREEZE_ROWS,
         )
     raise KeyError(group)

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import glossary
+from .cells import letters_base1
+from .findings import ERROR, SEVERITY_WORDS, WARNING, severity_word
 from .glossary import (
     GROUPS,
     SHEET_FINDINGS,
@@ -35,11 +37,11 @@ from .layout import (
     SUMMARY_HEADER_ROW,
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
-    col_letter,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
 from .submission import META_SHEET
+from .textfit import row_height
 from .values import format_number
 
 if TYPE_CHECKING:
@@ -71,10 +73,7 @@ FINDINGS_TITLE = "校验问题明细"
 
 #: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
 STATUS_FILLS: dict[str, str] = {s.value: fill for s, fill in glossary.STATUS_FILLS.items()}
-SEVERITY_WORDS = {"error": "错误", "warning": "提醒"}
 FONT = "宋体"
-HEADER_FILL = "BDD7EE"
-GRID = "7F7F7F"
 
 
 class _Styles:
@@ -87,7 +86,7 @@ class _Styles:
     def __init__(self) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-        side = Side(style="thin", color=GRID)
+        side = Side(style="thin", color=glossary.LINE_GRID)
         self.border = Border(left=side, right=side, top=side, bottom=side)
         self.font = Font(name=FONT, size=10)
         self.bold = Font(name=FONT, size=10, bold=True)
@@ -99,7 +98,7 @@ class _Styles:
         self.no_fill = PatternFill(fill_type=None)
         self._fills: dict[str, Any] = {}
         self._cache: dict[tuple, Any] = {}
-        self.header_fill = self.fill(HEADER_FILL)
+        self.header_fill = self.fill(glossary.FILL_HEADER)
 
     def fill(self, color: str | None) -> Any:
         from openpyxl.styles import PatternFill
@@ -276,7 +275,7 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     row += 1
     for values in findings_rows(c):
         _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_SHEET_WIDTHS),
-                  fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == "错误" else set())
+                  fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == SEVERITY_WORDS[ERROR] else set())
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
@@ -299,8 +298,6 @@ def finding_title(code: str) -> str:
 
 def result_height(text: str) -> float:
     """Row height (points) for the 汇总 result cell (merged over C–Q) holding ``text``: every line, at least four."""
-    from .workbook import row_height
-
     return row_height([(str(text), 200.0)], min_lines=4)
 
 
@@ -308,7 +305,7 @@ def findings_rows(c: Consolidation) -> list[list[Any]]:
     """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
     group_of = _group_of_file(c)
     return [
-        [i, SEVERITY_WORDS.get(f.severity, f.severity), finding_title(f.code),
+        [i, severity_word(f.severity), finding_title(f.code),
          f.sheet if f.sheet in GROUPS else group_of.get(f.file or "", ""), f.file or "",
          f.sheet or "", f.cell or "", f.indicator or "", f.message, f.code]
         for i, f in enumerate(c.findings, start=1)
@@ -376,9 +373,10 @@ def result_blocks_note(c: Consolidation, sheet: str) -> str:
 
 #: Fill colour of every word a result cell may hold: statuses, 报送情况, 级别.
 WORD_FILLS: dict[str, str] = {
-    **STATUS_FILLS, "已受理": "C6EFCE", "已退回": "FFC7CE", "未报送": "D9D9D9", "错误": "FFC7CE", "提醒": "FFEB9C",
+    **STATUS_FILLS, "已受理": glossary.FILL_GREEN, "已退回": glossary.FILL_RED, "未报送": glossary.FILL_GREY,
+    SEVERITY_WORDS[ERROR]: glossary.FILL_RED, SEVERITY_WORDS[WARNING]: glossary.FILL_YELLOW,
     **{lv.value: fill for lv, fill in glossary.LEVEL_FILLS.items() if lv is not glossary.Level.NONE},
-    "逾期未反馈": "FFC7CE", "逾期反馈": "FFEB9C", "已反馈": "C6EFCE",
+    "逾期未反馈": glossary.FILL_RED, "逾期反馈": glossary.FILL_YELLOW, "已反馈": glossary.FILL_GREEN,
 }
 
 
@@ -482,15 +480,13 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
         ws.cell(row, col).value = None
     if widths:
         for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[col_letter(col)].width = width
+            ws.column_dimensions[letters_base1(col)].width = width
 
 
 def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],
               numbers: set[int], widths: list[float] | None = None, fills: dict[int, str | None] | None = None,
               bold: set[int] | frozenset[int] = frozenset(), formats: dict[int, str] | None = None) -> None:
     """One table row: values, grid, alignment; ``fills`` colour status cells (the word stays in them)."""
-    from .workbook import row_height
-
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row, col)
         if isinstance(value, float) and col in numbers:
@@ -507,7 +503,7 @@ def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, center
 
 
 def _print_area(ws: Worksheet, last_row: int, last_col: int) -> None:
-    ws.print_area = f"A1:{col_letter(last_col)}{max(last_row, OUTPUT_HEADER_ROW)}"
+    ws.print_area = f"A1:{letters_base1(last_col)}{max(last_row, OUTPUT_HEADER_ROW)}"
 
 
 def _set_meta_period(wb: Any, period: str) -> None:

@@ -49,8 +49,9 @@ def read_old_ledger(path: Path) -> OldLedger:
     """Read the year, the carried settings and the password hashes of a ledger (UsageError if unusable)."""
     from python_calamine import CalamineWorkbook
 
+    from .cells import split_base1
     from .intake import meta_year, read_adjustments
-    from .layout import SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT, split_a1
+    from .layout import SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT
     from .submission import META_SHEET
     from .workbook import SHEET_SUMMARY
 
@@ -69,7 +70,7 @@ def read_old_ledger(path: Path) -> OldLedger:
     if meta.get("kind") != "ledger":
         raise UsageError(f"“{path.name}”是填报表，不是台账；请指定旧年度的台账 .xlsm。")
     rows = _sheet_rows(wb, SHEET_SUMMARY)
-    r, c = split_a1(SUMMARY_INBOX_CELL)
+    r, c = split_base1(SUMMARY_INBOX_CELL)
     inbox = str(rows[r - 1][c - 1]).strip() if len(rows) >= r and len(rows[r - 1]) >= c and rows[r - 1][c - 1] else ""
     conf = tuple((str(row[0]).strip(), str(row[1]).strip()) for row in _sheet_rows(wb, XLWINGS_CONF_SHEET)
                  if len(row) >= 2 and row[0] and row[1] not in (None, ""))

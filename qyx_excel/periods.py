@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .errors import UsageError
+from .values import normalise_text
 
-_PATTERN = re.compile(r"^\s*(\d{4})(?:-(?:(0?[1-9]|1[0-2])|[Qq]([1-4])))?\s*$")
+# read on text with every blank removed and full-width digits made half-width
+_CODE = re.compile(r"^(\d{4})(?:-(?:(0?[1-9]|1[0-2])|[Qq]([1-4])))?$")
+_LABEL_MONTH = re.compile(r"^(\d{4})年(\d{1,2})月(?:份)?$")
+_LABEL_QUARTER = re.compile(r"^(\d{4})年(?:第)?([一二三四1-4])季度$")
+_LABEL_YEAR = re.compile(r"^(\d{4})年(?:度)?$")
 
 FIRST_YEAR = 2023
 LAST_YEAR = 2027
 _QUARTER_WORDS = ("一", "二", "三", "四")
+_QUARTER_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 
 @dataclass(frozen=True, order=True)
@@ -31,10 +37,10 @@ class Period:
     def code(self) -> str:
         """The canonical text form: ``2024-03``, ``2024-Q1`` or ``2024``."""
         if self.kind == "month":
-            return f"{self.year}-{self.end_month:02d}"
+            return f"{self.year:04d}-{self.end_month:02d}"
         if self.kind == "quarter":
-            return f"{self.year}-Q{self.end_month // 3}"
-        return str(self.year)
+            return f"{self.year:04d}-Q{self.end_month // 3}"
+        return f"{self.year:04d}"
 
     @property
     def label(self) -> str:
@@ -75,19 +81,70 @@ class Period:
         return self.code
 
 
-def parse_period(text: str) -> Period:
-    """Parse ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``; raise :class:`UsageError` otherwise."""
-    match = _PATTERN.match(str(text))
-    if not match:
+def read_period(raw: object) -> Period | None:
+    """The period a cell or argument names, or None when it names none; the one period parser.
+
+    Takes a code (``2024-03``, ``2024-3``, ``2024-Q1``, ``2024``), a Chinese label (``2024年3月``,
+    ``2024年3月份``, ``2024年第一季度``, ``2024年1季度``, ``2024年度``, ``2024年``) or a date
+    (its month).  Blanks anywhere and full-width digits are allowed; the year is not checked
+    against the plan's years (:func:`parse_period` does that).
+    """
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, date):  # datetime too
+        return Period(raw.year, raw.month, "month")
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = "".join(normalise_text(str(raw)).split())
+    match = _CODE.match(text)
+    if match:
+        year = int(match.group(1))
+        if match.group(2):
+            return Period(year, int(match.group(2)), "month")
+        if match.group(3):
+            return Period(year, int(match.group(3)) * 3, "quarter")
+        return Period(year, 12, "year")
+    match = _LABEL_MONTH.match(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return Period(int(match.group(1)), int(match.group(2)), "month")
+    match = _LABEL_QUARTER.match(text)
+    if match:
+        return Period(int(match.group(1)), _QUARTER_NUMBERS[match.group(2)] * 3, "quarter")
+    match = _LABEL_YEAR.match(text)
+    if match:
+        return Period(int(match.group(1)), 12, "year")
+    return None
+
+
+def period_code(raw: object) -> str | None:
+    """The code (``2024-03``, ``2024-Q1``, ``2024``) of :func:`read_period`'s period, or None."""
+    period = read_period(raw)
+    return period.code if period is not None else None
+
+
+def parse_period(text: object) -> Period:
+    """The period ``text`` names (as :func:`read_period` reads it) within the plan's years;
+    :class:`UsageError` otherwise.  Only the CLI and the buttons should need it."""
+    period = read_period(text)
+    if period is None:
         raise UsageError(f"填报期“{text}”格式不对，应为 YYYY-MM（如 2024-03）、YYYY-Qn（如 2024-Q1）或 YYYY。")
-    year = int(match.group(1))
-    if not FIRST_YEAR - 1 <= year <= LAST_YEAR + 5:
+    if not FIRST_YEAR - 1 <= period.year <= LAST_YEAR + 5:
         raise UsageError(f"填报期“{text}”的年份超出方案期（{FIRST_YEAR}—{LAST_YEAR}年）。")
-    if match.group(2):
-        return Period(year, int(match.group(2)), "month")
-    if match.group(3):
-        return Period(year, int(match.group(3)) * 3, "quarter")
-    return Period(year, 12, "year")
+    return period
+
+
+def parse_code(text: object) -> Period:
+    """The period a machine-readable file (an export) writes as a code — ``YYYY-MM``, ``YYYY-Qn``
+    or ``YYYY`` exactly, no Chinese label (docs/export-schema.md); :class:`UsageError` otherwise."""
+    if not isinstance(text, str) or not _CODE.match(text):
+        raise UsageError(f"期别“{text}”格式不对，应为 YYYY-MM、YYYY-Qn 或 YYYY。")
+    return parse_period(text)
+
+
+def as_period(period: Period | str) -> Period:
+    """``period`` itself, or the period its text names (:func:`parse_period`): where a library
+    function still takes a code for its callers' convenience."""
+    return period if isinstance(period, Period) else parse_period(period)
 
 
 # --- weeks (周盘点) ------------------------------------------------------------------------------

@@ -27,9 +27,9 @@ from typing import Any
 from . import TEMPLATE_VERSION
 from .errors import UnreadableFile, UsageError
 from .export import CountyExport, read_export
-from .findings import ERROR, Finding, make
-from .glossary import Status
-from .periods import Period, parse_period
+from .findings import ERROR, Finding, make, severity_word
+from .glossary import FILL_GREY, FILL_SHADE, Status
+from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
 from .safeio import atomic_write, safe_cell_text
 from .submission import META_SHEET, META_TEMPLATE
@@ -146,7 +146,7 @@ class RollupResult:
         if ranked:
             lines.append("排名：" + "；".join(f"{c.rank}. {c.county}（{c.score} 分）" for c in ranked[:10]))
         for f in self.findings:
-            level = "错误" if f.severity == ERROR else "提醒"
+            level = severity_word(f.severity)
             lines.append(f"  [{level}] {f.file or ''} {f.message}（{f.code}）")
         if self.out:
             lines.append(f"已写入：{self.out}")
@@ -189,7 +189,7 @@ def rollup(
     previous roll-up (sheets 汇总(全市), 县市排名, 校验结果), so a ledger is never overwritten.
     Raises :class:`UsageError` for a bad period or output name; content problems are findings.
     """
-    wanted = period if isinstance(period, Period) else parse_period(str(period))
+    wanted = as_period(period)
     if out is not None:
         out = Path(out)
         check_output(out)
@@ -381,14 +381,14 @@ class _Formats:
         self.title = wb.add_format({**base, "bold": True, "font_size": 16, "align": "center"})
         self.sub = wb.add_format({**base, "font_size": 10, "align": "center"})
         # Light grey with bold text and borders: reads the same printed in black and white.
-        self.header = wb.add_format({**base, "bold": True, "bg_color": "#D9D9D9", "border": 1, "align": "center",
+        self.header = wb.add_format({**base, "bold": True, "bg_color": "#" + FILL_GREY, "border": 1, "align": "center",
                                      "text_wrap": True})
         self.text = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.center = wb.add_format({**base, "border": 1, "align": "center"})
         self.number = wb.add_format({**base, "border": 1, "num_format": "0.##"})
         self.count = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0"})
         self.alert = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0", "bold": True,
-                                    "bg_color": "#F2F2F2"})
+                                    "bg_color": "#" + FILL_SHADE})
         self.score = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0.0"})
 
 
@@ -502,7 +502,7 @@ def _findings_sheet(wb: Any, fmt: _Formats, result: RollupResult) -> None:
     for i, f in enumerate(result.findings):
         r = header_row + 1 + i
         _put(ws, r, 0, i + 1, fmt.count)
-        _put(ws, r, 1, "错误（拒收）" if f.severity == ERROR else "提醒", fmt.center)
+        _put(ws, r, 1, severity_word(f.severity, refused=True), fmt.center)
         _put(ws, r, 2, f.code, fmt.text)
         _put(ws, r, 3, f.title, fmt.text)
         _put(ws, r, 4, f.file or "", fmt.text)

@@ -1212,8 +1212,27 @@ def _fsync_dir(folder: Path) -> None:
 # Text hygiene
 # ================================================================================================
 
-#: Characters XML 1.0 (hence .xlsx and .docx) cannot hold; Python str surrogates are always lone.
-ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: C0 control characters XML 1.0 cannot hold (tab, line feed and carriage return it can) and the
+#: two non-characters U+FFFE/U+FFFF: the core of :func:`illegal_chars`.
+_XML_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+
+
+def illegal_chars(*, received: bool = False) -> re.Pattern[str]:
+    """The one rule for characters that text must lose, as a compiled pattern.
+
+    By default: what XML 1.0 (hence .xlsx and .docx) cannot hold — :data:`_XML_CONTROLS` and
+    lone surrogates (a Python ``str`` surrogate is always lone).
+
+    ``received=True`` is intake's rule for text read from a submitted file, reported as
+    ``text-control-chars`` (不可见的控制字符): the same controls plus DEL (U+007F), which XML
+    can hold but nobody types on purpose; surrogates are not looked for there.
+    """
+    return _RECEIVED_CHARS if received else ILLEGAL_XML_CHARS
+
+
+#: Characters XML 1.0 (hence .xlsx and .docx) cannot hold: ``illegal_chars()``.
+ILLEGAL_XML_CHARS = re.compile(f"[{_XML_CONTROLS}\ud800-\udfff]")
+_RECEIVED_CHARS = re.compile(f"[{_XML_CONTROLS}\x7f]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 

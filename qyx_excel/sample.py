@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP, Direction, Kind
-from .periods import Period, parse_period
+from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
 from .submission import Submission
 from .targets import expected_value, target_for, year_start
@@ -418,7 +418,7 @@ def _templates(period: Period, plan: Plan) -> dict[str, Submission]:
 
 
 def _month(period: Period | str) -> Period:
-    period = period if isinstance(period, Period) else parse_period(period)
+    period = as_period(period)
     if period.kind != "month":
         from .errors import UsageError
 

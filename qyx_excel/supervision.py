@@ -1119,7 +1119,8 @@ def indicator_levels(store_dir: Path | None, period: Period | str) -> dict[str, 
 def write_summary_levels(ws: Any, bd: Board) -> None:
     """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
     written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""
-    from .layout import SUMMARY_HEADER_ROW, col_letter
+    from .cells import letters_base1 as col_letter
+    from .layout import SUMMARY_HEADER_ROW
     from .ledger import SUMMARY_COLUMNS, _put, _Styles
 
     styles = _Styles()

@@ -245,9 +245,9 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
         return report
 
     def cell(address: str) -> Any:
-        from .layout import split_a1
+        from .cells import split_base1
 
-        r, c = split_a1(address)
+        r, c = split_base1(address)
         return grid[r - 1][c - 1] if len(grid) >= r and len(grid[r - 1]) >= c else None
 
     report.reporter = _text(cell(FIELDS["填报人"][1]))

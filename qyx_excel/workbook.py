@@ -11,7 +11,6 @@ locked under sheet protection.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,11 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import TEMPLATE_VERSION
+from .cells import letters_base1, split_base1
 from .errors import PlanDataError
 from .glossary import (
     APPLICATION_GROUP,
     DOMAINS,
+    FILL_HEADER,
     GROUPS,
+    LINE_GRID,
     PERCENT_UNITS,
     SHEET_CATALOGUE,
     SHEET_FINDINGS,
@@ -58,11 +60,11 @@ from .layout import (
     group_layout,
     notes_layout,
     output_layout,
-    split_a1,
 )
 from .periods import FIRST_YEAR, LAST_YEAR
 from .submission import META_KEYS, META_SHEET, META_TEMPLATE
 from .targets import QUALITATIVE_WORDS, Adjustment, target_for
+from .textfit import row_height, text_height
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -78,8 +80,6 @@ TITLE_FONT = "黑体"
 #: Pale gold (Office palette "Gold, lighter 60%"): about 90 % grey in a black-and-white print.
 INPUT_FILL = "#FFE699"
 INPUT_BORDER = "#BF8F00"
-HEADER_FILL = "#BDD7EE"
-GRID = "#7F7F7F"
 FOOTER = "&C第 &P 页 共 &N 页"
 #: Words a group may type for a qualitative target (全覆盖, 开展试点) instead of a number.
 DECLARATION_CHOICES: tuple[str, ...] = ("已完成", "推进中", "滞后", "未启动")
@@ -127,14 +127,14 @@ class Formats:
     def __init__(self, wb: Workbook) -> None:
         self._wb = wb
         self._cache: dict[tuple, Format] = {}
-        grid = {"border": 1, "border_color": GRID, "valign": "vcenter", "text_wrap": True}
+        grid = {"border": 1, "border_color": "#" + LINE_GRID, "valign": "vcenter", "text_wrap": True}
         inp = {"border": 1, "border_color": INPUT_BORDER, "bg_color": INPUT_FILL, "locked": False,
                "valign": "vcenter", "text_wrap": True}
         self.title = self._add(font_name=TITLE_FONT, font_size=16, bold=True, align="center", valign="vcenter")
         self.note = self._add(font_size=9, font_color="#404040", text_wrap=True, valign="vcenter", align="left")
         self.section = self._add(font_name=TITLE_FONT, font_size=11, bold=True, valign="vcenter")
         self.label = self._add(bold=True, align="right", valign="vcenter", indent=1)
-        self.header = self._add(**grid, bold=True, align="center", bg_color=HEADER_FILL)
+        self.header = self._add(**grid, bold=True, align="center", bg_color="#" + FILL_HEADER)
         self.text = self._add(**grid, align="left")
         self.center = self._add(**grid, align="center")
         self.parent = self._add(**grid, align="left", bold=True)
@@ -145,7 +145,7 @@ class Formats:
         self.input_date = self._add(**inp, align="center", num_format="yyyy-mm-dd")
         self.input_sample = self._add(**(inp | {"locked": True}), align="center")  # the legend's swatch
         self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="top", text_wrap=True,
-                                bottom=1, bottom_color=GRID)
+                                bottom=1, bottom_color="#" + LINE_GRID)
         self.body = self._add(text_wrap=True, valign="top", align="left")
         self.plain = self._add(valign="vcenter")
         self.meta = self._add(num_format="@")
@@ -172,35 +172,10 @@ def new_workbook(path: Path) -> Workbook:
 # --- shared helpers --------------------------------------------------------------------------
 
 
-def row_height(cells: Iterable[tuple[str, float]], *, min_lines: int = 1, line: float = 13.5) -> float:
-    """Row height (points) for wrapped ``(text, column width)`` cells, at least ``min_lines`` lines.
-
-    Set explicitly because LibreOffice (printing, PDF) does not grow rows to fit wrapped text.
-    """
-    lines = min_lines
-    for text, width in cells:
-        if text:
-            lines = max(lines, sum(max(1, math.ceil(_text_units(p) / max(width - 2.5, 1.0)))
-                                   for p in str(text).split("\n")))
-    return lines * line + 4
-
-
 def _rc(address: str) -> tuple[int, int]:
     """0-based (row, col) for XlsxWriter from an A1 address."""
-    row, col = split_a1(address)
+    row, col = split_base1(address)
     return row - 1, col - 1
-
-
-def _text_units(text: str) -> float:
-    return sum(1.85 if ord(ch) > 0x2E7F else 1.0 for ch in text)
-
-
-def text_height(text: str, width: float, *, line: float = 13.5, pad: float = 5.0) -> float:
-    """Row height (points) that shows ``text`` wrapped in ``width`` characters (merged cells)."""
-    lines = 0
-    for part in text.split("\n"):
-        lines += max(1, math.ceil(_text_units(part) / max(width * 0.95, 1.0)))
-    return lines * line + pad
 
 
 def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
@@ -223,13 +198,7 @@ def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
     ws.print_area(0, 0, last_row - 1, layout.last_col - 1)
     if layout.freeze_rows:
         ws.freeze_panes(layout.freeze_rows, 0)
-    ws.ignore_errors({"number_stored_as_text": f"A1:{_col(layout.last_col)}{max(last_row, 1) + 200}"})
-
-
-def _col(col: int) -> str:
-    from .layout import col_letter
-
-    return col_letter(col)
+    ws.ignore_errors({"number_stored_as_text": f"A1:{letters_base1(layout.last_col)}{max(last_row, 1) + 200}"})
 
 
 def _protect(ws: Worksheet, password: str | None) -> None:
@@ -327,7 +296,7 @@ def _header_block(ws: Worksheet, fmt: Formats, layout: SheetLayout, values: dict
                     "validate": "any", "input_title": "填报期",
                     "input_message": "本表所属的填报期，如 2024年3月、2024年第一季度；下发的填报表已填好，请勿修改。",
                 })
-    for r in {split_a1(f.label_cell)[0] for f in layout.fields}:
+    for r in {split_base1(f.label_cell)[0] for f in layout.fields}:
         ws.set_row(r - 1, 24)
 
 
@@ -925,7 +894,7 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
         ws.set_row(2, 32)  # the buttons
         assert layout.result is not None
         _result_cell(ws, fmt, layout.result)
-        ws.set_row(3, 4 * 13.5 + 4)  # four lines of result text (汇总 writes three or four)
+        ws.set_row(3, row_height([], min_lines=4))  # four lines of result text (汇总 writes three or four)
         r, c = _rc(SUMMARY_COUNTS_CELL)
         ws.merge_range(r, c, r, layout.last_col - 1, "", fmt.note)
     else:

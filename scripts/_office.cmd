@@ -30,7 +30,7 @@ set /p "PERIOD=请输入填报期（月 2024-03，季度 2024-Q1，年度 2024�
 if "%PERIOD%"=="" set "PERIOD=%DEFAULT_PERIOD%"
 set "TYPED=%PERIOD%"
 set "PERIOD="
-for /f "delims=" %%p in ('.venv\Scripts\python.exe -c "import sys; from qyx_excel.intake import period_from_text as f; print(f(sys.argv[1]) or str())" "%TYPED%"') do set "PERIOD=%%p"
+for /f "delims=" %%p in ('.venv\Scripts\python.exe -c "import sys; from qyx_excel.periods import period_code as f; print(f(sys.argv[1]) or str())" "%TYPED%"') do set "PERIOD=%%p"
 if "%PERIOD%"=="" goto :badperiod
 rem A ledger per year (qyx new-year): 七优享台账2027.xlsm beside the first one serves 2027's periods.
 if exist "%QYX_DIR%\七优享台账%PERIOD:~0,4%.xlsm" set "LEDGER=%QYX_DIR%\七优享台账%PERIOD:~0,4%.xlsm"

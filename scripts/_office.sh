@@ -37,7 +37,7 @@ printf '%s' "请输入填报期（月 2024-03，季度 2024-Q1，年度 2024；�
 read -r PERIOD || true
 [ -z "$PERIOD" ] && PERIOD="$DEFAULT_PERIOD"
 TYPED="$PERIOD"
-PERIOD="$("$PY" -c "import sys; from qyx_excel.intake import period_from_text as f; print(f(sys.argv[1]) or str())" "$TYPED")"
+PERIOD="$("$PY" -c "import sys; from qyx_excel.periods import period_code as f; print(f(sys.argv[1]) or str())" "$TYPED")"
 if [ -z "$PERIOD" ]; then
   echo "填报期“$TYPED”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。"
   return 2

@@ -382,8 +382,8 @@ def test_notice_and_tables_before_and_after_consolidation(work):
 
 
 def test_rectangles_cover_input_cells_exactly():
+    from qyx_excel.cells import split_base1 as rc
     from qyx_excel.layout import group_layout
-    from qyx_excel.layout import split_a1 as rc
 
     for group in GROUPS:
         cells = group_layout(group).input_cells()

@@ -253,3 +253,12 @@ def test_schema_doc_names_every_field() -> None:
     for status in Status:
         assert status.value in doc
     assert SCHEMA_VERSION in doc
+
+
+def test_a_chinese_label_as_the_files_period_is_refused(tmp_path: Path) -> None:
+    # the schema writes codes; a label is what a hand edit leaves, so the file is refused, not guessed
+    path, data = _json_export(tmp_path)
+    data["period"] = "2024年3月"
+    back = read_export(_write(path, data), period="2024-03")
+    assert "export-invalid" in _codes(back) and not back.ok
+    assert any("期别“2024年3月”无法识别" in f.message for f in back.findings)

@@ -13,18 +13,18 @@ import pytest
 from fillin_builder import build_fillin, indicator_rows, patch_xml, task_rows
 
 from qyx_excel import TEMPLATE_VERSION, layout
+from qyx_excel.cells import a1_base0 as a1
 from qyx_excel.distribute import distribute
 from qyx_excel.errors import PlanDataError, UnreadableFile
 from qyx_excel.glossary import GROUPS, INDICATOR_HEADERS
 from qyx_excel.intake import (
-    a1,
     parse_date,
-    period_from_text,
     read_adjustments,
     read_file,
     read_grid,
     scan_cell_states,
 )
+from qyx_excel.periods import period_code as period_from_text
 from qyx_excel.submission import META_SHEET, META_TEMPLATE
 from qyx_excel.workbook import build_workbook
 

@@ -257,8 +257,8 @@ def test_button_path_gives_the_same_consolidation_and_the_cells_the_writer_wrote
     from openpyxl import load_workbook
 
     from qyx_excel import intake
+    from qyx_excel.cells import split_base1 as split_a1
     from qyx_excel.consolidate import consolidate_submissions
-    from qyx_excel.layout import split_a1
     from qyx_excel.ledger import result_blocks
 
     root, ledger, _, first = month

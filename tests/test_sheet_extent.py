@@ -11,7 +11,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qyx_excel.intake import column_letter, sheet_extent
+from qyx_excel.cells import letters_base0 as column_letter
+from qyx_excel.intake import sheet_extent
 
 _SPELLINGS = ["plain", "lower", "single", "spaced", "charref", "hexref", "prefixed", "second_r", "gt_in_value"]
 _cell = st.tuples(

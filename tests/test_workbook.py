@@ -16,6 +16,7 @@ from conftest import requires_soffice
 from openpyxl.cell.cell import MergedCell
 
 from qyx_excel import TEMPLATE_VERSION
+from qyx_excel.cells import letters_base1 as col_letter
 from qyx_excel.errors import PlanDataError, UsageError
 from qyx_excel.glossary import (
     APPLICATION_HEADERS,
@@ -43,7 +44,6 @@ from qyx_excel.layout import (
     SUMMARY_HEADERS,
     SUMMARY_PERIOD_CELL,
     catalogue_layout,
-    col_letter,
     group_layout,
     notes_layout,
     output_first_row,
