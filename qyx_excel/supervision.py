@@ -1094,10 +1094,11 @@ def summary_level_words(bd: Board, ids: Iterable[str]) -> list[str]:
 def summary_level_block(bd: Board, ids: Iterable[str]) -> tuple[str, list[list[Any]]]:
     """The 预警等级 column of 汇总 as a block ``(top-left A1, rows)`` for the buttons' writer: the
     same column, header and words :func:`write_summary_levels` writes with openpyxl."""
-    from .layout import SUMMARY_HEADER_ROW, col_letter
+    from .cells import a1_base1
+    from .layout import SUMMARY_HEADER_ROW
     from .ledger import SUMMARY_COLUMNS
 
-    top_left = f"{col_letter(len(SUMMARY_COLUMNS) + 1)}{SUMMARY_HEADER_ROW}"
+    top_left = a1_base1(SUMMARY_HEADER_ROW, len(SUMMARY_COLUMNS) + 1)
     return top_left, [[SUMMARY_LEVEL_HEADER], *[[w] for w in summary_level_words(bd, ids)]]
 
 
