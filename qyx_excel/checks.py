@@ -201,9 +201,9 @@ class _Checker:
         known = {ind.id: ind for ind in self.plan.indicators_of(domain or "")}
         entries = self.sub.indicators
         if not structural:
-            for ind in known.values():
-                if ind.reported and ind.id not in entries:
-                    self.add("row-missing", indicator=ind.id)
+            for expected_row in known.values():
+                if expected_row.reported and expected_row.id not in entries:
+                    self.add("row-missing", indicator=expected_row.id)
         for entry in entries.values():
             ind = known.get(entry.id)
             if ind is None:
@@ -340,9 +340,9 @@ class _Checker:
         known = {t.id: t for t in self.plan.tasks_of(self.sub.group or "")}
         entries = self.sub.tasks
         if not structural:
-            for task in known.values():
-                if task.id not in entries:
-                    self.add("row-missing", indicator=task.id, indicator_id=f"{task.number}（重点任务）")
+            for expected_task in known.values():
+                if expected_task.id not in entries:
+                    self.add("row-missing", indicator=expected_task.id, indicator_id=f"{expected_task.number}（重点任务）")
         states = [s.value for s in TaskState]
         for entry in entries.values():
             task = known.get(entry.id)

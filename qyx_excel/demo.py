@@ -146,7 +146,7 @@ def clear_demo_folder(out: Path) -> None:
             f"文件夹“{shown}”中已有不是演示生成的内容（{what}），演示不会清空或覆盖它；"
             "请指定一个新的或空的文件夹，如 --out demo-out。"
         )
-    for name in sorted(made & present):
+    for name in sorted((made or set()) & present):  # made is known here: no marker means foreign
         target = out / name
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)

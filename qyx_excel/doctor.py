@@ -440,8 +440,8 @@ class SystemProbe:
 
         return shutil.which(name)
 
-    def _open(self, key: str) -> Any:
-        import winreg  # type: ignore[import-not-found]
+    def _open(self, key: str) -> Any:  # Windows only (callers check the platform)
+        winreg = _winreg()
 
         hive, _, sub = key.partition("\\")
         root = {"HKCU": winreg.HKEY_CURRENT_USER, "HKLM": winreg.HKEY_LOCAL_MACHINE}[hive]
@@ -450,7 +450,7 @@ class SystemProbe:
     def registry(self, key: str, name: str) -> Any:
         if self.platform != "win32":
             return None
-        import winreg  # type: ignore[import-not-found]
+        winreg = _winreg()
 
         try:
             with self._open(key) as handle:
@@ -461,7 +461,7 @@ class SystemProbe:
     def registry_subkeys(self, key: str) -> list[str]:
         if self.platform != "win32":
             return []
-        import winreg  # type: ignore[import-not-found]
+        winreg = _winreg()
 
         out: list[str] = []
         try:
@@ -584,3 +584,10 @@ def report(checks: Sequence[Check]) -> str:
 
 def to_json(checks: Sequence[Check]) -> dict[str, Any]:
     return {"ok": not any(c.status == "fail" for c in checks), "checks": [asdict(c) for c in checks]}
+
+
+def _winreg() -> Any:
+    """The Windows registry module (typed loosely: it does not exist where the type checker runs)."""
+    import winreg
+
+    return winreg

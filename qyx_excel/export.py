@@ -464,7 +464,7 @@ def _row_from(raw: dict[str, Any], name: str, cell: str, where: str, findings: l
     status = _STATUSES.get(status_text)
     if status_text and status is None:
         problems.append(f"状态“{status_text}”不是 {'、'.join(_STATUSES)} 之一")
-    numbers: dict[str, float | None] = {}
+    numbers: dict[str, Any] = {}
     for key in NUMBER_FIELDS:
         number, ok = _number(raw.get(key))
         if not ok:
@@ -477,7 +477,7 @@ def _row_from(raw: dict[str, Any], name: str, cell: str, where: str, findings: l
         )
         return None
     assert status is not None
-    texts = {k: _text(raw.get(k)) for k in ROW_FIELDS if k not in NUMBER_FIELDS and k != "status"}
+    texts: dict[str, Any] = {k: _text(raw.get(k)) for k in ROW_FIELDS if k not in NUMBER_FIELDS and k != "status"}
     return ExportRow(
         **{**texts, "county": texts["county"].strip(), "indicator_id": indicator_id, "period": texts["period"].strip()},
         status=status,

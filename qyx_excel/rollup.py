@@ -292,7 +292,7 @@ def _score(counties: list[CountyEntry], accepted: dict[str, CountyExport], repor
             county.score = round(statistics.fmean(scores), 1)  # as ranking.score_of (the county 晾晒)
     scored = [c for c in counties if c.score is not None]
     for county in scored:
-        county.rank = 1 + sum(1 for other in scored if other.score > county.score)  # type: ignore[operator]
+        county.rank = 1 + sum(1 for other in scored if (other.score or 0.0) > (county.score or 0.0))  # all scored
 
 
 # ================================================================================================

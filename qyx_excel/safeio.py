@@ -28,6 +28,7 @@ import secrets
 import shutil
 import stat
 import struct
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -491,7 +492,7 @@ def _ole_kind_raw(source: Path | bytes) -> str:
 
 
 def _check_zip(
-    source: bytes | Any, size: int, fatal: _Fatal
+    source: Any, size: int, fatal: _Fatal
 ) -> tuple[dict[str, Any], str, list[Finding]]:
     """All checks on a zip container; ``source`` is the whole file in memory or an open file.
 
@@ -509,7 +510,7 @@ def _check_zip(
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error, NotImplementedError) as exc:
             raise fatal("file-corrupt", "压缩结构不完整，可能在传输中被截断") from exc
     with zf or contextlib.nullcontext():
-        infos: list[Any] = zf.infolist() if zf is not None else parts
+        infos: list[Any] = zf.infolist() if zf is not None else list(parts or ())
         _check_sizes(infos, size, fatal)
         names = {}
         for info in infos:
@@ -628,7 +629,7 @@ def _read_head(data: bytes, size: int, info: Any, fatal: _Fatal, limit: int = XM
     return b"".join(_member_chunks(data, size, info, fatal))[:limit]
 
 
-def _eocd_count(source: bytes | Any, size: int, in_memory: bool) -> int | None:
+def _eocd_count(source: Any, size: int, in_memory: bool) -> int | None:
     """Entry count from the end-of-central-directory record, before zipfile builds a list."""
     tail_len = min(size, 22 + 65535)
     if in_memory:
@@ -719,7 +720,7 @@ def _read_member(zf: zipfile.ZipFile, lower_name: str, limit: int = XML_PROLOG_L
     return None
 
 
-def _member_span(source: bytes | Any, size: int, info: Any, fatal: _Fatal) -> tuple[int, int]:
+def _member_span(source: Any, size: int, info: Any, fatal: _Fatal) -> tuple[int, int]:
     """Where the part's compressed bytes start and end, from its local header."""
     offset = info.header_offset
     if isinstance(source, bytes):
@@ -763,7 +764,7 @@ def _plain_prolog(data: bytes, size: int, info: Any) -> bool:
     return _PLAIN_PROLOG.match(head) is not None
 
 
-def _member_chunks(source: bytes | Any, size: int, info: Any, fatal: _Fatal) -> Iterator[bytes]:
+def _member_chunks(source: Any, size: int, info: Any, fatal: _Fatal) -> Iterator[bytes]:
     """Yield the part's uncompressed bytes in growing pieces, reading only what is asked for."""
     in_memory = isinstance(source, bytes)
     start, end = _member_span(source, size, info, fatal)
@@ -926,7 +927,7 @@ def _open_elsewhere(target: Path) -> bool:
 
 def atomic_write(
     target: str | Path,
-    write: Callable[[Path], None],
+    write: Callable[[Path], object],
     verify: Callable[[Path], None] | None = None,
     backup: bool = True,
     *,
@@ -1094,7 +1095,7 @@ def pid_alive(pid: int) -> bool:
         return True
     if pid <= 0:
         return False
-    if os.name == "nt":
+    if sys.platform == "win32":
         import ctypes
 
         handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION

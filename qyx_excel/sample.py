@@ -349,12 +349,12 @@ def type_into(ws: Any, sub: Submission, fill: GroupFill) -> None:
         if entry.note_cell:
             ws[entry.note_cell].value = note or None
     for task_id, (progress, state, problems, steps) in fill.tasks.items():
-        entry = sub.tasks.get(task_id)
-        if entry is None:
+        task_entry = sub.tasks.get(task_id)
+        if task_entry is None:
             continue
         for header, value in (("本期进展", progress), ("完成情况", state), ("存在问题", problems), ("下步计划", steps)):
-            if entry.cells.get(header):
-                ws[entry.cells[header]].value = value or None
+            if task_entry.cells.get(header):
+                ws[task_entry.cells[header]].value = value or None
     for app in sub.applications:
         if app.number in fill.applications:
             state, progress, problems = fill.applications[app.number]
@@ -391,9 +391,10 @@ def fill_submission(sub: Submission, fill: GroupFill) -> Submission:
         if entry is not None:
             entry.value, entry.data_source, entry.note = parse_value(value), source, note
     for task_id, (progress, state, problems, steps) in fill.tasks.items():
-        entry = sub.tasks.get(task_id)
-        if entry is not None:
-            entry.progress, entry.state, entry.problems, entry.next_steps = progress, state, problems, steps
+        task_entry = sub.tasks.get(task_id)
+        if task_entry is not None:
+            task_entry.progress, task_entry.state, task_entry.problems, task_entry.next_steps = (
+                progress, state, problems, steps)
     for app in sub.applications:
         if app.number in fill.applications:
             app.state, app.progress, app.problems = fill.applications[app.number]

@@ -129,7 +129,7 @@ class Reader:
     # --- the worker ---------------------------------------------------------------------------
     def _start(self) -> None:
         fork = _can_fork()
-        ctx = multiprocessing.get_context("fork" if fork else "spawn")
+        ctx: Any = multiprocessing.get_context("fork" if fork else "spawn")
         parent, child = ctx.Pipe()
         # a forked worker closes its copy of our end: when we die it sees the end of the pipe and exits
         ours = parent if fork else None
@@ -204,7 +204,7 @@ def _main_hidden() -> Iterator[None]:
     again in the worker (a script without ``if __name__ == "__main__"`` would start its work over, and
     the worker would die).  The worker needs nothing from it: its code is in this package."""
     main = sys.modules.get("__main__")
-    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main is not None and name in main.__dict__}
+    saved: dict[str, Any] = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main is not None and name in main.__dict__}
     try:
         if main is not None:
             main.__dict__.pop("__file__", None)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from .errors import PlanDataError
 from .glossary import Direction, Kind, Status
@@ -405,7 +406,7 @@ def evaluate(
         parsed = Value("number", number=100.0, text=parsed.text)
     year = period.year
     adjusted = (adjustments or {}).get((indicator.id, year))
-    base = {"id": indicator.id, "period": period.code, "value": parsed.number, "value_text": parsed.text}
+    base: dict[str, Any] = {"id": indicator.id, "period": period.code, "value": parsed.number, "value_text": parsed.text}
 
     if not FIRST_YEAR <= year <= LAST_YEAR or indicator.has_parts:
         reason = "方案期外" if indicator.reported else "按子项分别评价"
@@ -420,7 +421,7 @@ def evaluate(
     start = year_start(indicator, year, previous_year_end, adjustments)
     expected_exact = _expected(indicator, target, period, start)
     expected = None if expected_exact is None else float(expected_exact)
-    common = dict(base, target=target.value, target_text=target_text, original_target_text=original,
+    common: dict[str, Any] = dict(base, target=target.value, target_text=target_text, original_target_text=original,
                   expected=expected, start=start)
 
     def result(status: Status, reason: str, completion: float | None = None) -> Evaluation:

@@ -255,7 +255,7 @@ def class_module_source(name: str, source: str) -> str:
     ``VB_Customizable`` after ``VB_Exposed``, as Office writes it.
     """
     lines = normalise_source(name, _drop_class_header(source)).split("\r\n")[:-1]
-    attrs = []
+    attrs: list[str] = []
     while len(attrs) < len(lines) and lines[len(attrs)].startswith("Attribute "):
         attrs.append(lines[len(attrs)])
     body = lines[len(attrs):]
@@ -616,7 +616,9 @@ def read_vba_modules(data: bytes) -> dict[str, str]:
         if storage is None:
             raise ValueError("no VBA/dir stream")
         dir_data = decompress(ole.openstream([*storage, "dir"]).read())
-        codepage, modules, current = "cp1252", [], {}
+        codepage = "cp1252"
+        modules: list[dict[str, Any]] = []
+        current: dict[str, Any] = {}
         pos = 0
         while pos + 6 <= len(dir_data):
             record = int.from_bytes(dir_data[pos:pos + 2], "little")

@@ -229,9 +229,9 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
         sheets = set(wb.sheet_names)
         meta = {}
         if META_SHEET in sheets:
-            for row in wb.get_sheet_by_name(META_SHEET).to_python():
-                if len(row) >= 2 and row[0]:
-                    meta[str(row[0]).strip()] = _text(row[1])
+            for meta_row in wb.get_sheet_by_name(META_SHEET).to_python():
+                if len(meta_row) >= 2 and meta_row[0]:
+                    meta[str(meta_row[0]).strip()] = _text(meta_row[1])
         if meta.get("kind") != KIND or meta.get("group") not in GROUPS or SHEET not in sheets:
             report.findings.append(make("template-unknown", file=name))
             return report
