@@ -2,10 +2,12 @@
 
 Two entry points share one core:
 
-* :func:`consolidate` — the command line and the office's routine: the ledger's nine group sheets
-  (a sheet counts only when something is filled in) and every file in the inbox are received into
-  the history store (archived, checked, recorded), then the period is consolidated from the store
-  and the results are written into the ledger (汇总, 晾晒, 校验结果);
+* :func:`consolidate` — the command line and the office's routine, top to bottom: the ledger is
+  checked to be a ledger; under the store's lock, the ledger's nine group sheets (a sheet counts
+  only when something is filled in) and every file in the inbox are received into the history
+  store (:mod:`.receive`: archived, checked, recorded); the period is assembled from the store's
+  accepted submissions (:func:`_assemble`) and kept in the store; the 督办 board is worked out;
+  the results are written into the ledger (汇总, 晾晒, 校验结果, 督办);
 * :func:`consolidate_submissions` — the same from :class:`Submission` objects (the xlwings 汇总
   button reads them from the open workbook's cells with ``intake.read_grid``).
 
@@ -20,127 +22,69 @@ submission; no new files are read.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import intake
+from .archive import ARCHIVE_DIR, SOURCE_INBOX, SOURCE_LEDGER
+from .duedates import due_date as calendar_due
 from .errors import UnreadableFile, UsageError
 from .findings import ERROR, WARNING, Finding, make
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP, Kind, ProjectState
+from .ledger import write_results
 from .model import (
-    ApplicationRow,
-    Consolidation,
-    GroupStatus,
-    IndicatorRow,
-    ProjectRow,
-    TaskRow,
-)
-from .periods import Period, parse_period
-from .plan import Plan, load_plan
-from .store import (
     ACCEPTED,
     DUPLICATE,
     IGNORED,
+    OTHER_PERIOD,
     REFUSED,
-    SOURCE_INBOX,
-    SOURCE_LEDGER,
+    SKIPPED,
+    SUPERSEDED,
     UNREADABLE,
-    CheckFn,
+    ApplicationRow,
+    Consolidation,
+    ConsolidationResult,
+    GroupStatus,
+    IndicatorRow,
     Outcome,
-    Receipt,
+    ProjectRow,
+    TaskRow,
+)
+from .periods import Period
+from .plan import Plan, load_plan
+from .ranking import build_ranking
+from .receive import (
+    CheckFn,
+    Progress,
+    inbox_files,
+    inbox_listing,
+    receive_files,
+    receive_submission,
+    skipped_outcomes,
+)
+from .safeio import backups_of, clean_stale_temps
+from .store import (
+    DB_NAME,
     Store,
     StoredSubmission,
+    as_period,
     default_store_dir,
-    mtime_text,
     now_text,
     run_stamp,
     store_lock,
 )
 from .submission import Submission
+from .supervision import ledger_board
 from .targets import Adjustment, Rules, evaluate, load_rules
 from .values import format_number
 
-#: Outcome status of a file that belongs to another period (recorded there, not used here).
-OTHER_PERIOD = "other-period"
-#: Outcome status of an accepted submission replaced by a later one of the same group.
-SUPERSEDED = "superseded"
-#: Outcome status of an inbox entry that was not read (a subfolder, a link, a hidden or ~$ file).
-SKIPPED = "skipped"
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass
-class ConsolidationResult:
-    """A consolidated period, with what happened to every file received in this run."""
-
-    consolidation: Consolidation
-    reports: list[Outcome] = field(default_factory=list)
-    store_dir: Path | None = None
-    ledger: Path | None = None
-    written: list[Path] = field(default_factory=list)
-    supervision: Any = None  # supervision.Board of the period (督办 sheet), set by consolidate()
-
-    @property
-    def refused(self) -> list[str]:
-        """Groups that sent something but have nothing accepted for the period."""
-        return [g.group for g in self.consolidation.refused_groups]
-
-    @property
-    def missing(self) -> list[str]:
-        """Groups that have not reported."""
-        return [g.group for g in self.consolidation.missing_groups]
-
-    @property
-    def refused_files(self) -> list[Outcome]:
-        return [r for r in self.reports if r.status in (REFUSED, UNREADABLE)]
-
-    @property
-    def ok(self) -> bool:
-        """Everyone reported and nothing received in this run was refused."""
-        return not self.refused and not self.missing and not self.refused_files
-
-    def summary_text(self) -> str:
-        """A few Chinese lines for the command line and the button's result cell."""
-        c = self.consolidation
-        counts = "、".join(f"{k} {v} 项" for k, v in c.status_counts().items() if v)
-        lines = [f"{c.label}汇总完成：指标 {len(c.indicators)} 项（{counts}）。"]
-        accepted = [g.group for g in c.groups if g.accepted]
-        lines.append(f"已受理 {len(accepted)} 个专项组" + (f"：{'、'.join(accepted)}。" if accepted else "。"))
-        if self.refused:
-            lines.append(f"被退回 {len(self.refused)} 个：{'、'.join(self.refused)}（详见“校验结果”）。")
-        if self.missing:
-            lines.append(f"未报送 {len(self.missing)} 个：{'、'.join(self.missing)}。")
-        bad = [r for r in self.refused_files if r.group not in self.refused]
-        if bad:
-            lines.append(f"另有 {len(bad)} 个文件未通过校验：{'、'.join(sorted({r.file_name for r in bad}))}。")
-        skipped = [r.file_name for r in self.reports if r.status == SKIPPED]
-        if skipped:
-            lines.append(f"收件箱中另有 {len(skipped)} 项未读取：{'、'.join(skipped)}（原因见“校验结果”）。")
-        if self.written:
-            lines.append("已写入：" + "、".join(str(p) for p in self.written))
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        # The consolidation's own keys (period, indicators, groups, ranking …) sit at the top level:
-        # they are the contract other programs read (MISSION §4).
-        return {
-            **self.consolidation.to_json(),
-            "ok": self.ok,
-            "refused": self.refused,
-            "missing": self.missing,
-            "files": [r.to_json() for r in self.reports],
-            "store": str(self.store_dir) if self.store_dir else None,
-            "ledger": str(self.ledger) if self.ledger else None,
-            "written": [str(p) for p in self.written],
-        }
-
-
 # ================================================================================================
-# Entry points
+# The month: the ledger's sheets and the inbox received, the period assembled, the ledger written
 # ================================================================================================
 
 
@@ -168,7 +112,7 @@ def consolidate(
     at the same time is refused with a message naming the first).  ``require_store``: refuse when the
     store is missing but expected (the ledger was consolidated before) instead of starting it empty.
     """
-    period = _as_period(period)
+    period = as_period(period)
     ledger = Path(ledger)
     if not ledger.is_file():
         raise UsageError(f"找不到台账文件“{ledger}”。")
@@ -181,9 +125,6 @@ def consolidate(
         _require_store(store_dir, meta)
     # one consolidation at a time: the store's lock covers the ledger, the store and the outputs
     with store_lock(store_dir, "汇总"):
-        from .safeio import clean_stale_temps
-        from .supervision import ledger_board
-
         clean_stale_temps(ledger.parent)  # a ledger write killed in an earlier run left its temporary file
         adjustments = _ledger_adjustments(ledger) if period.kind == "month" else {}
         with Store(store_dir) as st:
@@ -202,17 +143,41 @@ def consolidate(
                                               today=(now or datetime.now()).date())
         result.store_dir, result.ledger = store_dir, ledger
         if write:
-            from .ledger import write_results
-
             result.written.append(write_results(ledger, result))
     return result
+
+
+def _ledger_meta(ledger: Path) -> dict[str, str]:
+    """The ledger's ``_meta``; :class:`UsageError` when the workbook is not a ledger (a fill-in file
+    named by mistake must not get 汇总 written into it)."""
+    meta = _named_ledger(ledger, lambda: intake.workbook_meta(ledger))
+    if meta is None or meta.get("kind") != "ledger":
+        what = (f"是“{meta.get('group') or '某专项组'}”的填报表" if meta is not None
+                else "不是“七优享”台账（缺少台账标识）")
+        raise UsageError(f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
+                         "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。")
+    return meta
+
+
+def _named_ledger(ledger: Path, read: Callable[[], Any]) -> Any:
+    """``read()``, an unreadable ledger named as the ledger.
+
+    (The safe-open messages speak to a group that sent a file; here the office's own workbook is
+    damaged, and the way back is its last backup.)
+    """
+    try:
+        return read()
+    except UnreadableFile as exc:
+        what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
+        backups = backups_of(ledger)
+        hint = (f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
+                if backups else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试")
+        raise UnreadableFile(f"台账“{ledger.name}”无法打开（{what}）。{hint}。", exc.finding) from exc
 
 
 def _require_store(store_dir: Path, meta: dict[str, str] | None) -> None:
     """Refuse to start a new, empty store where one is expected (the ledger was consolidated before,
     or the archive is there without its database): month-on-month checks would lose their baseline."""
-    from .store import ARCHIVE_DIR, DB_NAME
-
     if (store_dir / DB_NAME).is_file():
         return
     if (store_dir / ARCHIVE_DIR).is_dir() and any((store_dir / ARCHIVE_DIR).glob("*/*")):
@@ -224,43 +189,14 @@ def _require_store(store_dir: Path, meta: dict[str, str] | None) -> None:
                          "请用 --store 指定原来的历史库；确需从空的历史库重新开始，请加 --new-store。")
 
 
-def _ledger_meta(ledger: Path) -> dict[str, str]:
-    """The ledger's ``_meta``; :class:`UsageError` when the workbook is not a ledger (a fill-in file
-    named by mistake must not get 汇总 written into it)."""
-    from . import intake
-
-    meta = _named_ledger(ledger, lambda: intake.workbook_meta(ledger))
-    if meta is None or meta.get("kind") != "ledger":
-        what = (f"是“{meta.get('group') or '某专项组'}”的填报表" if meta is not None
-                else "不是“七优享”台账（缺少台账标识）")
-        raise UsageError(f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
-                         "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。")
-    return meta
-
-
 def _ledger_adjustments(ledger: Path) -> dict[tuple[str, int], Adjustment]:
     """The office's target adjustments; a ledger that cannot be opened is named as the ledger."""
-    from . import intake
-
     return _named_ledger(ledger, lambda: intake.read_adjustments(ledger))
 
 
-def _named_ledger(ledger: Path, read: Callable[[], Any]) -> Any:
-    """``read()``, an unreadable ledger named as the ledger.
-
-    (The safe-open messages speak to a group that sent a file; here the office's own workbook is
-    damaged, and the way back is its last backup.)
-    """
-    from .safeio import backups_of
-
-    try:
-        return read()
-    except UnreadableFile as exc:
-        what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
-        backups = backups_of(ledger)
-        hint = (f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
-                if backups else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试")
-        raise UnreadableFile(f"台账“{ledger.name}”无法打开（{what}）。{hint}。", exc.finding) from exc
+# ================================================================================================
+# The same from submissions already read (the 汇总 button)
+# ================================================================================================
 
 
 def consolidate_submissions(
@@ -284,7 +220,7 @@ def consolidate_submissions(
     ``intake.read_grid``) count only when something is filled in, as in :func:`consolidate`.
     Nothing is written to the ledger: the caller writes ``ledger.result_blocks``.
     """
-    period = _as_period(period)
+    period = as_period(period)
     subs = list(submissions)
     args = (period, subs, inbox, adjustments, received_at, now, progress, check)
     if isinstance(store, Store):
@@ -296,155 +232,6 @@ def consolidate_submissions(
         return result
     with tempfile.TemporaryDirectory(prefix="qyx-store-") as tmp, Store(Path(tmp)) as st:
         return _consolidate_into(st, *args)
-
-
-def load_consolidation(
-    period: Period | str, *, ledger: Path | None = None, store: Path | None = None
-) -> Consolidation:
-    """The stored consolidation of ``period`` (quarters and years are built from history if needed)."""
-    period = _as_period(period)
-    if store is None:
-        if ledger is None:
-            raise UsageError("请用 --ledger 指定台账，或用 --store 指定历史库。")
-        store = default_store_dir(ledger)
-    if not (Path(store) / "qyx.sqlite").is_file():
-        raise UsageError(f"历史库“{store}”还没有数据，请先运行 qyx consolidate 汇总{period.label}。")
-    with Store(store) as st:
-        found = st.load_consolidation(period)
-        if found is not None:
-            return found
-        if period.kind != "month":
-            result = _assemble(period, st, [], adjustments={})
-            st.save_consolidation(result.consolidation)
-            return result.consolidation
-    raise UsageError(f"{period.label}尚未汇总，请先运行 qyx consolidate --period {period.code}。")
-
-
-# ================================================================================================
-# Receiving
-# ================================================================================================
-
-
-#: Files the system puts in folders; never submissions.
-SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
-
-
-def inbox_files(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> list[Path]:
-    """Files in the inbox (not in subfolders), skipping Office lock files, our temporaries, system
-    files and ``exclude`` (the ledger, when the inbox is its own folder); see :func:`inbox_listing`."""
-    return inbox_listing(inbox, exclude=exclude)[0]
-
-
-def inbox_listing(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The inbox's regular files to receive, and the entries not received with the reason (Chinese).
-
-    Never followed: a symbolic link (it may point anywhere, e.g. at the system's password file),
-    a subfolder, a device or pipe.  Not received but listed, so a group is not told it has not
-    reported while its file sits there: names starting with ``.`` or ``~$``.  Left out silently:
-    system files (Thumbs.db …), LibreOffice locks, our temporaries and ``exclude``.  Raises
-    :class:`UsageError` when the folder cannot be listed.
-    """
-    import os
-
-    from .safeio import TEMP_PREFIX, display_name, kind_of_entry
-
-    if inbox is None:
-        return [], []
-    skip = {p.resolve() for p in exclude}
-    files: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
-    try:
-        entries = sorted(os.scandir(inbox), key=lambda e: e.name)
-    except OSError as exc:
-        raise UsageError(f"收件箱文件夹“{display_name(str(inbox))}”无法读取（{exc.strerror or exc}），"
-                         "请检查文件夹是否存在、是否有读取权限。") from exc
-    for entry in entries:
-        name = entry.name
-        path = Path(entry.path)
-        if name.lower() in SYSTEM_FILES or name.startswith((TEMP_PREFIX, ".qyx-tmp-", ".~lock.")):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError as exc:
-            skipped.append((path, f"无法访问（{exc.strerror or exc}）"))
-            continue
-        kind = kind_of_entry(info.st_mode)
-        if kind == "文件夹":
-            skipped.append((path, "是子文件夹，其中的文件不会读取；请把填报表直接放在收件箱中"))
-        elif kind is not None:
-            skipped.append((path, f"是{kind}，不是文件本身，未读取；请把填报表文件直接放入收件箱"))
-        elif name.startswith("~$"):
-            skipped.append((path, "以“~$”开头，是 Excel/WPS 打开文件时生成的占用文件，未读取；如确为填报表请改名"))
-        elif name.startswith("."):
-            skipped.append((path, "以“.”开头（隐藏文件），未读取；如确为填报表请改名"))
-        elif path.resolve() not in skip:
-            files.append(path)
-    return files, skipped
-
-
-def skipped_outcomes(skipped: Iterable[tuple[Path, str]]) -> list[Outcome]:
-    """Inbox entries not received, as outcomes with a ``file-skipped`` warning each."""
-    from .safeio import display_name
-
-    out = []
-    for path, why in skipped:
-        name = display_name(path.name)
-        out.append(Outcome(file_name=name, sha256="", sheet="", status=SKIPPED, note=why,
-                           findings=[make("file-skipped", file=name, detail=why)]))
-    return out
-
-
-def receive_files(
-    st: Store,
-    files: Sequence[tuple[Path, str]],
-    period: Period,
-    *,
-    adjustments: dict | None = None,
-    progress: Progress | None = None,
-    check: CheckFn | None = None,
-) -> list[Outcome]:
-    """Receive files into the store in received order (a file seen before keeps its first receipt).
-
-    Files are hashed first (to find their first receipt, which fixes their order) and read again
-    one at a time when received, so memory stays flat however many files there are.
-    """
-    import hashlib
-
-    from .safeio import MAX_FILE_BYTES, display_name, kind_of_entry
-
-    run = run_stamp()
-    items: list[tuple[tuple[str, str, str, str], Path, str, bool]] = []
-    for path, source in files:
-        name = display_name(path.name)
-        try:  # size and kind first: an oversized or special file is never read (read_received says why)
-            info = path.stat() if source != SOURCE_INBOX else path.lstat()
-            if kind_of_entry(info.st_mode) is not None or info.st_size > MAX_FILE_BYTES:
-                raise OSError("not read")
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-            sha = digest.hexdigest()
-        except OSError:
-            items.append((("", "", name, ""), path, source, False))
-            continue
-        known: Receipt | None = st.read_receipt(sha)
-        key = known.order if known else (run, mtime_text(path), name, sha)
-        items.append((key, path, source, True))
-    items.sort(key=lambda item: item[0])
-    outcomes: list[Outcome] = []
-    for done, (_, path, source, _hashed) in enumerate(items, start=1):
-        name = display_name(path.name)
-        try:
-            outcomes.extend(
-                st.receive_file(path, source=source, period=period, adjustments=adjustments, run=run, check=check)
-            )
-        except OSError as exc:
-            finding = make("file-unreadable", file=name, detail=getattr(exc, "strerror", None) or str(exc))
-            outcomes.append(Outcome(file_name=name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
-        if progress:
-            progress(done, len(items))
-    return outcomes
 
 
 def _consolidate_into(
@@ -466,7 +253,7 @@ def _consolidate_into(
         run = run_stamp()
         stamp = received_at or now_text(now)
         for done, sub in enumerate(subs, start=1):
-            outcomes.extend(st.receive_submission(sub, period=period, adjustments=adjustments,
+            outcomes.extend(receive_submission(st, sub, period=period, adjustments=adjustments,
                                                   received_at=stamp, run=f"{run}-{done:06d}", check=check))
             if progress:
                 progress(done, total)
@@ -483,7 +270,34 @@ def _consolidate_into(
 
 
 # ================================================================================================
-# The core: from the store's accepted submissions to a Consolidation
+# A stored consolidation (quarters and years assembled from history when needed)
+# ================================================================================================
+
+
+def load_consolidation(
+    period: Period | str, *, ledger: Path | None = None, store: Path | None = None
+) -> Consolidation:
+    """The stored consolidation of ``period`` (quarters and years are built from history if needed)."""
+    period = as_period(period)
+    if store is None:
+        if ledger is None:
+            raise UsageError("请用 --ledger 指定台账，或用 --store 指定历史库。")
+        store = default_store_dir(ledger)
+    if not (Path(store) / "qyx.sqlite").is_file():
+        raise UsageError(f"历史库“{store}”还没有数据，请先运行 qyx consolidate 汇总{period.label}。")
+    with Store(store) as st:
+        found = st.load_consolidation(period)
+        if found is not None:
+            return found
+        if period.kind != "month":
+            result = _assemble(period, st, [], adjustments={})
+            st.save_consolidation(result.consolidation)
+            return result.consolidation
+    raise UsageError(f"{period.label}尚未汇总，请先运行 qyx consolidate --period {period.code}。")
+
+
+# ================================================================================================
+# Assembling a period from the store's accepted submissions
 # ================================================================================================
 
 
@@ -497,8 +311,6 @@ def _assemble(
     plan: Plan | None = None,
     rules: Rules | None = None,
 ) -> ConsolidationResult:
-    from .ranking import build_ranking
-
     plan = plan or load_plan()
     rules = rules or load_rules()
     now = now or datetime.now()
@@ -547,79 +359,6 @@ def _report_status(outcome: Outcome, period: Period, st: Store) -> Outcome:
     return outcome
 
 
-def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[Finding]:
-    """Findings of the period's submissions that still stand (not replaced by a later accepted one),
-    the groups' resubmissions (:func:`resubmission_findings`), plus this run's unreadable and
-    other-period files."""
-    found: list[Finding] = []
-    if period.kind == "month":
-        for s in st.submissions(period):
-            if s.superseded_by is None:
-                found.extend(st.findings(s.id))
-        found.extend(resubmission_findings(period, st))
-    for r in reports:
-        if r.status in (UNREADABLE, OTHER_PERIOD, SKIPPED):
-            found.extend(r.findings)
-    seen, out = set(), []
-    for f in found:
-        key = (f.file, f.sheet, f.cell, f.code, f.indicator, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
-def resubmission_findings(period: Period, st: Store) -> list[Finding]:
-    """Warnings about groups that sent more than one submission for the month (on the one that counts).
-
-    ``submission-superseded`` once per such group, naming the submission that counts (the last
-    received); ``submission-conflict`` for each earlier *accepted* submission it replaced — two
-    accepted submissions of one group and month always differ in content (the same content again
-    is recorded as a duplicate, not as a submission). Earlier ones stay in history.
-    """
-    out: list[Finding] = []
-    for group in GROUPS:
-        current = st.current(period, group)
-        if current is None:
-            continue
-        replaced = [s for s in st.submissions(period, group) if s.superseded_by == current.id]
-        if not replaced:
-            continue
-        where = {"file": current.file_name, "sheet": current.sheet}
-        out.append(make("submission-superseded", **where, found=current.file_name))
-        out.extend(make("submission-conflict", **where, found=f"“{s.file_name}”") for s in replaced if s.accepted)
-    return out
-
-
-def due_date(period: Period, rules: Rules | None = None) -> date:
-    """The working day ``period``'s reports are due on (``data/calendar.csv``, see :mod:`.duedates`).
-
-    ``rules`` is no longer read (the due day moved from rules.csv to calendar.csv); kept so old
-    callers still work.
-    """
-    from .duedates import due_date as calendar_due
-
-    return calendar_due(period).due
-
-
-def _filled_on(st: Store, sub: StoredSubmission) -> str:
-    """The form's own 填报日期 (ISO when readable, else as typed; '' when left empty)."""
-    from .intake import parse_date
-
-    try:
-        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?", (sub.id,))
-                            .fetchone()["header"] or "{}")
-    except (TypeError, ValueError, KeyError):
-        return ""
-    raw = str(header.get("填报日期") or "").strip()
-    found = parse_date(raw) if raw else None
-    return found.isoformat() if found else raw
-
-
-def _date_label(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def _group_status(
     group: str,
     period: Period,
@@ -633,8 +372,6 @@ def _group_status(
         liaison = plan.group(group).liaison.replace("；", "、")
     except KeyError:
         liaison = ""
-    from .duedates import due_date as calendar_due
-
     due_info = calendar_due(period)
     due = due_info.due
     codes = {period.code, *(f"{period.year}-{m:02d}" for m in period.months)}
@@ -682,6 +419,31 @@ def _group_status(
                 f"本期暂按此前已受理的“{current.file_name}”汇总；如需更正，请修改后重新报送。"
             )
     return status
+
+
+def due_date(period: Period, rules: Rules | None = None) -> date:
+    """The working day ``period``'s reports are due on (``data/calendar.csv``, see :mod:`.duedates`).
+
+    ``rules`` is no longer read (the due day moved from rules.csv to calendar.csv); kept so old
+    callers still work.
+    """
+    return calendar_due(period).due
+
+
+def _filled_on(st: Store, sub: StoredSubmission) -> str:
+    """The form's own 填报日期 (ISO when readable, else as typed; '' when left empty)."""
+    try:
+        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?", (sub.id,))
+                            .fetchone()["header"] or "{}")
+    except (TypeError, ValueError, KeyError):
+        return ""
+    raw = str(header.get("填报日期") or "").strip()
+    found = intake.parse_date(raw) if raw else None
+    return found.isoformat() if found else raw
+
+
+def _date_label(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 # --- indicators ---------------------------------------------------------------------------------
@@ -762,17 +524,6 @@ def _task_rows(chosen: dict[str, tuple[Submission, StoredSubmission] | None], pl
     return rows
 
 
-def _month_of(text: str) -> tuple[int, int] | None:
-    """(year, month) from 2024-03, 2024/3, 2024年3月, 2024.3 or a date; None if not a date."""
-    import re
-
-    match = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})", text or "")
-    if match and 1 <= int(match.group(2)) <= 12:
-        return int(match.group(1)), int(match.group(2))
-    match = re.fullmatch(r"\s*(\d{4})\s*年?\s*", text or "")
-    return (int(match.group(1)), 1) if match else None
-
-
 def _project_rows(period: Period, picked: tuple[Submission, StoredSubmission] | None) -> list[ProjectRow]:
     if picked is None:
         return []
@@ -818,6 +569,15 @@ def _project_rows(period: Period, picked: tuple[Submission, StoredSubmission] | 
     return rows
 
 
+def _month_of(text: str) -> tuple[int, int] | None:
+    """(year, month) from 2024-03, 2024/3, 2024年3月, 2024.3 or a date; None if not a date."""
+    match = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})", text or "")
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)), int(match.group(2))
+    match = re.fullmatch(r"\s*(\d{4})\s*年?\s*", text or "")
+    return (int(match.group(1)), 1) if match else None
+
+
 def _application_rows(picked: tuple[Submission, StoredSubmission] | None, plan: Plan) -> list[ApplicationRow]:
     if picked is None:
         return [
@@ -836,6 +596,53 @@ def _application_rows(picked: tuple[Submission, StoredSubmission] | None, plan: 
     ]
 
 
+# --- findings of the period ---------------------------------------------------------------------
+
+
+def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[Finding]:
+    """Findings of the period's submissions that still stand (not replaced by a later accepted one),
+    the groups' resubmissions (:func:`resubmission_findings`), plus this run's unreadable and
+    other-period files."""
+    found: list[Finding] = []
+    if period.kind == "month":
+        for s in st.submissions(period):
+            if s.superseded_by is None:
+                found.extend(st.findings(s.id))
+        found.extend(resubmission_findings(period, st))
+    for r in reports:
+        if r.status in (UNREADABLE, OTHER_PERIOD, SKIPPED):
+            found.extend(r.findings)
+    seen, out = set(), []
+    for f in found:
+        key = (f.file, f.sheet, f.cell, f.code, f.indicator, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def resubmission_findings(period: Period, st: Store) -> list[Finding]:
+    """Warnings about groups that sent more than one submission for the month (on the one that counts).
+
+    ``submission-superseded`` once per such group, naming the submission that counts (the last
+    received); ``submission-conflict`` for each earlier *accepted* submission it replaced — two
+    accepted submissions of one group and month always differ in content (the same content again
+    is recorded as a duplicate, not as a submission). Earlier ones stay in history.
+    """
+    out: list[Finding] = []
+    for group in GROUPS:
+        current = st.current(period, group)
+        if current is None:
+            continue
+        replaced = [s for s in st.submissions(period, group) if s.superseded_by == current.id]
+        if not replaced:
+            continue
+        where = {"file": current.file_name, "sheet": current.sheet}
+        out.append(make("submission-superseded", **where, found=current.file_name))
+        out.extend(make("submission-conflict", **where, found=f"“{s.file_name}”") for s in replaced if s.accepted)
+    return out
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -847,10 +654,6 @@ def behind_projects(consolidation: Consolidation) -> list[ProjectRow]:
 def describe_value(row: IndicatorRow) -> str:
     """A value as shown in tables: the typed text, else the number."""
     return row.value_text or format_number(row.value)
-
-
-def _as_period(period: Period | str) -> Period:
-    return period if isinstance(period, Period) else parse_period(period)
 
 
 __all__ = [
