@@ -21,7 +21,6 @@ submission; no new files are read.
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from collections.abc import Callable, Iterable
@@ -433,8 +432,7 @@ def due_date(period: Period, rules: Rules | None = None) -> date:
 def _filled_on(st: Store, sub: StoredSubmission) -> str:
     """The form's own 填报日期 (ISO when readable, else as typed; '' when left empty)."""
     try:
-        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?", (sub.id,))
-                            .fetchone()["header"] or "{}")
+        header = st.header(sub.id)
     except (TypeError, ValueError, KeyError):
         return ""
     raw = str(header.get("填报日期") or "").strip()

@@ -470,9 +470,7 @@ def rebuild_store(store_dir: str | Path, *, check: CheckFn | None = None,
                     try:
                         text = path.read_text(encoding="utf-8")
                         data = json.loads(text)
-                        with store.transaction():
-                            store.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)",
-                                             (data["period"], text, data["generated_at"]))
+                        store.index_consolidation(data["period"], text, data["generated_at"])
                     except (OSError, ValueError, KeyError, TypeError, sqlite3.Error) as exc:
                         skipped.append((path.name, f"汇总记录无法读取（{type(exc).__name__}）"))
         except BaseException:

@@ -663,6 +663,12 @@ class Store:
             )
         ]
 
+    def header(self, submission_id: int) -> dict[str, Any]:
+        """A submission's header block as typed (填报单位 … 填报日期); ``TypeError`` when there is no
+        such submission, ``ValueError`` when the stored text is damaged."""
+        row = self.db.execute("SELECT header FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        return json.loads(row["header"] or "{}")
+
     def findings(self, submission_id: int) -> list[Finding]:
         return [
             Finding(code=r["code"], severity=r["severity"], message=r["message"], file=r["file"],
@@ -794,9 +800,12 @@ class Store:
         text = json.dumps(consolidation.to_json(), ensure_ascii=False, sort_keys=True)
         atomic_write_bytes(self.root / CONSOLIDATIONS_DIR / f"{consolidation.period}.json",
                            text.encode("utf-8"), backup=False)
+        self.index_consolidation(consolidation.period, text, consolidation.generated_at)
+
+    def index_consolidation(self, period_code: str, text: str, created_at: str) -> None:
+        """Index a consolidation's JSON text, as kept in ``consolidations/`` (one commit)."""
         with self.transaction():
-            self.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)",
-                            (consolidation.period, text, consolidation.generated_at))
+            self.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)", (period_code, text, created_at))
 
     def load_consolidation(self, period: Period | str) -> Consolidation | None:
         row = self.db.execute("SELECT json FROM consolidations WHERE period = ?", (as_period(period).code,)).fetchone()
