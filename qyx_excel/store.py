@@ -353,7 +353,7 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             # NORMAL under WAL: a commit does not wait for the disk (the WAL is synced at checkpoints).  A
             # power cut may roll back the last commits, never corrupt; the archive (synced before the
-            # commit) still holds those files, and the next run records them again (see _recording()).
+            # commit) still holds those files, and the next run records them again (see recording()).
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA temp_store=MEMORY")  # a received file's savepoint journal: small, in memory
@@ -363,7 +363,7 @@ class Store:
             self.db.close()
             raise UsageError(f"无法打开历史库“{self.root}”：{store_problem(exc)}") from exc
         self._priors: dict[tuple[str, str], Prior] = {}  # prior_for per (group, period), see prior()
-        self._group_files = 0  # files recorded in the open transaction (see _recording)
+        self._group_files = 0  # files recorded in the open transaction (see recording)
         self._group_started = 0.0
 
     # --- lifecycle -----------------------------------------------------------------------------
