@@ -34,7 +34,7 @@ from .glossary import (
 from .periods import Period, as_period, parse_period
 from .plan import Indicator, Plan, Task, load_plan
 from .safeio import excel_length
-from .submission import IndicatorEntry, Submission
+from .submission import IndicatorEntry, Prior, Submission
 from .targets import Adjustment, Rules, evaluate, load_rules, target_for
 from .values import DECLARATIONS, Value, format_beside, format_number, normalise_text
 
@@ -43,22 +43,6 @@ EXCEL_CELL_LIMIT = 32767
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_REQUIRED = ("填报单位", "填报人", "联系电话")
 _STRUCTURAL = frozenset({"sheet-missing", "header-missing", "template-unknown"})
-
-
-@dataclass
-class Prior:
-    """What was accepted before, filled from the store by consolidation.
-
-    ``values``: the previous period's accepted value per indicator id (``period`` is that
-    period's code, e.g. ``2024-02``); ``cumulative``: per cumulative indicator, the last accepted
-    running total and the period it was reported for; ``year_end``: last year's accepted
-    year-end values (where this year's path starts, see ``targets.evaluate``).
-    """
-
-    period: str | None = None
-    values: dict[str, float] = field(default_factory=dict)
-    cumulative: dict[str, tuple[float, str]] = field(default_factory=dict)
-    year_end: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -281,7 +281,7 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 def _expand(paths: Sequence[str]) -> list[Path]:
     # a folder lists what consolidation would receive from it: no Office owner files, LibreOffice
     # locks, our temporaries or system files (Thumbs.db …)
-    from .consolidate import inbox_files
+    from .receive import inbox_files
 
     out: list[Path] = []
     for raw in paths:
@@ -536,7 +536,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild_store(args: argparse.Namespace) -> int:
-    from .store import rebuild_store
+    from .receive import rebuild_store
 
     folder = _store_dir(args)
     report = rebuild_store(folder, progress=Progress())

@@ -1,146 +1,70 @@
 """汇总: check every submission of a period, merge the accepted ones, judge every indicator, rank.
 
-Two entry points share one core:
+Two entry points share one core, :func:`.assemble.assemble` (the period from the store's accepted
+submissions):
 
-* :func:`consolidate` — the command line and the office's routine: the ledger's nine group sheets
-  (a sheet counts only when something is filled in) and every file in the inbox are received into
-  the history store (archived, checked, recorded), then the period is consolidated from the store
-  and the results are written into the ledger (汇总, 晾晒, 校验结果);
+* :func:`consolidate` — the command line and the office's routine, top to bottom: the ledger is
+  checked to be a ledger; under the store's lock, the ledger's nine group sheets (a sheet counts
+  only when something is filled in) and every file in the inbox are received into the history
+  store (:mod:`.receive`: archived, checked, recorded); the period is assembled from the store's
+  accepted submissions (:func:`.assemble.assemble`) and kept in the store; the 督办 board is worked out;
+  the results are written into the ledger (汇总, 晾晒, 校验结果, 督办);
 * :func:`consolidate_submissions` — the same from :class:`Submission` objects (the xlwings 汇总
   button reads them from the open workbook's cells with ``intake.read_grid``).
 
-Which submission counts: per group, the latest accepted submission of the period (received time,
-ties by file name). A submission with errors is refused — listed with a reminder — and never
-replaces an accepted one; a group with only refused submissions is listed as refused (its
-indicators 未填报), the other groups go through. Quarters (``YYYY-Qn``) and years (``YYYY``) are
-consolidated from history: per group, the last month of the quarter/year that has an accepted
-submission; no new files are read.
+A submission with errors is refused — listed with a reminder — and never replaces an accepted one;
+the other groups go through. Quarters (``YYYY-Qn``) and years (``YYYY``) are consolidated from
+history; no new files are read.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from . import intake
+from .archive import ARCHIVE_DIR, SOURCE_INBOX, SOURCE_LEDGER
+from .assemble import assemble, behind_projects, due_date
 from .errors import UnreadableFile, UsageError
-from .findings import ERROR, WARNING, Finding, make
-from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP, Kind, ProjectState
+from .ledger import write_results
 from .model import (
-    ApplicationRow,
-    Consolidation,
-    GroupStatus,
-    IndicatorRow,
-    ProjectRow,
-    TaskRow,
-)
-from .periods import Period, parse_period
-from .plan import Plan, load_plan
-from .store import (
-    ACCEPTED,
-    DUPLICATE,
     IGNORED,
-    REFUSED,
-    SOURCE_INBOX,
-    SOURCE_LEDGER,
-    UNREADABLE,
-    CheckFn,
+    OTHER_PERIOD,
+    SKIPPED,
+    SUPERSEDED,
+    Consolidation,
+    ConsolidationResult,
     Outcome,
-    Receipt,
+)
+from .periods import Period
+from .receive import (
+    CheckFn,
+    Progress,
+    inbox_files,
+    inbox_listing,
+    receive_files,
+    receive_submission,
+    skipped_outcomes,
+)
+from .safeio import backups_of, clean_stale_temps
+from .store import (
+    DB_NAME,
     Store,
-    StoredSubmission,
+    as_period,
     default_store_dir,
-    mtime_text,
     now_text,
     run_stamp,
     store_lock,
 )
 from .submission import Submission
-from .targets import Adjustment, Rules, evaluate, load_rules
-from .values import format_number
-
-#: Outcome status of a file that belongs to another period (recorded there, not used here).
-OTHER_PERIOD = "other-period"
-#: Outcome status of an accepted submission replaced by a later one of the same group.
-SUPERSEDED = "superseded"
-#: Outcome status of an inbox entry that was not read (a subfolder, a link, a hidden or ~$ file).
-SKIPPED = "skipped"
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass
-class ConsolidationResult:
-    """A consolidated period, with what happened to every file received in this run."""
-
-    consolidation: Consolidation
-    reports: list[Outcome] = field(default_factory=list)
-    store_dir: Path | None = None
-    ledger: Path | None = None
-    written: list[Path] = field(default_factory=list)
-    supervision: Any = None  # supervision.Board of the period (督办 sheet), set by consolidate()
-
-    @property
-    def refused(self) -> list[str]:
-        """Groups that sent something but have nothing accepted for the period."""
-        return [g.group for g in self.consolidation.refused_groups]
-
-    @property
-    def missing(self) -> list[str]:
-        """Groups that have not reported."""
-        return [g.group for g in self.consolidation.missing_groups]
-
-    @property
-    def refused_files(self) -> list[Outcome]:
-        return [r for r in self.reports if r.status in (REFUSED, UNREADABLE)]
-
-    @property
-    def ok(self) -> bool:
-        """Everyone reported and nothing received in this run was refused."""
-        return not self.refused and not self.missing and not self.refused_files
-
-    def summary_text(self) -> str:
-        """A few Chinese lines for the command line and the button's result cell."""
-        c = self.consolidation
-        counts = "、".join(f"{k} {v} 项" for k, v in c.status_counts().items() if v)
-        lines = [f"{c.label}汇总完成：指标 {len(c.indicators)} 项（{counts}）。"]
-        accepted = [g.group for g in c.groups if g.accepted]
-        lines.append(f"已受理 {len(accepted)} 个专项组" + (f"：{'、'.join(accepted)}。" if accepted else "。"))
-        if self.refused:
-            lines.append(f"被退回 {len(self.refused)} 个：{'、'.join(self.refused)}（详见“校验结果”）。")
-        if self.missing:
-            lines.append(f"未报送 {len(self.missing)} 个：{'、'.join(self.missing)}。")
-        bad = [r for r in self.refused_files if r.group not in self.refused]
-        if bad:
-            lines.append(f"另有 {len(bad)} 个文件未通过校验：{'、'.join(sorted({r.file_name for r in bad}))}。")
-        skipped = [r.file_name for r in self.reports if r.status == SKIPPED]
-        if skipped:
-            lines.append(f"收件箱中另有 {len(skipped)} 项未读取：{'、'.join(skipped)}（原因见“校验结果”）。")
-        if self.written:
-            lines.append("已写入：" + "、".join(str(p) for p in self.written))
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        # The consolidation's own keys (period, indicators, groups, ranking …) sit at the top level:
-        # they are the contract other programs read (docs/export-schema.md).
-        return {
-            **self.consolidation.to_json(),
-            "ok": self.ok,
-            "refused": self.refused,
-            "missing": self.missing,
-            "files": [r.to_json() for r in self.reports],
-            "store": str(self.store_dir) if self.store_dir else None,
-            "ledger": str(self.ledger) if self.ledger else None,
-            "written": [str(p) for p in self.written],
-        }
-
+from .supervision import ledger_board
+from .targets import Adjustment
 
 # ================================================================================================
-# Entry points
+# The month: the ledger's sheets and the inbox received, the period assembled, the ledger written
 # ================================================================================================
 
 
@@ -168,7 +92,7 @@ def consolidate(
     at the same time is refused with a message naming the first).  ``require_store``: refuse when the
     store is missing but expected (the ledger was consolidated before) instead of starting it empty.
     """
-    period = _as_period(period)
+    period = as_period(period)
     ledger = Path(ledger)
     if not ledger.is_file():
         raise UsageError(f"找不到台账文件“{ledger}”。")
@@ -181,38 +105,59 @@ def consolidate(
         _require_store(store_dir, meta)
     # one consolidation at a time: the store's lock covers the ledger, the store and the outputs
     with store_lock(store_dir, "汇总"):
-        from .safeio import clean_stale_temps
-        from .supervision import ledger_board
-
         clean_stale_temps(ledger.parent)  # a ledger write killed in an earlier run left its temporary file
         adjustments = _ledger_adjustments(ledger) if period.kind == "month" else {}
         with Store(store_dir) as st:
             if backfill:
                 st.mark_backfill(period)
             if period.kind != "month":
-                result = _assemble(period, st, [], adjustments={}, now=now)
+                result = assemble(period, st, [], adjustments={}, now=now)
             else:
                 found, skipped = inbox_listing(inbox, exclude=[ledger])
                 files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in found]
                 outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
                 outcomes += skipped_outcomes(skipped)
-                result = _assemble(period, st, outcomes, adjustments=adjustments, now=now)
+                result = assemble(period, st, outcomes, adjustments=adjustments, now=now)
             st.save_consolidation(result.consolidation)
             result.supervision = ledger_board(st, period, adjustments=None if period.kind != "month" else adjustments,
                                               today=(now or datetime.now()).date())
         result.store_dir, result.ledger = store_dir, ledger
         if write:
-            from .ledger import write_results
-
             result.written.append(write_results(ledger, result))
     return result
+
+
+def _ledger_meta(ledger: Path) -> dict[str, str]:
+    """The ledger's ``_meta``; :class:`UsageError` when the workbook is not a ledger (a fill-in file
+    named by mistake must not get 汇总 written into it)."""
+    meta = _named_ledger(ledger, lambda: intake.workbook_meta(ledger))
+    if meta is None or meta.get("kind") != "ledger":
+        what = (f"是“{meta.get('group') or '某专项组'}”的填报表" if meta is not None
+                else "不是“七优享”台账（缺少台账标识）")
+        raise UsageError(f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
+                         "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。")
+    return meta
+
+
+def _named_ledger(ledger: Path, read: Callable[[], Any]) -> Any:
+    """``read()``, an unreadable ledger named as the ledger.
+
+    (The safe-open messages speak to a group that sent a file; here the office's own workbook is
+    damaged, and the way back is its last backup.)
+    """
+    try:
+        return read()
+    except UnreadableFile as exc:
+        what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
+        backups = backups_of(ledger)
+        hint = (f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
+                if backups else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试")
+        raise UnreadableFile(f"台账“{ledger.name}”无法打开（{what}）。{hint}。", exc.finding) from exc
 
 
 def _require_store(store_dir: Path, meta: dict[str, str] | None) -> None:
     """Refuse to start a new, empty store where one is expected (the ledger was consolidated before,
     or the archive is there without its database): month-on-month checks would lose their baseline."""
-    from .store import ARCHIVE_DIR, DB_NAME
-
     if (store_dir / DB_NAME).is_file():
         return
     if (store_dir / ARCHIVE_DIR).is_dir() and any((store_dir / ARCHIVE_DIR).glob("*/*")):
@@ -224,43 +169,14 @@ def _require_store(store_dir: Path, meta: dict[str, str] | None) -> None:
                          "请用 --store 指定原来的历史库；确需从空的历史库重新开始，请加 --new-store。")
 
 
-def _ledger_meta(ledger: Path) -> dict[str, str]:
-    """The ledger's ``_meta``; :class:`UsageError` when the workbook is not a ledger (a fill-in file
-    named by mistake must not get 汇总 written into it)."""
-    from . import intake
-
-    meta = _named_ledger(ledger, lambda: intake.workbook_meta(ledger))
-    if meta is None or meta.get("kind") != "ledger":
-        what = (f"是“{meta.get('group') or '某专项组'}”的填报表" if meta is not None
-                else "不是“七优享”台账（缺少台账标识）")
-        raise UsageError(f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
-                         "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。")
-    return meta
-
-
 def _ledger_adjustments(ledger: Path) -> dict[tuple[str, int], Adjustment]:
     """The office's target adjustments; a ledger that cannot be opened is named as the ledger."""
-    from . import intake
-
     return _named_ledger(ledger, lambda: intake.read_adjustments(ledger))
 
 
-def _named_ledger(ledger: Path, read: Callable[[], Any]) -> Any:
-    """``read()``, an unreadable ledger named as the ledger.
-
-    (The safe-open messages speak to a group that sent a file; here the office's own workbook is
-    damaged, and the way back is its last backup.)
-    """
-    from .safeio import backups_of
-
-    try:
-        return read()
-    except UnreadableFile as exc:
-        what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
-        backups = backups_of(ledger)
-        hint = (f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
-                if backups else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试")
-        raise UnreadableFile(f"台账“{ledger.name}”无法打开（{what}）。{hint}。", exc.finding) from exc
+# ================================================================================================
+# The same from submissions already read (the 汇总 button)
+# ================================================================================================
 
 
 def consolidate_submissions(
@@ -284,7 +200,7 @@ def consolidate_submissions(
     ``intake.read_grid``) count only when something is filled in, as in :func:`consolidate`.
     Nothing is written to the ledger: the caller writes ``ledger.result_blocks``.
     """
-    period = _as_period(period)
+    period = as_period(period)
     subs = list(submissions)
     args = (period, subs, inbox, adjustments, received_at, now, progress, check)
     if isinstance(store, Store):
@@ -296,155 +212,6 @@ def consolidate_submissions(
         return result
     with tempfile.TemporaryDirectory(prefix="qyx-store-") as tmp, Store(Path(tmp)) as st:
         return _consolidate_into(st, *args)
-
-
-def load_consolidation(
-    period: Period | str, *, ledger: Path | None = None, store: Path | None = None
-) -> Consolidation:
-    """The stored consolidation of ``period`` (quarters and years are built from history if needed)."""
-    period = _as_period(period)
-    if store is None:
-        if ledger is None:
-            raise UsageError("请用 --ledger 指定台账，或用 --store 指定历史库。")
-        store = default_store_dir(ledger)
-    if not (Path(store) / "qyx.sqlite").is_file():
-        raise UsageError(f"历史库“{store}”还没有数据，请先运行 qyx consolidate 汇总{period.label}。")
-    with Store(store) as st:
-        found = st.load_consolidation(period)
-        if found is not None:
-            return found
-        if period.kind != "month":
-            result = _assemble(period, st, [], adjustments={})
-            st.save_consolidation(result.consolidation)
-            return result.consolidation
-    raise UsageError(f"{period.label}尚未汇总，请先运行 qyx consolidate --period {period.code}。")
-
-
-# ================================================================================================
-# Receiving
-# ================================================================================================
-
-
-#: Files the system puts in folders; never submissions.
-SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
-
-
-def inbox_files(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> list[Path]:
-    """Files in the inbox (not in subfolders), skipping Office lock files, our temporaries, system
-    files and ``exclude`` (the ledger, when the inbox is its own folder); see :func:`inbox_listing`."""
-    return inbox_listing(inbox, exclude=exclude)[0]
-
-
-def inbox_listing(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The inbox's regular files to receive, and the entries not received with the reason (Chinese).
-
-    Never followed: a symbolic link (it may point anywhere, e.g. at the system's password file),
-    a subfolder, a device or pipe.  Not received but listed, so a group is not told it has not
-    reported while its file sits there: names starting with ``.`` or ``~$``.  Left out silently:
-    system files (Thumbs.db …), LibreOffice locks, our temporaries and ``exclude``.  Raises
-    :class:`UsageError` when the folder cannot be listed.
-    """
-    import os
-
-    from .safeio import TEMP_PREFIX, display_name, kind_of_entry
-
-    if inbox is None:
-        return [], []
-    skip = {p.resolve() for p in exclude}
-    files: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
-    try:
-        entries = sorted(os.scandir(inbox), key=lambda e: e.name)
-    except OSError as exc:
-        raise UsageError(f"收件箱文件夹“{display_name(str(inbox))}”无法读取（{exc.strerror or exc}），"
-                         "请检查文件夹是否存在、是否有读取权限。") from exc
-    for entry in entries:
-        name = entry.name
-        path = Path(entry.path)
-        if name.lower() in SYSTEM_FILES or name.startswith((TEMP_PREFIX, ".qyx-tmp-", ".~lock.")):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError as exc:
-            skipped.append((path, f"无法访问（{exc.strerror or exc}）"))
-            continue
-        kind = kind_of_entry(info.st_mode)
-        if kind == "文件夹":
-            skipped.append((path, "是子文件夹，其中的文件不会读取；请把填报表直接放在收件箱中"))
-        elif kind is not None:
-            skipped.append((path, f"是{kind}，不是文件本身，未读取；请把填报表文件直接放入收件箱"))
-        elif name.startswith("~$"):
-            skipped.append((path, "以“~$”开头，是 Excel/WPS 打开文件时生成的占用文件，未读取；如确为填报表请改名"))
-        elif name.startswith("."):
-            skipped.append((path, "以“.”开头（隐藏文件），未读取；如确为填报表请改名"))
-        elif path.resolve() not in skip:
-            files.append(path)
-    return files, skipped
-
-
-def skipped_outcomes(skipped: Iterable[tuple[Path, str]]) -> list[Outcome]:
-    """Inbox entries not received, as outcomes with a ``file-skipped`` warning each."""
-    from .safeio import display_name
-
-    out = []
-    for path, why in skipped:
-        name = display_name(path.name)
-        out.append(Outcome(file_name=name, sha256="", sheet="", status=SKIPPED, note=why,
-                           findings=[make("file-skipped", file=name, detail=why)]))
-    return out
-
-
-def receive_files(
-    st: Store,
-    files: Sequence[tuple[Path, str]],
-    period: Period,
-    *,
-    adjustments: dict | None = None,
-    progress: Progress | None = None,
-    check: CheckFn | None = None,
-) -> list[Outcome]:
-    """Receive files into the store in received order (a file seen before keeps its first receipt).
-
-    Files are hashed first (to find their first receipt, which fixes their order) and read again
-    one at a time when received, so memory stays flat however many files there are.
-    """
-    import hashlib
-
-    from .safeio import MAX_FILE_BYTES, display_name, kind_of_entry
-
-    run = run_stamp()
-    items: list[tuple[tuple[str, str, str, str], Path, str, bool]] = []
-    for path, source in files:
-        name = display_name(path.name)
-        try:  # size and kind first: an oversized or special file is never read (read_received says why)
-            info = path.stat() if source != SOURCE_INBOX else path.lstat()
-            if kind_of_entry(info.st_mode) is not None or info.st_size > MAX_FILE_BYTES:
-                raise OSError("not read")
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-            sha = digest.hexdigest()
-        except OSError:
-            items.append((("", "", name, ""), path, source, False))
-            continue
-        known: Receipt | None = st.read_receipt(sha)
-        key = known.order if known else (run, mtime_text(path), name, sha)
-        items.append((key, path, source, True))
-    items.sort(key=lambda item: item[0])
-    outcomes: list[Outcome] = []
-    for done, (_, path, source, _hashed) in enumerate(items, start=1):
-        name = display_name(path.name)
-        try:
-            outcomes.extend(
-                st.receive_file(path, source=source, period=period, adjustments=adjustments, run=run, check=check)
-            )
-        except OSError as exc:
-            finding = make("file-unreadable", file=name, detail=getattr(exc, "strerror", None) or str(exc))
-            outcomes.append(Outcome(file_name=name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
-        if progress:
-            progress(done, len(items))
-    return outcomes
 
 
 def _consolidate_into(
@@ -466,7 +233,7 @@ def _consolidate_into(
         run = run_stamp()
         stamp = received_at or now_text(now)
         for done, sub in enumerate(subs, start=1):
-            outcomes.extend(st.receive_submission(sub, period=period, adjustments=adjustments,
+            outcomes.extend(receive_submission(st, sub, period=period, adjustments=adjustments,
                                                   received_at=stamp, run=f"{run}-{done:06d}", check=check))
             if progress:
                 progress(done, total)
@@ -477,385 +244,39 @@ def _consolidate_into(
 
             outcomes += receive_files(st, files, period, adjustments=adjustments, progress=shifted, check=check)
         outcomes += skipped_outcomes(skipped)
-    result = _assemble(period, st, outcomes, adjustments=adjustments or {}, now=now)
+    result = assemble(period, st, outcomes, adjustments=adjustments or {}, now=now)
     st.save_consolidation(result.consolidation)
     # the 督办 board, as consolidate() gives it: the 汇总 button writes it like the command line
-    from .supervision import ledger_board
-
     result.supervision = ledger_board(st, period, adjustments=adjustments if period.kind == "month" else None,
                                       today=(now or datetime.now()).date())
     return result
 
 
 # ================================================================================================
-# The core: from the store's accepted submissions to a Consolidation
+# A stored consolidation (quarters and years assembled from history when needed)
 # ================================================================================================
 
 
-def _assemble(
-    period: Period,
-    st: Store,
-    outcomes: list[Outcome],
-    *,
-    adjustments: dict[tuple[str, int], Adjustment],
-    now: datetime | None = None,
-    plan: Plan | None = None,
-    rules: Rules | None = None,
-) -> ConsolidationResult:
-    from .ranking import build_ranking
-
-    plan = plan or load_plan()
-    rules = rules or load_rules()
-    now = now or datetime.now()
-    reports = [_report_status(o, period, st) for o in outcomes]
-
-    chosen: dict[str, tuple[Submission, StoredSubmission] | None] = {}
-    groups: list[GroupStatus] = []
-    for group in GROUPS:
-        stored = st.current(period, group) if period.kind == "month" else st.latest_in(period, group)
-        chosen[group] = (st.load_submission(stored.id), stored) if stored else None
-        groups.append(_group_status(group, period, st, stored, plan, rules, now))
-
-    previous_period = period.previous()
-    previous = st.load_consolidation(previous_period)
-    indicators = _indicator_rows(period, st, chosen, plan, rules, adjustments)
-    consolidation = Consolidation(
-        period=period.code,
-        label=period.label,
-        kind=period.kind,
-        generated_at=now.replace(microsecond=0).isoformat(),
-        indicators=indicators,
-        tasks=_task_rows(chosen, plan),
-        projects=_project_rows(period, chosen.get(PROJECT_GROUP)),
-        applications=_application_rows(chosen.get(APPLICATION_GROUP), plan),
-        groups=groups,
-        findings=_period_findings(period, st, reports),
-        previous_counts=previous.status_counts() if previous else None,
-        previous_period=previous_period.code if previous else None,
-    )
-    consolidation.ranking = build_ranking(consolidation, previous, rules)
-    return ConsolidationResult(consolidation=consolidation, reports=reports)
-
-
-def _report_status(outcome: Outcome, period: Period, st: Store) -> Outcome:
-    """This run's view of an outcome: another period's file, or one since superseded."""
-    if outcome.status in (ACCEPTED, REFUSED, DUPLICATE) and outcome.period and outcome.period != period.code:
-        note = f"填报期为 {outcome.period}，已按该期存入历史库，不计入本期"
-        mismatch = make("period-mismatch", file=outcome.file_name, sheet=outcome.sheet or None,
-                        severity=WARNING, found=outcome.period, expected=period.code)
-        return replace(outcome, status=OTHER_PERIOD, note=note, findings=[*outcome.findings, mismatch])
-    if outcome.status in (ACCEPTED, REFUSED) and outcome.submission_id is not None:
-        stored = st.submission(outcome.submission_id)
-        if stored.superseded_by is not None:
-            later = st.submission(stored.superseded_by)
-            return replace(outcome, status=SUPERSEDED, note=f"已被后收到的“{later.file_name}”替代")
-    return outcome
-
-
-def _period_findings(period: Period, st: Store, reports: list[Outcome]) -> list[Finding]:
-    """Findings of the period's submissions that still stand (not replaced by a later accepted one),
-    the groups' resubmissions (:func:`resubmission_findings`), plus this run's unreadable and
-    other-period files."""
-    found: list[Finding] = []
-    if period.kind == "month":
-        for s in st.submissions(period):
-            if s.superseded_by is None:
-                found.extend(st.findings(s.id))
-        found.extend(resubmission_findings(period, st))
-    for r in reports:
-        if r.status in (UNREADABLE, OTHER_PERIOD, SKIPPED):
-            found.extend(r.findings)
-    seen, out = set(), []
-    for f in found:
-        key = (f.file, f.sheet, f.cell, f.code, f.indicator, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
-def resubmission_findings(period: Period, st: Store) -> list[Finding]:
-    """Warnings about groups that sent more than one submission for the month (on the one that counts).
-
-    ``submission-superseded`` once per such group, naming the submission that counts (the last
-    received); ``submission-conflict`` for each earlier *accepted* submission it replaced — two
-    accepted submissions of one group and month always differ in content (the same content again
-    is recorded as a duplicate, not as a submission). Earlier ones stay in history.
-    """
-    out: list[Finding] = []
-    for group in GROUPS:
-        current = st.current(period, group)
-        if current is None:
-            continue
-        replaced = [s for s in st.submissions(period, group) if s.superseded_by == current.id]
-        if not replaced:
-            continue
-        where = {"file": current.file_name, "sheet": current.sheet}
-        out.append(make("submission-superseded", **where, found=current.file_name))
-        out.extend(make("submission-conflict", **where, found=f"“{s.file_name}”") for s in replaced if s.accepted)
-    return out
-
-
-def due_date(period: Period, rules: Rules | None = None) -> date:
-    """The working day ``period``'s reports are due on (``data/calendar.csv``, see :mod:`.duedates`).
-
-    ``rules`` is no longer read (the due day moved from rules.csv to calendar.csv); kept so old
-    callers still work.
-    """
-    from .duedates import due_date as calendar_due
-
-    return calendar_due(period).due
-
-
-def _filled_on(st: Store, sub: StoredSubmission) -> str:
-    """The form's own 填报日期 (ISO when readable, else as typed; '' when left empty)."""
-    from .intake import parse_date
-
-    try:
-        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?", (sub.id,))
-                            .fetchone()["header"] or "{}")
-    except (TypeError, ValueError, KeyError):
-        return ""
-    raw = str(header.get("填报日期") or "").strip()
-    found = parse_date(raw) if raw else None
-    return found.isoformat() if found else raw
-
-
-def _date_label(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _group_status(
-    group: str,
-    period: Period,
-    st: Store,
-    current: StoredSubmission | None,
-    plan: Plan,
-    rules: Rules,
-    now: datetime,
-) -> GroupStatus:
-    try:
-        liaison = plan.group(group).liaison.replace("；", "、")
-    except KeyError:
-        liaison = ""
-    from .duedates import due_date as calendar_due
-
-    due_info = calendar_due(period)
-    due = due_info.due
-    codes = {period.code, *(f"{period.year}-{m:02d}" for m in period.months)}
-    backfill = bool(codes & st.backfill_periods())
-    if period.kind == "month":
-        all_subs = st.submissions(period, group)
-    else:
-        all_subs = [s for m in period.months for s in st.submissions(f"{period.year}-{m:02d}", group)]
-    status = GroupStatus(group=group, liaison=liaison, due=due.isoformat(), backfill=backfill)
-    who = f"{liaison}同志" if liaison else f"{group}专项组联络员"
-    if not all_subs:
-        status.late = now.date() > due and not backfill
-        if backfill:
-            status.reminder = (
-                f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未补录，请补填后报送专班办公室。"
-            )
-            return status
-        status.reminder = (
-            f"{who}：{group}专项组{period.label}“七优享”工作进展填报表尚未报送，报送截止时间为{due_info.text}，"
-            "请尽快填报并报送专班办公室。"
-        )
-        return status
-    latest = all_subs[-1]
-    status.submitted = True
-    status.accepted = current is not None
-    shown = current or latest
-    status.file = shown.file_name
-    status.received_at = shown.received_at
-    status.errors, status.warnings = latest.errors, latest.warnings
-    # late = the first arrival after the due date; a back-filled period (补录) is never late
-    status.late = datetime.fromisoformat(all_subs[0].received_at).date() > due and not backfill
-    status.filled_on = _filled_on(st, shown)
-    status.superseded = [s.file_name for s in all_subs if s.superseded_by is not None]
-    if not latest.accepted:
-        first = next((f.message for f in st.findings(latest.id) if f.severity == ERROR), "").rstrip("。")
-        tail = f"如：{first}" if first else "详见“校验结果”"
-        if current is None:
-            status.reminder = (
-                f"{who}：{group}专项组报送的{period.label}填报表“{latest.file_name}”有 {latest.errors} 处错误未通过校验"
-                f"（{tail}），已退回，请按“校验结果”修改后尽快重新报送。"
-            )
-        else:
-            status.reminder = (
-                f"{who}：{group}专项组后报送的“{latest.file_name}”有 {latest.errors} 处错误未通过校验（{tail}），"
-                f"本期暂按此前已受理的“{current.file_name}”汇总；如需更正，请修改后重新报送。"
-            )
-    return status
-
-
-# --- indicators ---------------------------------------------------------------------------------
-
-
-def _indicator_rows(
-    period: Period,
-    st: Store,
-    chosen: dict[str, tuple[Submission, StoredSubmission] | None],
-    plan: Plan,
-    rules: Rules,
-    adjustments: dict[tuple[str, int], Adjustment],
-) -> list[IndicatorRow]:
-    rows: list[IndicatorRow] = []
-    previous_period = period.previous()
-    for domain in DOMAINS:
-        picked = chosen.get(domain)
-        sub = picked[0] if picked else None
-        year_end = st.year_end_values(period.year - 1, domain)
-        before = st.values_of(previous_period, domain)
-        for ind in plan.reported_indicators(domain):
-            entry = sub.indicators.get(ind.id) if sub else None
-            value: Any = entry.value if entry else None
-            note = entry.note if entry else ""
-            # a quarter or a year is judged at its last month (Period.end_month)
-            ev = evaluate(ind, period, value, previous_year_end=year_end.get(ind.id), adjustments=adjustments,
-                          rules=rules, note=note)
-            prev = before.get(ind.id)
-            prev_value = prev.value if prev else None
-            if ind.kind is Kind.FLOW and previous_period.year != period.year:
-                prev_value = None  # a year-to-date figure does not compare across years
-            rows.append(
-                IndicatorRow.judged(
-                    ind,
-                    ev,
-                    group=domain,
-                    previous_value=prev_value,
-                    note=note,
-                    data_source=entry.data_source if entry else "",
-                    source_file=picked[1].file_name if picked and entry else None,
-                    source_cell=f"{picked[1].sheet}!{entry.value_cell}" if picked and entry and entry.value_cell
-                    else None,
-                )
-            )
-    return rows
-
-
-def _round(x: float | None, digits: int = 4) -> float | None:
-    return None if x is None else round(x, digits)
-
-
-# --- tasks, projects, applications ---------------------------------------------------------------
-
-
-def _task_rows(chosen: dict[str, tuple[Submission, StoredSubmission] | None], plan: Plan) -> list[TaskRow]:
-    rows = []
-    for domain in DOMAINS:
-        picked = chosen.get(domain)
-        for task in plan.tasks_of(domain):
-            entry = picked[0].tasks.get(task.id) if picked else None
-            cell = entry.state_cell if entry else ""
-            rows.append(
-                TaskRow(
-                    id=task.id,
-                    domain=domain,
-                    number=task.number,
-                    title=task.title,
-                    lead_unit=task.lead_unit,
-                    target_2027=task.target_2027,
-                    progress=entry.progress if entry else "",
-                    state=(entry.state or None) if entry else None,
-                    problems=entry.problems if entry else "",
-                    next_steps=entry.next_steps if entry else "",
-                    source_file=picked[1].file_name if picked and entry else None,
-                    source_cell=f"{picked[1].sheet}!{cell}" if picked and cell else None,
-                )
-            )
-    return rows
-
-
-def _month_of(text: str) -> tuple[int, int] | None:
-    """(year, month) from 2024-03, 2024/3, 2024年3月, 2024.3 or a date; None if not a date."""
-    import re
-
-    match = re.search(r"(\d{4})\s*[-/.年]\s*(\d{1,2})", text or "")
-    if match and 1 <= int(match.group(2)) <= 12:
-        return int(match.group(1)), int(match.group(2))
-    match = re.fullmatch(r"\s*(\d{4})\s*年?\s*", text or "")
-    return (int(match.group(1)), 1) if match else None
-
-
-def _project_rows(period: Period, picked: tuple[Submission, StoredSubmission] | None) -> list[ProjectRow]:
-    if picked is None:
-        return []
-    sub, stored = picked
-    share = period.end_month / 12
-    rows = []
-    for p in sub.projects:
-        planned = p.planned_this_year.number if p.planned_this_year else None
-        done = p.completed_this_year.number if p.completed_this_year else None
-        expected = planned * share if planned is not None else None
-        completion = done / planned * 100 if planned and done is not None else None
-        start = _month_of(p.planned_start)
-        due_to_start = start is not None and start <= (period.year, period.end_month)
-        behind = False
-        if p.state == ProjectState.STALLED.value:
-            behind = True
-        elif p.state == ProjectState.NOT_STARTED.value:
-            behind = due_to_start
-        elif p.state != ProjectState.DONE.value and expected is not None and expected > 0:
-            behind = (done or 0.0) < expected - 1e-9
-        cell = p.cells.get("本年累计完成投资") or p.cells.get("项目名称") or ""
-        rows.append(
-            ProjectRow(
-                number=p.number,
-                name=p.name,
-                unit=p.unit,
-                domain=p.domain,
-                total_investment=p.total_investment.number if p.total_investment else None,
-                planned_this_year=planned,
-                completed_this_year=done,
-                expected_this_year=_round(expected, 2),
-                completion=_round(completion, 2),
-                image_progress=p.image_progress,
-                planned_start=p.planned_start,
-                planned_finish=p.planned_finish,
-                state=p.state,
-                problems=p.problems,
-                behind=behind,
-                source_file=stored.file_name,
-                source_cell=f"{stored.sheet}!{cell}" if cell else f"{stored.sheet}!第{p.row}行",
-            )
-        )
-    return rows
-
-
-def _application_rows(picked: tuple[Submission, StoredSubmission] | None, plan: Plan) -> list[ApplicationRow]:
-    if picked is None:
-        return [
-            ApplicationRow(number=a.number, name=a.name, domain=a.domain, unit=a.responsible_unit,
-                           connects_to=a.connects_to)
-            for a in plan.applications
-        ]
-    sub, stored = picked
-    return [
-        ApplicationRow(
-            number=a.number, name=a.name, domain=a.domain, unit=a.unit, connects_to=a.connects_to, state=a.state,
-            progress=a.progress, problems=a.problems, source_file=stored.file_name,
-            source_cell=f"{stored.sheet}!{a.state_cell}" if a.state_cell else None,
-        )
-        for a in sub.applications
-    ]
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def behind_projects(consolidation: Consolidation) -> list[ProjectRow]:
-    """Projects behind the time-elapsed path or not started though due (for the notice)."""
-    return [p for p in consolidation.projects if p.behind]
-
-
-def describe_value(row: IndicatorRow) -> str:
-    """A value as shown in tables: the typed text, else the number."""
-    return row.value_text or format_number(row.value)
-
-
-def _as_period(period: Period | str) -> Period:
-    return period if isinstance(period, Period) else parse_period(period)
+def load_consolidation(
+    period: Period | str, *, ledger: Path | None = None, store: Path | None = None
+) -> Consolidation:
+    """The stored consolidation of ``period`` (quarters and years are built from history if needed)."""
+    period = as_period(period)
+    if store is None:
+        if ledger is None:
+            raise UsageError("请用 --ledger 指定台账，或用 --store 指定历史库。")
+        store = default_store_dir(ledger)
+    if not (Path(store) / "qyx.sqlite").is_file():
+        raise UsageError(f"历史库“{store}”还没有数据，请先运行 qyx consolidate 汇总{period.label}。")
+    with Store(store) as st:
+        found = st.load_consolidation(period)
+        if found is not None:
+            return found
+        if period.kind != "month":
+            result = assemble(period, st, [], adjustments={})
+            st.save_consolidation(result.consolidation)
+            return result.consolidation
+    raise UsageError(f"{period.label}尚未汇总，请先运行 qyx consolidate --period {period.code}。")
 
 
 __all__ = [

@@ -47,7 +47,7 @@ from .values import format_number
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from .consolidate import ConsolidationResult
+    from .model import ConsolidationResult
 
 #: 汇总 columns, in order (header row ``layout.SUMMARY_HEADER_ROW``).
 SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (

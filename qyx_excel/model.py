@@ -1,20 +1,22 @@
 """The consolidated period: what 汇总 produces and what the notice, tables, buttons and export read.
 
-Plain dataclasses with ``to_json``; JSON keys are English and stable (README.md 命令行, docs/export-schema.md).
+Plain dataclasses with ``to_json``; JSON keys are English and stable (README.md 命令行, docs/export-schema.md): the period's
+:class:`Consolidation`, what became of each received file (:class:`Outcome`, with its status words)
+and the two together (:class:`ConsolidationResult`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-from .findings import Finding
+from .findings import ERROR, WARNING, Finding
 from .glossary import STATUS_ORDER, Status
-
-if TYPE_CHECKING:
-    from .plan import Indicator
-    from .targets import Evaluation
+from .plan import Indicator
+from .submission import fields_json, finding_json
+from .targets import Evaluation, shown_target_text
 
 
 def _round(x: float | None, digits: int) -> float | None:
@@ -62,8 +64,6 @@ class IndicatorRow:
 
         ``found`` carries what the group's submission adds: note, data_source, source_file, source_cell.
         """
-        from .targets import shown_target_text
-
         ev = evaluation
         year = int(ev.period[:4])
         return cls(
@@ -276,3 +276,125 @@ def consolidation_from_json(data: dict[str, Any]) -> Consolidation:
         previous_counts=data.get("previous_counts"),
         previous_period=data.get("previous_period"),
     )
+
+
+# ================================================================================================
+# What became of the files received in a run
+# ================================================================================================
+
+# Outcome statuses, as recorded when a file is received (receive.py) ...
+ACCEPTED = "accepted"
+REFUSED = "refused"
+DUPLICATE = "duplicate"  # same content as a submission already recorded for the group and period
+IGNORED = "ignored"  # a ledger sheet left empty, or holding another period's data
+UNREADABLE = "unreadable"  # the file as a whole could not be read
+#: ... an inbox entry that was not read (a subfolder, a link, a hidden or ~$ file) ...
+SKIPPED = "skipped"
+#: ... and as a consolidation sees them (consolidate.py): a file that belongs to another period
+#: (recorded there, not used here) ...
+OTHER_PERIOD = "other-period"
+#: ... an accepted submission replaced by a later one of the same group.
+SUPERSEDED = "superseded"
+
+
+@dataclass
+class Outcome:
+    """What became of one sheet (or of the whole file, ``sheet == ""``) when it was received."""
+
+    file_name: str
+    sha256: str
+    sheet: str
+    status: str  # accepted / refused / duplicate / ignored / unreadable
+    group: str | None = None
+    period: str | None = None
+    submission_id: int | None = None
+    received_at: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    note: str = ""  # why a sheet was ignored, in Chinese
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    def to_json(self) -> dict[str, Any]:
+        data = fields_json(self)
+        data["findings"] = [finding_json(f) for f in self.findings]
+        data["errors"] = self.errors
+        data["warnings"] = self.warnings
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        data = {k: v for k, v in data.items() if k not in ("errors", "warnings")}
+        data["findings"] = [Finding(**f) for f in data.get("findings", [])]
+        return cls(**data)
+
+
+@dataclass
+class ConsolidationResult:
+    """A consolidated period, with what happened to every file received in this run."""
+
+    consolidation: Consolidation
+    reports: list[Outcome] = field(default_factory=list)
+    store_dir: Path | None = None
+    ledger: Path | None = None
+    written: list[Path] = field(default_factory=list)
+    supervision: Any = None  # supervision.Board of the period (督办 sheet), set by consolidate()
+
+    @property
+    def refused(self) -> list[str]:
+        """Groups that sent something but have nothing accepted for the period."""
+        return [g.group for g in self.consolidation.refused_groups]
+
+    @property
+    def missing(self) -> list[str]:
+        """Groups that have not reported."""
+        return [g.group for g in self.consolidation.missing_groups]
+
+    @property
+    def refused_files(self) -> list[Outcome]:
+        return [r for r in self.reports if r.status in (REFUSED, UNREADABLE)]
+
+    @property
+    def ok(self) -> bool:
+        """Everyone reported and nothing received in this run was refused."""
+        return not self.refused and not self.missing and not self.refused_files
+
+    def summary_text(self) -> str:
+        """A few Chinese lines for the command line and the button's result cell."""
+        c = self.consolidation
+        counts = "、".join(f"{k} {v} 项" for k, v in c.status_counts().items() if v)
+        lines = [f"{c.label}汇总完成：指标 {len(c.indicators)} 项（{counts}）。"]
+        accepted = [g.group for g in c.groups if g.accepted]
+        lines.append(f"已受理 {len(accepted)} 个专项组" + (f"：{'、'.join(accepted)}。" if accepted else "。"))
+        if self.refused:
+            lines.append(f"被退回 {len(self.refused)} 个：{'、'.join(self.refused)}（详见“校验结果”）。")
+        if self.missing:
+            lines.append(f"未报送 {len(self.missing)} 个：{'、'.join(self.missing)}。")
+        bad = [r for r in self.refused_files if r.group not in self.refused]
+        if bad:
+            lines.append(f"另有 {len(bad)} 个文件未通过校验：{'、'.join(sorted({r.file_name for r in bad}))}。")
+        skipped = [r.file_name for r in self.reports if r.status == SKIPPED]
+        if skipped:
+            lines.append(f"收件箱中另有 {len(skipped)} 项未读取：{'、'.join(skipped)}（原因见“校验结果”）。")
+        if self.written:
+            lines.append("已写入：" + "、".join(str(p) for p in self.written))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        # The consolidation's own keys (period, indicators, groups, ranking …) sit at the top level:
+        # they are the contract other programs read (docs/export-schema.md).
+        return {
+            **self.consolidation.to_json(),
+            "ok": self.ok,
+            "refused": self.refused,
+            "missing": self.missing,
+            "files": [r.to_json() for r in self.reports],
+            "store": str(self.store_dir) if self.store_dir else None,
+            "ledger": str(self.ledger) if self.ledger else None,
+            "written": [str(p) for p in self.written],
+        }

@@ -364,7 +364,7 @@ def _stale(st: Store, c: Consolidation) -> bool:
 
 def history(st: Store, period: Period | str, *, adjustments: dict | None = None) -> list[MonthRecord]:
     """Every month up to ``period``'s last month that was consolidated or has submissions, oldest first."""
-    from .consolidate import _assemble
+    from .assemble import assemble as _assemble
 
     end = (period if isinstance(period, Period) else parse_period(period)).end
     out = []

@@ -301,7 +301,7 @@ def receive(store_dir: Path, inbox: Path, week: Week, *, plan: Plan | None = Non
     A file seen before keeps its first arrival time (its modification time when first received).
     Per group the last received accepted report counts (:func:`current`).
     """
-    from .consolidate import inbox_files
+    from .receive import inbox_files
     from .safeio import atomic_write_bytes, atomic_write_text
     from .store import mtime_text
 

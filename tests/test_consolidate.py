@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from qyx_excel.consolidate import consolidate_submissions, due_date, load_consolidation
+from qyx_excel.assemble import due_date
+from qyx_excel.consolidate import consolidate_submissions, load_consolidation
 from qyx_excel.errors import UsageError
 from qyx_excel.glossary import DOMAINS, GROUPS, Status
 from qyx_excel.model import consolidation_from_json
@@ -159,7 +160,7 @@ def test_due_date_is_in_the_next_month_on_a_working_day():
 
 
 def test_inbox_skips_locks_temporaries_system_files_subfolders_and_the_ledger(tmp_path):
-    from qyx_excel.consolidate import inbox_files
+    from qyx_excel.receive import inbox_files
 
     for name in ("2024-03_幼有善育.xlsx", "~$2024-03_幼有善育.xlsx", ".~lock.a.xlsx#", "~qyx-1234.xlsx", "Thumbs.db",
                  ".DS_Store", "七优享台账.xlsm", "说明.txt"):

@@ -10,8 +10,9 @@ import pytest
 from qyx_excel.consolidate import consolidate_submissions
 from qyx_excel.ledger import late_word, received_text
 from qyx_excel.periods import parse_period
+from qyx_excel.receive import rebuild
 from qyx_excel.sample import fill_submission, group_fill
-from qyx_excel.store import BACKFILL_FILE, Store, rebuild
+from qyx_excel.store import BACKFILL_FILE, Store
 
 NOW = datetime(2024, 4, 8, 10, 0)
 

@@ -17,13 +17,15 @@ from pathlib import Path
 import pytest
 from conftest import requires_soffice
 
-from qyx_excel.consolidate import OTHER_PERIOD, SUPERSEDED, consolidate, load_consolidation
+from qyx_excel.consolidate import consolidate, load_consolidation
 from qyx_excel.glossary import GROUPS, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, Status
 from qyx_excel.layout import OUTPUT_HEADER_ROW, SUMMARY_HEADER_ROW
 from qyx_excel.ledger import STATUS_FILLS, SUMMARY_COLUMNS
+from qyx_excel.model import ACCEPTED, IGNORED, OTHER_PERIOD, REFUSED, SUPERSEDED
 from qyx_excel.periods import parse_period
+from qyx_excel.receive import rebuild
 from qyx_excel.sample import fill_file, group_fill, make_history, make_sample_month
-from qyx_excel.store import ACCEPTED, IGNORED, REFUSED, Store, rebuild
+from qyx_excel.store import Store
 
 NOW = datetime(2024, 4, 8, 10, 0)
 MARCH = parse_period("2024-03")

@@ -11,18 +11,12 @@ from datetime import datetime
 import pytest
 from month_files import MARCH, filled, filled_file
 
-from qyx_excel.store import (
-    ACCEPTED,
-    DUPLICATE,
-    REFUSED,
-    SOURCE_INBOX,
-    UNREADABLE,
-    Store,
-    default_store_dir,
-    rebuild,
-    submission_from_json,
-    submission_to_json,
-)
+from qyx_excel.archive import SOURCE_INBOX
+from qyx_excel.model import ACCEPTED, DUPLICATE, REFUSED, UNREADABLE
+from qyx_excel.receive import ReceivingStore as Store
+from qyx_excel.receive import rebuild
+from qyx_excel.store import default_store_dir
+from qyx_excel.submission import submission_from_json, submission_to_json
 from qyx_excel.values import parse_value
 
 
@@ -183,7 +177,7 @@ def test_rebuild_from_archive_gives_identical_database(tmp_path, blank):
 
 
 def test_a_run_killed_half_way_loses_nothing_and_reruns_to_the_same_result(tmp_path, blank):
-    from qyx_excel.store import default_check
+    from qyx_excel.receive import default_check
 
     inbox = tmp_path / "inbox"
     files = [filled_file(blank, g, inbox, mtime=datetime(2024, 4, 2, 9 + i))

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from month_files import MARCH, filled, filled_file
 
-from qyx_excel.store import ACCEPTED, Store
+from qyx_excel.model import ACCEPTED
+from qyx_excel.receive import ReceivingStore as Store
 
 GROUPS = ("幼有善育", "学有优教", "劳有所得", "病有良医")
 
@@ -47,7 +48,7 @@ def test_a_process_killed_for_real_reruns_to_the_same_result(tmp_path: Path, inb
     script = textwrap.dedent(f"""
         import os
         from pathlib import Path
-        from qyx_excel.store import Store, default_check
+        from qyx_excel.receive import ReceivingStore as Store, default_check
 
         calls = []
 

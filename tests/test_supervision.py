@@ -94,8 +94,8 @@ import os  # noqa: E402
 from qyx_excel.consolidate import consolidate_submissions  # noqa: E402
 from qyx_excel.glossary import GROUPS  # noqa: E402
 from qyx_excel.periods import parse_period  # noqa: E402
+from qyx_excel.receive import ReceivingStore as Store  # noqa: E402
 from qyx_excel.sample import fill_submission, group_fill  # noqa: E402
-from qyx_excel.store import Store  # noqa: E402
 from qyx_excel.values import parse_value  # noqa: E402
 
 NOW = dt.datetime(2025, 1, 10, 9, 0)
@@ -229,7 +229,7 @@ def test_slips_group_a_units_matters_keep_their_numbers_and_withdraw(year, tmp_p
 
 
 def test_slips_survive_a_store_rebuild(year, tmp_path):
-    from qyx_excel.store import rebuild
+    from qyx_excel.receive import rebuild
     from qyx_excel.supervision import board, issue_slips
 
     root = copy_store(year, tmp_path / "store")
