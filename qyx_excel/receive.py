@@ -202,7 +202,7 @@ def _ingest(
 
     selected: list[tuple[Submission, Period]] = []
     outcomes: list[Outcome] = []
-    base = {"file_name": receipt.file_name, "sha256": receipt.sha256, "received_at": receipt.received_at}
+    base: dict[str, Any] = {"file_name": receipt.file_name, "sha256": receipt.sha256, "received_at": receipt.received_at}
     if not subs:
         fatal = [f for f in file_findings if f.severity == ERROR] or [
             make("file-unreadable", file=receipt.file_name, detail="文件中没有专项组工作表")
@@ -242,12 +242,12 @@ def _ingest(
             if sub.kind == "fill-in" and not has_data(sub):  # an untouched template replaces nothing
                 findings.append(make("submission-blank", file=receipt.file_name, sheet=sub.sheet or None))
             findings = _dedupe(_named(findings, receipt.file_name))
-            period_code = sub.period if own_valid(sub.period) else check_period.code
+            period_code = sub.period if sub.period and own_valid(sub.period) else check_period.code
             accepted = not any(f.severity == ERROR for f in findings)
             payload = submission_to_json(sub)  # built once: hashed here, stored row by row below
             content = _content_hash(payload, group, period_code)
             twin = st.twin(group, period_code, content)
-            common = dict(base, sheet=sub.sheet, group=group, period=period_code, findings=findings)
+            common: dict[str, Any] = dict(base, sheet=sub.sheet, group=group, period=period_code, findings=findings)
             if twin is not None:
                 outcomes.append(Outcome(**common, status=DUPLICATE, submission_id=twin,
                                         note="内容与已收到的填报相同"))
@@ -273,6 +273,7 @@ def replay(st: Store, receipt: Receipt, check: CheckFn | None) -> str | None:
         return f"归档文件无法读取（{exc.strerror or exc}）"
     if hashlib.sha256(data).hexdigest() != receipt.sha256:
         return "归档文件已损坏（校验值不符）"
+    file_findings: list[Finding]
     try:
         if receipt.ext == "json":
             subs, file_findings = [submission_from_json(json.loads(data))], []

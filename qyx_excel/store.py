@@ -30,6 +30,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -291,7 +292,7 @@ _WIN_LOCK_AT = 1 << 20
 
 def _try_lock(fd: int) -> bool:
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":
             import msvcrt
 
             os.lseek(fd, _WIN_LOCK_AT, os.SEEK_SET)  # past the holder's record, which stays readable
@@ -306,7 +307,7 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, _WIN_LOCK_AT, os.SEEK_SET)
@@ -526,6 +527,7 @@ class Store:
              sum(f.severity == WARNING for f in findings), content, sub.template_version,
              canonical_json(sub.header), canonical_json(sub.header_cells), receipt.source),
         )
+        assert cur.lastrowid is not None  # an INSERT sets it
         sid = int(cur.lastrowid)
         self._forget_priors(group, period_code)
         self.db.executemany(

@@ -152,7 +152,8 @@ def fields_json(obj: Any) -> dict[str, Any]:
     """``dataclasses.asdict`` for our record types, without its deep copy: dicts and lists one level
     deep are copied, values turn into JSON data, any other nested record goes through ``asdict``."""
     data = {}
-    for name in _field_names(type(obj)):
+    kind: type = type(obj)
+    for name in _field_names(kind):
         value = getattr(obj, name)
         if isinstance(value, Value):
             value = _value_json(value)
@@ -230,7 +231,7 @@ def build_record(cls: type, data: dict[str, Any]) -> Any:
 
 def submission_to_json(sub: Submission) -> dict[str, Any]:
     """A :class:`Submission` as plain JSON data (enums as their words)."""
-    data = {
+    data: dict[str, Any] = {
         "source": sub.source,
         "sheet": sub.sheet,
         "group": sub.group,
