@@ -360,9 +360,15 @@ def _kind_of(path: Path, text: str) -> str:
     return "json" if text.lstrip().startswith("{") else "csv"
 
 
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; one too long for Python's int conversion (4,300 digits) is read as a float
+    (infinite), which the row check then refuses as not a number, naming the row."""
+    return int(digits) if len(digits) <= 300 else float(digits)
+
+
 def _parse_json(text: str, path: Path, name: str) -> CountyExport:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise _unreadable("file-unreadable", name, f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from exc
     except RecursionError as exc:
@@ -468,7 +474,9 @@ def _row_from(raw: dict[str, Any], name: str, cell: str, where: str, findings: l
     for key in NUMBER_FIELDS:
         number, ok = _number(raw.get(key))
         if not ok:
-            problems.append(f"“{key}”的值“{raw.get(key)}”不是数值")
+            shown = str(raw.get(key))
+            shown = shown if len(shown) <= 40 else f"{shown[:20]}…（共 {len(shown)} 个字符）"
+            problems.append(f"“{key}”的值“{shown}”不是数值")
         numbers[key] = number
     indicator_id = _text(raw.get("indicator_id")).strip()
     if problems:

@@ -262,3 +262,25 @@ def test_a_chinese_label_as_the_files_period_is_refused(tmp_path: Path) -> None:
     back = read_export(_write(path, data), period="2024-03")
     assert "export-invalid" in _codes(back) and not back.ok
     assert any("期别“2024年3月”无法识别" in f.message for f in back.findings)
+
+
+def test_a_number_too_long_for_python_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    # 5,000 digits exceed Python's int conversion limit (4,300): refused by row, the batch goes on
+    path, data = _json_export(tmp_path)
+    first = data["indicators"][0]["indicator_id"]
+    data["indicators"][0]["value"] = 0
+    text = json.dumps(data, ensure_ascii=False).replace('"value": 0,', '"value": ' + "9" * 5000 + ",", 1)
+    path.write_text(text, encoding="utf-8")
+    back = read_export(path, period="2024-03")
+    assert not back.ok and _codes(back) == ["export-invalid"]
+    assert back.findings[0].indicator == first and "不是数值" in back.findings[0].message
+
+    out = export_consolidation(build_consolidation(), tmp_path / "县.csv", county="县")
+    rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    rows[1][rows[0].index("value")] = "9" * 5000
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    out.write_text(buf.getvalue(), encoding="utf-8-sig")
+    back = read_export(out, period="2024-03")
+    assert not back.ok and _codes(back) == ["export-invalid"]
+    assert "（共 5000 个字符）" in back.findings[0].message and len(back.findings[0].message) < 200
