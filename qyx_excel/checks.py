@@ -17,7 +17,7 @@ from typing import Any
 
 from . import TEMPLATE_VERSION
 from .errors import PlanDataError, UnreadableFile, UsageError
-from .findings import ERROR, Finding, make
+from .findings import FileReport, Finding, make
 from .glossary import (
     APPLICATION_GROUP,
     DOMAINS,
@@ -46,27 +46,21 @@ _STRUCTURAL = frozenset({"sheet-missing", "header-missing", "template-unknown"})
 
 
 @dataclass
-class FileResult:
-    """One checked file: its findings, and the submissions read from it (empty when unreadable)."""
+class FileResult(FileReport):
+    """One checked file (a :class:`~qyx_excel.findings.FileReport`), with the submissions read from it.
 
-    path: str
-    group: str | None = None
-    period: str | None = None
-    findings: list[Finding] = field(default_factory=list)
+    ``submissions`` is empty when the file is unreadable (or when they were not kept).
+    """
+
     submissions: list[Submission] = field(default_factory=list)
-    unreadable: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.file
 
     @property
     def ok(self) -> bool:
-        return not self.unreadable and not any(f.severity == ERROR for f in self.findings)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity != ERROR]
+        return self.valid
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -529,7 +523,7 @@ def check_paths(
         name = job[1]
         if isinstance(subs, UnreadableFile):
             finding = subs.finding or make("file-unreadable", file=name, detail=subs.message)
-            results.append(FileResult(path=name, findings=[finding], unreadable=True))
+            results.append(FileResult(name, findings=[finding], unreadable=True))
         elif isinstance(subs, FileResult):
             results.append(subs)
         else:
@@ -561,7 +555,7 @@ def _file_result(name: str, subs: list[Submission], period: Period | None, plan:
     groups = {s.group for s in subs}
     group = subs[0].group if len(subs) == 1 or len(groups) == 1 else None
     own = next((s.period for s in subs if s.period), None)
-    return FileResult(path=name, group=group, period=own, findings=findings, submissions=subs)
+    return FileResult(name, group=group, period=own, findings=findings, submissions=subs)
 
 
 def _group_in_name(name: str) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import QyxError, UsageError
-from .findings import severity_word
+from .findings import Report, severity_word
 
 # argparse's own words (usage:, options: …) in Chinese, for our parsers only (see _Parser).
 _ARGPARSE_ZH = {
@@ -344,9 +344,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"共 {len(results)} 个文件，{len(results) - bad} 个通过，{bad} 个未通过。")
 
     _out(args, {"files": [r.to_json() for r in results]}, human)
-    if any(getattr(r, "unreadable", False) for r in results):
+    report = Report(list(results))
+    if report.unreadable:
         return 2
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if report.ok else 1
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 
 from . import __version__
 from .errors import UnreadableFile, UsageError
-from .findings import Finding, make
+from .findings import FileReport, Finding, make
 from .glossary import Status
 from .model import Consolidation, IndicatorRow
 from .periods import Period, as_period, parse_code
@@ -118,9 +118,14 @@ class CountyExport:
     findings: list[Finding] = field(default_factory=list)
 
     @property
+    def file_report(self) -> FileReport:
+        """This file's findings as a file report."""
+        return FileReport(self.path, period=self.period or None, findings=list(self.findings))
+
+    @property
     def ok(self) -> bool:
-        """True when no finding is an error (the file may be rolled up)."""
-        return not any(f.is_error for f in self.findings)
+        """True when the file is valid, no finding an error (it may be rolled up)."""
+        return self.file_report.valid
 
     def row(self, indicator_id: str) -> ExportRow | None:
         for r in self.indicators:

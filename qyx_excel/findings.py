@@ -1,7 +1,8 @@
 """Findings as data: a catalogue of stable codes, each with a severity and a Chinese template.
 
 A :class:`Finding` says what is wrong and where (file → sheet → cell, and the indicator);
-a :class:`Report` collects them and decides the exit code.  The catalogue ``CODES`` is the one
+a :class:`FileReport` holds one file's findings and a :class:`Report` a run's file reports; :func:`is_valid` is
+the one rule every result's ``ok`` is built on (no error finding).  The catalogue ``CODES`` is the one
 place codes are defined; ``docs/findings.md`` is generated from it (a test keeps them equal).
 """
 
@@ -185,17 +186,41 @@ class _Defaulting(dict):  # a missing template field shows as "？" rather than 
         return "？"
 
 
+def is_valid(findings: Iterable[Finding]) -> bool:
+    """The one ``ok`` rule: no finding is an error.
+
+    An unreadable file is not an exception to it: reading it failed with an error finding
+    (``file-unreadable``, ``file-corrupt`` …), so the file is not valid by this same rule.
+    """
+    return not any(f.severity == ERROR for f in findings)
+
+
+def finding_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """``{"errors": n, "warnings": m}`` of ``findings``."""
+    items = list(findings)
+    errors = sum(1 for f in items if f.severity == ERROR)
+    return {"errors": errors, "warnings": len(items) - errors}
+
+
 @dataclass
-class Report:
-    """Findings about one file (or one run); ``ok`` means no error."""
+class FileReport:
+    """One file's part of a run (frictionless' ``ReportTask``): the file, what it was, its findings.
 
+    (Named ``FileReport``, not ``Task``: a task here is a 重点任务 of the plan.)
+
+    ``group`` and ``period`` are what the file says it is, where known; ``unreadable`` means the
+    file could not be read at all (it then holds the error finding that says why).
+    """
+
+    file: str
+    group: str | None = None
+    period: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
 
-    def add(self, finding: Finding) -> None:
-        self.findings.append(finding)
-
-    def extend(self, findings: Iterable[Finding]) -> None:
-        self.findings.extend(findings)
+    @property
+    def valid(self) -> bool:
+        return is_valid(self.findings)
 
     @property
     def errors(self) -> list[Finding]:
@@ -203,17 +228,84 @@ class Report:
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
+        return [f for f in self.findings if f.severity != ERROR]
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return finding_counts(self.findings)
+
+    def report_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "group": self.group,
+            "period": self.period,
+            "valid": self.valid,
+            "unreadable": self.unreadable,
+            "stats": self.stats,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class Report:
+    """The findings of one run (frictionless' ``Report``): per-file ``files`` and run-level ``findings``.
+
+    ``valid`` (alias ``ok``) is :func:`is_valid` over every finding, the files' and the run's own
+    (a run-level finding is one that belongs to no file, e.g. a county that sent nothing).
+    """
+
+    files: list[FileReport] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @classmethod
+    def from_findings(cls, findings: Iterable[Finding]) -> Report:
+        """Group a flat list of findings into one :class:`FileReport` per file (in order of first mention)."""
+        files: dict[str, FileReport] = {}
+        run: list[Finding] = []
+        for f in findings:
+            if f.file:
+                files.setdefault(f.file, FileReport(f.file)).findings.append(f)
+            else:
+                run.append(f)
+        return cls(list(files.values()), run)
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return [f for t in self.files for f in t.findings] + list(self.findings)
+
+    @property
+    def valid(self) -> bool:
+        return is_valid(self.findings) and all(t.valid for t in self.files)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.valid
 
-    def counts(self) -> dict[str, int]:
-        return {"errors": len(self.errors), "warnings": len(self.warnings)}
+    @property
+    def unreadable(self) -> bool:
+        """Whether any file of the run could not be read at all."""
+        return any(t.unreadable for t in self.files)
 
-    def to_json(self) -> list[dict[str, Any]]:
-        return [f.to_dict() for f in self.findings]
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.all_findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.all_findings if f.severity != ERROR]
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return {"files": len(self.files), "invalid": sum(not t.valid for t in self.files),
+                **finding_counts(self.all_findings)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "stats": self.stats,
+            "files": [t.report_json() for t in self.files],
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
 
 def catalogue_markdown() -> str:

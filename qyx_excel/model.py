@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import ERROR, WARNING, Finding
+from .findings import FileReport, Finding, Report, finding_counts
 from .glossary import STATUS_ORDER, Status
 from .plan import Indicator
 from .submission import fields_json, finding_json
@@ -295,6 +295,8 @@ SKIPPED = "skipped"
 OTHER_PERIOD = "other-period"
 #: ... an accepted submission replaced by a later one of the same group.
 SUPERSEDED = "superseded"
+#: The statuses of a file judged for the period in this run (the files part of ``complete``).
+JUDGED = (ACCEPTED, REFUSED, UNREADABLE)
 
 
 @dataclass
@@ -313,12 +315,19 @@ class Outcome:
     note: str = ""  # why a sheet was ignored, in Chinese
 
     @property
+    def file_report(self) -> FileReport:
+        """This outcome as a file report: the file (› sheet), its group, period and findings."""
+        name = f"{self.file_name} › {self.sheet}" if self.sheet else self.file_name
+        return FileReport(name, group=self.group, period=self.period, findings=list(self.findings),
+                    unreadable=self.status == UNREADABLE)
+
+    @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
+        return finding_counts(self.findings)["errors"]
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity == WARNING)
+        return finding_counts(self.findings)["warnings"]
 
     def to_json(self) -> dict[str, Any]:
         data = fields_json(self)
@@ -360,9 +369,25 @@ class ConsolidationResult:
         return [r for r in self.reports if r.status in (REFUSED, UNREADABLE)]
 
     @property
+    def report(self) -> Report:
+        """This run's files judged for the period (accepted, refused, unreadable), one file report each.
+
+        Outcomes that are not judged in this run (a duplicate, another period's file, one since
+        superseded, an ignored sheet, a skipped inbox item) are left out: their findings were
+        judged when they were received.  A refused or unreadable outcome holds an error finding
+        (that is why it was refused), so ``report.valid`` is ``not refused_files``.
+        """
+        return Report([r.file_report for r in self.reports if r.status in JUDGED])
+
+    @property
+    def complete(self) -> bool:
+        """The month is complete: every group reported, none is refused, and this run's files are valid."""
+        return not self.refused and not self.missing and self.report.valid
+
+    @property
     def ok(self) -> bool:
-        """Everyone reported and nothing received in this run was refused."""
-        return not self.refused and not self.missing and not self.refused_files
+        """The answer ``qyx consolidate`` gives (exit code 0 or 1, JSON ``ok``): :attr:`complete`."""
+        return self.complete
 
     def summary_text(self) -> str:
         """A few Chinese lines for the command line and the button's result cell."""

@@ -43,7 +43,7 @@ from .archive import (
     has_size,
 )
 from .errors import QyxError, UnreadableFile, UsageError
-from .findings import ERROR, Finding, make
+from .findings import ERROR, Finding, is_valid, make
 from .glossary import GROUPS
 from .model import ACCEPTED, DUPLICATE, IGNORED, REFUSED, SKIPPED, UNREADABLE, Outcome
 from .periods import Period, parse_period
@@ -243,7 +243,7 @@ def _ingest(
                 findings.append(make("submission-blank", file=receipt.file_name, sheet=sub.sheet or None))
             findings = _dedupe(_named(findings, receipt.file_name))
             period_code = sub.period if sub.period and own_valid(sub.period) else check_period.code
-            accepted = not any(f.severity == ERROR for f in findings)
+            accepted = is_valid(findings)  # the one rule: a sheet is accepted when no finding is an error
             payload = submission_to_json(sub)  # built once: hashed here, stored row by row below
             content = _content_hash(payload, group, period_code)
             twin = st.twin(group, period_code, content)

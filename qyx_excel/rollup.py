@@ -27,7 +27,7 @@ from typing import Any
 from . import TEMPLATE_VERSION
 from .errors import UnreadableFile, UsageError
 from .export import CountyExport, read_export
-from .findings import ERROR, Finding, make, severity_word
+from .findings import Finding, Report, make, severity_word
 from .glossary import FILL_GREY, FILL_SHADE, Status
 from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
@@ -123,9 +123,14 @@ class RollupResult:
         return sorted(self.counties, key=lambda c: (c.rank is None, c.rank or 0, c.county))
 
     @property
+    def report(self) -> Report:
+        """The findings as a report: one file report per export file, run-level ones (a county missing) apart."""
+        return Report.from_findings(self.findings)
+
+    @property
     def ok(self) -> bool:
-        """True when no file was refused or unreadable."""
-        return not any(f.severity == ERROR for f in self.findings)
+        """True when no file was refused or unreadable (``report.valid``)."""
+        return self.report.valid
 
     def summary(self) -> dict[str, int]:
         return {
@@ -134,7 +139,7 @@ class RollupResult:
             "accepted": sum(c.state == "accepted" for c in self.counties),
             "refused": sum(c.state == "refused" for c in self.counties),
             "missing": sum(c.state == "missing" for c in self.counties),
-            "errors": sum(f.severity == ERROR for f in self.findings),
+            "errors": len(self.report.errors),
         }
 
     def summary_text(self) -> str:

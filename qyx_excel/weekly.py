@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .findings import ERROR, WARNING, Finding, make
+from .findings import ERROR, WARNING, Finding, is_valid, make
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP
 from .periods import Week, parse_week
 
@@ -183,7 +183,7 @@ class WeeklyReport:
 
     @property
     def accepted(self) -> bool:
-        return self.group in GROUPS and not any(f.severity == ERROR for f in self.findings)
+        return self.group in GROUPS and is_valid(self.findings)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,7 +10,7 @@ import pytest
 from fillin_builder import build_fillin, fill_distributed, indicator_rows, patch_xml, task_rows
 
 from qyx_excel.checks import FileResult, Prior, check_paths, check_submission
-from qyx_excel.findings import CODES
+from qyx_excel.findings import CODES, Report
 from qyx_excel.intake import read_file, read_grid
 from qyx_excel.targets import Adjustment
 
@@ -409,6 +409,11 @@ def test_check_paths_keeps_going_after_an_unreadable_file(tmp_path, fill):
     data = json.loads(json.dumps([r.to_json() for r in results], ensure_ascii=False))
     assert {"path", "group", "period", "ok", "findings"} <= set(data[0])
     assert data[2]["findings"][0]["code"] == "value-excel-error" and data[2]["findings"][0]["cell"]
+    # the run as one report: valid by the shared rule, the unreadable file counted by its error finding
+    report = Report(list(results))
+    assert not report.valid and report.unreadable
+    assert report.stats == {"files": 3, "invalid": 2, "errors": 2, "warnings": 0}
+    assert [r.valid for r in results] == [r.ok for r in results] == [True, False, False]
 
 
 def test_check_paths_file_named_for_another_group(fill):

@@ -42,6 +42,10 @@ def test_refused_and_missing_groups_while_others_go_through(tmp_path, blank):
     c = result.consolidation
     assert progress[-1] == (8, 8)
     assert result.refused == ["住有宜居"] and result.missing == ["弱有众扶"] and not result.ok
+    # not complete; the files part is the shared rule: the refused file is invalid by its error finding
+    assert not result.complete and not result.report.valid
+    assert [f.group for f in result.report.files if not f.valid] == ["住有宜居"]
+    assert len(result.report.files) == 8
     # every row judged in March is 未填报; a yearly statistic (34, 36, 38) is not judged in March
     assert {r.id: r.status for r in c.rows_of("住有宜居")} == {
         "34": Status.NOT_APPLICABLE, "35": Status.NOT_REPORTED, "36": Status.NOT_APPLICABLE,
@@ -71,6 +75,7 @@ def test_rows_carry_value_target_path_completion_source_and_task_project_app_lin
                                      received_at="2024-04-02T09:00:00", now=NOW)
     c = result.consolidation
     assert result.ok and len(c.indicators) == 47 and c.label == "2024年3月" and c.kind == "month"
+    assert result.complete and result.report.valid and len(result.report.files) == 9
     row = next(r for r in c.indicators if r.id == "2")
     assert row.target == 60 and row.expected == pytest.approx(55 + (60 - 55) * 3 / 12)  # from 2023's target 55
     assert row.source_file == "2024-03_幼有善育.xlsx" and row.source_cell == "幼有善育!G8"

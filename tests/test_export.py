@@ -148,6 +148,7 @@ def test_wrong_schema_version_is_refused(tmp_path: Path) -> None:
     path, data = _json_export(tmp_path, schema_version="2.0")
     back = read_export(_write(path, data))
     assert _codes(back) == ["export-schema"] and not back.ok
+    assert back.file_report.file == back.path and not back.file_report.valid
     assert back.findings[0].message == "上报文件的格式版本为 qyx-export 2.0，应为 qyx-export 1.x，请用同一版本的 qyx 导出。"
     assert back.indicators == []
     data.update(schema="other-tool", schema_version="1.0")
@@ -160,6 +161,7 @@ def test_newer_minor_version_with_extra_fields_is_accepted(tmp_path: Path) -> No
     back = read_export(_write(path, data), period="2024-03")
     assert back.ok, back.findings
     assert len(back.indicators) == 49
+    assert back.file_report.valid and back.file_report.period == "2024-03"
 
 
 def test_unknown_indicator_period_mismatch_and_invalid_rows(tmp_path: Path) -> None:

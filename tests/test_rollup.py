@@ -85,6 +85,11 @@ def test_findings_codes_and_refusals(result) -> None:
     assert period.message == "上报文件的期别为 2024-02，应为 2024-03。"
     assert not result.ok
     assert result.progress_seen == [(i, 8) for i in range(1, 9)]
+    # the same findings as a report: one entry per file with findings, the missing county run-level
+    report = result.report
+    assert {f.file: [x.code for x in f.findings] for f in report.files} == {k: v for k, v in by_file.items() if k}
+    assert [f.code for f in report.findings] == ["submission-missing"]
+    assert report.valid is result.ok is False and result.summary()["errors"] == len(report.errors) == 5
 
 
 def test_county_states(result) -> None:
