@@ -27,6 +27,7 @@ from .glossary import (
     SHEET_FINDINGS,
     SHEET_RANKING,
     SHEET_SUMMARY,
+    SHEET_TABLES,
     STATUS_ORDER,
     Status,
 )
@@ -37,6 +38,7 @@ from .layout import (
     SUMMARY_HEADER_ROW,
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
+    TABLES_HEADERS,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
@@ -283,6 +285,53 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     _print_area(ws, row - 1, len(FINDINGS_COLUMNS))
 
 
+def progress_rows(c: Consolidation) -> list[list[Any]]:
+    """The 进度表 sheet's rows (columns ``layout.TABLES_HEADERS``), one per indicator."""
+    from .plan import load_plan
+
+    plan = load_plan()
+
+    def baseline(ind_id: str) -> str:
+        try:
+            return plan.indicator(ind_id).target_text(2022)
+        except KeyError:
+            return ""
+
+    def rounded(x: float | None, digits: int) -> float | None:
+        return None if x is None else round(x, digits)
+
+    return [
+        [r.domain, r.id, r.name, r.unit, baseline(r.id), r.target_text, rounded(r.expected, 2),
+         r.value if r.value is not None else r.value_text, rounded(r.completion, 1), r.status.value, r.note]
+        for r in c.indicators
+    ]
+
+
+def progress_note(c: Consolidation) -> str:
+    """The 进度表 sheet's note row."""
+    return f"{c.label}七优享工程指标进度表（生成于 {c.generated_at.replace('T', ' ')}）：状态按本年目标和时间进度判定。"
+
+
+def progress_levels(board: Any) -> dict[str, str] | None:
+    """``{indicator id: 督办 level word}`` (levels above 无) of a :class:`~qyx_excel.supervision.Board`
+    for the 进度表's 预警等级 column; None without a board (no column)."""
+    from .supervision import board_levels
+
+    return None if board is None else board_levels(board)
+
+
+def progress_blocks(c: Consolidation, levels: dict[str, str] | None = None) -> list[tuple[str, list[list[Any]]]]:
+    """The 进度表 sheet as blocks (see :func:`result_blocks`); ``levels`` adds a 预警等级 column after the table."""
+    blocks = [
+        (f"A{OUTPUT_NOTE_ROW}", [[progress_note(c)]]),
+        (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
+    ]
+    if levels is not None:
+        blocks.append((f"{letters_base1(len(TABLES_HEADERS) + 1)}{OUTPUT_HEADER_ROW}",
+                       [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]]))
+    return blocks
+
+
 def reporting_rows(c: Consolidation) -> list[list[Any]]:
     """The 报送情况 table's rows (columns :data:`REPORTING_COLUMNS`), one per group."""
     return [reporting_values(i, g) for i, g in enumerate(c.groups, start=1)]
@@ -318,14 +367,15 @@ def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
 
     For writers other than openpyxl (the xlwings buttons write these ranges into the open book;
     clear each sheet from its first block's row down first). Colours: :data:`WORD_FILLS`.
-    ``supervision`` (a :class:`~qyx_excel.supervision.Board`) adds 汇总's 预警等级 column and the
-    督办 sheet, as :func:`write_results` writes them.
+    ``supervision`` (a :class:`~qyx_excel.supervision.Board`) adds 汇总's and 进度表's 预警等级
+    columns and the 督办 sheet, as :func:`write_results` writes them.
     """
     reporting = reporting_rows(c)
     findings_title = OUTPUT_HEADER_ROW + len(reporting) + 2
     findings = findings_rows(c) or [["本期报送文件未发现问题。"]]
     ranking = ranking_rows(c)
     blocks = _result_blocks(c, summary, reporting, findings_title, findings, ranking)
+    blocks[SHEET_TABLES] = progress_blocks(c, progress_levels(supervision))
     if supervision is not None:
         from .supervision import sheet_blocks, summary_level_block
 

@@ -1114,6 +1114,11 @@ def indicator_levels(store_dir: Path | None, period: Period | str) -> dict[str, 
         return None
     with Store(Path(store_dir)) as st:
         bd = board(st, period)
+    return board_levels(bd)
+
+
+def board_levels(bd: Board) -> dict[str, str]:
+    """``{indicator id: level word}`` of the board's indicators above 无 (the 进度表's 预警等级 column)."""
     return {m.ref: m.level.value for m in bd.matters if m.kind == "indicator" and m.level is not Level.NONE}
 
 
