@@ -1,4 +1,4 @@
-"""Write a consolidation's results into the ledger: 汇总, 晾晒, 校验结果 (with 报送情况), ``_meta`` period.
+"""Write a consolidation's results into the ledger: 汇总, 晾晒, 校验结果 (with 报送情况), 进度表, ``_meta`` period.
 
 The ledger is an ``.xlsm`` with buttons and a VBA project, so it is re-saved with openpyxl
 ``load_workbook(keep_vba=True)`` (keeps ``vbaProject.bin``, the form buttons, validation, protection
@@ -39,6 +39,7 @@ from .layout import (
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
     TABLES_HEADERS,
+    TABLES_WIDTHS,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
@@ -128,7 +129,7 @@ class _Styles:
 
 
 def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> Path:
-    """Write 汇总, 晾晒, 校验结果 and ``_meta`` ``period`` of ``result`` into ``ledger``; return its path."""
+    """Write 汇总, 晾晒, 校验结果, 进度表 and ``_meta`` ``period`` of ``result`` into ``ledger``; return its path."""
     from .safeio import atomic_write
 
     consolidation = result if isinstance(result, Consolidation) else result.consolidation
@@ -138,7 +139,7 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
 
     def write(tmp: Path) -> None:
         wb = _load(ledger)
-        fill_workbook(wb, consolidation, summary=summary)
+        fill_workbook(wb, consolidation, summary=summary, levels=progress_levels(supervision))
         if supervision is not None:  # the 督办 sheet (levels from history, slips, replies), 汇总's 预警等级
             from .supervision import write_sheet, write_summary_levels
 
@@ -152,8 +153,12 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
     return atomic_write(ledger, write, verify=verify, backup=True)
 
 
-def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "") -> None:
-    """Fill an open openpyxl workbook (the ledger) with the results; nothing is saved here."""
+def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "",
+                  levels: dict[str, str] | None = None) -> None:
+    """Fill an open openpyxl workbook (the ledger) with the results; nothing is saved here.
+
+    The 进度表 sheet is filled when the ledger has one (``levels``: its 预警等级 column, :func:`progress_levels`).
+    """
     styles = _Styles()
     for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS):
         if name not in wb.sheetnames:
@@ -161,6 +166,8 @@ def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "") -
     _write_summary(wb[SHEET_SUMMARY], consolidation, summary, styles)
     _write_ranking(wb[SHEET_RANKING], consolidation, styles)
     _write_findings(wb[SHEET_FINDINGS], consolidation, styles)
+    if SHEET_TABLES in wb.sheetnames:
+        _write_progress(wb[SHEET_TABLES], consolidation, levels, styles)
     _set_meta_period(wb, consolidation.period)
 
 
@@ -283,6 +290,26 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
         row += 1
     _print_area(ws, row - 1, len(FINDINGS_COLUMNS))
+
+
+def _write_progress(ws: Worksheet, c: Consolidation, levels: dict[str, str] | None, st: _Styles) -> None:
+    """The 进度表 sheet, as :func:`progress_blocks` lays it out (the button writes the same blocks)."""
+    _clear(ws, OUTPUT_HEADER_ROW + 1)
+    _put(ws.cell(OUTPUT_NOTE_ROW, 1), progress_note(c))
+    headers = list(TABLES_HEADERS) + (["预警等级"] if levels is not None else [])
+    _header_row(ws, OUTPUT_HEADER_ROW, headers, st)
+    status = TABLES_HEADERS.index("状态") + 1
+    row = OUTPUT_HEADER_ROW + 1
+    for r, values in zip(c.indicators, progress_rows(c), strict=True):
+        if levels is not None:
+            values = [*values, levels.get(r.id, "")]
+        fills = {status: WORD_FILLS.get(r.status.value)}
+        if levels is not None:
+            fills[len(headers)] = WORD_FILLS.get(values[-1])
+        _data_row(ws, row, values, st, centered={1, 2, 4, status, len(TABLES_HEADERS) + 1}, numbers={7, 8, 9},
+                  widths=list(TABLES_WIDTHS), fills=fills)
+        row += 1
+    _print_area(ws, row - 1, len(headers))
 
 
 def progress_rows(c: Consolidation) -> list[list[Any]]:
