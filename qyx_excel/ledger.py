@@ -32,14 +32,20 @@ from .glossary import (
     Status,
 )
 from .layout import (
+    FINDINGS_DETAIL_HEADERS,
+    FINDINGS_HEADERS,
+    FINDINGS_WIDTHS,
     OUTPUT_HEADER_ROW,
     OUTPUT_NOTE_ROW,
+    RANKING_HEADERS,
+    SUMMARY_COLUMNS,
     SUMMARY_COUNTS_CELL,
     SUMMARY_HEADER_ROW,
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
     TABLES_HEADERS,
     TABLES_WIDTHS,
+    stored_width,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
@@ -52,26 +58,9 @@ if TYPE_CHECKING:
 
     from .consolidate import ConsolidationResult
 
-#: 汇总 columns, in order (header row ``layout.SUMMARY_HEADER_ROW``).
-SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6.0), ("领域", 9.0), ("指标名称", 30.0), ("单位", 8.0), ("责任单位", 13.0), ("本年目标", 13.0),
-    ("原目标", 10.0), ("序时进度", 10.0), ("本期完成值", 11.0), ("完成率(%)", 9.0), ("状态", 9.0),
-    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 23.0),
-    ("来源单元格", 13.0),
-)
-#: 晾晒 columns (header row ``layout.OUTPUT_HEADER_ROW``).
-RANKING_COLUMNS: tuple[str, ...] = (
-    "维度", "排名", "名称", *(s.value for s in STATUS_ORDER), "得分", "上期排名", "名次变化",
-)
-#: 校验结果: the 报送情况 table first (header on ``OUTPUT_HEADER_ROW``), then the findings table; the two
-#: share the sheet's columns (widths below).
-REPORTING_COLUMNS: tuple[str, ...] = (
-    "序号", "报送情况", "专项组", "是否逾期", "采用文件", "收到时间", "错误", "提醒", "催报/退回提示",
-)
-#: 问题 is the finding's Chinese name for the clerk; the stable code sits in the last column, for the maintainer.
-FINDINGS_COLUMNS: tuple[str, ...] = ("序号", "级别", "问题", "专项组", "文件", "工作表", "单元格", "指标", "问题说明",
-                                     "代码（维护用）")
-FINDINGS_SHEET_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0, 22.0)
+# The sheets' columns and widths are layout's, which the builder draws too: 汇总 SUMMARY_COLUMNS,
+# 晾晒 RANKING_HEADERS, 校验结果 FINDINGS_HEADERS (报送情况) then FINDINGS_DETAIL_HEADERS, both tables
+# sharing FINDINGS_WIDTHS, 进度表 TABLES_HEADERS / TABLES_WIDTHS.
 FINDINGS_TITLE = "校验问题明细"
 
 #: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
@@ -232,7 +221,7 @@ def counts_line(c: Consolidation) -> str:
 def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     header = OUTPUT_HEADER_ROW
     _clear(ws, header + 1)
-    _header_row(ws, header, list(RANKING_COLUMNS), st)
+    _header_row(ws, header, list(RANKING_HEADERS), st)
     _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_RANKING))
     row = header + 1
     for values in ranking_rows(c):
@@ -240,7 +229,7 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
                   formats={10: "0.0", 12: "+0;-0;0"})
         row += 1
     row += 1
-    last = len(RANKING_COLUMNS)
+    last = len(RANKING_HEADERS)
     cell = ws.cell(row, 1)
     _put(cell, rule_text())
     st.apply(cell, font=st.font, alignment=st.wrap)
@@ -250,7 +239,7 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
 
 
 def ranking_rows(c: Consolidation) -> list[list[Any]]:
-    """The 晾晒 table's rows (columns :data:`RANKING_COLUMNS`): domains, units, then groups, by rank."""
+    """The 晾晒 table's rows (columns :data:`RANKING_HEADERS`): domains, units, then groups, by rank."""
     return [_ranking_values(e) for dimension in ("domain", "unit", "group") for e in c.ranking_of(dimension)]
 
 
@@ -265,12 +254,12 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     header = OUTPUT_HEADER_ROW
     _clear(ws, header)
     _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_FINDINGS))
-    _header_row(ws, header, list(REPORTING_COLUMNS), st, widths=list(FINDINGS_SHEET_WIDTHS))
+    _header_row(ws, header, list(FINDINGS_HEADERS), st, widths=list(FINDINGS_WIDTHS))
     row = header + 1
     for values in reporting_rows(c):
         word = values[1]
         _data_row(ws, row, values, st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8},
-                  widths=list(FINDINGS_SHEET_WIDTHS), fills={2: WORD_FILLS.get(word)},
+                  widths=list(FINDINGS_WIDTHS), fills={2: WORD_FILLS.get(word)},
                   bold={2} if word == "已退回" else set())
         row += 1
     row += 1
@@ -280,16 +269,16 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     st.apply(ws.cell(row, 1), font=st.section, alignment=st.nowrap)
     ws.row_dimensions[row].height = 20
     row += 1
-    _header_row(ws, row, list(FINDINGS_COLUMNS), st)
+    _header_row(ws, row, list(FINDINGS_DETAIL_HEADERS), st)
     row += 1
     for values in findings_rows(c):
-        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_SHEET_WIDTHS),
+        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_WIDTHS),
                   fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == SEVERITY_WORDS[ERROR] else set())
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
         row += 1
-    _print_area(ws, row - 1, len(FINDINGS_COLUMNS))
+    _print_area(ws, row - 1, len(FINDINGS_DETAIL_HEADERS))
 
 
 def _write_progress(ws: Worksheet, c: Consolidation, levels: dict[str, str] | None, st: _Styles) -> None:
@@ -360,7 +349,7 @@ def progress_blocks(c: Consolidation, levels: dict[str, str] | None = None) -> l
 
 
 def reporting_rows(c: Consolidation) -> list[list[Any]]:
-    """The 报送情况 table's rows (columns :data:`REPORTING_COLUMNS`), one per group."""
+    """The 报送情况 table's rows (columns :data:`FINDINGS_HEADERS`), one per group."""
     return [reporting_values(i, g) for i, g in enumerate(c.groups, start=1)]
 
 
@@ -378,7 +367,7 @@ def result_height(text: str) -> float:
 
 
 def findings_rows(c: Consolidation) -> list[list[Any]]:
-    """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
+    """The 校验问题明细 table's rows (columns :data:`FINDINGS_DETAIL_HEADERS`)."""
     group_of = _group_of_file(c)
     return [
         [i, severity_word(f.severity), finding_title(f.code),
@@ -430,13 +419,13 @@ def _result_blocks(c: Consolidation, summary: str, reporting: list[list[Any]], f
         ],
         SHEET_RANKING: [
             (f"A{OUTPUT_NOTE_ROW}", [[result_blocks_note(c, SHEET_RANKING)]]),
-            (f"A{OUTPUT_HEADER_ROW}", [list(RANKING_COLUMNS), *ranking]),
+            (f"A{OUTPUT_HEADER_ROW}", [list(RANKING_HEADERS), *ranking]),
             (f"A{OUTPUT_HEADER_ROW + len(ranking) + 2}", [[rule_text()]]),
         ],
         SHEET_FINDINGS: [
             (f"A{OUTPUT_NOTE_ROW}", [[result_blocks_note(c, SHEET_FINDINGS)]]),
-            (f"A{OUTPUT_HEADER_ROW}", [list(REPORTING_COLUMNS), *reporting]),
-            (f"A{findings_title}", [[FINDINGS_TITLE], list(FINDINGS_COLUMNS), *findings]),
+            (f"A{OUTPUT_HEADER_ROW}", [list(FINDINGS_HEADERS), *reporting]),
+            (f"A{findings_title}", [[FINDINGS_TITLE], list(FINDINGS_DETAIL_HEADERS), *findings]),
         ],
     }
 
@@ -557,7 +546,7 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
         ws.cell(row, col).value = None
     if widths:
         for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[letters_base1(col)].width = width
+            ws.column_dimensions[letters_base1(col)].width = stored_width(width)
 
 
 def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],

@@ -1095,8 +1095,7 @@ def summary_level_block(bd: Board, ids: Iterable[str]) -> tuple[str, list[list[A
     """The 预警等级 column of 汇总 as a block ``(top-left A1, rows)`` for the buttons' writer: the
     same column, header and words :func:`write_summary_levels` writes with openpyxl."""
     from .cells import a1_base1
-    from .layout import SUMMARY_HEADER_ROW
-    from .ledger import SUMMARY_COLUMNS
+    from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW
 
     top_left = a1_base1(SUMMARY_HEADER_ROW, len(SUMMARY_COLUMNS) + 1)
     return top_left, [[SUMMARY_LEVEL_HEADER], *[[w] for w in summary_level_words(bd, ids)]]
@@ -1126,8 +1125,8 @@ def write_summary_levels(ws: Any, bd: Board) -> None:
     """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
     written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""
     from .cells import letters_base1 as col_letter
-    from .layout import SUMMARY_HEADER_ROW
-    from .ledger import SUMMARY_COLUMNS, _put, _Styles
+    from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW
+    from .ledger import _put, _Styles
 
     styles = _Styles()
     col = len(SUMMARY_COLUMNS) + 1
