@@ -54,6 +54,9 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PlanDataError, UsageError
 from .glossary import (
+    FILL_GREEN,
+    FILL_RED,
+    FILL_YELLOW,
     GROUPS,
     LEVEL_FILLS,
     LEVEL_ORDER,
@@ -68,7 +71,7 @@ from .glossary import (
     Status,
     TaskState,
 )
-from .periods import Period, parse_period
+from .periods import Period, as_period, parse_period
 
 if TYPE_CHECKING:
     from .model import Consolidation
@@ -366,7 +369,7 @@ def history(st: Store, period: Period | str, *, adjustments: dict | None = None)
     """Every month up to ``period``'s last month that was consolidated or has submissions, oldest first."""
     from .consolidate import _assemble
 
-    end = (period if isinstance(period, Period) else parse_period(period)).end
+    end = as_period(period).end
     out = []
     for code in _month_codes(st, end):
         stored = st.load_consolidation(code)
@@ -582,7 +585,7 @@ def escalate(months: Iterable[tuple[str, dict[str, Observation]]], rules: Superv
 def board(st: Store, period: Period | str, *, adjustments: dict | None = None,
           rules: SupervisionRules | None = None) -> Board:
     """Every matter's level for ``period`` (a quarter or year: its last month), from the store's history."""
-    period = period if isinstance(period, Period) else parse_period(period)
+    period = as_period(period)
     rules = rules or load_supervision_rules()
     records = history(st, period, adjustments=adjustments)
     replay = [(r.period, observations(r.consolidation, rules)) for r in records if r.consolidation is not None]
@@ -1016,7 +1019,7 @@ def sheet_note(bd: Board) -> str:
 #: Fill of each word the 督办 sheet may hold (the word itself is always written).
 SHEET_FILLS: dict[str, str] = {
     **{lv.value: fill for lv, fill in LEVEL_FILLS.items() if lv is not Level.NONE},
-    OVERDUE: "FFC7CE", LATE_REPLY: "FFEB9C", REPLIED: "C6EFCE",
+    OVERDUE: FILL_RED, LATE_REPLY: FILL_YELLOW, REPLIED: FILL_GREEN,
 }
 
 
@@ -1219,7 +1222,7 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     ``out_dir`` receives one .docx per slip (and its PDF with ``pdf``, :func:`slip_to_pdf`) and
     ``督办清单_<period>.xlsx``; ``ledger`` (optional) gets its 督办 sheet rewritten.
     """
-    period = period if isinstance(period, Period) else parse_period(period)
+    period = as_period(period)
     if period.kind != "month":
         raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
     if pdf and out_dir is not None:  # before anything is issued: without LibreOffice, say so, change nothing
