@@ -382,6 +382,16 @@ TABLES_HEADERS: tuple[str, ...] = (
     "领域", "序号", "指标名称", "单位", "2022年基数", "本年目标", "序时进度", "本期完成值", "完成率(%)", "状态", "进展情况说明",
 )
 TABLES_WIDTHS = (10.0, 7.0, 30.0, 8.0, 10.0, 14.0, 10.0, 11.0, 10.0, 10.0, 40.0)
+#: 督办 (made by the writer, not the builder): the matters table's columns and widths, then the
+#: slips table's headers under it (same columns).
+SUPERVISION_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
+    ("本月情况", 12.5), ("等级起始", 12.5), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 12.5),
+    ("反馈情况", 11.0),
+)
+SUPERVISION_SLIP_HEADERS: tuple[str, ...] = (
+    "序号", "督办单编号", "填报期", "责任单位", "预警等级", "事项数", "发出日期", "反馈时限", "反馈情况", "反馈文件", "状态",
+)
 #: Header row and first data row of 晾晒, 校验结果 and 进度表 (row 2 holds a note / the period).
 OUTPUT_NOTE_ROW = 2
 OUTPUT_HEADER_ROW = 3

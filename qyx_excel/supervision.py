@@ -71,6 +71,7 @@ from .glossary import (
     Status,
     TaskState,
 )
+from .layout import SUPERVISION_COLUMNS, SUPERVISION_SLIP_HEADERS
 from .periods import Period, as_period, parse_period
 
 if TYPE_CHECKING:
@@ -965,20 +966,12 @@ def slip_file_name(slip: dict[str, Any]) -> str:
     return f"{slip['number_text']}_{unit}.docx"
 
 
-#: 督办 sheet: the matters table, then the slips table.
-MATTER_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
-    ("本月情况", 12.5), ("等级起始", 12.5), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 12.5),
-    ("反馈情况", 11.0),
-)
-SLIP_COLUMNS: tuple[str, ...] = (
-    "序号", "督办单编号", "填报期", "责任单位", "预警等级", "事项数", "发出日期", "反馈时限", "反馈情况", "反馈文件", "状态",
-)
+#: 督办 sheet: the matters table (layout.SUPERVISION_COLUMNS), then the slips table (layout.SUPERVISION_SLIP_HEADERS).
 SLIPS_TITLE = "督办单及整改反馈"
 
 
 def matter_rows(bd: Board) -> list[list[Any]]:
-    """One row per matter with a level this month, on record, or just closed (columns :data:`MATTER_COLUMNS`)."""
+    """One row per matter with a level this month, on record, or just closed (columns :data:`SUPERVISION_COLUMNS`)."""
     slip_of: dict[str, dict[str, Any]] = {}
     for s in bd.slips:
         if s["state"] == ISSUED:
@@ -998,7 +991,7 @@ def matter_rows(bd: Board) -> list[list[Any]]:
 
 
 def slip_rows(bd: Board) -> list[list[Any]]:
-    """The period's slips and every earlier slip still waiting for its reply (columns :data:`SLIP_COLUMNS`)."""
+    """The period's slips and every earlier slip still waiting for its reply (columns :data:`SUPERVISION_SLIP_HEADERS`)."""
     shown = [s for s in bd.all_slips if s["period"] == bd.period
              or (s["state"] == ISSUED and s.get("reply_state") in (OVERDUE, WAITING))]
     rows = []
@@ -1041,8 +1034,8 @@ def write_sheet(wb: Any, bd: Board) -> None:
     styles.apply(ws.cell(1, 1), font=styles.section, alignment=one_line)
     _put(ws.cell(2, 1), sheet_note(bd))
     styles.apply(ws.cell(2, 1), font=styles.font, alignment=one_line)
-    widths = [w for _, w in MATTER_COLUMNS]
-    _header_row(ws, 3, [n for n, _ in MATTER_COLUMNS], styles, widths=widths)
+    widths = [w for _, w in SUPERVISION_COLUMNS]
+    _header_row(ws, 3, [n for n, _ in SUPERVISION_COLUMNS], styles, widths=widths)
     row = 4
     for values in matter_rows(bd):
         _data_row(ws, row, values, styles, centered={1, 4, 5, 6, 7, 8, 11, 12}, numbers=set(), widths=widths,
@@ -1056,7 +1049,7 @@ def write_sheet(wb: Any, bd: Board) -> None:
     _put(ws.cell(row, 1), SLIPS_TITLE)
     styles.apply(ws.cell(row, 1), font=styles.section, alignment=one_line)
     row += 1
-    _header_row(ws, row, list(SLIP_COLUMNS), styles)
+    _header_row(ws, row, list(SUPERVISION_SLIP_HEADERS), styles)
     row += 1
     for values in slip_rows(bd):
         _data_row(ws, row, values, styles, centered={1, 3, 5, 6, 7, 8, 9, 11}, numbers=set(), widths=widths,
@@ -1065,14 +1058,14 @@ def write_sheet(wb: Any, bd: Board) -> None:
     row += 1
     _put(ws.cell(row, 1), rule_text())
     styles.apply(ws.cell(row, 1), font=styles.font, alignment=styles.wrap)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(MATTER_COLUMNS))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(SUPERVISION_COLUMNS))
     ws.row_dimensions[row].height = 60
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    _print_area(ws, row, len(MATTER_COLUMNS))
+    _print_area(ws, row, len(SUPERVISION_COLUMNS))
 
 
 def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
@@ -1082,8 +1075,8 @@ def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
     slips = slip_rows(bd)
     slips_at = 4 + len(matters) + 1
     return [
-        ("A1", [[f"{bd.label}督办台账"], [sheet_note(bd)], [n for n, _ in MATTER_COLUMNS], *matters]),
-        (f"A{slips_at}", [[SLIPS_TITLE], list(SLIP_COLUMNS), *slips]),
+        ("A1", [[f"{bd.label}督办台账"], [sheet_note(bd)], [n for n, _ in SUPERVISION_COLUMNS], *matters]),
+        (f"A{slips_at}", [[SLIPS_TITLE], list(SUPERVISION_SLIP_HEADERS), *slips]),
         (f"A{slips_at + len(slips) + 3}", [[rule_text()]]),
     ]
 
