@@ -7,12 +7,13 @@ the add-in's, or the one a standalone ledger carries.  Each function takes the c
 over the library the ``qyx`` command line uses:
 
 * it reads the *open* workbook's cells — one range read per sheet — not the file on disk, which
-  may be unsaved (``intake.read_grid`` reads a sheet from its values; ``_meta`` gives identity);
+  may be unsaved: ``xlreader.OpenBook`` is the open book as an ``intake.SheetSource``, so every
+  reading rule (``_meta``, the ledger's period, percent cells) is intake's, as for the file;
 * the work is ``checks.check_submission``, ``consolidate.consolidate_submissions``,
   ``notice.render_notice``, ``tables.render_tables``;
-* results go back in bulk: one range write per table (``ledger.result_blocks``), status colours
-  per contiguous run, findings marked on the sheet (fill and a note per cell, cleared on the next
-  run), a one-line result in the sheet's result cell, the status bar where the engine has one;
+* results go back in bulk through ``xlwriter``: one range write per table (``ledger.result_blocks``),
+  status colours per contiguous run, findings marked on the sheet (fill and a note per cell, cleared
+  on the next run), a one-line result in the sheet's result cell, the status bar where the engine has one;
 * problems are a Chinese message box (``app.alert``), never a traceback: :func:`button` turns a
   :class:`~qyx_excel.errors.QyxError` into an alert with its message and anything else into
   “内部错误…请联系维护人员”, with the traceback logged to ``qyx-buttons.log`` next to the workbook;
@@ -32,23 +33,29 @@ import contextlib
 import functools
 import os
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cells import a1_base1, split_base1
+from . import intake
+from .cells import split_base1
 from .errors import QyxError, UsageError
 from .findings import severity_word
 from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, SHEET_TABLES
-from .layout import (
-    OUTPUT_HEADER_ROW,
-    OUTPUT_NOTE_ROW,
-    SUMMARY_FIRST_ROW,
-    SUMMARY_INBOX_CELL,
-    SUMMARY_PERIOD_CELL,
-    SUMMARY_RESULT,
-    TABLES_HEADERS,
+from .layout import SUMMARY_INBOX_CELL, SUMMARY_PERIOD_CELL, SUMMARY_RESULT
+from .xlreader import OpenBook, read_sheet
+from .xlwriter import (
+    ENV_SHEET_PASSWORD,
+    MARK_FILLS,
+    META_SHEET_PASSWORD,
+    clear_marks,
+    mark_findings,
+    rectangles,
+    sheet_password,
+    write_progress_sheet,
+    write_result_blocks,
+    write_values,
 )
 
 if TYPE_CHECKING:
@@ -65,10 +72,6 @@ TITLE = "七优享台账"
 LOG_NAME = "qyx-buttons.log"
 #: The workbook's folder when the engine cannot tell it (remote engine, unsaved workbook).
 ENV_WORKBOOK_DIR = "QYX_WORKBOOK_DIR"
-#: Fill of a cell with a finding: errors red, warnings orange (the input shade is gold).
-MARK_FILLS: dict[str, str] = {"error": "#FF9B9B", "warning": "#F4B084"}
-#: Columns of the result tables whose words are coloured (ledger.WORD_FILLS), by header text.
-COLOURED_HEADERS: frozenset[str] = frozenset({"状态", "报送情况", "级别", "预警等级", "留档等级", "反馈情况"})
 #: How many findings the message box lists (the rest are marked on the sheet).
 ALERT_FINDINGS = 12
 INTERNAL_ERROR = "内部错误（{kind}），操作未完成。请联系维护人员，并把日志文件“{log}”发给他们。"
@@ -281,9 +284,7 @@ def consolidate(book: Book) -> str:
     blocks = result_blocks(result.consolidation, summary=line, supervision=board)
     if board is not None:
         _ensure_supervision_sheet(book)
-    write_result_blocks(book, blocks)
-    write_progress_sheet(book, result.consolidation, None if board is None else {
-        m.ref: m.level.value for m in board.matters if m.kind == "indicator" and m.level.value != "无"})
+    write_result_blocks(book, blocks)  # 进度表 too (with its 预警等级 column when there is a board)
     set_status(book, None)
     sheets = "“汇总”“晾晒”“校验结果”“进度表”" + ("“督办”" if board is not None else "")
     alert(book, summary + (f"\n\n{supervision_text}" if supervision_text else "")
@@ -401,109 +402,23 @@ def can_export_pdf(book: Book) -> bool:
 # ================================================================================================
 
 
-def read_sheet(sheet: Sheet) -> list[list[Any]]:
-    """Every value of ``sheet`` from A1 to its last used cell, in one range read (row 0 = row 1)."""
-    last = sheet.used_range.last_cell
-    rng = sheet.range((1, 1), (max(last.row, 1), max(last.column, 1)))
-    try:
-        values = rng.options(ndim=2, err_to_str=True).value
-    except ValueError:
-        # xlwings' remote engine takes any ISO-looking text for a date and fails on text with a
-        # UTC offset (``_meta``'s generated_at): the values as the client sent them, then.
-        values = rng.raw_value
-        values = [[None if v == "" else v for v in row] for row in values] if isinstance(values, list) else values
-    if not isinstance(values, (list, tuple)) or (values and not isinstance(values[0], (list, tuple))):
-        values = [[values]]
-    return [list(row) for row in values or [[None]]]
+def read_adjustments(book: Book) -> dict:
+    """The office's target adjustments from the open 指标库 sheet (``intake.read_adjustments``)."""
+    if SHEET_CATALOGUE not in book.sheet_names:
+        return {}
+    return intake.read_adjustments(read_sheet(book.sheets[SHEET_CATALOGUE]))
 
 
 def read_meta(book: Book) -> dict[str, str]:
-    """The very hidden ``_meta`` sheet's key/value rows ({} when the book has none)."""
-    from .submission import META_SHEET
-
-    if META_SHEET not in book.sheet_names:
-        return {}
-    meta: dict[str, str] = {}
-    for row in read_sheet(book.sheets[META_SHEET]):
-        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
-            meta[row[0].strip()] = "" if row[1] is None else str(row[1]).strip()  # _meta holds text only
-    return meta
-
-
-def read_adjustments(book: Book) -> dict:
-    """The office's target adjustments from the open 指标库 sheet (``intake.read_adjustments``)."""
-    from .intake import read_adjustments as from_grid
-
-    if SHEET_CATALOGUE not in book.sheet_names:
-        return {}
-    return from_grid(read_sheet(book.sheets[SHEET_CATALOGUE]))
+    """The very hidden ``_meta`` sheet's key/value rows ({} when the book has none; ``intake.read_meta``)."""
+    return intake.read_meta(OpenBook(book)) or {}
 
 
 def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission:
-    """One group sheet of the open ledger as a :class:`Submission`, read as ``intake`` reads the file.
-
-    As for the ledger file, a sheet with no 填报期 of its own takes the period picked in 汇总!C2,
-    else ``_meta``'s (the last consolidated).  A number
-    0 < x ≤ 1 in a % indicator shown with a percent format (``85%`` typed in Excel) reads as shown;
-    the engine is asked for those few cells' formats only (the remote engine cannot tell).
-    """
-    from .intake import read_grid
-    from .periods import period_code
-
-    sheet = book.sheets[group]
-    grid = read_sheet(sheet)
-
-    def read(percent: set[tuple[int, int]] | None = None) -> Submission:
-        return read_grid(grid, group, book.name, group=group, template_version=meta.get("template_version") or None,
-                         kind="ledger", percent=percent)
-
-    sub = read()
-    percent = _percent_cells(sheet, sub)
-    if percent:
-        sub = read(percent)
-    if sub.period is None:
-        sub.period = _summary_period(book) or period_code(meta.get("period"))
-    from .intake import meta_year
-
-    sub.target_year = meta_year(meta)
-    return sub
-
-
-def _summary_period(book: Book) -> str | None:
-    """The period typed in 汇总!C2, if any (one cell read)."""
-    from .periods import period_code
-
-    if SHEET_SUMMARY not in book.sheet_names:
-        return None
-    row, col = split_base1(SUMMARY_PERIOD_CELL)
-    return period_code(book.sheets[SHEET_SUMMARY].range((row, col)).value)
-
-
-def _percent_cells(sheet: Sheet, sub: Submission) -> set[tuple[int, int]]:
-    from .glossary import PERCENT_UNITS
-    from .plan import load_plan
-
-    plan = load_plan()
-    candidates = []
-    for entry in sub.indicators.values():
-        number = entry.value.number if entry.value.is_number else None
-        if number is not None and 0 < number <= 1 and entry.value_cell:
-            try:
-                percent = plan.indicator(entry.id).unit in PERCENT_UNITS
-            except KeyError:
-                continue
-            if percent:
-                candidates.append(entry.value_cell)
-    found: set[tuple[int, int]] = set()
-    for cell in candidates:
-        try:
-            number_format = sheet.range(cell).number_format
-        except NotImplementedError:  # remote engine: formats are not in the payload
-            return set()
-        if number_format and "%" in str(number_format):
-            row, col = split_base1(cell)
-            found.add((row - 1, col - 1))
-    return found
+    """One group sheet of the open ledger as a :class:`Submission`, read as ``intake`` reads the
+    ledger file (``intake.read_ledger_sheet``: a sheet with no 填报期 of its own takes 汇总!C2, else
+    ``_meta``'s; a 0 < x ≤ 1 in a % indicator shown with a percent format reads as shown)."""
+    return intake.read_ledger_sheet(OpenBook(book), group, meta)
 
 
 def read_summary_inputs(book: Book) -> tuple[Period, str]:
@@ -644,281 +559,6 @@ def _stored_consolidation(folder: Path, period: Period, action: str) -> Consolid
     return load_consolidation(period, store=store)
 
 
-# ================================================================================================
-# Writing into the open workbook
-# ================================================================================================
-
-
-def _cell_value(value: Any) -> Any:
-    """A value as written through Excel: text always stays text.
-
-    Excel (COM and Office.js alike) parses what is written as if typed: ``27-1`` would become a
-    date, ``=…`` a formula.  A leading apostrophe makes it text and is not part of the value.
-    """
-    if isinstance(value, str):
-        from .safeio import safe_cell_text
-
-        text = safe_cell_text(value)
-        return "'" + text if text else None
-    return value
-
-
-def write_values(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
-    """One range write: ``rows`` (padded to a rectangle) with ``top_left`` as their first cell."""
-    width = max((len(r) for r in rows), default=0)
-    if not rows or not width:
-        return
-    row, col = split_base1(top_left)
-    values = [[_cell_value(v) for v in r] + [None] * (width - len(r)) for r in rows]
-    sheet.range((row, col), (row + len(rows) - 1, col + width - 1)).value = values
-
-
-def clear_area(sheet: Sheet, first_row: int, last_col: int) -> None:
-    """Clear values, fills and merges from ``first_row`` to the last used row (a shorter result
-    must not leave old rows behind)."""
-    last = sheet.used_range.last_cell
-    if last.row < first_row:
-        return
-    area = sheet.range((first_row, 1), (last.row, max(last.column, last_col)))
-    area.unmerge()
-    area.clear_contents()
-    area.color = None
-    with contextlib.suppress(NotImplementedError, AttributeError):  # xlwings < 0.37.1 has no borders
-        area.borders.line_style = None
-
-
-def format_table(sheet: Sheet, top_left: str, rows: list[list[Any]]) -> None:
-    """Grid lines and wrapped text on a table block (a header row and its rows), rows fitted to the text."""
-    width = max((len(r) for r in rows), default=0)
-    if len(rows) < 2 or width < 2:
-        return
-    row, col = split_base1(top_left)
-    table = sheet.range((row, col), (row + len(rows) - 1, col + width - 1))
-    with contextlib.suppress(NotImplementedError, AttributeError):
-        table.borders.line_style = "continuous"
-    table.wrap_text = True
-    table.rows.autofit()
-
-
-def colour_words(sheet: Sheet, top_left: str, rows: list[list[Any]], fills: dict[str, str]) -> None:
-    """Colour the word cells of a block: columns whose header (the block's first row) is in
-    :data:`COLOURED_HEADERS`, one fill per contiguous run of the same colour."""
-    if not rows:
-        return
-    row0, col0 = split_base1(top_left)
-    for j, header in enumerate(rows[0]):
-        if header not in COLOURED_HEADERS:
-            continue
-        colours = [fills.get(r[j]) if j < len(r) and isinstance(r[j], str) else None for r in rows[1:]]
-        for start, stop, colour in _runs(colours):
-            if colour:
-                sheet.range((row0 + 1 + start, col0 + j), (row0 + stop, col0 + j)).color = "#" + colour
-
-
-def _runs(items: list[Any]) -> Iterable[tuple[int, int, Any]]:
-    """``(start, stop, item)`` for each run of equal consecutive items."""
-    start = 0
-    for i in range(1, len(items) + 1):
-        if i == len(items) or items[i] != items[start]:
-            yield start, i, items[start]
-            start = i
-
-
-def write_result_blocks(book: Book, blocks: dict[str, list[tuple[str, list[list[Any]]]]]) -> None:
-    """Write ``ledger.result_blocks`` into the open book: old rows cleared, one write per block,
-    status words coloured, the tables' header rows shaded, print areas set."""
-    from .glossary import FILL_HEADER
-    from .ledger import WORD_FILLS
-
-    for name, items in blocks.items():
-        if name not in book.sheet_names:
-            continue
-        sheet = book.sheets[name]
-        width = max(split_base1(top_left)[1] - 1 + len(r) for top_left, rows in items for r in rows)
-        first = SUMMARY_FIRST_ROW if name == SHEET_SUMMARY else OUTPUT_HEADER_ROW + 1
-        clear_area(sheet, first, width)
-        last_row = first
-        for top_left, rows in items:
-            write_values(sheet, top_left, rows)
-            colour_words(sheet, top_left, rows, WORD_FILLS)
-            format_table(sheet, top_left, rows)
-            row, col = split_base1(top_left)
-            last_row = max(last_row, row + len(rows) - 1)
-            if name == SHEET_FINDINGS and row > OUTPUT_HEADER_ROW + 1 and len(rows) > 1:
-                header = rows[1]  # the findings table: its title, then its own header row
-                sheet.range((row + 1, col), (row + 1, col + len(header) - 1)).color = "#" + FILL_HEADER
-        _print_area(sheet, last_row, width)
-
-
-def _print_area(sheet: Sheet, last_row: int, last_col: int) -> None:
-    with contextlib.suppress(NotImplementedError):
-        sheet.page_setup.print_area = f"A1:{a1_base1(last_row, last_col)}"
-
-
-def progress_rows(c: Consolidation) -> list[list[Any]]:
-    """The 进度表 sheet's rows (columns ``layout.TABLES_HEADERS``), one per indicator."""
-    from .plan import load_plan
-
-    plan = load_plan()
-
-    def baseline(ind_id: str) -> str:
-        try:
-            return plan.indicator(ind_id).target_text(2022)
-        except KeyError:
-            return ""
-
-    def rounded(x: float | None, digits: int) -> float | None:
-        return None if x is None else round(x, digits)
-
-    return [
-        [r.domain, r.id, r.name, r.unit, baseline(r.id), r.target_text, rounded(r.expected, 2),
-         r.value if r.value is not None else r.value_text, rounded(r.completion, 1), r.status.value, r.note]
-        for r in c.indicators
-    ]
-
-
-def write_progress_sheet(book: Book, c: Consolidation, levels: dict[str, str] | None = None) -> None:
-    """Refresh the ledger's printable 进度表 sheet for ``c``; ``levels`` (indicator id → 督办 level word,
-    :func:`qyx_excel.supervision.indicator_levels`) adds a 预警等级 column after the table."""
-    if SHEET_TABLES not in book.sheet_names:
-        return
-    note = f"{c.label}七优享工程指标进度表（生成于 {c.generated_at.replace('T', ' ')}）：状态按本年目标和时间进度判定。"
-    blocks = [
-        (f"A{OUTPUT_NOTE_ROW}", [[note]]),
-        (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
-    ]
-    if levels is not None:
-        blocks.append((a1_base1(OUTPUT_HEADER_ROW, len(TABLES_HEADERS) + 1),
-                       [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]]))
-    write_result_blocks(book, {SHEET_TABLES: blocks})
-
-
-# --- findings on a group sheet --------------------------------------------------------------
-
-
-def rectangles(cells: Iterable[str]) -> list[tuple[int, int, int, int]]:
-    """Cover a set of A1 cells with rectangles ``(row0, col0, row1, col1)``: runs along each row,
-    then equal runs on consecutive rows merged (a table's input columns become one rectangle)."""
-    by_row: dict[int, list[int]] = {}
-    for cell in cells:
-        row, col = split_base1(cell)
-        by_row.setdefault(row, []).append(col)
-    spans: list[tuple[int, int, int]] = []
-    for row in sorted(by_row):
-        cols = sorted(by_row[row])
-        start = prev = cols[0]
-        for col in [*cols[1:], None]:
-            if col is not None and col == prev + 1:
-                prev = col
-                continue
-            spans.append((row, start, prev))
-            if col is not None:
-                start = prev = col
-    out: list[list[int]] = []
-    open_: dict[tuple[int, int], list[int]] = {}
-    for row, c0, c1 in spans:
-        rect = open_.get((c0, c1))
-        if rect is not None and rect[2] == row - 1:
-            rect[2] = row
-        else:
-            rect = [row, c0, row, c1]
-            out.append(rect)
-            open_[(c0, c1)] = rect
-    return [(r0, c0, r1, c1) for r0, c0, r1, c1 in out]
-
-
-def _noted(sheet: Sheet, cells: set[str]) -> set[str]:
-    """Which of ``cells`` hold a note (desktop: the sheet's comments; remote: the payload's list)."""
-    try:
-        found = {n.location.address.replace("$", "") for n in sheet.notes}
-        return found & cells
-    except NotImplementedError:
-        return {cell for cell in cells if sheet.range(cell).note is not None}
-
-
-def clear_marks(sheet: Sheet, input_cells: set[str], *, password: str | None = None) -> None:
-    """Undo the previous run's marks: the input shade back on every input cell, their notes deleted.
-
-    Marks only ever go on input cells (the builder's own notes sit on locked cells and stay).  A
-    protected sheet is first opened to macros (:func:`_allow_edits`): protection set by a macro is
-    not saved with the file, so after the ledger is reopened the notes are protected again.
-    """
-    from .workbook import INPUT_FILL
-
-    _allow_edits(sheet, password)
-    for r0, c0, r1, c1 in rectangles(input_cells):
-        sheet.range((r0, c0), (r1, c1)).color = INPUT_FILL
-    for cell in sorted(_noted(sheet, input_cells), key=split_base1):
-        note = sheet.range(cell).note
-        if note is not None:
-            note.delete()
-
-
-def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str], *,
-                  password: str | None = None) -> list[str]:
-    """Fill and annotate every input cell with findings (one note per cell); return the cells marked.
-
-    Findings on other cells (or on none) are reported in the message box only.
-    """
-    by_cell: dict[str, list[Finding]] = {}
-    for f in findings:
-        cell = (f.cell or "").replace("$", "").upper()
-        if cell in input_cells:
-            by_cell.setdefault(cell, []).append(f)
-    _allow_edits(sheet, password)
-    for cell, found in sorted(by_cell.items(), key=lambda item: split_base1(item[0])):
-        severity = "error" if any(f.severity == "error" for f in found) else "warning"
-        rng = sheet.range(cell)
-        rng.color = MARK_FILLS[severity]
-        text = "\n".join(f"【{severity_word(f.severity)}】{f.message}" for f in found)
-        # a client without notes: the fill and the message box still show the finding
-        with contextlib.suppress(NotImplementedError, ValueError):
-            rng.add_note(text)
-    return list(by_cell)
-
-
-#: ``_meta`` key of the sheet password a ledger was built with (``qyx build-workbook --password``).
-META_SHEET_PASSWORD = "sheet_password"
-#: Environment variable that overrides it (a password changed by hand in Excel).
-ENV_SHEET_PASSWORD = "QYX_SHEET_PASSWORD"
-
-
-def sheet_password(meta: dict[str, str]) -> str:
-    """The sheet password: ``QYX_SHEET_PASSWORD`` if set, else the ledger's own (``_meta``), else none."""
-    return os.environ.get(ENV_SHEET_PASSWORD) or meta.get(META_SHEET_PASSWORD, "")
-
-
-def _allow_edits(sheet: Sheet, password: str | None = None) -> None:
-    """Desktop Excel: re-protect a protected sheet for the user interface only, so that the buttons
-    may change fills and notes (protection otherwise forbids editing objects).
-
-    Uses the sheet's current protection options and *password* (:func:`sheet_password`).  A
-    password that does not fit is a Chinese message, not an internal error.  Nothing to do on
-    the remote engine (``api`` is not Excel's object there).
-    """
-    try:
-        api = sheet.api
-        protected = bool(api.ProtectContents) if not isinstance(api, dict) else False
-    except Exception:  # remote engine: no COM object behind the sheet
-        return
-    if not protected:
-        return
-    try:
-        p = api.Protection
-        api.Protect(
-            Password=password or "", DrawingObjects=api.ProtectDrawingObjects,
-            Contents=True, Scenarios=api.ProtectScenarios, UserInterfaceOnly=True,
-            AllowFormattingCells=p.AllowFormattingCells, AllowFormattingColumns=p.AllowFormattingColumns,
-            AllowFormattingRows=p.AllowFormattingRows, AllowInsertingRows=p.AllowInsertingRows,
-            AllowDeletingRows=p.AllowDeletingRows, AllowSorting=p.AllowSorting, AllowFiltering=p.AllowFiltering,
-        )
-    except Exception as exc:
-        raise UsageError(
-            f"“{sheet.name}”表设有保护密码，按钮未能用台账记录的密码打开它（{type(exc).__name__}），无法标注问题。"
-            f"请先在“审阅”选项卡点“撤消工作表保护”，再点“校验本表”；或设置环境变量 {ENV_SHEET_PASSWORD} 为该密码。"
-        ) from None
-
-
 def _findings_message(sheet: str, period: Period, findings: list[Finding], errors: int, warnings: int) -> str:
     lines = [f"“{sheet}”{period.label}校验发现 {errors} 处错误、{warnings} 处提醒"
              + ("（错误须改正，否则汇总时本组会被退回）：" if errors else "（提醒请核实）：")]
@@ -933,13 +573,19 @@ def _findings_message(sheet: str, period: Period, findings: list[Finding], error
 
 
 __all__ = [
+    "ENV_SHEET_PASSWORD",
     "ENV_WORKBOOK_DIR",
+    "MARK_FILLS",
+    "META_SHEET_PASSWORD",
     "check_sheet",
     "consolidate",
     "notice",
     "print_tables",
     "read_group_sheet",
+    "read_meta",
     "read_sheet",
     "read_summary_inputs",
+    "rectangles",
+    "sheet_password",
     "workbook_dir",
 ]

@@ -755,7 +755,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("consolidate", "汇总本期：校验、合并、评价、晾晒、列出未报送专项组", cmd_consolidate)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
-    p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果表）")
+    p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果、进度表）")
     p.add_argument("--inbox", help="收件箱文件夹（各组交回的填报表）")
     p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
     p.add_argument("--new-store", action="store_true",

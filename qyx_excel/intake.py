@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .cells import a1_base0, column_base0, letters_base0, split_base1
 from .errors import PlanDataError, UnreadableFile
@@ -63,6 +63,34 @@ if TYPE_CHECKING:
 
 Grid = list[list[Any]]
 Merged = list[tuple[tuple[int, int], tuple[int, int]]]
+
+
+class SheetSource(Protocol):
+    """Where a workbook's cells come from: a file (calamine over its zip, :class:`_Book`) or the
+    workbook open in Excel (xlwings, :class:`qyx_excel.xlreader.OpenBook`).  Every reading rule —
+    ``_meta``, the ledger's period, percent cells, the sheets themselves — is written once, over this."""
+
+    name: str
+    sheet_names: list[str]
+
+    @property
+    def date1904(self) -> bool: ...
+
+    def grid(self, sheet: str) -> tuple[Grid, Merged]:
+        """The sheet's values from A1 (row 0 = row 1) and its merged ranges (0-based)."""
+        ...
+
+    def cell(self, sheet: str, row: int, col: int) -> Any:
+        """One cell's value (1-based ``row``/``col``), None when empty or unreadable."""
+        ...
+
+    def cell_states(self, sheet: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+        """Excel error cells and formulas without a cached value (0-based)."""
+        ...
+
+    def percent_cells(self, sheet: str, cells: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """Which of ``cells`` (0-based) show their number as a percentage."""
+        ...
 
 #: Most cells (rows × columns of the used range) a sheet may span before it is read.  A reader
 #: allocates the whole rectangle from A1 to the last cell holding a value: one stray value at
@@ -395,35 +423,20 @@ class _Book:
         except Exception as exc:  # a damaged sheet part: the file is corrupt, say which sheet
             raise _unreadable("file-corrupt", self.name, f"工作表“{sheet}”：{_short(exc)}") from exc
 
-    def summary_period(self) -> str | None:
-        """The period typed in the ledger's 汇总 sheet (``layout.SUMMARY_PERIOD_CELL``), if any."""
-        from .glossary import SHEET_SUMMARY
-        from .layout import SUMMARY_PERIOD_CELL
-
-        if SHEET_SUMMARY not in self.sheet_names:
-            return None
-        row, col = split_base1(SUMMARY_PERIOD_CELL)  # 1-based
-        self.guard(SHEET_SUMMARY)
+    def cell(self, sheet: str, row: int, col: int) -> Any:
+        """One cell's value (1-based), read without the rest of the sheet below it; None when the
+        sheet is damaged (a damaged 汇总 sheet does not make the group sheets unreadable)."""
+        self.guard(sheet)
         try:
-            rows = self.wb.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False, nrows=row)
-        except Exception:  # a damaged 汇总 sheet does not make the group sheets unreadable
+            rows = self.wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=row)
+        except Exception:
             return None
         if len(rows) < row or len(rows[row - 1]) < col:
             return None
-        return period_code(rows[row - 1][col - 1])
-
-    def meta(self) -> dict[str, str] | None:
-        if META_SHEET not in self.sheet_names:
-            return None
-        rows, _ = self.grid(META_SHEET)
-        meta: dict[str, str] = {}
-        for row in rows:
-            if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
-                meta[row[0].strip()] = _plain(row[1])
-        return meta
+        return rows[row - 1][col - 1]
 
     def read_all(self, sha256: str) -> list[Submission]:
-        meta = self.meta()
+        meta = read_meta(self)
         problem = _meta_problem(meta)
         if problem is not None:
             return self._unknown(sha256)
@@ -440,47 +453,25 @@ class _Book:
         if kind == "ledger" or (kind != "fill-in" and group not in GROUPS):
             # A ledger sheet without its own 填报期 belongs to the period the office picked in 汇总
             # (the same cell the 汇总 button reads); ``_meta`` only remembers the last consolidation.
-            period = self.summary_period() or period
+            period = ledger_period(self, meta)
             subs = [
-                self._read(sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256)
+                read_sheet(self, sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256)
                 for sheet in GROUPS
             ]
         elif group not in GROUPS:
             return self._unknown(sha256)
         else:
-            subs = [self._read(group, group=group, period=period, version=version, kind="fill-in", sha256=sha256)]
+            subs = [read_sheet(self, group, group=group, period=period, version=version, kind="fill-in", sha256=sha256)]
         year = meta_year(meta)
         for sub in subs:
             sub.target_year = year
         return subs
 
-    def _read(
-        self, sheet: str, *, group: str, period: str | None, version: str | None, kind: str, sha256: str
-    ) -> Submission:
-        if sheet not in self.sheet_names:
-            sub = Submission(source=self.name, sheet=sheet, group=group, period=period,
-                             template_version=version, kind=kind, sha256=sha256)
-            sub.findings.append(make("sheet-missing", file=self.name, sheet=sheet, expected=sheet))
-            return sub
-        grid, merged = self.grid(sheet)
-        extras = _Extras(merged=merged, lazy=lambda: self, sheet=sheet)
-        reader = _SheetReader(grid, sheet, self.name, extras)
-        # The period is what the sheet shows (填报期): the hidden _meta only fills in when the sheet
-        # shows none.  A fill-in file whose two disagree (a February file retitled 2024年3月 and
-        # filled with March's figures) is taken for what the clerk sees, with a warning.
-        sub = reader.read(group=group, period=None, template_version=version, kind=kind, sha256=sha256)
-        if sub.period is None:
-            sub.period = period
-        elif kind == "fill-in" and period is not None and sub.period != period:
-            sub.findings.append(make("period-meta-mismatch", file=self.name, sheet=sheet,
-                                     cell=sub.header_cells.get("填报期"), found=sub.period, expected=period))
-        return sub
-
     def _unknown(self, sha256: str) -> list[Submission]:
         """No usable ``_meta``: template-unknown, and whatever group sheets the file has, read."""
         present = [s for s in GROUPS if s in self.sheet_names]
         kind = "ledger" if len(present) > 1 else "fill-in"
-        subs = [self._read(s, group=s, period=None, version=None, kind=kind, sha256=sha256) for s in present]
+        subs = [read_sheet(self, s, group=s, period=None, version=None, kind=kind, sha256=sha256) for s in present]
         if not subs:
             first = next((s for s in self.sheet_names if s != META_SHEET), "")
             subs = [Submission(source=self.name, sheet=first, group=None, period=None, template_version=None,
@@ -488,6 +479,68 @@ class _Book:
         for sub in subs:
             sub.findings.insert(0, make("template-unknown", file=self.name, sheet=sub.sheet or None))
         return subs
+
+
+def read_meta(source: SheetSource) -> dict[str, str] | None:
+    """The very hidden ``_meta`` sheet's key/value rows, as text; None when the workbook has none."""
+    if META_SHEET not in source.sheet_names:
+        return None
+    rows, _ = source.grid(META_SHEET)
+    meta: dict[str, str] = {}
+    for row in rows:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            meta[row[0].strip()] = _plain(row[1])
+    return meta
+
+
+def summary_period(source: SheetSource) -> str | None:
+    """The period typed in the ledger's 汇总 sheet (``layout.SUMMARY_PERIOD_CELL``), as a code, if any."""
+    from .glossary import SHEET_SUMMARY
+    from .layout import SUMMARY_PERIOD_CELL
+
+    if SHEET_SUMMARY not in source.sheet_names:
+        return None
+    return period_code(source.cell(SHEET_SUMMARY, *split_base1(SUMMARY_PERIOD_CELL)))
+
+
+def ledger_period(source: SheetSource, meta: dict[str, str] | None) -> str | None:
+    """The period of a ledger sheet with no 填报期 of its own: the one the office picked in 汇总!C2,
+    else ``_meta``'s (which only remembers the last consolidation)."""
+    return summary_period(source) or period_code((meta or {}).get("period")) or None
+
+
+def read_ledger_sheet(source: SheetSource, group: str, meta: dict[str, str] | None) -> Submission:
+    """One group sheet of a ledger (``kind="ledger"``), read as :func:`read_file` reads the ledger's."""
+    meta = meta or {}
+    sub = read_sheet(source, group, group=group, period=ledger_period(source, meta),
+                     version=meta.get("template_version") or None, kind="ledger", sha256=None)
+    sub.target_year = meta_year(meta)
+    return sub
+
+
+def read_sheet(
+    source: SheetSource, sheet: str, *, group: str, period: str | None, version: str | None, kind: str,
+    sha256: str | None,
+) -> Submission:
+    """One group's sheet of ``source`` as a :class:`Submission`; ``period`` when the sheet shows none."""
+    if sheet not in source.sheet_names:
+        sub = Submission(source=source.name, sheet=sheet, group=group, period=period,
+                         template_version=version, kind=kind, sha256=sha256)
+        sub.findings.append(make("sheet-missing", file=source.name, sheet=sheet, expected=sheet))
+        return sub
+    grid, merged = source.grid(sheet)
+    extras = _Extras(merged=merged, lazy=lambda: source, sheet=sheet)
+    reader = _SheetReader(grid, sheet, source.name, extras)
+    # The period is what the sheet shows (填报期): the hidden _meta only fills in when the sheet
+    # shows none.  A fill-in file whose two disagree (a February file retitled 2024年3月 and
+    # filled with March's figures) is taken for what the clerk sees, with a warning.
+    sub = reader.read(group=group, period=None, template_version=version, kind=kind, sha256=sha256)
+    if sub.period is None:
+        sub.period = period
+    elif kind == "fill-in" and period is not None and sub.period != period:
+        sub.findings.append(make("period-meta-mismatch", file=source.name, sheet=sheet,
+                                 cell=sub.header_cells.get("填报期"), found=sub.period, expected=period))
+    return sub
 
 
 #: Shared strings a table may declare beyond those it holds (a writer's miscount costs this much memory
@@ -675,7 +728,7 @@ def workbook_meta(path: str | Path) -> dict[str, str] | None:
     name = str(path)
     book = _Book(_open_package(Path(path), name), name)
     try:
-        meta = book.meta()
+        meta = read_meta(book)
     finally:
         book.close()
     return meta if _meta_problem(meta) is None else None
@@ -713,7 +766,7 @@ class _Extras:
         errors: dict[tuple[int, int], str] | None = None,
         uncached: set[tuple[int, int]] | None = None,
         percent: set[tuple[int, int]] | None = None,
-        lazy: Callable[[], _Book] | None = None,
+        lazy: Callable[[], SheetSource] | None = None,
         sheet: str = "",
     ) -> None:
         self._date1904 = date1904
@@ -1342,13 +1395,19 @@ def _validate_target(adjustment: Adjustment, where: str) -> None:
 
 __all__ = [
     "META_KEYS",
+    "SheetSource",
+    "ledger_period",
     "meta_year",
     "parse_date",
     "read_adjustments",
     "read_file",
     "read_grid",
+    "read_ledger_sheet",
+    "read_meta",
+    "read_sheet",
     "scan_cell_states",
     "sheet_extent",
+    "summary_period",
     "workbook_meta",
 ]
 

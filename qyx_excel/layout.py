@@ -335,12 +335,19 @@ GUIDE_TEXT_COLS = (2, 7)
 
 # --- output sheets (filled by the ledger writer with openpyxl keep_vba=True) ---------------
 
-# The ledger writer (ledger.py) rewrites these header rows with the same names.
-SUMMARY_HEADERS: tuple[str, ...] = (
-    "序号", "领域", "指标名称", "单位", "责任单位", "本年目标", "原目标", "序时进度", "本期完成值",
-    "完成率(%)", "状态", "上期值", "较上期", "进展情况说明", "评价说明", "来源文件", "来源单元格",
+# Columns and widths of the output sheets, defined here once: the builder (workbook.py) draws the
+# header rows and sets the widths; the ledger writer (ledger.py, and the buttons through the same
+# ``ledger.result_blocks``) rewrites the header rows with these names and these widths
+# (tests/test_workbook.py holds the two together).
+#: 汇总 columns and widths (header row ``SUMMARY_HEADER_ROW``).
+SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6.0), ("领域", 9.0), ("指标名称", 30.0), ("单位", 8.0), ("责任单位", 13.0), ("本年目标", 13.0),
+    ("原目标", 10.0), ("序时进度", 10.0), ("本期完成值", 11.0), ("完成率(%)", 9.0), ("状态", 9.0),
+    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 23.0),
+    ("来源单元格", 13.0),
 )
-SUMMARY_WIDTHS = (6.0, 9.0, 30.0, 8.0, 13.0, 13.0, 10.0, 10.0, 11.0, 9.0, 9.0, 10.0, 9.0, 30.0, 28.0, 20.0, 12.0)
+SUMMARY_HEADERS: tuple[str, ...] = tuple(name for name, _ in SUMMARY_COLUMNS)
+SUMMARY_WIDTHS: tuple[float, ...] = tuple(width for _, width in SUMMARY_COLUMNS)
 #: 汇总: the office types the period (2024-03 / 2024-Q1 / 2024) and the inbox folder here.
 SUMMARY_PERIOD_LABEL = "B2"
 SUMMARY_PERIOD_CELL = "C2"
@@ -359,15 +366,32 @@ RANKING_HEADERS: tuple[str, ...] = (
     "维度", "排名", "名称", *(s.value for s in STATUS_ORDER), "得分", "上期排名", "名次变化",
 )
 RANKING_WIDTHS = (10.0, 7.0, 22.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 10.0, 10.0)
-#: 校验结果 starts with the 报送情况 table (the findings table follows it, written by the ledger writer).
+#: 校验结果 starts with the 报送情况 table (header row ``OUTPUT_HEADER_ROW``); the findings table
+#: (:data:`FINDINGS_DETAIL_HEADERS`, under its title) follows it, written by the ledger writer.
 FINDINGS_HEADERS: tuple[str, ...] = (
     "序号", "报送情况", "专项组", "是否逾期", "采用文件", "收到时间", "错误", "提醒", "催报/退回提示",
 )
-FINDINGS_WIDTHS = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0)
+#: 问题 is the finding's Chinese name for the clerk; the stable code sits in the last column, for the maintainer.
+FINDINGS_DETAIL_HEADERS: tuple[str, ...] = (
+    "序号", "级别", "问题", "专项组", "文件", "工作表", "单元格", "指标", "问题说明", "代码（维护用）",
+)
+#: Widths of the 校验结果 sheet's columns, which both tables share (the builder sets the first
+#: ``len(FINDINGS_HEADERS)``; the writer all of them).
+FINDINGS_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0, 22.0)
 TABLES_HEADERS: tuple[str, ...] = (
     "领域", "序号", "指标名称", "单位", "2022年基数", "本年目标", "序时进度", "本期完成值", "完成率(%)", "状态", "进展情况说明",
 )
 TABLES_WIDTHS = (10.0, 7.0, 30.0, 8.0, 10.0, 14.0, 10.0, 11.0, 10.0, 10.0, 40.0)
+#: 督办 (made by the writer, not the builder): the matters table's columns and widths, then the
+#: slips table's headers under it (same columns).
+SUPERVISION_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
+    ("本月情况", 12.5), ("等级起始", 12.5), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 12.5),
+    ("反馈情况", 11.0),
+)
+SUPERVISION_SLIP_HEADERS: tuple[str, ...] = (
+    "序号", "督办单编号", "填报期", "责任单位", "预警等级", "事项数", "发出日期", "反馈时限", "反馈情况", "反馈文件", "状态",
+)
 #: Header row and first data row of 晾晒, 校验结果 and 进度表 (row 2 holds a note / the period).
 OUTPUT_NOTE_ROW = 2
 OUTPUT_HEADER_ROW = 3
@@ -379,6 +403,16 @@ OUTPUT_TITLES: dict[str, str] = {
     SHEET_FINDINGS: "报送文件校验结果",
     SHEET_TABLES: "七优享工程指标进度表",
 }
+
+
+def stored_width(chars: float) -> float:
+    """The width Excel stores for a column ``chars`` characters wide (the builder's XlsxWriter adds the
+    cell padding, 5 pixels at 7 a character, in 1/256 steps); the openpyxl writer stores this too, so a
+    column keeps its width when the results are written."""
+    if chars <= 0:
+        return 0.0
+    pixels = int(chars * 7 + 0.5) + 5 if chars >= 1 else int(chars * 12 + 0.5)
+    return (pixels * 256 // 7) / 256
 
 
 def output_layout(name: str) -> SheetLayout:
@@ -393,7 +427,7 @@ def output_layout(name: str) -> SheetLayout:
         )
     headers, widths = {
         SHEET_RANKING: (RANKING_HEADERS, RANKING_WIDTHS),
-        SHEET_FINDINGS: (FINDINGS_HEADERS, FINDINGS_WIDTHS),
+        SHEET_FINDINGS: (FINDINGS_HEADERS, FINDINGS_WIDTHS[: len(FINDINGS_HEADERS)]),
         SHEET_TABLES: (TABLES_HEADERS, TABLES_WIDTHS),
     }[name]
     table = Table("output", "", OUTPUT_HEADER_ROW - 1, headers, ())

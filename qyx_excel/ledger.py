@@ -1,4 +1,4 @@
-"""Write a consolidation's results into the ledger: 汇总, 晾晒, 校验结果 (with 报送情况), ``_meta`` period.
+"""Write a consolidation's results into the ledger: 汇总, 晾晒, 校验结果 (with 报送情况), 进度表, ``_meta`` period.
 
 The ledger is an ``.xlsm`` with buttons and a VBA project, so it is re-saved with openpyxl
 ``load_workbook(keep_vba=True)`` (keeps ``vbaProject.bin``, the form buttons, validation, protection
@@ -27,16 +27,25 @@ from .glossary import (
     SHEET_FINDINGS,
     SHEET_RANKING,
     SHEET_SUMMARY,
+    SHEET_TABLES,
     STATUS_ORDER,
     Status,
 )
 from .layout import (
+    FINDINGS_DETAIL_HEADERS,
+    FINDINGS_HEADERS,
+    FINDINGS_WIDTHS,
     OUTPUT_HEADER_ROW,
     OUTPUT_NOTE_ROW,
+    RANKING_HEADERS,
+    SUMMARY_COLUMNS,
     SUMMARY_COUNTS_CELL,
     SUMMARY_HEADER_ROW,
     SUMMARY_PERIOD_CELL,
     SUMMARY_RESULT,
+    TABLES_HEADERS,
+    TABLES_WIDTHS,
+    stored_width,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
 from .ranking import DIMENSION_LABELS, rule_text
@@ -49,26 +58,9 @@ if TYPE_CHECKING:
 
     from .model import ConsolidationResult
 
-#: 汇总 columns, in order (header row ``layout.SUMMARY_HEADER_ROW``).
-SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6.0), ("领域", 9.0), ("指标名称", 30.0), ("单位", 8.0), ("责任单位", 13.0), ("本年目标", 13.0),
-    ("原目标", 10.0), ("序时进度", 10.0), ("本期完成值", 11.0), ("完成率(%)", 9.0), ("状态", 9.0),
-    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 23.0),
-    ("来源单元格", 13.0),
-)
-#: 晾晒 columns (header row ``layout.OUTPUT_HEADER_ROW``).
-RANKING_COLUMNS: tuple[str, ...] = (
-    "维度", "排名", "名称", *(s.value for s in STATUS_ORDER), "得分", "上期排名", "名次变化",
-)
-#: 校验结果: the 报送情况 table first (header on ``OUTPUT_HEADER_ROW``), then the findings table; the two
-#: share the sheet's columns (widths below).
-REPORTING_COLUMNS: tuple[str, ...] = (
-    "序号", "报送情况", "专项组", "是否逾期", "采用文件", "收到时间", "错误", "提醒", "催报/退回提示",
-)
-#: 问题 is the finding's Chinese name for the clerk; the stable code sits in the last column, for the maintainer.
-FINDINGS_COLUMNS: tuple[str, ...] = ("序号", "级别", "问题", "专项组", "文件", "工作表", "单元格", "指标", "问题说明",
-                                     "代码（维护用）")
-FINDINGS_SHEET_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0, 22.0)
+# The sheets' columns and widths are layout's, which the builder draws too: 汇总 SUMMARY_COLUMNS,
+# 晾晒 RANKING_HEADERS, 校验结果 FINDINGS_HEADERS (报送情况) then FINDINGS_DETAIL_HEADERS, both tables
+# sharing FINDINGS_WIDTHS, 进度表 TABLES_HEADERS / TABLES_WIDTHS.
 FINDINGS_TITLE = "校验问题明细"
 
 #: Fill colour per status word (glossary.STATUS_FILLS; the word is always written too).
@@ -126,7 +118,7 @@ class _Styles:
 
 
 def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> Path:
-    """Write 汇总, 晾晒, 校验结果 and ``_meta`` ``period`` of ``result`` into ``ledger``; return its path."""
+    """Write 汇总, 晾晒, 校验结果, 进度表 and ``_meta`` ``period`` of ``result`` into ``ledger``; return its path."""
     from .safeio import atomic_write
 
     consolidation = result if isinstance(result, Consolidation) else result.consolidation
@@ -136,7 +128,7 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
 
     def write(tmp: Path) -> None:
         wb = _load(ledger)
-        fill_workbook(wb, consolidation, summary=summary)
+        fill_workbook(wb, consolidation, summary=summary, levels=progress_levels(supervision))
         if supervision is not None:  # the 督办 sheet (levels from history, slips, replies), 汇总's 预警等级
             from .supervision import write_sheet, write_summary_levels
 
@@ -150,8 +142,12 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
     return atomic_write(ledger, write, verify=verify, backup=True)
 
 
-def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "") -> None:
-    """Fill an open openpyxl workbook (the ledger) with the results; nothing is saved here."""
+def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "",
+                  levels: dict[str, str] | None = None) -> None:
+    """Fill an open openpyxl workbook (the ledger) with the results; nothing is saved here.
+
+    The 进度表 sheet is filled when the ledger has one (``levels``: its 预警等级 column, :func:`progress_levels`).
+    """
     styles = _Styles()
     for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS):
         if name not in wb.sheetnames:
@@ -159,6 +155,8 @@ def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "") -
     _write_summary(wb[SHEET_SUMMARY], consolidation, summary, styles)
     _write_ranking(wb[SHEET_RANKING], consolidation, styles)
     _write_findings(wb[SHEET_FINDINGS], consolidation, styles)
+    if SHEET_TABLES in wb.sheetnames:
+        _write_progress(wb[SHEET_TABLES], consolidation, levels, styles)
     _set_meta_period(wb, consolidation.period)
 
 
@@ -223,7 +221,7 @@ def counts_line(c: Consolidation) -> str:
 def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     header = OUTPUT_HEADER_ROW
     _clear(ws, header + 1)
-    _header_row(ws, header, list(RANKING_COLUMNS), st)
+    _header_row(ws, header, list(RANKING_HEADERS), st)
     _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_RANKING))
     row = header + 1
     for values in ranking_rows(c):
@@ -231,7 +229,7 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
                   formats={10: "0.0", 12: "+0;-0;0"})
         row += 1
     row += 1
-    last = len(RANKING_COLUMNS)
+    last = len(RANKING_HEADERS)
     cell = ws.cell(row, 1)
     _put(cell, rule_text())
     st.apply(cell, font=st.font, alignment=st.wrap)
@@ -241,7 +239,7 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
 
 
 def ranking_rows(c: Consolidation) -> list[list[Any]]:
-    """The 晾晒 table's rows (columns :data:`RANKING_COLUMNS`): domains, units, then groups, by rank."""
+    """The 晾晒 table's rows (columns :data:`RANKING_HEADERS`): domains, units, then groups, by rank."""
     return [_ranking_values(e) for dimension in ("domain", "unit", "group") for e in c.ranking_of(dimension)]
 
 
@@ -256,12 +254,12 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     header = OUTPUT_HEADER_ROW
     _clear(ws, header)
     _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_FINDINGS))
-    _header_row(ws, header, list(REPORTING_COLUMNS), st, widths=list(FINDINGS_SHEET_WIDTHS))
+    _header_row(ws, header, list(FINDINGS_HEADERS), st, widths=list(FINDINGS_WIDTHS))
     row = header + 1
     for values in reporting_rows(c):
         word = values[1]
         _data_row(ws, row, values, st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8},
-                  widths=list(FINDINGS_SHEET_WIDTHS), fills={2: WORD_FILLS.get(word)},
+                  widths=list(FINDINGS_WIDTHS), fills={2: WORD_FILLS.get(word)},
                   bold={2} if word == "已退回" else set())
         row += 1
     row += 1
@@ -271,20 +269,87 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     st.apply(ws.cell(row, 1), font=st.section, alignment=st.nowrap)
     ws.row_dimensions[row].height = 20
     row += 1
-    _header_row(ws, row, list(FINDINGS_COLUMNS), st)
+    _header_row(ws, row, list(FINDINGS_DETAIL_HEADERS), st)
     row += 1
     for values in findings_rows(c):
-        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_SHEET_WIDTHS),
+        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_WIDTHS),
                   fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == SEVERITY_WORDS[ERROR] else set())
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
         row += 1
-    _print_area(ws, row - 1, len(FINDINGS_COLUMNS))
+    _print_area(ws, row - 1, len(FINDINGS_DETAIL_HEADERS))
+
+
+def _write_progress(ws: Worksheet, c: Consolidation, levels: dict[str, str] | None, st: _Styles) -> None:
+    """The 进度表 sheet, as :func:`progress_blocks` lays it out (the button writes the same blocks)."""
+    _clear(ws, OUTPUT_HEADER_ROW + 1)
+    _put(ws.cell(OUTPUT_NOTE_ROW, 1), progress_note(c))
+    headers = list(TABLES_HEADERS) + (["预警等级"] if levels is not None else [])
+    _header_row(ws, OUTPUT_HEADER_ROW, headers, st)
+    status = TABLES_HEADERS.index("状态") + 1
+    row = OUTPUT_HEADER_ROW + 1
+    for r, values in zip(c.indicators, progress_rows(c), strict=True):
+        if levels is not None:
+            values = [*values, levels.get(r.id, "")]
+        fills = {status: WORD_FILLS.get(r.status.value)}
+        if levels is not None:
+            fills[len(headers)] = WORD_FILLS.get(values[-1])
+        _data_row(ws, row, values, st, centered={1, 2, 4, status, len(TABLES_HEADERS) + 1}, numbers={7, 8, 9},
+                  widths=list(TABLES_WIDTHS), fills=fills)
+        row += 1
+    _print_area(ws, row - 1, len(headers))
+
+
+def progress_rows(c: Consolidation) -> list[list[Any]]:
+    """The 进度表 sheet's rows (columns ``layout.TABLES_HEADERS``), one per indicator."""
+    from .plan import load_plan
+
+    plan = load_plan()
+
+    def baseline(ind_id: str) -> str:
+        try:
+            return plan.indicator(ind_id).target_text(2022)
+        except KeyError:
+            return ""
+
+    def rounded(x: float | None, digits: int) -> float | None:
+        return None if x is None else round(x, digits)
+
+    return [
+        [r.domain, r.id, r.name, r.unit, baseline(r.id), r.target_text, rounded(r.expected, 2),
+         r.value if r.value is not None else r.value_text, rounded(r.completion, 1), r.status.value, r.note]
+        for r in c.indicators
+    ]
+
+
+def progress_note(c: Consolidation) -> str:
+    """The 进度表 sheet's note row."""
+    return f"{c.label}七优享工程指标进度表（生成于 {c.generated_at.replace('T', ' ')}）：状态按本年目标和时间进度判定。"
+
+
+def progress_levels(board: Any) -> dict[str, str] | None:
+    """``{indicator id: 督办 level word}`` (levels above 无) of a :class:`~qyx_excel.supervision.Board`
+    for the 进度表's 预警等级 column; None without a board (no column)."""
+    from .supervision import board_levels
+
+    return None if board is None else board_levels(board)
+
+
+def progress_blocks(c: Consolidation, levels: dict[str, str] | None = None) -> list[tuple[str, list[list[Any]]]]:
+    """The 进度表 sheet as blocks (see :func:`result_blocks`); ``levels`` adds a 预警等级 column after the table."""
+    blocks = [
+        (f"A{OUTPUT_NOTE_ROW}", [[progress_note(c)]]),
+        (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
+    ]
+    if levels is not None:
+        blocks.append((f"{letters_base1(len(TABLES_HEADERS) + 1)}{OUTPUT_HEADER_ROW}",
+                       [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]]))
+    return blocks
 
 
 def reporting_rows(c: Consolidation) -> list[list[Any]]:
-    """The 报送情况 table's rows (columns :data:`REPORTING_COLUMNS`), one per group."""
+    """The 报送情况 table's rows (columns :data:`FINDINGS_HEADERS`), one per group."""
     return [reporting_values(i, g) for i, g in enumerate(c.groups, start=1)]
 
 
@@ -302,7 +367,7 @@ def result_height(text: str) -> float:
 
 
 def findings_rows(c: Consolidation) -> list[list[Any]]:
-    """The 校验问题明细 table's rows (columns :data:`FINDINGS_COLUMNS`)."""
+    """The 校验问题明细 table's rows (columns :data:`FINDINGS_DETAIL_HEADERS`)."""
     group_of = _group_of_file(c)
     return [
         [i, severity_word(f.severity), finding_title(f.code),
@@ -318,14 +383,15 @@ def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
 
     For writers other than openpyxl (the xlwings buttons write these ranges into the open book;
     clear each sheet from its first block's row down first). Colours: :data:`WORD_FILLS`.
-    ``supervision`` (a :class:`~qyx_excel.supervision.Board`) adds 汇总's 预警等级 column and the
-    督办 sheet, as :func:`write_results` writes them.
+    ``supervision`` (a :class:`~qyx_excel.supervision.Board`) adds 汇总's and 进度表's 预警等级
+    columns and the 督办 sheet, as :func:`write_results` writes them.
     """
     reporting = reporting_rows(c)
     findings_title = OUTPUT_HEADER_ROW + len(reporting) + 2
     findings = findings_rows(c) or [["本期报送文件未发现问题。"]]
     ranking = ranking_rows(c)
     blocks = _result_blocks(c, summary, reporting, findings_title, findings, ranking)
+    blocks[SHEET_TABLES] = progress_blocks(c, progress_levels(supervision))
     if supervision is not None:
         from .supervision import sheet_blocks, summary_level_block
 
@@ -353,13 +419,13 @@ def _result_blocks(c: Consolidation, summary: str, reporting: list[list[Any]], f
         ],
         SHEET_RANKING: [
             (f"A{OUTPUT_NOTE_ROW}", [[result_blocks_note(c, SHEET_RANKING)]]),
-            (f"A{OUTPUT_HEADER_ROW}", [list(RANKING_COLUMNS), *ranking]),
+            (f"A{OUTPUT_HEADER_ROW}", [list(RANKING_HEADERS), *ranking]),
             (f"A{OUTPUT_HEADER_ROW + len(ranking) + 2}", [[rule_text()]]),
         ],
         SHEET_FINDINGS: [
             (f"A{OUTPUT_NOTE_ROW}", [[result_blocks_note(c, SHEET_FINDINGS)]]),
-            (f"A{OUTPUT_HEADER_ROW}", [list(REPORTING_COLUMNS), *reporting]),
-            (f"A{findings_title}", [[FINDINGS_TITLE], list(FINDINGS_COLUMNS), *findings]),
+            (f"A{OUTPUT_HEADER_ROW}", [list(FINDINGS_HEADERS), *reporting]),
+            (f"A{findings_title}", [[FINDINGS_TITLE], list(FINDINGS_DETAIL_HEADERS), *findings]),
         ],
     }
 
@@ -480,7 +546,7 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
         ws.cell(row, col).value = None
     if widths:
         for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[letters_base1(col)].width = width
+            ws.column_dimensions[letters_base1(col)].width = stored_width(width)
 
 
 def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],

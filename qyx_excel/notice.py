@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateError
-from .glossary import DOMAINS, GROUPS, PROJECT_GROUP, STATUS_ORDER, Status, TaskState
+from .glossary import DOMAINS, FILL_WHITE, GROUPS, PROJECT_GROUP, STATUS_ORDER, Status, TaskState
 from .model import Consolidation, IndicatorRow, RankEntry, TaskRow
+from .safeio import illegal_chars
 
 
 def _templates_dir() -> Path:
@@ -149,7 +150,6 @@ MARKERS: dict[str, str] = {
     "H4": f"{_MARK}4{_SEP}",
 }
 
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CHART_SIZE_EMU = (5_580_000, 3_960_000)  # 15.5 cm × 11 cm: fits the 156 mm text width
 _CHART_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
 _PACKAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package"
@@ -171,7 +171,7 @@ def clean(text: object) -> str:
     if text is None:
         return ""
     s = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n").replace("\x0c", "\n")
-    return _ILLEGAL.sub("", s).strip()
+    return illegal_chars().sub("", s).strip()
 
 
 # ================================================================================================
@@ -354,17 +354,17 @@ def _ranking(c: Consolidation, dimension: str, size: int) -> dict[str, Any]:
 
 
 def _label_for(c: Consolidation, kind: str) -> str:
-    from .periods import parse_period
+    """The label of the ``kind`` notice's period that holds ``c``'s (its year, its quarter, its month)."""
+    from .periods import Period, parse_period
 
     if _PERIOD_KIND.get(c.kind) == kind:
         return c.label
     period = parse_period(c.period)
     if kind == "annual":
-        return f"{period.year}年度"
+        return Period(period.year, 12, "year").label
     if kind == "quarterly":
-        quarter = (period.end_month + 2) // 3
-        return f"{period.year}年第{'一二三四'[quarter - 1]}季度"
-    return f"{period.year}年{period.end_month}月"
+        return Period(period.year, (period.end_month + 2) // 3 * 3, "quarter").label
+    return Period(period.year, period.end_month, "month").label
 
 
 def notice_context(consolidation: Consolidation, kind: str | None = None,
@@ -947,7 +947,7 @@ def _task_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
                 "title": clean(t.title),
                 "lead_unit": clean(t.lead_unit),
                 "state": t.state or "未报送",
-                "fill": TASK_FILLS.get(t.state or "未报送", "FFFFFF"),
+                "fill": TASK_FILLS.get(t.state or "未报送", FILL_WHITE),
             }
             for t in consolidation.tasks
             if t.domain == name

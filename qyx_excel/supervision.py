@@ -54,6 +54,9 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PlanDataError, UsageError
 from .glossary import (
+    FILL_GREEN,
+    FILL_RED,
+    FILL_YELLOW,
     GROUPS,
     LEVEL_FILLS,
     LEVEL_ORDER,
@@ -68,7 +71,8 @@ from .glossary import (
     Status,
     TaskState,
 )
-from .periods import Period, parse_period
+from .layout import SUPERVISION_COLUMNS, SUPERVISION_SLIP_HEADERS
+from .periods import Period, as_period, parse_period
 
 if TYPE_CHECKING:
     from .model import Consolidation
@@ -366,7 +370,7 @@ def history(st: Store, period: Period | str, *, adjustments: dict | None = None)
     """Every month up to ``period``'s last month that was consolidated or has submissions, oldest first."""
     from .assemble import assemble as _assemble
 
-    end = (period if isinstance(period, Period) else parse_period(period)).end
+    end = as_period(period).end
     out = []
     for code in _month_codes(st, end):
         stored = st.load_consolidation(code)
@@ -582,7 +586,7 @@ def escalate(months: Iterable[tuple[str, dict[str, Observation]]], rules: Superv
 def board(st: Store, period: Period | str, *, adjustments: dict | None = None,
           rules: SupervisionRules | None = None) -> Board:
     """Every matter's level for ``period`` (a quarter or year: its last month), from the store's history."""
-    period = period if isinstance(period, Period) else parse_period(period)
+    period = as_period(period)
     rules = rules or load_supervision_rules()
     records = history(st, period, adjustments=adjustments)
     replay = [(r.period, observations(r.consolidation, rules)) for r in records if r.consolidation is not None]
@@ -962,20 +966,12 @@ def slip_file_name(slip: dict[str, Any]) -> str:
     return f"{slip['number_text']}_{unit}.docx"
 
 
-#: 督办 sheet: the matters table, then the slips table.
-MATTER_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
-    ("本月情况", 12.5), ("等级起始", 12.5), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 12.5),
-    ("反馈情况", 11.0),
-)
-SLIP_COLUMNS: tuple[str, ...] = (
-    "序号", "督办单编号", "填报期", "责任单位", "预警等级", "事项数", "发出日期", "反馈时限", "反馈情况", "反馈文件", "状态",
-)
+#: 督办 sheet: the matters table (layout.SUPERVISION_COLUMNS), then the slips table (layout.SUPERVISION_SLIP_HEADERS).
 SLIPS_TITLE = "督办单及整改反馈"
 
 
 def matter_rows(bd: Board) -> list[list[Any]]:
-    """One row per matter with a level this month, on record, or just closed (columns :data:`MATTER_COLUMNS`)."""
+    """One row per matter with a level this month, on record, or just closed (columns :data:`SUPERVISION_COLUMNS`)."""
     slip_of: dict[str, dict[str, Any]] = {}
     for s in bd.slips:
         if s["state"] == ISSUED:
@@ -995,7 +991,7 @@ def matter_rows(bd: Board) -> list[list[Any]]:
 
 
 def slip_rows(bd: Board) -> list[list[Any]]:
-    """The period's slips and every earlier slip still waiting for its reply (columns :data:`SLIP_COLUMNS`)."""
+    """The period's slips and every earlier slip still waiting for its reply (columns :data:`SUPERVISION_SLIP_HEADERS`)."""
     shown = [s for s in bd.all_slips if s["period"] == bd.period
              or (s["state"] == ISSUED and s.get("reply_state") in (OVERDUE, WAITING))]
     rows = []
@@ -1016,7 +1012,7 @@ def sheet_note(bd: Board) -> str:
 #: Fill of each word the 督办 sheet may hold (the word itself is always written).
 SHEET_FILLS: dict[str, str] = {
     **{lv.value: fill for lv, fill in LEVEL_FILLS.items() if lv is not Level.NONE},
-    OVERDUE: "FFC7CE", LATE_REPLY: "FFEB9C", REPLIED: "C6EFCE",
+    OVERDUE: FILL_RED, LATE_REPLY: FILL_YELLOW, REPLIED: FILL_GREEN,
 }
 
 
@@ -1038,8 +1034,8 @@ def write_sheet(wb: Any, bd: Board) -> None:
     styles.apply(ws.cell(1, 1), font=styles.section, alignment=one_line)
     _put(ws.cell(2, 1), sheet_note(bd))
     styles.apply(ws.cell(2, 1), font=styles.font, alignment=one_line)
-    widths = [w for _, w in MATTER_COLUMNS]
-    _header_row(ws, 3, [n for n, _ in MATTER_COLUMNS], styles, widths=widths)
+    widths = [w for _, w in SUPERVISION_COLUMNS]
+    _header_row(ws, 3, [n for n, _ in SUPERVISION_COLUMNS], styles, widths=widths)
     row = 4
     for values in matter_rows(bd):
         _data_row(ws, row, values, styles, centered={1, 4, 5, 6, 7, 8, 11, 12}, numbers=set(), widths=widths,
@@ -1053,7 +1049,7 @@ def write_sheet(wb: Any, bd: Board) -> None:
     _put(ws.cell(row, 1), SLIPS_TITLE)
     styles.apply(ws.cell(row, 1), font=styles.section, alignment=one_line)
     row += 1
-    _header_row(ws, row, list(SLIP_COLUMNS), styles)
+    _header_row(ws, row, list(SUPERVISION_SLIP_HEADERS), styles)
     row += 1
     for values in slip_rows(bd):
         _data_row(ws, row, values, styles, centered={1, 3, 5, 6, 7, 8, 9, 11}, numbers=set(), widths=widths,
@@ -1062,14 +1058,14 @@ def write_sheet(wb: Any, bd: Board) -> None:
     row += 1
     _put(ws.cell(row, 1), rule_text())
     styles.apply(ws.cell(row, 1), font=styles.font, alignment=styles.wrap)
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(MATTER_COLUMNS))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(SUPERVISION_COLUMNS))
     ws.row_dimensions[row].height = 60
     ws.freeze_panes = "A4"
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    _print_area(ws, row, len(MATTER_COLUMNS))
+    _print_area(ws, row, len(SUPERVISION_COLUMNS))
 
 
 def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
@@ -1079,8 +1075,8 @@ def sheet_blocks(bd: Board) -> list[tuple[str, list[list[Any]]]]:
     slips = slip_rows(bd)
     slips_at = 4 + len(matters) + 1
     return [
-        ("A1", [[f"{bd.label}督办台账"], [sheet_note(bd)], [n for n, _ in MATTER_COLUMNS], *matters]),
-        (f"A{slips_at}", [[SLIPS_TITLE], list(SLIP_COLUMNS), *slips]),
+        ("A1", [[f"{bd.label}督办台账"], [sheet_note(bd)], [n for n, _ in SUPERVISION_COLUMNS], *matters]),
+        (f"A{slips_at}", [[SLIPS_TITLE], list(SUPERVISION_SLIP_HEADERS), *slips]),
         (f"A{slips_at + len(slips) + 3}", [[rule_text()]]),
     ]
 
@@ -1095,8 +1091,7 @@ def summary_level_block(bd: Board, ids: Iterable[str]) -> tuple[str, list[list[A
     """The 预警等级 column of 汇总 as a block ``(top-left A1, rows)`` for the buttons' writer: the
     same column, header and words :func:`write_summary_levels` writes with openpyxl."""
     from .cells import a1_base1
-    from .layout import SUMMARY_HEADER_ROW
-    from .ledger import SUMMARY_COLUMNS
+    from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW
 
     top_left = a1_base1(SUMMARY_HEADER_ROW, len(SUMMARY_COLUMNS) + 1)
     return top_left, [[SUMMARY_LEVEL_HEADER], *[[w] for w in summary_level_words(bd, ids)]]
@@ -1114,6 +1109,11 @@ def indicator_levels(store_dir: Path | None, period: Period | str) -> dict[str, 
         return None
     with Store(Path(store_dir)) as st:
         bd = board(st, period)
+    return board_levels(bd)
+
+
+def board_levels(bd: Board) -> dict[str, str]:
+    """``{indicator id: level word}`` of the board's indicators above 无 (the 进度表's 预警等级 column)."""
     return {m.ref: m.level.value for m in bd.matters if m.kind == "indicator" and m.level is not Level.NONE}
 
 
@@ -1121,8 +1121,8 @@ def write_summary_levels(ws: Any, bd: Board) -> None:
     """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
     written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""
     from .cells import letters_base1 as col_letter
-    from .layout import SUMMARY_HEADER_ROW
-    from .ledger import SUMMARY_COLUMNS, _put, _Styles
+    from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW
+    from .ledger import _put, _Styles
 
     styles = _Styles()
     col = len(SUMMARY_COLUMNS) + 1
@@ -1215,7 +1215,7 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     ``out_dir`` receives one .docx per slip (and its PDF with ``pdf``, :func:`slip_to_pdf`) and
     ``督办清单_<period>.xlsx``; ``ledger`` (optional) gets its 督办 sheet rewritten.
     """
-    period = period if isinstance(period, Period) else parse_period(period)
+    period = as_period(period)
     if period.kind != "month":
         raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
     if pdf and out_dir is not None:  # before anything is issued: without LibreOffice, say so, change nothing

@@ -16,8 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .glossary import DOMAINS, STATUS_ORDER, TASK_STATE_FILLS, Status
+from .glossary import (
+    DOMAINS,
+    FILL_BLUE,
+    FILL_RED,
+    FILL_SHADE,
+    FILL_WHITE,
+    LINE_DARK,
+    STATUS_ORDER,
+    TASK_STATE_FILLS,
+    Status,
+)
 from .model import Consolidation
+from .textfit import LINE_HEIGHT, wrapped_lines
 
 PAPERS: dict[str, int] = {"A4": 9, "A3": 8}  # Excel paper codes
 
@@ -35,18 +46,15 @@ def _text(value: object) -> str:
     return safe_cell_text(value)
 
 
-def _width(text: str) -> int:
-    """Display width in Excel column units: a Chinese character counts two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+#: The print tables' wrap estimate (textfit.wrapped_lines): a Chinese character counts two column
+#: units, one unit of each column is margin, only whole units of the rest count.
+TABLES_CJK_UNITS = 2.0
+TABLES_CELL_MARGIN = 1.0
+MAX_ROW_HEIGHT = 409  # Excel's limit
 
 
 def _lines(text: str, column_width: float) -> int:
-    usable = max(1.0, column_width - 1)
-    return sum(max(1, -(-_width(part) // int(usable))) for part in str(text).split("\n"))
-
-
-LINE_HEIGHT = 13.5  # points per line of 10 pt text
-MAX_ROW_HEIGHT = 409  # Excel's limit
+    return wrapped_lines(text, column_width, margin=TABLES_CELL_MARGIN, cjk=TABLES_CJK_UNITS, whole_units=True)
 
 
 def _fit_row(ws: Any, row: int, cells: list[tuple[str, float]]) -> float:
@@ -85,13 +93,13 @@ class _Formats:
         self.title = wb.add_format({"font_name": TITLE_FONT, "font_size": 16, "align": "center", "valign": "vcenter"})
         self.subtitle = wb.add_format({"font_name": FONT, "font_size": 9, "align": "left", "valign": "vcenter"})
         self.head = wb.add_format({**base, "font_name": TITLE_FONT, "bold": True, "align": "center",
-                                   "bg_color": "F2F2F2"})
+                                   "bg_color": FILL_SHADE})
         self.center = wb.add_format({**base, "align": "center"})
         self.left = wb.add_format({**base, "align": "left"})
         self.number = wb.add_format({**base, "align": "center", "num_format": "0.##"})
         self.percent = wb.add_format({**base, "align": "center", "num_format": '0.0"%"'})
         self.domain = wb.add_format({**base, "align": "center", "bold": True})
-        self.domain_repeat = wb.add_format({**base, "align": "center", "font_color": "595959"})
+        self.domain_repeat = wb.add_format({**base, "align": "center", "font_color": LINE_DARK})
         self.section = wb.add_format({"font_name": TITLE_FONT, "font_size": 12, "bold": True, "valign": "vcenter"})
         self._fills: dict[tuple[str, bool], Any] = {}
         self._wb = wb
@@ -186,7 +194,7 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             if levels is not None:
                 word = levels.get(r.id, "")
                 if word:
-                    ws.write_string(row, col, word, f.fill(level_fills.get(word, "FFFFFF"), word == Level.RED.value))
+                    ws.write_string(row, col, word, f.fill(level_fills.get(word, FILL_WHITE), word == Level.RED.value))
                 else:
                     ws.write_blank(row, col, None, f.center)
                 col += 1
@@ -223,7 +231,7 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
             ws.write_number(row, 1, t.number, f.center)
             ws.write_string(row, 2, _text(t.title), f.left)
             ws.write_string(row, 3, _text(t.lead_unit), f.center)
-            ws.write_string(row, 4, state, f.fill(TASK_FILLS.get(state, "FFFFFF"), state in ("滞后", "未启动")))
+            ws.write_string(row, 4, state, f.fill(TASK_FILLS.get(state, FILL_WHITE), state in ("滞后", "未启动")))
             ws.write_string(row, 5, _text(t.progress), f.left)
             ws.write_string(row, 6, _text(t.problems), f.left)
             ws.write_string(row, 7, _text(t.next_steps), f.left)
@@ -256,9 +264,9 @@ def _project_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
         ws.write_string(row, 8, _text(p.image_progress), f.left)
         ws.write_string(row, 9, _text(p.state), f.center)
         if p.behind:
-            ws.write_string(row, 10, "滞后", f.fill("FFC7CE", True))
+            ws.write_string(row, 10, "滞后", f.fill(FILL_RED, True))
         else:
-            ws.write_string(row, 10, "正常", f.fill("DDEBF7"))
+            ws.write_string(row, 10, "正常", f.fill(FILL_BLUE))
         ws.write_string(row, 11, _text(p.problems), f.left)
         _fit_row(ws, row, [(_text(p.name), widths[1]), (_text(p.unit), widths[2]),
                            (_text(p.image_progress), widths[8]), (_text(p.problems), widths[11])])
@@ -334,7 +342,7 @@ def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
                     "categories": ["状态分布", 3, 0, end, 0],
                     "values": ["状态分布", 3, j, end, j],
                     **xlsx_fill(s),
-                    "border": {"color": "#595959", "width": 0.5},
+                    "border": {"color": "#" + LINE_DARK, "width": 0.5},
                     "gap": 60,
                     "data_labels": {
                         "value": True,

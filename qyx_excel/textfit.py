@@ -24,9 +24,20 @@ CELL_MARGIN = 2.5
 MERGED_FILL = 0.95
 
 
-def text_units(text: str) -> float:
-    """Width of ``text`` on one line, in Excel column units."""
-    return sum(CJK_UNITS if ord(ch) > _WIDE_FROM else 1.0 for ch in text)
+def text_units(text: str, *, cjk: float = CJK_UNITS) -> float:
+    """Width of ``text`` on one line, in Excel column units (a wide character counts ``cjk``)."""
+    return sum(cjk if ord(ch) > _WIDE_FROM else 1.0 for ch in text)
+
+
+def wrapped_lines(text: str, width: float, *, margin: float = CELL_MARGIN, cjk: float = CJK_UNITS,
+                  whole_units: bool = False) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` units wide, of which ``margin`` is not used
+    (at least one unit is); each line break starts a line.  ``whole_units``: only whole units of the
+    usable width count (the print tables' estimate)."""
+    usable = max(width - margin, 1.0)
+    if whole_units:
+        usable = int(usable)
+    return sum(max(1, math.ceil(text_units(part, cjk=cjk) / usable)) for part in str(text).split("\n"))
 
 
 def row_height(cells: Iterable[tuple[str, float]], *, min_lines: int = 1, line: float = LINE_HEIGHT) -> float:
@@ -34,17 +45,13 @@ def row_height(cells: Iterable[tuple[str, float]], *, min_lines: int = 1, line: 
     lines = min_lines
     for text, width in cells:
         if text:
-            lines = max(lines, sum(max(1, math.ceil(text_units(p) / max(width - CELL_MARGIN, 1.0)))
-                                   for p in str(text).split("\n")))
+            lines = max(lines, wrapped_lines(text, width))
     return lines * line + 4
 
 
 def text_height(text: str, width: float, *, line: float = LINE_HEIGHT, pad: float = 5.0) -> float:
     """Row height (points) that shows ``text`` wrapped in ``width`` characters (merged cells)."""
-    lines = 0
-    for part in text.split("\n"):
-        lines += max(1, math.ceil(text_units(part) / max(width * MERGED_FILL, 1.0)))
-    return lines * line + pad
+    return wrapped_lines(text, width * MERGED_FILL, margin=0.0) * line + pad
 
 
-__all__ = ["CJK_UNITS", "LINE_HEIGHT", "row_height", "text_height", "text_units"]
+__all__ = ["CJK_UNITS", "LINE_HEIGHT", "row_height", "text_height", "text_units", "wrapped_lines"]

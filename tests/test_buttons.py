@@ -204,7 +204,7 @@ def test_consolidate_writes_what_the_cli_writes(work):
     consolidate(MARCH, cli / ledger.name, inbox=cli / "收件箱")
     theirs = openpyxl.load_workbook(cli / ledger.name)
     ours = openpyxl.load_workbook(out)
-    for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS):
+    for name in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES):
         first_row = SUMMARY_HEADER_ROW if name == SHEET_SUMMARY else OUTPUT_HEADER_ROW
         a, b = rows_of(ours[name], first_row), rows_of(theirs[name], first_row)
         if name == SHEET_FINDINGS:  # received times: the file's mtime for the CLI, now for the button

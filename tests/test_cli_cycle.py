@@ -61,6 +61,26 @@ def test_consolidate_json_contract(month, capsys):
     assert {r["dimension"] for r in data["ranking"]} == {"domain", "unit", "group"}
 
 
+def test_consolidate_fills_the_progress_sheet_as_the_button_does(month, capsys):
+    from openpyxl import load_workbook
+
+    from qyx_excel.glossary import SHEET_TABLES
+    from qyx_excel.layout import OUTPUT_HEADER_ROW, OUTPUT_NOTE_ROW, TABLES_HEADERS
+    from qyx_excel.ledger import WORD_FILLS
+
+    root, ledger = month
+    run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱")
+    ws = load_workbook(ledger, keep_vba=True)[SHEET_TABLES]
+    assert ws.cell(OUTPUT_NOTE_ROW, 1).value.startswith("2024年3月七优享工程指标进度表")
+    header = [ws.cell(OUTPUT_HEADER_ROW, c).value for c in range(1, len(TABLES_HEADERS) + 1)]
+    assert header == list(TABLES_HEADERS)
+    body = list(ws.iter_rows(min_row=OUTPUT_HEADER_ROW + 1, values_only=True))
+    assert len(body) == 47 and body[0][1] == "1" and any(r[1] == "27-1" for r in body)
+    status = ws.cell(OUTPUT_HEADER_ROW + 1, TABLES_HEADERS.index("状态") + 1)
+    assert status.fill.fgColor.rgb[-6:] == WORD_FILLS[status.value]
+    assert ws.print_area is not None
+
+
 def test_notice_tables_after_consolidation(month, capsys):
     root, ledger = month
     run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱")

@@ -63,14 +63,21 @@ from python_calamine import CalamineWorkbook
 
 from qyx_excel import cli, safeio
 from qyx_excel.findings import CODES
-from qyx_excel.glossary import GROUPS, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, SHEET_SUPERVISION
+from qyx_excel.glossary import (
+    GROUPS,
+    SHEET_FINDINGS,
+    SHEET_RANKING,
+    SHEET_SUMMARY,
+    SHEET_SUPERVISION,
+    SHEET_TABLES,
+)
 from qyx_excel.layout import SUMMARY_HEADER_ROW
 from qyx_excel.ledger import SUMMARY_COLUMNS
 from qyx_excel.store import TABLES, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "hostile-inputs.md"
-RESULT_SHEETS = {SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_SUPERVISION, "_meta"}
+RESULT_SHEETS = {SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES, SHEET_SUPERVISION, "_meta"}
 _SUBMISSION_GROUP, _SUBMISSION_SUPERSEDED_BY = 5, 10  # columns of store.submissions
 
 

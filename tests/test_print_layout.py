@@ -11,8 +11,9 @@ import pytest
 
 from qyx_excel.demo import run_demo
 from qyx_excel.glossary import DOMAINS, SHEET_FINDINGS, SHEET_SUMMARY
+from qyx_excel.layout import FINDINGS_DETAIL_HEADERS as FINDINGS_COLUMNS
 from qyx_excel.layout import OUTPUT_HEADER_ROW, SUMMARY_RESULT, group_layout
-from qyx_excel.ledger import FINDINGS_COLUMNS, FINDINGS_TITLE
+from qyx_excel.ledger import FINDINGS_TITLE
 from qyx_excel.periods import Period
 
 

@@ -40,15 +40,19 @@ from qyx_excel.layout import (
     ADJUSTMENT_HEADERS,
     ADJUSTMENT_TITLE,
     CATALOGUE_HEADERS,
+    FINDINGS_HEADERS,
+    FINDINGS_WIDTHS,
     NOTES_HEADERS,
     SUMMARY_HEADERS,
     SUMMARY_PERIOD_CELL,
+    SUMMARY_WIDTHS,
     catalogue_layout,
     group_layout,
     notes_layout,
     output_first_row,
     output_header_row,
     output_layout,
+    stored_width,
 )
 from qyx_excel.submission import META_KEYS, META_SHEET, META_TEMPLATE
 from qyx_excel.workbook import (
@@ -253,6 +257,35 @@ def test_output_sheets_have_titles_and_headers_only(book):
     ws = book[SHEET_SUMMARY]
     assert _row_values(ws, output_header_row(SHEET_SUMMARY), count=len(SUMMARY_HEADERS)) == SUMMARY_HEADERS
     assert ws[SUMMARY_PERIOD_CELL].protection.locked is False
+
+
+def test_builder_and_writer_lay_out_the_output_sheets_alike(ledger, tmp_path):
+    """The ledger writer rewrites the header rows and widths the builder drew: the same names, the
+    same widths (one definition in layout), on every output sheet, after a real consolidation."""
+    from qyx_excel.consolidate import consolidate
+    from qyx_excel.sample import make_sample_month
+
+    def layout_of(path: Path) -> dict[str, tuple[tuple, tuple]]:
+        wb = openpyxl.load_workbook(path, keep_vba=True)
+        out = {}
+        for name in ("汇总", "晾晒", "校验结果", "进度表"):
+            ws, cols = wb[name], len(output_layout(name).tables[0].headers)
+            widths: dict[int, float] = {}
+            for dim in ws.column_dimensions.values():  # a <col> element may span several columns
+                for c in range(dim.min or 0, (dim.max or 0) + 1):
+                    widths.setdefault(c, dim.width)
+            out[name] = (_row_values(ws, output_header_row(name), count=cols),
+                         tuple(widths.get(c) for c in range(1, cols + 1)))
+        return out
+
+    filled = shutil.copy(ledger, tmp_path / ledger.name)
+    make_sample_month(f"{YEAR}-03", tmp_path / "收件箱", ledger=filled)
+    built = layout_of(filled)
+    consolidate(f"{YEAR}-03", filled, inbox=tmp_path / "收件箱", store=tmp_path / "历史库")
+    written = layout_of(filled)
+    assert written == built
+    assert built["汇总"] == (SUMMARY_HEADERS, tuple(map(stored_width, SUMMARY_WIDTHS)))
+    assert built["校验结果"][1] == tuple(map(stored_width, FINDINGS_WIDTHS[: len(FINDINGS_HEADERS)]))
 
 
 # --- protection and validation ---------------------------------------------------------------
