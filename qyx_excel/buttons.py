@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import intake
 from .cells import split_base1
@@ -111,9 +111,10 @@ def button(
                 message = INTERNAL_ERROR.format(kind=_exception_kind(), log=_log_traceback(book, func.__name__))
             if book is None:  # no workbook to show it in: RunPython shows what the process printed
                 _exit_with(message)
-            _quietly(lambda: _show_result(book, where(book), f"未完成：{message}"))
-            _quietly(lambda: set_status(book, None))
-            _quietly(lambda: alert(book, message, critical=True))
+            shown_in = book  # narrowed: a lambda does not keep the narrowing of a reassigned name
+            _quietly(lambda: _show_result(shown_in, where(shown_in), f"未完成：{message}"))
+            _quietly(lambda: set_status(shown_in, None))
+            _quietly(lambda: alert(shown_in, message, critical=True))
             return None
 
         return run
@@ -135,7 +136,7 @@ def _caller() -> Book:
                          "若仍如此，请运行 scripts\\qyx-doctor.cmd 检查本机。") from None
 
 
-def _exit_with(message: str) -> None:
+def _exit_with(message: str) -> NoReturn:
     """End the process with *message* on stderr and exit code 1: xlwings' RunPython shows what a
     failed process wrote to stderr in a message box (no workbook to show it in otherwise)."""
     import sys

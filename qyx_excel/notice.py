@@ -428,7 +428,7 @@ def notice_context(consolidation: Consolidation, kind: str | None = None,
 
     groups_known = {g.group: g for g in c.groups}
     group_names = [g for g in GROUPS if g in groups_known] + [g for g in groups_known if g not in GROUPS]
-    group_info = {
+    group_info: dict[str, Any] = {
         "total": len(group_names),
         "submitted": sum(1 for g in c.groups if g.submitted),
         "accepted": sum(1 for g in c.groups if g.accepted),
@@ -652,7 +652,7 @@ def _projects(c: Consolidation, end_month: int) -> dict[str, Any]:
 
 
 def _applications(c: Consolidation) -> dict[str, Any]:
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "number": a.number,
             "name": clean(a.name),

@@ -46,7 +46,7 @@ import csv
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -755,7 +755,7 @@ def row_lines(m: MatterLevel | dict[str, Any], rules: SupervisionRules) -> int:
 
     from .slip_template import SLIP_COLUMNS, chars_per_line
 
-    get = m.get if isinstance(m, dict) else lambda k: getattr(m, k)  # type: ignore[union-attr]
+    get: Callable[[str], Any] = m.get if isinstance(m, dict) else lambda k: getattr(m, k)
     widths = {name: width for name, width, _, _ in SLIP_COLUMNS}
     texts = {
         "督办事项": get("name"),
@@ -980,12 +980,12 @@ def matter_rows(bd: Board) -> list[list[Any]]:
     rows = []
     shown = [m for m in bd.matters if m.level is not Level.NONE or m.standing is not Level.NONE or m.caught_up]
     for i, m in enumerate(shown, start=1):
-        s = slip_of.get(m.key)
+        slip = slip_of.get(m.key)
         rows.append([
             i, m.name, m.unit, m.group, m.level.value, m.standing.value if m.standing is not m.level else "",
             m.status, _label(m.since) if m.level is not Level.NONE else "", m.reason,
-            s["number_text"] if s else "", _date_text(s["deadline"]) if s else "",
-            s.get("reply_state", "") if s else "",
+            slip["number_text"] if slip else "", _date_text(slip["deadline"]) if slip else "",
+            slip.get("reply_state", "") if slip else "",
         ])
     return rows
 

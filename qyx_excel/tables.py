@@ -12,6 +12,7 @@ Excel cannot hold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,7 @@ def _title(ws: Any, f: _Formats, last_col: int, title: str, subtitle: str) -> No
     ws.merge_range(1, 0, 1, last_col, subtitle, f.subtitle)
 
 
-def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: list[float], title: str, subtitle: str,
+def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: Sequence[float], title: str, subtitle: str,
                 header_height: float) -> None:
     """Column widths, the two title rows and the header row (row 3) every printed table starts with."""
     for col, width in enumerate(widths):

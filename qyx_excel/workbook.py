@@ -781,15 +781,15 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         for header in adjustments.inputs:
             style = {"指标序号": fmt.input_text, "年度": fmt.input_center, "调整日期": fmt.input_date,
                      "调整后目标": fmt.input_center}.get(header, fmt.input)
-            value = _carried_cell(adj, header) if adj is not None else None
-            if value is None or value == "":
+            carried_value = _carried_cell(adj, header) if adj is not None else None
+            if carried_value is None or carried_value == "":
                 ws.write_blank(r, col[header], None, style)
-            elif isinstance(value, date):
-                ws.write_datetime(r, col[header], datetime.combine(value, datetime.min.time()), style)
-            elif isinstance(value, int):
-                ws.write_number(r, col[header], value, style)
+            elif isinstance(carried_value, date):
+                ws.write_datetime(r, col[header], datetime.combine(carried_value, datetime.min.time()), style)
+            elif isinstance(carried_value, int):
+                ws.write_number(r, col[header], carried_value, style)
             else:
-                ws.write_string(r, col[header], value, style)
+                ws.write_string(r, col[header], carried_value, style)
     first, last = adjustments.keys[0], adjustments.keys[-1]
     id_rule = _list_validation(ids, "指标序号", "选择要调整的指标序号（分项指标如 27-1）。")
     id_rule["error_message"] = "指标序号须为指标库中的序号，如 5、27-1、32-2（27、32 请按分项登记）。"
@@ -949,7 +949,7 @@ def write_meta_sheet(wb: Workbook, fmt: Formats, rows: list[tuple[str, str]], *,
 XLWINGS_CONF_SHEET = "xlwings.conf"
 
 
-def write_xlwings_conf(wb: Workbook, rows: list[tuple[str, str]]) -> Worksheet | None:
+def write_xlwings_conf(wb: Workbook, rows: Sequence[tuple[str, str]]) -> Worksheet | None:
     """Add xlwings' hidden settings sheet when there are settings (none by default: the add-in's own apply)."""
     if not rows:
         return None

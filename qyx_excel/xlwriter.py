@@ -157,13 +157,13 @@ def rectangles(cells: Iterable[str]) -> list[tuple[int, int, int, int]]:
     for row in sorted(by_row):
         cols = sorted(by_row[row])
         start = prev = cols[0]
-        for col in [*cols[1:], None]:
-            if col is not None and col == prev + 1:
-                prev = col
+        for nxt in [*cols[1:], None]:
+            if nxt is not None and nxt == prev + 1:
+                prev = nxt
                 continue
             spans.append((row, start, prev))
-            if col is not None:
-                start = prev = col
+            if nxt is not None:
+                start = prev = nxt
     out: list[list[int]] = []
     open_: dict[tuple[int, int], list[int]] = {}
     for row, c0, c1 in spans:
