@@ -64,11 +64,11 @@ class _Parser(argparse.ArgumentParser):
         with _argparse_in_chinese():
             return super().format_help()
 
-    def parse_args(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def parse_args(self, *args: Any, **kwargs: Any) -> Any:
         with _argparse_in_chinese():
             return super().parse_args(*args, **kwargs)
 
-    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
         with _argparse_in_chinese():
             return super().parse_known_args(*args, **kwargs)
 

@@ -689,7 +689,7 @@ def attach_vba(
         document_modules=document_module_names(len(sheets)),
         class_modules=classes,
     )
-    workbook.add_vba_project(io.BytesIO(data), is_stream=True)  # type: ignore[arg-type]
+    workbook.add_vba_project(io.BytesIO(data), is_stream=True)
     define_message_names(workbook)
     if xl is not None:
         workbook.define_name(XLWINGS_MODULE_NAME, f'="{xl.version}"')

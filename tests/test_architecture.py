@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "qyx_excel"
 DOC = ROOT / "docs" / "architecture.md"
@@ -75,3 +77,12 @@ def test_the_allowed_crossings_still_exist() -> None:
 
 def test_the_store_imports_neither_intake_nor_the_checks() -> None:
     assert imports_of(PACKAGE / "store.py") & {"intake", "checks", "receive", "sandbox"} == set()
+
+
+def test_the_package_ships_its_type_information() -> None:
+    # PEP 561: the marker file is in the package and in the package data a wheel carries
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    assert (PACKAGE / "py.typed").is_file()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "py.typed" in config["tool"]["setuptools"]["package-data"]["qyx_excel"]
