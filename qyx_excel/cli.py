@@ -279,7 +279,6 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 def _expand(paths: Sequence[str]) -> list[Path]:
     # a folder lists what consolidation would receive from it: no Office owner files, LibreOffice
     # locks, our temporaries or system files (Thumbs.db …)
-
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
