@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import glossary
 from .cells import letters_base1
-from .findings import ERROR, SEVERITY_WORDS, WARNING, severity_word
+from .findings import CODES, ERROR, SEVERITY_WORDS, WARNING, severity_word
 from .glossary import (
     GROUPS,
     SHEET_FINDINGS,
@@ -48,10 +48,12 @@ from .layout import (
     stored_width,
 )
 from .model import Consolidation, GroupStatus, IndicatorRow, RankEntry
+from .plan import load_plan
 from .ranking import DIMENSION_LABELS, rule_text
+from .safeio import atomic_write, put_text
 from .submission import META_SHEET
 from .textfit import row_height
-from .values import format_number
+from .values import expected_shown, format_number
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -119,7 +121,6 @@ class _Styles:
 
 def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> Path:
     """Write 汇总, 晾晒, 校验结果, 进度表 and ``_meta`` ``period`` of ``result`` into ``ledger``; return its path."""
-    from .safeio import atomic_write
 
     consolidation = result if isinstance(result, Consolidation) else result.consolidation
     summary = "" if isinstance(result, Consolidation) else result.summary_text()
@@ -130,6 +131,7 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
         wb = _load(ledger)
         fill_workbook(wb, consolidation, summary=summary, levels=progress_levels(supervision))
         if supervision is not None:  # the 督办 sheet (levels from history, slips, replies), 汇总's 预警等级
+            # lazy: cycle, supervision imports ledger's sheet helpers (_put, _Styles …) at the top
             from .supervision import write_sheet, write_summary_levels
 
             write_sheet(wb, supervision)
@@ -191,7 +193,6 @@ def summary_rows(c: Consolidation) -> list[list[Any]]:
     """The 汇总 table's rows (columns :data:`SUMMARY_COLUMNS`), one per indicator.
 
     序时目标 is rounded as the notice and the print tables show it (:func:`values.expected_shown`)."""
-    from .values import expected_shown
 
     return [
         [
@@ -303,7 +304,6 @@ def _write_progress(ws: Worksheet, c: Consolidation, levels: dict[str, str] | No
 
 def progress_rows(c: Consolidation) -> list[list[Any]]:
     """The 进度表 sheet's rows (columns ``layout.TABLES_HEADERS``), one per indicator."""
-    from .plan import load_plan
 
     plan = load_plan()
 
@@ -331,6 +331,7 @@ def progress_note(c: Consolidation) -> str:
 def progress_levels(board: Any) -> dict[str, str] | None:
     """``{indicator id: 督办 level word}`` (levels above 无) of a :class:`~qyx_excel.supervision.Board`
     for the 进度表's 预警等级 column; None without a board (no column)."""
+    # lazy: cycle, supervision imports ledger's sheet helpers (_put, _Styles …) at the top
     from .supervision import board_levels
 
     return None if board is None else board_levels(board)
@@ -355,7 +356,6 @@ def reporting_rows(c: Consolidation) -> list[list[Any]]:
 
 def finding_title(code: str) -> str:
     """The Chinese name of a finding code, as the clerk reads it in 校验结果 (the code itself if unknown)."""
-    from .findings import CODES
 
     known = CODES.get(code)
     return known.title if known else code
@@ -393,6 +393,7 @@ def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
     blocks = _result_blocks(c, summary, reporting, findings_title, findings, ranking)
     blocks[SHEET_TABLES] = progress_blocks(c, progress_levels(supervision))
     if supervision is not None:
+        # lazy: cycle, supervision imports ledger's sheet helpers (_put, _Styles …) at the top
         from .supervision import sheet_blocks, summary_level_block
 
         blocks[SHEET_SUMMARY].append(summary_level_block(supervision, [r.id for r in c.indicators]))
@@ -527,7 +528,6 @@ def _clear(ws: Worksheet, first_row: int) -> None:
 
 def _put(cell: Any, value: Any) -> None:
     """A value into a cell: text stays text (never a formula), numbers stay numbers."""
-    from .safeio import put_text
 
     if value is None or value == "":
         cell.value = None
