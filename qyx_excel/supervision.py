@@ -75,11 +75,11 @@ from .glossary import (
     TaskState,
 )
 from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW, SUPERVISION_COLUMNS, SUPERVISION_SLIP_HEADERS
-from .ledger import _clear, _data_row, _header_row, _load, _print_area, _put, _Styles
 from .office import require_soffice
 from .periods import Period, as_period, parse_period
 from .plan import load_plan
 from .safeio import atomic_write, is_ignorable_name
+from .sheetstyle import _clear, _data_row, _header_row, _load, _print_area, _put, _Styles
 from .slip_template import SLIP_COLUMNS, TABLE_LINES, build_slip_template, chars_per_line
 from .store import DB_NAME, Store, mtime_text
 from .values import format_number

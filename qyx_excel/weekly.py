@@ -26,11 +26,11 @@ from .errors import UnreadableFile, UsageError
 from .findings import ERROR, WARNING, Finding, is_valid, make
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP
 from .intake import parse_date
-from .ledger import _load
 from .periods import Week, parse_week, weeks_of_month
 from .plan import load_plan
 from .receive import inbox_files
 from .safeio import atomic_write, atomic_write_bytes, atomic_write_text, open_package
+from .sheetstyle import _load
 from .store import default_store_dir, mtime_text
 from .submission import META_SHEET
 from .workbook import (
