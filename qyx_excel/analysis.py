@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .store import DB_NAME, Store
 
 if TYPE_CHECKING:
     import pandas
@@ -36,7 +37,6 @@ def history_frame(store: str | Path) -> pandas.DataFrame:
         import pandas as pd
     except ImportError:
         raise UsageError('未安装 pandas：分析历史数据需要可选组件，请运行 pip install "qyx_excel[analysis]"。') from None
-    from .store import DB_NAME, Store
 
     store = Path(store)
     if not (store / DB_NAME).is_file():

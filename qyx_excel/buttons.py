@@ -40,10 +40,27 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import intake
 from .cells import split_base1
+from .checks import check_submission
+from .consolidate import consolidate_submissions, load_consolidation
 from .errors import QyxError, UsageError
 from .findings import severity_word
-from .glossary import GROUPS, SHEET_CATALOGUE, SHEET_FINDINGS, SHEET_RANKING, SHEET_SUMMARY, SHEET_TABLES
-from .layout import SUMMARY_INBOX_CELL, SUMMARY_PERIOD_CELL, SUMMARY_RESULT
+from .glossary import (
+    GROUPS,
+    SHEET_CATALOGUE,
+    SHEET_FINDINGS,
+    SHEET_RANKING,
+    SHEET_SUMMARY,
+    SHEET_SUPERVISION,
+    SHEET_TABLES,
+)
+from .layout import SUMMARY_INBOX_CELL, SUMMARY_PERIOD_CELL, SUMMARY_RESULT, group_layout
+from .ledger import result_blocks
+from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
+from .office import has_soffice
+from .periods import parse_period, period_code
+from .store import DB_NAME, STORE_DIR_NAME, Store, prior_for
+from .supervision import indicator_levels, supervise
+from .tables import render_tables
 from .xlreader import OpenBook, read_sheet
 from .xlwriter import (
     ENV_SHEET_PASSWORD,
@@ -200,8 +217,6 @@ def _summary_result(book: Book) -> tuple[Sheet, str] | None:
 
 
 def _group_result(book: Book) -> tuple[Sheet, str] | None:
-    from .layout import group_layout
-
     sheet = book.sheets.active
     if sheet.name not in GROUPS:
         return None
@@ -217,8 +232,6 @@ def _group_result(book: Book) -> tuple[Sheet, str] | None:
 @button(_group_result)
 def check_sheet(book: Book) -> str:
     """校验本表: check the active group sheet as it is on screen and mark every finding on it."""
-    from .checks import check_submission
-    from .layout import group_layout
 
     sheet = book.sheets.active
     if sheet.name not in GROUPS:
@@ -257,8 +270,6 @@ def check_sheet(book: Book) -> str:
 @button(_summary_result)
 def consolidate(book: Book) -> str:
     """汇总: the nine group sheets of the open book plus the inbox, into 汇总/晾晒/校验结果/进度表."""
-    from .consolidate import consolidate_submissions
-    from .ledger import result_blocks
 
     period, inbox_text = read_summary_inputs(book)
     folder = workbook_dir(book)
@@ -296,8 +307,6 @@ def consolidate(book: Book) -> str:
 def _supervise(book: Book, folder: Path, period: Period, adjustments: dict) -> tuple[Any, str]:
     """The month's 督办 as ``qyx supervise --ledger`` does it: replies in 反馈/ recorded, slips for
     黄/红 matters issued and written to 督办单/<period>/ beside the ledger; the board for the 督办 sheet."""
-    from .store import Store
-    from .supervision import supervise
 
     set_status(book, f"正在生成{period.label}督办单…")
     with Store(_store_dir(folder)) as st:
@@ -309,7 +318,6 @@ def _supervise(book: Book, folder: Path, period: Period, adjustments: dict) -> t
 def _ensure_supervision_sheet(book: Book) -> None:
     """Add the 督办 sheet after the other result sheets when the ledger has none yet (the command line
     creates it the same way), and leave 汇总 the active sheet."""
-    from .glossary import SHEET_SUPERVISION
 
     if SHEET_SUPERVISION in book.sheet_names:
         return
@@ -322,8 +330,6 @@ def _ensure_supervision_sheet(book: Book) -> None:
 @button(_summary_result)
 def notice(book: Book) -> str:
     """生成通报: the period's progress notice (.docx) beside the workbook."""
-    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
-    from .office import has_soffice
 
     period, _ = read_summary_inputs(book)
     folder = workbook_dir(book)
@@ -350,7 +356,6 @@ def print_tables(book: Book) -> str:
     folder = workbook_dir(book)
     c = _stored_consolidation(folder, period, "打印进度表")
     set_status(book, f"正在生成{c.label}进度表…")
-    from .supervision import indicator_levels
 
     levels = indicator_levels(_store_dir(folder), c.period)
     write_progress_sheet(book, c, levels)
@@ -366,7 +371,6 @@ def print_tables(book: Book) -> str:
             failed = f"（Excel 未能导出 PDF：{type(exc).__name__}；若该 PDF 正被打开，请关闭后重试）"
             _log_traceback(book, "print_tables")
     if failed or not can_export_pdf(book):  # the remote engine cannot print: the .xlsx tables
-        from .tables import render_tables
 
         xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx", levels=levels)
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表：{xlsx}"
@@ -424,7 +428,6 @@ def read_group_sheet(book: Book, group: str, meta: dict[str, str]) -> Submission
 
 def read_summary_inputs(book: Book) -> tuple[Period, str]:
     """The period (汇总!C2, validated) and the inbox folder text (汇总!F2) of the open ledger."""
-    from .periods import parse_period, period_code
 
     if SHEET_SUMMARY not in book.sheet_names:
         raise UsageError(f"本工作簿没有“{SHEET_SUMMARY}”工作表，请使用 qyx build-workbook 生成的台账。")
@@ -451,7 +454,6 @@ def _shown(raw: Any) -> str:
 
 def _check_period(sub: Submission) -> Period:
     """The period a sheet is checked for: its own 填报期, else 汇总!C2, else ``_meta``'s (read_group_sheet)."""
-    from .periods import parse_period
 
     code = sub.period
     if not code:
@@ -508,8 +510,6 @@ def workbook_dir(book: Book) -> Path:
 
 
 def _store_dir(folder: Path) -> Path:
-    from .store import STORE_DIR_NAME
-
     return folder / STORE_DIR_NAME
 
 
@@ -533,7 +533,6 @@ def _inbox(folder: Path, text: str) -> Path | None:
 
 def _prior(book: Book, group: str, period: Period) -> Any:
     """What was accepted before (for the jump and running-total checks), if the store exists."""
-    from .store import DB_NAME, Store, prior_for
 
     folder = _folder_or_none(book)  # an unsaved workbook has no history beside it: nothing to compare with
     if folder is None:
@@ -546,9 +545,6 @@ def _prior(book: Book, group: str, period: Period) -> Any:
 
 
 def _stored_consolidation(folder: Path, period: Period, action: str) -> Consolidation:
-    from .consolidate import load_consolidation
-    from .store import DB_NAME, Store
-
     store = _store_dir(folder)
     hint = f"请先在“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格填写 {period.code}，点“汇总”，再点“{action}”。"
     if not (store / DB_NAME).is_file():

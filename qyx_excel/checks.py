@@ -34,6 +34,7 @@ from .glossary import (
 from .periods import Period, as_period, parse_period
 from .plan import Indicator, Plan, Task, load_plan
 from .safeio import excel_length
+from .sandbox import shared
 from .submission import IndicatorEntry, Prior, Submission
 from .targets import Adjustment, Rules, evaluate, load_rules, target_for
 from .values import DECLARATIONS, Value, format_beside, format_number, normalise_text
@@ -504,8 +505,6 @@ def check_paths(
     checked, so memory stays flat however many files there are (``qyx check`` needs only findings).
     """
     import functools
-
-    from .sandbox import shared
 
     items: Sequence[str | Path] = list(paths)
     # the plan's own data, not a caller's: the worker (which loads its own) may check too

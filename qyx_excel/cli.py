@@ -14,8 +14,30 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import weekly
+from .checks import check_paths
+from .consolidate import _ledger_adjustments, consolidate, load_consolidation
+from .demo import run_demo
+from .distribute import distribute
+from .doctor import SystemProbe, default_ledger, project_folder, report, run_checks, to_json
+from .duedates import due_date
 from .errors import QyxError, UsageError
-from .findings import Report, severity_word
+from .export import export_consolidation
+from .findings import Report, catalogue_markdown, severity_word
+from .newyear import new_year
+from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
+from .periods import FIRST_YEAR, LAST_YEAR, parse_period, parse_week
+from .plan import load_plan, notes_markdown
+from .receive import inbox_files, rebuild_store
+from .rollup import rollup
+from .store import Store, default_store_dir, store_problem
+from .supervision import SLIP_STATE_WORDS, indicator_levels, slip_reply_state, supervise
+from .tables import render_tables
+from .targets import evaluate, shown_target_text
+from .values import format_number, parse_value
+from .vbaproject import xlwings_standalone_modules
+from .weekly import month_overview
+from .workbook import build_workbook, check_year, default_year
 
 # argparse's own words (usage:, options: …) in Chinese, for our parsers only (see _Parser).
 _ARGPARSE_ZH = {
@@ -117,9 +139,6 @@ class Progress:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
-    from .plan import load_plan
-    from .targets import shown_target_text
-
     plan = load_plan()
     if getattr(args, "notes", False):
         return _catalogue_notes(args, plan)
@@ -164,11 +183,6 @@ def _catalogue_notes(args: argparse.Namespace, plan) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .periods import parse_period
-    from .plan import load_plan
-    from .targets import evaluate
-    from .values import parse_value
-
     plan = load_plan()
     try:
         indicator = plan.indicator(args.indicator)
@@ -187,8 +201,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = evaluate(indicator, period, value, previous_year_end=previous, note=args.note or "")
 
     def human() -> None:
-        from .values import format_number
-
         print(f"指标 {indicator.id} {indicator.name}（{indicator.unit}），{period.label}")
         print(f"  节奏：    {indicator.rhythm_label}")
         print(f"  本年目标：{result.target_text or '—'}")
@@ -201,24 +213,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_build_workbook(args: argparse.Namespace) -> int:
-    from .workbook import build_workbook, check_year, default_year
-
     year = check_year(args.year) if args.year is not None else default_year()
     standalone = getattr(args, "standalone", False)
     path = build_workbook(Path(args.out), password=args.password, year=year, standalone=standalone)
     say(f"已生成{year}年台账：{path}")
     if standalone:
-        from .vbaproject import xlwings_standalone_modules
-
         say(f"独立版：已内嵌 xlwings {xlwings_standalone_modules().version} 的 VBA 模块，按钮不需要 xlwings 加载项。")
     return 0
 
 
 def cmd_weekly(args: argparse.Namespace) -> int:
-    from . import weekly
-    from .duedates import due_date
-    from .periods import parse_week
-
     week = parse_week(args.week)
     if args.distribute:
         paths = weekly.distribute(week, Path(args.distribute))
@@ -246,8 +250,6 @@ def cmd_weekly(args: argparse.Namespace) -> int:
 
 
 def cmd_new_year(args: argparse.Namespace) -> int:
-    from .newyear import new_year
-
     path, info = new_year(Path(args.ledger), Path(args.out), password=args.password, year=args.year)
     carried = info.carried
     years = sorted({a.year for a in carried.adjustments})
@@ -261,15 +263,11 @@ def cmd_new_year(args: argparse.Namespace) -> int:
 
 
 def cmd_distribute(args: argparse.Namespace) -> int:
-    from .distribute import distribute
-    from .periods import parse_period
-
     period = parse_period(args.period)
     paths = distribute(period, Path(args.out), ledger=Path(args.ledger) if args.ledger else None)
     say(f"已生成 {len(paths)} 份 {period.label} 填报表：")
     for p in paths:
         say(f"  {p}")
-    from .duedates import due_date
 
     due = due_date(period)
     say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
@@ -281,8 +279,6 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 def _expand(paths: Sequence[str]) -> list[Path]:
     # a folder lists what consolidation would receive from it: no Office owner files, LibreOffice
     # locks, our temporaries or system files (Thumbs.db …)
-    from .receive import inbox_files
-
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -326,9 +322,6 @@ def _outcomes_table(reports: Sequence[Any]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check_paths
-    from .periods import parse_period
-
     period = parse_period(args.period) if args.period else None
     paths = _expand(args.paths)
     if not paths:
@@ -351,9 +344,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from .consolidate import consolidate
-    from .periods import FIRST_YEAR, LAST_YEAR, parse_period
-
     period = parse_period(args.period)
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
         raise UsageError(f"填报期“{args.period}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可汇总的目标。")
@@ -370,14 +360,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     def human() -> None:
         print(result.summary_text())
         _outcomes_table(result.reports)
-        from .duedates import due_date
 
         warning = due_date(period).warning
         if warning:
             say(f"注意：是否逾期按截止日判断，{warning}")
         if period.kind == "month" and result.store_dir is not None:
-            from .weekly import month_overview
-
             weeks = month_overview(result.store_dir, period.year, period.end_month)
             if weeks:
                 print("本月周盘点：")
@@ -390,15 +377,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 
 def _stored(args: argparse.Namespace):  # -> Consolidation
     """The consolidated period named by --period, from the store next to --ledger (or --store)."""
-    from .consolidate import load_consolidation
-    from .periods import parse_period
 
     return load_consolidation(parse_period(args.period), ledger=_path(args.ledger), store=_path(args.store))
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
-
     if args.number is not None and args.number < 1:
         raise UsageError(f"发文字号的序号应为正整数，收到的是 {args.number}。")
     consolidation = _stored(args)
@@ -415,9 +398,6 @@ def cmd_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from .supervision import indicator_levels
-    from .tables import render_tables
-
     consolidation = _stored(args)
     store = _store_dir(args)
     path = render_tables(consolidation, Path(args.out), paper=args.paper, pdf=args.pdf,
@@ -429,17 +409,12 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_consolidation
-
     path = export_consolidation(_stored(args), Path(args.out), county=args.county)
     say(f"已导出上报文件：{path}")
     return 0
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
-    from .periods import parse_period
-    from .rollup import rollup
-
     period = parse_period(args.period)
     result = rollup(period, [Path(p) for p in _expand(args.exports)], Path(args.out))
 
@@ -451,8 +426,6 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 
 
 def _store_dir(args: argparse.Namespace) -> Path:
-    from .store import default_store_dir
-
     if args.store:
         return Path(args.store)
     if args.ledger:
@@ -461,7 +434,6 @@ def _store_dir(args: argparse.Namespace) -> Path:
 
 
 def _open_store(args: argparse.Namespace):  # -> Store
-    from .store import Store
 
     folder = _store_dir(args)
     if not (folder / "qyx.sqlite").is_file():
@@ -470,8 +442,6 @@ def _open_store(args: argparse.Namespace):  # -> Store
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from .periods import parse_period
-
     if getattr(args, "slips", False):
         return _history_slips(args)
     with _open_store(args) as store:
@@ -508,9 +478,6 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from .periods import parse_period
-    from .plan import load_plan
-
     period = parse_period(args.period)
     try:
         indicator = load_plan().indicator(args.indicator)
@@ -537,8 +504,6 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild_store(args: argparse.Namespace) -> int:
-    from .receive import rebuild_store
-
     folder = _store_dir(args)
     report = rebuild_store(folder, progress=Progress())
     say(f"已按归档文件重建历史库：{folder}（{report.replayed} 个文件）")
@@ -553,9 +518,6 @@ def cmd_rebuild_store(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-    from .periods import parse_period
-
     period = parse_period(args.period) if args.period else None
     if period is not None and period.kind != "month":
         raise UsageError("演示只能按月进行，请用 YYYY-MM 形式的填报期。")
@@ -568,9 +530,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_supervise(args: argparse.Namespace) -> int:
     import datetime as dt
-
-    from .periods import parse_period
-    from .supervision import supervise
 
     period = parse_period(args.period)
     ledger = _path(args.ledger)
@@ -589,8 +548,6 @@ def cmd_supervise(args: argparse.Namespace) -> int:
         raise UsageError(f"发单日期“{args.date}”应写成 YYYY-MM-DD，如 2024-05-08。") from None
     adjustments = None
     if ledger is not None:
-        from .consolidate import _ledger_adjustments
-
         adjustments = _ledger_adjustments(ledger)
     with _open_store(args) as store:
         result = supervise(store, period, out_dir=out, ledger=ledger, replies=replies, issued_on=issued_on,
@@ -605,7 +562,6 @@ def cmd_supervise(args: argparse.Namespace) -> int:
 
 def _history_slips(args: argparse.Namespace) -> int:
     """``qyx history --slips``: every slip, its deadline and reply state, and the replies received."""
-    from .supervision import SLIP_STATE_WORDS, slip_reply_state
 
     with _open_store(args) as store:
         slips = store.slips(period=args.period) if args.period else store.slips()
@@ -656,13 +612,10 @@ def _reference(parser: argparse.ArgumentParser) -> str:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .findings import catalogue_markdown
-
     folder = Path(args.out)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "findings.md").write_text(catalogue_markdown(), encoding="utf-8")
     (folder / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
-    from .plan import load_plan, notes_markdown
 
     (folder / "plan-notes.md").write_text(notes_markdown(load_plan()), encoding="utf-8")
     say(f"已更新 {folder / 'findings.md'}、{folder / 'cli.md'} 和 {folder / 'plan-notes.md'}")
@@ -674,8 +627,6 @@ def _path(value: str | None) -> Path | None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import SystemProbe, default_ledger, project_folder, report, run_checks, to_json
-
     probe = SystemProbe()
     project = project_folder()
     ledger = args.ledger or default_ledger(project, probe)
@@ -873,8 +824,6 @@ def _known_failure(exc: BaseException) -> str | None:
     import sqlite3
 
     if isinstance(exc, sqlite3.Error):
-        from .store import store_problem
-
         return f"历史库数据库出错：{store_problem(exc)}"
     if isinstance(exc, OSError):
         where = f"（{exc.filename}）" if exc.filename else ""

@@ -11,9 +11,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import PlanDataError
 from .glossary import Kind
 from .plan import DATA_DIR, TARGET_YEARS, YEARS, Plan, load_plan
-from .targets import Target, parse_target
+from .targets import Target, parse_target, table_target, target_for
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,12 @@ def _cumulative_never_decrease(plan: Plan) -> list[Disagreement]:
 def _target(ind, year: int) -> Target:
     """The table's own target: the register's readings (notes.csv) are not applied here, so that a
     disagreement between table and text is still reported."""
-    from .targets import table_target
 
     return table_target(ind, year)
 
 
 def unreadable_targets(plan: Plan | None = None) -> list[str]:
     """Target texts the engine cannot read (should be empty); each names indicator and year."""
-    from .errors import PlanDataError
-    from .targets import target_for
 
     plan = plan or load_plan()
     problems = []

@@ -13,7 +13,19 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from .checks import check_paths
+from .consolidate import consolidate
+from .distribute import distribute
+from .errors import UsageError
+from .export import export_consolidation
+from .notice import render_notice, supervision_for_notice
+from .office import has_soffice
 from .periods import Period
+from .safeio import display_name, kind_of_entry
+from .sample import DEFAULT_BROKEN, DEFAULT_LATE, make_history, make_sample_month
+from .supervision import indicator_levels
+from .tables import render_tables
+from .workbook import build_workbook
 
 Say = Callable[[str], None]
 
@@ -34,16 +46,6 @@ def run_demo(
     say: Say = lambda _msg: None,
 ) -> list[Path]:
     """Run the sample month into ``out`` (replacing an earlier demo there); return the files written."""
-    from .checks import check_paths
-    from .consolidate import consolidate
-    from .distribute import distribute
-    from .export import export_consolidation
-    from .notice import render_notice, supervision_for_notice
-    from .office import has_soffice
-    from .sample import DEFAULT_BROKEN, DEFAULT_LATE, make_history, make_sample_month
-    from .supervision import indicator_levels
-    from .tables import render_tables
-    from .workbook import build_workbook
 
     period = period or default_period()
     out = Path(out)
@@ -117,8 +119,6 @@ def clear_demo_folder(out: Path) -> None:
     (its marker :data:`MARKER` lists what that was): pointed at the office's folder by mistake, the
     demo must not delete the ledger, the history store or the inbox.
     """
-    from .errors import UsageError
-    from .safeio import display_name, kind_of_entry
 
     shown = display_name(str(out))
     try:

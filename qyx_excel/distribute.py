@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .duedates import due_date
 from .errors import UsageError
 from .glossary import GROUPS
 from .intake import read_adjustments
 from .periods import FIRST_YEAR, LAST_YEAR, Period, as_period
+from .plan import load_plan
 from .workbook import (
     Formats,
     SheetOptions,
@@ -50,7 +52,6 @@ def write_fill_in(
     password: str | None = None,
 ) -> None:
     """Write one group's fill-in file to ``path`` directly (see :func:`distribute`)."""
-    from .duedates import due_date
 
     due = due_date(period)
     due_text = due.text
@@ -86,7 +87,6 @@ def distribute(
     :class:`~qyx_excel.errors.PlanDataError` for an unusable adjustment row,
     :class:`~qyx_excel.errors.OutputLocked` when a file is open in Excel.
     """
-    from .plan import load_plan
 
     period = as_period(period)
     if not FIRST_YEAR <= period.year <= LAST_YEAR:

@@ -34,6 +34,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import __version__
+from .vbaproject import XLWINGS_MODULE_NAME, read_vba_modules
+from .workbook import LEDGER_NAME
+
 #: The xlwings version the buttons need (``Sheet.notes``), as in ``pyproject.toml``.
 MIN_XLWINGS = (0, 37, 5)
 MIN_PYTHON = (3, 10)
@@ -176,8 +180,6 @@ def _venv(probe: Probe, project: str | None) -> Check:
 
 
 def _qyx(probe: Probe) -> Check:
-    from . import __version__
-
     return Check("qyx_excel", "ok", f"{__version__}（{Path(__file__).resolve().parent}）")
 
 
@@ -193,8 +195,6 @@ def _xlwings(probe: Probe) -> Check:
 
 
 def _standalone_module(probe: Probe, ledger: str | None, names: dict[str, str]) -> Check:
-    from .vbaproject import XLWINGS_MODULE_NAME
-
     embedded = names.get(XLWINGS_MODULE_NAME)
     if not ledger:
         return Check("独立版台账模块", "skip", "未指定台账（--ledger）")
@@ -231,8 +231,6 @@ def _xlstart_folders(probe: Probe) -> list[str]:
 
 
 def _addin(probe: Probe, names: dict[str, str]) -> Check:
-    from .vbaproject import XLWINGS_MODULE_NAME
-
     found = [f"{folder}\\xlwings.xlam" for folder in _xlstart_folders(probe) if probe.is_file(f"{folder}\\xlwings.xlam")]
     if found:
         addin, package = probe.addin_version(found[0]), probe.package_version("xlwings")
@@ -502,7 +500,6 @@ def zone_id_of(text: str) -> int | None:
 
 def addin_version_of(path: Path) -> str | None:
     """The ``XLWINGS_VERSION`` constant in an xlwings add-in (``xlwings.xlam``), read from its VBA."""
-    from .vbaproject import read_vba_modules
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -559,7 +556,6 @@ def project_folder() -> str | None:
 
 def default_ledger(project: str | None, probe: Probe) -> str | None:
     """The launchers' ledger (``%QYX_LEDGER_DIR%`` or <project>/台账/七优享台账.xlsm) if it exists."""
-    from .workbook import LEDGER_NAME
 
     folder = probe.env("QYX_LEDGER_DIR") or (str(Path(project) / "台账") if project else None)
     if not folder:

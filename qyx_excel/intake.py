@@ -38,13 +38,17 @@ from .glossary import (
     GROUPS,
     HEADER_BLOCK,
     INDICATOR_HEADERS,
+    PERCENT_UNITS,
     PROJECT_GROUP,
     PROJECT_HEADERS,
     SHEET_CATALOGUE,
+    SHEET_SUMMARY,
     TASK_HEADERS,
 )
+from .layout import SUMMARY_PERIOD_CELL
 from .periods import FIRST_YEAR, LAST_YEAR, period_code
-from .safeio import illegal_chars
+from .plan import load_plan
+from .safeio import illegal_chars, open_package
 from .submission import (
     META_KEYS,
     META_SHEET,
@@ -55,7 +59,7 @@ from .submission import (
     Submission,
     TaskEntry,
 )
-from .targets import Adjustment
+from .targets import Adjustment, parse_target
 from .values import Value, format_number, normalise_text, parse_value
 
 if TYPE_CHECKING:
@@ -279,7 +283,6 @@ def _short(exc: BaseException) -> str:
 
 def _open_package(path: Path, name: str, data: bytes | None = None) -> Package:
     """The safe-open step: refuse what no reader may see (raises); the file's bytes, parts and warnings."""
-    from .safeio import open_package
 
     return open_package(path, display=name, data=data)
 
@@ -495,8 +498,6 @@ def read_meta(source: SheetSource) -> dict[str, str] | None:
 
 def summary_period(source: SheetSource) -> str | None:
     """The period typed in the ledger's 汇总 sheet (``layout.SUMMARY_PERIOD_CELL``), as a code, if any."""
-    from .glossary import SHEET_SUMMARY
-    from .layout import SUMMARY_PERIOD_CELL
 
     if SHEET_SUMMARY not in source.sheet_names:
         return None
@@ -801,7 +802,6 @@ class _Extras:
 @functools.cache
 def _parent_ids() -> frozenset[str]:
     """Ids of indicators shown as title rows over their parts (27, 32)."""
-    from .plan import load_plan
 
     return frozenset(ind.id for ind in load_plan().indicators if ind.has_parts)
 
@@ -809,8 +809,6 @@ def _parent_ids() -> frozenset[str]:
 @functools.cache
 def _percent_ids() -> frozenset[str]:
     """Ids of indicators measured in per cent."""
-    from .glossary import PERCENT_UNITS
-    from .plan import load_plan
 
     return frozenset(ind.id for ind in load_plan().indicators if ind.unit in PERCENT_UNITS)
 
@@ -857,8 +855,6 @@ PLAUSIBLE_LIMIT = 1e15
 
 
 def _unit_of(indicator_id: str) -> str:
-    from .plan import load_plan
-
     try:
         return load_plan().indicator(indicator_id).unit
     except KeyError:
@@ -1325,8 +1321,6 @@ class _SheetReader:
 
 
 def _adjustments_from_grid(grid: Grid, date1904: bool) -> dict[tuple[str, int], Adjustment]:
-    from .plan import load_plan
-
     header_row = None
     for r, row in enumerate(grid):
         texts = {_norm(v) for v in row if isinstance(v, str)}
@@ -1386,9 +1380,6 @@ def _adjustments_from_grid(grid: Grid, date1904: bool) -> dict[tuple[str, int], 
 
 
 def _validate_target(adjustment: Adjustment, where: str) -> None:
-    from .plan import load_plan
-    from .targets import parse_target
-
     indicator = load_plan().indicator(adjustment.indicator_id)
     parse_target(adjustment.text, indicator.direction, indicator.unit, where=where)
 

@@ -44,6 +44,7 @@ from .glossary import (
     STATUS_ORDER,
     TASK_HEADERS,
 )
+from .plan import load_plan
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -233,8 +234,6 @@ def sheet_title(group: str) -> str:
 def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
     """The layout of group sheet ``group`` (rows depend on the plan's indicators and tasks)."""
     if plan is None:
-        from .plan import load_plan
-
         plan = load_plan()
     if group in DOMAINS:
         indicator_keys = tuple(i.id for i in plan.indicators_of(group))
@@ -291,8 +290,6 @@ CATALOGUE_SECTION_ROW = 2  # the catalogue's own section/note row; header on row
 def catalogue_layout(plan: Plan | None = None) -> SheetLayout:
     """The 指标库 sheet: the catalogue (every indicator and part), then 目标调整记录."""
     if plan is None:
-        from .plan import load_plan
-
         plan = load_plan()
     catalogue = Table("catalogue", "", CATALOGUE_SECTION_ROW, CATALOGUE_HEADERS,
                       tuple(i.id for i in plan.indicators))
@@ -317,8 +314,6 @@ NOTES_SECTION_ROW = 2
 def notes_layout(plan: Plan | None = None) -> SheetLayout:
     """The 方案问题 sheet: one row per entry of the register (read-only; edited in notes.csv)."""
     if plan is None:
-        from .plan import load_plan
-
         plan = load_plan()
     table = Table("notes", "", NOTES_SECTION_ROW, NOTES_HEADERS, tuple(n.id for n in plan.notes))
     return SheetLayout(

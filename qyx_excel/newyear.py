@@ -21,9 +21,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cells import split_base1
 from .errors import UsageError
+from .intake import meta_year, read_adjustments
+from .layout import ADJUSTMENT_ROWS, SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT
 from .periods import LAST_YEAR
-from .workbook import XLWINGS_CONF_SHEET, Carried, build_workbook
+from .submission import META_SHEET
+from .workbook import SHEET_SUMMARY, XLWINGS_CONF_SHEET, Carried, build_workbook
 
 _PROTECTION = re.compile(rb'<sheetProtection\b[^>]*\bpassword="([0-9A-Fa-f]{1,4})"')
 
@@ -48,12 +52,6 @@ def _sheet_rows(wb, name: str) -> list[list]:
 def read_old_ledger(path: Path) -> OldLedger:
     """Read the year, the carried settings and the password hashes of a ledger (UsageError if unusable)."""
     from python_calamine import CalamineWorkbook
-
-    from .cells import split_base1
-    from .intake import meta_year, read_adjustments
-    from .layout import SUMMARY_INBOX_CELL, SUMMARY_INBOX_DEFAULT
-    from .submission import META_SHEET
-    from .workbook import SHEET_SUMMARY
 
     path = Path(path)
     if not path.is_file():
@@ -92,8 +90,6 @@ def _id_key(indicator_id: str) -> tuple[int, ...]:
 def new_year(old: Path, out: Path, *, password: str | None = None, year: int | None = None) -> tuple[Path, OldLedger]:
     """Write next year's ledger ``out`` from ``old`` (see the module docstring); return its path and what was read."""
     from openpyxl.worksheet.protection import hash_password
-
-    from .layout import ADJUSTMENT_ROWS
 
     info = read_old_ledger(old)
     old, out = Path(old), Path(out)

@@ -31,10 +31,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import TemplateError
+from .charts import STATUS_FILLS, chart_workbook, docx_chart_xml, inline_chart_xml, status_matrix
+from .duedates import date_label, due_date
+from .errors import TemplateError, UsageError
 from .glossary import DOMAINS, FILL_WHITE, GROUPS, PROJECT_GROUP, STATUS_ORDER, Status, TaskState
+from .glossary import TASK_STATE_FILLS as TASK_FILLS
 from .model import Consolidation, IndicatorRow, RankEntry, TaskRow
-from .safeio import illegal_chars
+from .notice_template import build_template
+from .office import convert, require_soffice
+from .periods import Period, parse_period
+from .plan import load_plan
+from .safeio import atomic_write, atomic_write_bytes, illegal_chars
+from .store import DB_NAME, Store
+from .supervision import supervision_summary
+from .targets import load_rules
+from .values import figure_digits, format_figure, format_number, money_text, plan_precision, target_words
 
 
 def _templates_dir() -> Path:
@@ -101,8 +112,6 @@ def assign_number(numbers_file: Path, key: str, year: int, number: int | None = 
     before, else ``number`` when given, else one more than the year's highest.  Kept in a small JSON
     file beside the store (``{"2024": {"2024-03/monthly": 3}}``) that the office may edit."""
     import json
-
-    from .safeio import atomic_write_bytes
 
     numbers_file = Path(numbers_file)
     data: dict[str, dict[str, int]] = {}
@@ -180,8 +189,6 @@ def clean(text: object) -> str:
 
 
 def _number(x: float | None, digits: int = 2) -> str:
-    from .values import format_number
-
     return "" if x is None else format_number(round(x, digits), digits)
 
 
@@ -198,8 +205,6 @@ def _percent(x: float | None) -> str:
 
 
 def _plan_digits(indicator_id: str) -> int:
-    from .values import plan_precision
-
     return plan_precision(indicator_id)
 
 
@@ -233,8 +238,6 @@ def short_reason(text: str, most: int = _REASON_MAX) -> str:
 
 
 def _row(r: IndicatorRow, reason_max: int = _REASON_MAX) -> dict[str, Any]:
-    from .values import figure_digits, format_figure, target_words
-
     value = _number(r.value) if r.value is not None else clean(r.value_text)
     target = _part_target(clean(r.name), clean(r.target_text))
     digits = figure_digits(_plan_digits(r.id), r.value)
@@ -355,7 +358,6 @@ def _ranking(c: Consolidation, dimension: str, size: int) -> dict[str, Any]:
 
 def _label_for(c: Consolidation, kind: str) -> str:
     """The label of the ``kind`` notice's period that holds ``c``'s (its year, its quarter, its month)."""
-    from .periods import Period, parse_period
 
     if _PERIOD_KIND.get(c.kind) == kind:
         return c.label
@@ -375,9 +377,6 @@ def notice_context(consolidation: Consolidation, kind: str | None = None,
     variables are errors).  ``supervision`` is the period's 督办 summary
     (:func:`supervision_for_notice`); without it the notice has no 督办 part.
     """
-    from .periods import parse_period
-    from .plan import load_plan
-    from .targets import load_rules
 
     c = consolidation
     kind = _kind(kind, c)
@@ -520,8 +519,6 @@ def next_report(period_code: str, kind: str) -> tuple[Any, Any]:
     date (:func:`qyx_excel.duedates.due_date`, moved onto a working day).  A monthly notice asks for
     next month's data, a quarterly one for next quarter's, an annual one for January's: the monthly
     reporting goes on after the year's summary."""
-    from .duedates import due_date
-    from .periods import Period, parse_period
 
     period = parse_period(period_code)
     if kind == "quarterly":
@@ -539,8 +536,6 @@ def supervision_for_notice(store_dir: Path | None, period_code: str, *, today: _
                            ) -> dict[str, Any] | None:
     """The period's 督办 summary (:func:`qyx_excel.supervision.supervision_summary`) from the store in
     ``store_dir``, or None when there is no store yet (the notice then has no 督办 part)."""
-    from .store import DB_NAME, Store
-    from .supervision import supervision_summary
 
     if store_dir is None or not (Path(store_dir) / DB_NAME).is_file():
         return None
@@ -582,8 +577,6 @@ def due_warning(consolidation: Consolidation, kind: str | None = None) -> str:
 
 
 def _due_words(period_code: str, kind: str) -> dict[str, Any]:
-    from .duedates import date_label
-
     after, due = next_report(period_code, kind)
     moved = f"{due.nominal.month}月{due.nominal.day}日逢{due.nominal_name}顺延" if due.moved else ""
     # the year is said once: 2024年4月数据请于5月6日前报送 (the date's year only when it is another)
@@ -592,8 +585,6 @@ def _due_words(period_code: str, kind: str) -> dict[str, Any]:
 
 
 def _previous_label(c: Consolidation, kind: str) -> str:
-    from .periods import parse_period
-
     if c.previous_period:
         try:
             prev = parse_period(c.previous_period)
@@ -604,8 +595,6 @@ def _previous_label(c: Consolidation, kind: str) -> str:
 
 
 def _projects(c: Consolidation, end_month: int) -> dict[str, Any]:
-    from .values import money_text
-
     items = []
     for p in c.projects:
         items.append(
@@ -684,8 +673,6 @@ def _kind(kind: str | None, c: Consolidation) -> str:
     try:
         return KINDS[str(kind).strip().lower()]
     except KeyError:
-        from .errors import UsageError
-
         raise UsageError(f"通报类型“{kind}”无法识别，应为 monthly（月度）、quarterly（季度）或 annual（年度）。") from None
 
 
@@ -873,8 +860,6 @@ class _InlineChart:
         from docx.opc.packuri import PackURI
         from docx.opc.part import Part
 
-        from .charts import chart_workbook, docx_chart_xml, inline_chart_xml, status_matrix
-
         part = self.tpl.current_rendering_part
         package = part.package
         domains, statuses, counts = status_matrix(self.consolidation)
@@ -900,8 +885,6 @@ class _InlineChart:
 
 
 def _table_rows(consolidation: Consolidation, kind: str) -> list[dict[str, Any]]:
-    from .charts import STATUS_FILLS
-
     table = []
     order = [d for d in DOMAINS if any(r.domain == d for r in consolidation.indicators)]
     order += sorted({r.domain for r in consolidation.indicators} - set(order))
@@ -931,14 +914,10 @@ def _table_rows(consolidation: Consolidation, kind: str) -> list[dict[str, Any]]
 
 
 def _lead_unit(domain: str) -> str:
-    from .plan import load_plan
-
     return clean(load_plan().domain_leads.get(domain, ""))
 
 
 def _task_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
-    from .glossary import TASK_STATE_FILLS as TASK_FILLS
-
     out = []
     for name in [d for d in DOMAINS if any(t.domain == d for t in consolidation.tasks)]:
         rows = [
@@ -1012,8 +991,6 @@ def render_notice(
     import jinja2
     from docxtpl import DocxTemplate
 
-    from .safeio import atomic_write
-
     out = Path(out)
     kind = _kind(kind, consolidation)
     context = notice_context(consolidation, kind, supervision)
@@ -1030,7 +1007,6 @@ def render_notice(
         source = DOCX_TEMPLATE
         where = f"通报模板 {DOCX_TEMPLATE.name} "
     else:  # installed without the templates folder: the built-in layout
-        from .notice_template import build_template
 
         source = io.BytesIO(build_template())
         where = "内置通报模板 "
@@ -1163,8 +1139,6 @@ def notice_to_pdf(docx: Path, outdir: Path | None = None) -> Path:
     Raises :class:`~qyx_excel.office.OfficeNotFound` (with what to install) without LibreOffice.
     """
     import tempfile
-
-    from .office import convert, require_soffice
 
     docx = Path(docx)
     require_soffice()

@@ -19,6 +19,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from .safeio import atomic_write_bytes
+
 # --- fonts and sizes (half-points) -----------------------------------------------------------------
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -612,7 +614,6 @@ def build_template() -> bytes:
 
 def write_template(path: str | Path) -> Path:
     """Write the template to ``path`` atomically (a clerk's restyled copy elsewhere is never touched)."""
-    from .safeio import atomic_write_bytes
 
     return atomic_write_bytes(Path(path), build_template(), backup=False)
 

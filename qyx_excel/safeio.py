@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import OutputFailed, OutputLocked, QyxError, UnreadableFile
+from .errors import OutputFailed, OutputLocked, QyxError, UnreadableFile, UsageError
 from .findings import Finding, make
 
 # --- limits for a fill-in file (a normal one is 10-50 KB, about 15 parts) -----------------------
@@ -1010,7 +1010,6 @@ def check_output_target(target: str | Path) -> None:
     named ``/dev/sda`` by mistake must not become a .docx); a name too long for the backup copy
     is refused before anything is written.
     """
-    from .errors import UsageError
 
     target = Path(target)
     shown = display_name(str(target))

@@ -28,10 +28,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import intake
+from .consolidate import consolidate_submissions
+from .distribute import distribute
+from .errors import UsageError
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP, Direction, Kind
 from .periods import Period, as_period
 from .plan import Indicator, Plan, load_plan
-from .submission import Submission
+from .store import Store
+from .submission import ProjectEntry, Submission
 from .targets import expected_value, target_for, year_start
 from .values import parse_value
 
@@ -85,7 +90,6 @@ def make_sample_month(
     ``late_groups`` send nothing; ``broken_groups`` send a file with errors. ``ledger`` passes the
     office's target adjustments on to ``distribute``.
     """
-    from .distribute import distribute
 
     period = _month(period)
     plan = plan or load_plan()
@@ -118,8 +122,6 @@ def make_history(
     :func:`make_sample_month` would (every group reports on time, no errors). Returns the periods
     consolidated.
     """
-    from .consolidate import consolidate_submissions
-    from .store import Store
 
     period = _month(period)
     plan = plan or load_plan()
@@ -323,8 +325,6 @@ def fill_file(path: Path, group: str, fill: GroupFill) -> None:
     """Type ``fill`` into the fill-in file at ``path`` with openpyxl (cells found as intake finds them)."""
     from openpyxl import load_workbook
 
-    from . import intake
-
     sub = intake.read_file(path)[0]
     wb = load_workbook(path)
     type_into(wb[group], sub, fill)
@@ -382,7 +382,6 @@ def _fill_projects(ws: Any, projects: list[dict[str, Any]]) -> None:
 
 def fill_submission(sub: Submission, fill: GroupFill) -> Submission:
     """Apply ``fill`` to a :class:`Submission` read from a blank template (no file involved)."""
-    from .submission import ProjectEntry
 
     for label, value in fill.header.items():
         sub.header[label] = value.isoformat() if isinstance(value, date) else str(value)
@@ -410,8 +409,6 @@ def fill_submission(sub: Submission, fill: GroupFill) -> Submission:
 
 def _templates(period: Period, plan: Plan) -> dict[str, Submission]:
     """Blank submissions of every group for ``period``'s year, read from freshly distributed files."""
-    from . import intake
-    from .distribute import distribute
 
     with tempfile.TemporaryDirectory(prefix="qyx-sample-") as tmp:
         paths = distribute(period, Path(tmp), plan=plan)
@@ -421,7 +418,5 @@ def _templates(period: Period, plan: Plan) -> dict[str, Submission]:
 def _month(period: Period | str) -> Period:
     period = as_period(period)
     if period.kind != "month":
-        from .errors import UsageError
-
         raise UsageError(f"示例数据按月生成，“{period.code}”不是月份。")
     return period

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from . import intake
 from .errors import QyxError, UnreadableFile
 from .findings import make
 from .submission import Submission
@@ -237,8 +238,6 @@ def _death(code: int | None) -> str:
 
 
 def _read_here(job: Job) -> list[Submission] | UnreadableFile:
-    from . import intake
-
     path, name, data = job
     try:
         return intake.read_file(path, display=name, data=data)
@@ -248,7 +247,6 @@ def _read_here(job: Job) -> list[Submission] | UnreadableFile:
 
 def _serve(conn: Any, memory: int | None, parents_end: Any = None) -> None:
     """The worker's loop: read each job sent, send back ``("ok", subs)`` or ``("error", message, finding)``."""
-    from . import intake
 
     if parents_end is not None:
         parents_end.close()

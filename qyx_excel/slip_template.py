@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 from .notice_template import _A, _R, _W, _WP, _XML, TEXT_WIDTH, _cell, _p, _sect_pr, _tag_row, template_parts
+from .safeio import atomic_write_bytes
 
 #: Matter table columns: (header, width in twips, cell text, style id)
 SLIP_COLUMNS: tuple[tuple[str, int, str, str], ...] = (
@@ -99,8 +100,6 @@ def build_slip_template() -> bytes:
 
 
 def write_slip_template(path: str | Path) -> Path:
-    from .safeio import atomic_write_bytes
-
     return atomic_write_bytes(Path(path), build_slip_template(), backup=False)
 
 

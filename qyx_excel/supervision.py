@@ -52,7 +52,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import PlanDataError, UsageError
+from .assemble import assemble as _assemble
+from .cells import a1_base1
+from .cells import letters_base1 as col_letter
+from .errors import PlanDataError, TemplateError, UsageError
 from .glossary import (
     FILL_GREEN,
     FILL_RED,
@@ -71,8 +74,16 @@ from .glossary import (
     Status,
     TaskState,
 )
-from .layout import SUPERVISION_COLUMNS, SUPERVISION_SLIP_HEADERS
+from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW, SUPERVISION_COLUMNS, SUPERVISION_SLIP_HEADERS
+from .office import require_soffice
 from .periods import Period, as_period, parse_period
+from .plan import load_plan
+from .safeio import atomic_write, is_ignorable_name
+from .sheetstyle import _clear, _data_row, _header_row, _load, _print_area, _put, _Styles
+from .slip_template import SLIP_COLUMNS, TABLE_LINES, build_slip_template, chars_per_line
+from .store import DB_NAME, Store, mtime_text
+from .values import format_number
+from .workcalendar import add_working_days, coverage_warning, next_working_day
 
 if TYPE_CHECKING:
     from .model import Consolidation
@@ -274,8 +285,6 @@ ALL_PROJECTS = "project:*"
 
 
 def _fmt(x: float | None) -> str:
-    from .values import format_number
-
     return format_number(x) if x is not None else "—"
 
 
@@ -368,7 +377,6 @@ def _stale(st: Store, c: Consolidation) -> bool:
 
 def history(st: Store, period: Period | str, *, adjustments: dict | None = None) -> list[MonthRecord]:
     """Every month up to ``period``'s last month that was consolidated or has submissions, oldest first."""
-    from .assemble import assemble as _assemble
 
     end = as_period(period).end
     out = []
@@ -682,8 +690,6 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _contact(rules: SupervisionRules) -> str:
-    from .plan import load_plan
-
     try:
         g = load_plan().group(rules.contact_group)
     except KeyError:
@@ -702,7 +708,6 @@ def issue_slips(st: Store, bd: Board, *, issued_on: dt.date | None = None,
     Issuing again keeps numbers and the first issue date (unless ``issued_on`` is given), refreshes
     the matters, and withdraws a slip whose unit (or part) no longer has any.
     """
-    from .workcalendar import add_working_days, next_working_day
 
     rules = rules or load_supervision_rules()
     now = now or dt.datetime.now()
@@ -753,8 +758,6 @@ def row_lines(m: MatterLevel | dict[str, Any], rules: SupervisionRules) -> int:
     """Estimated lines of a matter's row in the slip's table (the tallest of its cells)."""
     from math import ceil
 
-    from .slip_template import SLIP_COLUMNS, chars_per_line
-
     get: Callable[[str], Any] = m.get if isinstance(m, dict) else lambda k: getattr(m, k)
     widths = {name: width for name, width, _, _ in SLIP_COLUMNS}
     texts = {
@@ -767,7 +770,6 @@ def row_lines(m: MatterLevel | dict[str, Any], rules: SupervisionRules) -> int:
 
 def _pack(matters: list[MatterLevel], rules: SupervisionRules) -> list[list[MatterLevel]]:
     """Split a unit's matters into slips of at most ``matters_per_slip`` whose rows fit one page."""
-    from .slip_template import TABLE_LINES
 
     chunks: list[list[MatterLevel]] = []
     lines = 0
@@ -820,8 +822,6 @@ def slip_number_in(name: str) -> tuple[int, int] | None:
 
 def record_replies(st: Store, folder: Path, *, now: dt.datetime | None = None) -> list[ReplyOutcome]:
     """Record every reply file in ``folder`` against its slip (the number in its name)."""
-    from .safeio import is_ignorable_name
-    from .store import mtime_text
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -919,9 +919,6 @@ def render_slip(slip: dict[str, Any], out: Path, *, template: Path | None = None
     import jinja2
     from docxtpl import DocxTemplate
 
-    from .errors import TemplateError
-    from .safeio import atomic_write
-
     source: Any
     if template is not None:
         if not Path(template).is_file():
@@ -930,8 +927,6 @@ def render_slip(slip: dict[str, Any], out: Path, *, template: Path | None = None
     elif SLIP_TEMPLATE.is_file():
         source, where = SLIP_TEMPLATE, f"督办单模板 {SLIP_TEMPLATE.name} "
     else:
-        from .slip_template import build_slip_template
-
         source, where = io.BytesIO(build_slip_template()), "内置督办单模板 "
     try:
         tpl = DocxTemplate(source)
@@ -956,6 +951,7 @@ def slip_to_pdf(docx: Path, outdir: Path | None = None) -> Path:
     (:func:`qyx_excel.notice.notice_to_pdf`): LibreOffice opening the .docx directly reads the
     Word character grid differently (14–17 characters a line, the slip on two pages).  Raises
     :class:`~qyx_excel.office.OfficeNotFound` without LibreOffice."""
+    # lazy: cycle, notice imports supervision at the top (and this is the allowed upward crossing)
     from .notice import notice_to_pdf
 
     return notice_to_pdf(Path(docx), outdir)
@@ -1018,7 +1014,6 @@ SHEET_FILLS: dict[str, str] = {
 
 def write_sheet(wb: Any, bd: Board) -> None:
     """Fill (or create) the 督办 sheet of an open openpyxl workbook; nothing is saved here."""
-    from .ledger import _clear, _data_row, _header_row, _print_area, _put, _Styles
 
     styles = _Styles()
     if SHEET_SUPERVISION not in wb.sheetnames:  # after the other result sheets, before hidden ones
@@ -1090,8 +1085,6 @@ def summary_level_words(bd: Board, ids: Iterable[str]) -> list[str]:
 def summary_level_block(bd: Board, ids: Iterable[str]) -> tuple[str, list[list[Any]]]:
     """The 预警等级 column of 汇总 as a block ``(top-left A1, rows)`` for the buttons' writer: the
     same column, header and words :func:`write_summary_levels` writes with openpyxl."""
-    from .cells import a1_base1
-    from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW
 
     top_left = a1_base1(SUMMARY_HEADER_ROW, len(SUMMARY_COLUMNS) + 1)
     return top_left, [[SUMMARY_LEVEL_HEADER], *[[w] for w in summary_level_words(bd, ids)]]
@@ -1103,7 +1096,6 @@ SUMMARY_LEVEL_HEADER = "预警等级"
 def indicator_levels(store_dir: Path | None, period: Period | str) -> dict[str, str] | None:
     """``{indicator id: level word}`` (levels above 无 only) for the print tables' 预警等级 column, from
     the store in ``store_dir``; None when there is no store yet."""
-    from .store import DB_NAME, Store
 
     if store_dir is None or not (Path(store_dir) / DB_NAME).is_file():
         return None
@@ -1120,9 +1112,6 @@ def board_levels(bd: Board) -> dict[str, str]:
 def write_summary_levels(ws: Any, bd: Board) -> None:
     """Add a 预警等级 column to 汇总 (after its last column), one level per indicator row (the word
     written, 蓝/黄/红 legible in black and white; 无 left blank). Call after the 汇总 rows are written."""
-    from .cells import letters_base1 as col_letter
-    from .layout import SUMMARY_COLUMNS, SUMMARY_HEADER_ROW
-    from .ledger import _put, _Styles
 
     styles = _Styles()
     col = len(SUMMARY_COLUMNS) + 1
@@ -1147,8 +1136,6 @@ def write_list(bd: Board, out: Path) -> Path:
     """The 督办 sheet as a workbook of its own (督办清单)."""
     from openpyxl import Workbook
 
-    from .safeio import atomic_write
-
     def write(tmp: Path) -> None:
         wb = Workbook()
         wb.remove(wb.active)
@@ -1160,8 +1147,6 @@ def write_list(bd: Board, out: Path) -> Path:
 
 def write_ledger_sheet(ledger: Path, bd: Board) -> Path:
     """Write the 督办 sheet into the ledger (atomically, macros kept, the previous copy in 备份/)."""
-    from .ledger import _load
-    from .safeio import atomic_write
 
     def write(tmp: Path) -> None:
         wb = _load(Path(ledger))
@@ -1219,7 +1204,6 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     if period.kind != "month":
         raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
     if pdf and out_dir is not None:  # before anything is issued: without LibreOffice, say so, change nothing
-        from .office import require_soffice
 
         require_soffice()
     rules = load_supervision_rules()
@@ -1230,7 +1214,6 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     slips = issue_slips(st, bd, issued_on=issued_on, rules=rules, now=now)
     attach_slips(st, bd, today=today or (now.date() if now else None))
     result = SupervisionResult(board=bd, slips=slips, replies=outcomes)
-    from .workcalendar import coverage_warning
 
     for slip in slips:
         for day in (slip["issued_on"], slip["deadline"]):

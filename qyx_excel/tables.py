@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .charts import STATUS_FILLS, status_matrix, xlsx_fill
 from .errors import UsageError
 from .glossary import (
     DOMAINS,
@@ -23,13 +24,19 @@ from .glossary import (
     FILL_RED,
     FILL_SHADE,
     FILL_WHITE,
+    LEVEL_FILLS,
     LINE_DARK,
     STATUS_ORDER,
     TASK_STATE_FILLS,
+    Level,
     Status,
 )
 from .model import Consolidation
+from .office import convert
+from .periods import parse_period
+from .safeio import atomic_write, safe_cell_text
 from .textfit import LINE_HEIGHT, wrapped_lines
+from .values import expected_shown
 
 PAPERS: dict[str, int] = {"A4": 9, "A3": 8}  # Excel paper codes
 
@@ -42,8 +49,6 @@ TASK_FILLS = TASK_STATE_FILLS
 
 
 def _text(value: object) -> str:
-    from .safeio import safe_cell_text
-
     return safe_cell_text(value)
 
 
@@ -146,10 +151,6 @@ def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: Sequence[float],
 
 def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int,
                      levels: dict[str, str] | None = None) -> None:
-    from .charts import STATUS_FILLS
-    from .glossary import LEVEL_FILLS, Level
-    from .values import expected_shown
-
     ws = wb.add_worksheet("指标进度")
     heads = ["领域", "序号", "指标名称", "单位", "责任单位", "本年目标", "序时目标", "本期完成值", "完成率", "状态",
              "进展情况说明"]
@@ -287,7 +288,6 @@ def _ranking_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程晾晒情况",
            "得分为各指标状态分值的平均分（见使用说明）；排名相同者得分相同。", 22)
     row = 3
-    from .charts import STATUS_FILLS
 
     for dimension, title in _DIMENSIONS:
         entries = c.ranking_of(dimension)
@@ -316,8 +316,6 @@ def _ranking_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
 
 
 def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
-    from .charts import STATUS_FILLS, status_matrix, xlsx_fill
-
     ws = wb.add_worksheet("状态分布")
     domains, statuses, counts = status_matrix(c)
     ws.set_column(0, 0, 12)
@@ -378,9 +376,6 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
     """
     import xlsxwriter
 
-    from .periods import parse_period
-    from .safeio import atomic_write
-
     paper = str(paper).strip().upper()
     if paper not in PAPERS:
         raise UsageError(f"纸张“{paper}”不支持，请选择 A4 或 A3。")
@@ -426,8 +421,6 @@ def _balanced_pdf(xlsx: Path, build: Any, titles: dict[str, str]) -> Path:
     """
     import shutil
     import tempfile
-
-    from .office import convert
 
     pdf = convert(xlsx, "pdf", xlsx.parent)
     pages = _pdf_pages(pdf)

@@ -36,7 +36,15 @@ from .errors import PlanDataError
 from .glossary import Direction, Kind, Status
 from .periods import FIRST_YEAR, LAST_YEAR, Period
 from .plan import DATA_DIR, YEARS, Indicator, plan_readings
-from .values import Value, expected_shown, format_beside, format_number, normalise_text, parse_value
+from .values import (
+    DECLARATIONS,
+    Value,
+    expected_shown,
+    format_beside,
+    format_number,
+    normalise_text,
+    parse_value,
+)
 
 _OPS = {"<": "<", ">": ">", "≤": "<=", "≦": "<=", "≥": ">=", "≧": ">=", "<=": "<=", ">=": ">=", "=": "="}
 _BOUND = re.compile(r"^(<=|>=|[<>≤≦≥≧=])?\s*(\d+(?:\.\d+)?)\s*(%)?$")
@@ -514,8 +522,6 @@ def _completion(indicator: Indicator, target: Target, value: float) -> float | N
 
 
 def _declared_in(note: str) -> Status | None:
-    from .values import DECLARATIONS
-
     for word in sorted(DECLARATIONS, key=len, reverse=True):
         if word in note:
             return DECLARATIONS[word]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .glossary import NONE_MARKERS, Status
+from .plan import load_plan
 
 _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９．，－＋％　＜＞＝",
@@ -192,7 +193,6 @@ def money_text(wan: float | None) -> str:
 def plan_precision(indicator_id: str) -> int:
     """The plan's precision for an indicator: the most decimals its baseline and targets are written
     with (人均预期寿命 81.85 -> 2, 失业率 <5 -> 1 from its 4.7 baseline); 2 for an unknown id."""
-    from .plan import load_plan
 
     try:
         ind = load_plan().indicator(indicator_id)

@@ -49,6 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .compound import write_compound
+from .errors import UsageError
+
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
@@ -182,8 +185,6 @@ def xlwings_standalone_modules() -> XlwingsModules:
     Raises :class:`~qyx_excel.errors.UsageError` when xlwings or its module is missing.
     """
     import importlib.util
-
-    from .errors import UsageError
 
     spec = importlib.util.find_spec("xlwings")
     locations = list(spec.submodule_search_locations or []) if spec else []
@@ -381,8 +382,6 @@ def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[s
 
     # Same streams as ms_ovba.Views.project_ole_file.ProjectOleFile, with our project name, in a
     # compound file written by qyx_excel.compound (ms-cfb breaks past one FAT sector, ≈ 64 KB).
-    from .compound import write_compound
-
     streams = {f"VBA/{module.name}": Path(module.bin_path).read_bytes() for module in project.get_modules()}
     streams["VBA/dir"] = compress(_named_dir_stream(project, project_name))
     streams["VBA/_VBA_PROJECT"] = ProjectView(project).to_bytes()

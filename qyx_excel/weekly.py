@@ -20,10 +20,28 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from .cells import split_base1
+from .duedates import due_date
+from .errors import UnreadableFile, UsageError
 from .findings import ERROR, WARNING, Finding, is_valid, make
 from .glossary import APPLICATION_GROUP, DOMAINS, GROUPS, PROJECT_GROUP
-from .periods import Week, parse_week
+from .intake import parse_date
+from .periods import Week, parse_week, weeks_of_month
+from .plan import load_plan
+from .receive import inbox_files
+from .safeio import atomic_write, atomic_write_bytes, atomic_write_text, open_package
+from .sheetstyle import _load
+from .store import default_store_dir, mtime_text
+from .submission import META_SHEET
+from .workbook import (
+    Formats,
+    _lead_unit,
+    meta_rows,
+    new_workbook,
+    verify_package,
+    write_atomically,
+    write_meta_sheet,
+)
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -66,8 +84,6 @@ def items_for(group: str, plan: Plan) -> list[tuple[str, str, str]]:
 
 def write_fillin(path: Path, group: str, week: Week, *, plan: Plan, password: str | None = None) -> None:
     """Write one group's weekly file to ``path`` directly (see :func:`distribute`)."""
-    from .duedates import due_date
-    from .workbook import Formats, _lead_unit, new_workbook, write_meta_sheet
 
     wb = new_workbook(path)
     wb.set_properties({"title": f"{group}专项组 {week.label} 周盘点表", "author": "七优享工程专班办公室"})
@@ -122,16 +138,12 @@ def write_fillin(path: Path, group: str, week: Week, *, plan: Plan, password: st
 
 
 def _meta(group: str, week: Week) -> list[tuple[str, str]]:
-    from .workbook import meta_rows
-
     return meta_rows(KIND, group=group, period=week.code, year=week.month[0])
 
 
 def distribute(week: Week | str, out_dir: Path, *, plan: Plan | None = None,
                groups: tuple[str, ...] = GROUPS, password: str | None = None) -> list[Path]:
     """Write the weekly files of ``week`` into ``out_dir``; return their paths in group order."""
-    from .plan import load_plan
-    from .workbook import verify_package, write_atomically
 
     week = week if isinstance(week, Week) else parse_week(week)
     unknown = [g for g in groups if g not in GROUPS]
@@ -206,12 +218,6 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
     """Read and check one weekly file (never raises for a bad file: the findings say why)."""
     from python_calamine import CalamineWorkbook
 
-    from .errors import UnreadableFile
-    from .intake import parse_date
-    from .plan import load_plan
-    from .safeio import open_package
-    from .submission import META_SHEET
-
     path = Path(path)
     name = path.name
     plan = plan or load_plan()
@@ -245,8 +251,6 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
         return report
 
     def cell(address: str) -> Any:
-        from .cells import split_base1
-
         r, c = split_base1(address)
         return grid[r - 1][c - 1] if len(grid) >= r and len(grid[r - 1]) >= c else None
 
@@ -301,9 +305,6 @@ def receive(store_dir: Path, inbox: Path, week: Week, *, plan: Plan | None = Non
     A file seen before keeps its first arrival time (its modification time when first received).
     Per group the last received accepted report counts (:func:`current`).
     """
-    from .receive import inbox_files
-    from .safeio import atomic_write_bytes, atomic_write_text
-    from .store import mtime_text
 
     root = Path(store_dir) / STORE_SUBDIR
     index_path = root / f"{week.code}.json"
@@ -411,8 +412,6 @@ def milestones_due(plan: Plan, after: date, days: int = LOOKAHEAD_DAYS) -> list[
 
 def stocktake(week: Week, reports: list[WeeklyReport], *, plan: Plan | None = None) -> Stocktake:
     """Sum up a week: what moved, what is stuck, milestones due in four weeks, who did not report."""
-    from .duedates import due_date
-    from .plan import load_plan
 
     plan = plan or load_plan()
     due = due_date(week)
@@ -510,8 +509,6 @@ def write_docx(st: Stocktake, out: Path) -> Path:
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    from .safeio import atomic_write
-
     def font(run: Any, name: str, size: float, bold: bool = False) -> None:
         run.font.name, run.font.size, run.font.bold = name, Pt(size), bold
         rfonts = run._element.get_or_add_rPr().get_or_add_rFonts()
@@ -547,9 +544,6 @@ def write_sheet(ledger: Path, st: Stocktake) -> Path:
     """Write (or replace) the ledger's 周盘点 sheet; the ledger is saved atomically with a backup."""
     from openpyxl.styles import Alignment, Font
 
-    from .ledger import _load
-    from .safeio import atomic_write
-
     ledger = Path(ledger)
 
     def write(tmp: Path) -> None:
@@ -578,7 +572,6 @@ def write_sheet(ledger: Path, st: Stocktake) -> Path:
 def run(week: Week | str, *, ledger: Path, inbox: Path | None = None, out: Path | None = None,
         store: Path | None = None, write_ledger: bool = True) -> tuple[Stocktake, list[WeeklyReport], list[Path]]:
     """``qyx weekly``: receive the week's files, sum up, write the .docx and the ledger sheet."""
-    from .store import default_store_dir
 
     week = week if isinstance(week, Week) else parse_week(week)
     ledger = Path(ledger)
@@ -597,7 +590,6 @@ def run(week: Week | str, *, ledger: Path, inbox: Path | None = None, out: Path 
 
 def month_overview(store_dir: Path, year: int, month: int) -> list[str]:
     """One line per week counted in the month that has a recorded 周盘点 (for the month's 汇总)."""
-    from .periods import weeks_of_month
 
     out = []
     for week in weeks_of_month(year, month):

@@ -18,9 +18,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import TEMPLATE_VERSION
+from . import TEMPLATE_VERSION, vbaproject
 from .cells import letters_base1, split_base1
-from .errors import PlanDataError
+from .duedates import load_due_rules
+from .errors import PlanDataError, UsageError
 from .glossary import (
     APPLICATION_GROUP,
     DOMAINS,
@@ -62,6 +63,8 @@ from .layout import (
     output_layout,
 )
 from .periods import FIRST_YEAR, LAST_YEAR
+from .plan import load_plan
+from .safeio import atomic_write
 from .submission import META_KEYS, META_SHEET, META_TEMPLATE
 from .targets import QUALITATIVE_WORDS, Adjustment, target_for
 from .textfit import row_height, text_height
@@ -103,7 +106,6 @@ class Carried:
 
 def check_year(year: int) -> int:
     """``year`` if the plan has targets for it; else a UsageError saying the plan's span."""
-    from .errors import UsageError
 
     if not FIRST_YEAR <= int(year) <= LAST_YEAR:
         after = "方案期已结束，不再生成新台账；" if int(year) > LAST_YEAR else ""
@@ -596,8 +598,6 @@ def _project_table(ws: Worksheet, fmt: Formats, layout: SheetLayout) -> None:
 def _guide_sections(
     plan: Plan, kind: str, group: str | None, period_label: str, due_text: str = ""
 ) -> list[tuple[str, list[str]]]:
-    from .duedates import load_due_rules
-
     due_rules = load_due_rules()
     due = due_rules["month"].text.removesuffix("前")
     moved = "（截止日逢周末或法定节假日，顺延至其后第一个工作日；调休上班的周末算工作日）"
@@ -968,8 +968,6 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``);
     ``standalone`` embeds xlwings' own VBA module so the buttons need no add-in.
     """
-    from . import vbaproject
-    from .plan import load_plan
 
     plan = plan or load_plan()
     year = check_year(year or default_year())
@@ -1062,8 +1060,6 @@ def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None 
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsm":
-        from .errors import UsageError
-
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
     year = check_year(year or default_year())
     return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry,
@@ -1093,7 +1089,6 @@ def verify_package(path: Path) -> None:
 def write_atomically(target: Path, write: Callable[[Path], None], *,
                      verify: Callable[[Path], None] | None = None, backup: bool = True) -> Path:
     """Write an output through :func:`qyx_excel.safeio.atomic_write` (temporary file, backup, replace)."""
-    from .safeio import atomic_write
 
     return atomic_write(target, write, verify=verify, backup=backup)
 

@@ -19,6 +19,8 @@ from .findings import severity_word
 from .glossary import FILL_HEADER, SHEET_FINDINGS, SHEET_SUMMARY, SHEET_TABLES
 from .layout import OUTPUT_HEADER_ROW, SUMMARY_FIRST_ROW
 from .ledger import WORD_FILLS, progress_blocks
+from .safeio import safe_cell_text
+from .workbook import INPUT_FILL
 
 if TYPE_CHECKING:
     from xlwings import Book, Sheet
@@ -39,8 +41,6 @@ def _cell_value(value: Any) -> Any:
     date, ``=…`` a formula.  A leading apostrophe makes it text and is not part of the value.
     """
     if isinstance(value, str):
-        from .safeio import safe_cell_text
-
         text = safe_cell_text(value)
         return "'" + text if text else None
     return value
@@ -193,7 +193,6 @@ def clear_marks(sheet: Sheet, input_cells: set[str], *, password: str | None = N
     protected sheet is first opened to macros (:func:`_allow_edits`): protection set by a macro is
     not saved with the file, so after the ledger is reopened the notes are protected again.
     """
-    from .workbook import INPUT_FILL
 
     _allow_edits(sheet, password)
     for r0, c0, r1, c1 in rectangles(input_cells):

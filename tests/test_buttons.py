@@ -271,12 +271,10 @@ def test_remote_engine_without_folder_setting_uses_the_current_directory(work, m
 
 
 def test_an_unexpected_error_is_an_alert_and_a_log(work, monkeypatch):
-    import qyx_excel.consolidate as consolidate_module
-
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(consolidate_module, "consolidate_submissions", broken)
+    monkeypatch.setattr(buttons, "consolidate_submissions", broken)  # the name buttons calls
     returned, alerts, _, _ = press(buttons.consolidate, work / "七优享台账.xlsm", SHEET_SUMMARY)
     assert returned is None
     assert alerts[0]["prompt"].startswith("内部错误（RuntimeError）") and "请联系维护人员" in alerts[0]["prompt"]

@@ -9,7 +9,7 @@ import sys
 def test_openpyxl_loads_without_numpy_and_numpy_still_imports():
     code = (
         "import sys\n"
-        "from qyx_excel.ledger import _import_openpyxl_without_numpy as load\n"
+        "from qyx_excel.sheetstyle import _import_openpyxl_without_numpy as load\n"
         "load()\n"
         "import openpyxl.compat.numbers as n\n"
         "assert 'numpy' not in sys.modules and n.NUMPY is False\n"
