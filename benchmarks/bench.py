@@ -44,10 +44,36 @@ PERIOD = "2024-03"
 GROUP_COUNT = 9
 VARIANTS = 3  # county months made the slow way (openpyxl fills with different seeds)
 BASE_SEED = 20240
-NAMES = ("王丽娟", "陈建国", "林晓燕", "张海峰", "黄振华", "郑雅琴", "周志强", "吴敏", "徐立新", "潘慧",
-         "叶承志", "金晓东", "蔡雪梅", "李文斌", "朱佳怡", "杨帆", "胡慧杰", "何章树", "谢一鸣", "孙晓红")
-PROGRESS_TAILS = ("本月召开专题推进会{n}次。", "已完成年度计划的{n}0%左右。", "本月开展督查{n}次，问题已交办。",
-                  "已落实资金{n}00万元。", "", "")
+NAMES = (
+    "王丽娟",
+    "陈建国",
+    "林晓燕",
+    "张海峰",
+    "黄振华",
+    "郑雅琴",
+    "周志强",
+    "吴敏",
+    "徐立新",
+    "潘慧",
+    "叶承志",
+    "金晓东",
+    "蔡雪梅",
+    "李文斌",
+    "朱佳怡",
+    "杨帆",
+    "胡慧杰",
+    "何章树",
+    "谢一鸣",
+    "孙晓红",
+)
+PROGRESS_TAILS = (
+    "本月召开专题推进会{n}次。",
+    "已完成年度计划的{n}0%左右。",
+    "本月开展督查{n}次，问题已交办。",
+    "已落实资金{n}00万元。",
+    "",
+    "",
+)
 
 
 # ================================================================================================
@@ -224,20 +250,26 @@ def bench_click(root: Path, runs: int, period: str, *, pyc: bool) -> int:
             if sample.rc != 0 or not sample.data.get("ok"):
                 log(f"  失败（退出码 {sample.rc}）：{sample.stderr.strip()[-800:]}")
             samples[mode].append(sample)
-    print(f"## One click of 汇总 (fresh process: import xlwings + qyx_excel.buttons, consolidate on the remote "
-          f"engine; median of {n} runs)")
+    print(
+        f"## One click of 汇总 (fresh process: import xlwings + qyx_excel.buttons, consolidate on the remote "
+        f"engine; median of {n} runs)"
+    )
     print(f"# python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     head = f"{'process':<58} {'wall s':>7} {'imports s':>10} {'peak MB':>8}"
     print(head)
     print("-" * len(head))
-    labels = {"today": "today's: pandas installed (xlwings imports it)",
-              "no-pandas": "now: pandas, numpy not installed (extra 'analysis')"}
+    labels = {
+        "today": "today's: pandas installed (xlwings imports it)",
+        "no-pandas": "now: pandas, numpy not installed (extra 'analysis')",
+    }
     for mode in modes:
         got = samples[mode]
         imports = median([s.data.get("imports") for s in got])
         loaded = got[-1].data
-        print(f"{labels[mode]:<58} {_fmt(_wall(got)):>7} {_fmt(imports):>10} {_fmt(_rss(got), 0):>8}"
-              f"   pandas loaded: {loaded.get('pandas')}, numpy: {loaded.get('numpy')}")
+        print(
+            f"{labels[mode]:<58} {_fmt(_wall(got)):>7} {_fmt(imports):>10} {_fmt(_rss(got), 0):>8}"
+            f"   pandas loaded: {loaded.get('pandas')}, numpy: {loaded.get('numpy')}"
+        )
     ratio = _ratio(_wall(samples["no-pandas"]), _wall(samples["today"]))
     mark = "—" if ratio is None else ("MET" if ratio <= 0.6 else "MISSED")
     print(f"{mark:<7} click process ≤ 0.6 × today's: {_fmt(ratio)}×")
@@ -284,10 +316,15 @@ def bench_units(root: Path, runs: int, period: str) -> int:
     book.save(small)
     safeio.open_check(small)
     per_file = best(lambda: [safeio.open_check(small) for _ in range(300)], runs) / 300
-    rows.append(("safeio.open_check, small workbook (ms a file)", per_file * 1000, "< 2 ms", per_file < 0.002))
+    rows.append(
+        ("safeio.open_check, small workbook (ms a file)", per_file * 1000, "< 2 ms", per_file < 0.002)
+    )
 
     bomb = root / "bomb.xlsx"
-    with zipfile.ZipFile(small) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    with (
+        zipfile.ZipFile(small) as zin,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+    ):
         for info in zin.infolist():
             if info.filename != "xl/worksheets/sheet1.xml":
                 z.writestr(info.filename, zin.read(info))
@@ -301,21 +338,31 @@ def bench_units(root: Path, runs: int, period: str) -> int:
             safeio.open_check(bomb)
 
     refused = best(refuse, runs)
-    rows.append(("safeio.open_check refusing a 200 MB zip bomb (ms)", refused * 1000, "< 50 ms", refused < 0.05))
+    rows.append(
+        ("safeio.open_check refusing a 200 MB zip bomb (ms)", refused * 1000, "< 50 ms", refused < 0.05)
+    )
 
     fillin = distribute(period, root / "fillin", groups=("病有良医",))[0]
     read_file(fillin)
     ours = best(lambda: read_file(fillin), 30)
     theirs = best(lambda: openpyxl.load_workbook(fillin), 5)
-    rows.append(("intake.read_file, one fill-in file (ms)", ours * 1000,
-                 f"≥ 5× faster than openpyxl ({theirs * 1000:.1f} ms)", ours * 5 < theirs))
+    rows.append(
+        (
+            "intake.read_file, one fill-in file (ms)",
+            ours * 1000,
+            f"≥ 5× faster than openpyxl ({theirs * 1000:.1f} ms)",
+            ours * 5 < theirs,
+        )
+    )
 
     year = parse_period(period).year
     built = best(lambda: build_workbook(root / "ledger" / "七优享台账.xlsm", year=year, backup=False), 2)
     rows.append(("workbook.build_workbook (s)", built, "< 1 s", built < 1.0))
 
-    print(f"# qyx bench --units — {datetime.now():%Y-%m-%d %H:%M}, {platform.node() or 'host'}: nproc "
-          f"{os.cpu_count()}, Python {platform.python_version()}; best of {max(1, runs)} (build: of 2, read: of 30)")
+    print(
+        f"# qyx bench --units — {datetime.now():%Y-%m-%d %H:%M}, {platform.node() or 'host'}: nproc "
+        f"{os.cpu_count()}, Python {platform.python_version()}; best of {max(1, runs)} (build: of 2, read: of 30)"
+    )
     head = f"{'step':<52} {'figure':>9}  target"
     print(head)
     print("-" * len(head))
@@ -330,8 +377,12 @@ def run_child(argv: list[str]) -> int:
 
     GROUP_NAMES = frozenset(GROUPS)
     kind, *rest = argv
-    result = {"check-lib": child_check_lib, "openpyxl": child_openpyxl, "floor": child_floor,
-              "render": child_render}[kind](*rest)
+    result = {
+        "check-lib": child_check_lib,
+        "openpyxl": child_openpyxl,
+        "floor": child_floor,
+        "render": child_render,
+    }[kind](*rest)
     json.dump(result, sys.stdout)
     return 0
 
@@ -371,11 +422,19 @@ CHILD_ENV: dict[str, str] | None = None
 
 def run(cmd: list[str]) -> Sample:
     """Run ``cmd`` to completion: its wall time and its own peak RSS, through :data:`LAUNCHER`."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".txt") as note:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".txt") as note,
+    ):
         if hasattr(os, "wait4") and hasattr(os, "posix_spawnp"):
-            subprocess.run([sys.executable, "-I", "-S", "-c", LAUNCHER, note.name, *cmd], stdout=out, stderr=err,
-                           check=False, env=CHILD_ENV)
+            subprocess.run(
+                [sys.executable, "-I", "-S", "-c", LAUNCHER, note.name, *cmd],
+                stdout=out,
+                stderr=err,
+                check=False,
+                env=CHILD_ENV,
+            )
             wall_text, rc_text, rss_text = note.read().split()
             wall, rc = float(wall_text), int(rc_text)
             rss: float | None = int(rss_text) / (1024 * 1024 if sys.platform == "darwin" else 1024)
@@ -462,10 +521,22 @@ def load_base(path: Path, group: str) -> Base:
     for project in sub.projects:
         if project.cells.get("本年累计完成投资"):
             numbers[project.cells["本年累计完成投资"]] = (False, True)
-    progress = [(t.cells["本期进展"], t.progress) for t in sub.tasks.values() if t.cells.get("本期进展") and t.progress]
-    progress += [(a.cells["本期进展"], a.progress) for a in sub.applications if a.cells.get("本期进展") and a.progress]
-    return Base(members, part, numbers, [c for k, c in sub.header_cells.items() if k == "填报人"],
-                [c for k, c in sub.header_cells.items() if k == "联系电话"], progress)
+    progress = [
+        (t.cells["本期进展"], t.progress)
+        for t in sub.tasks.values()
+        if t.cells.get("本期进展") and t.progress
+    ]
+    progress += [
+        (a.cells["本期进展"], a.progress) for a in sub.applications if a.cells.get("本期进展") and a.progress
+    ]
+    return Base(
+        members,
+        part,
+        numbers,
+        [c for k, c in sub.header_cells.items() if k == "填报人"],
+        [c for k, c in sub.header_cells.items() if k == "联系电话"],
+        progress,
+    )
 
 
 def _xml_text(text: str) -> bytes:
@@ -481,7 +552,9 @@ def vary(base: Base, county: int, group_index: int) -> bytes:
     for cell in base.phones:
         texts[cell.encode()] = f"0577-6{county:03d}{group_index}{rng.randrange(1000):03d}"
     for cell, text in base.progress:
-        texts[cell.encode()] = text + PROGRESS_TAILS[rng.randrange(len(PROGRESS_TAILS))].format(n=rng.randint(1, 9))
+        texts[cell.encode()] = text + PROGRESS_TAILS[rng.randrange(len(PROGRESS_TAILS))].format(
+            n=rng.randint(1, 9)
+        )
     numbers = {c.encode(): kind for c, kind in base.numbers.items()}
 
     def cell(match: re.Match) -> bytes:
@@ -611,7 +684,9 @@ def fresh_copy(ledger: Path, history: Path, into: Path) -> tuple[Path, Path]:
 # ================================================================================================
 
 
-def import_costs(cmd: list[str], top: int = 8) -> tuple[float, list[tuple[str, float]], list[tuple[str, float]]]:
+def import_costs(
+    cmd: list[str], top: int = 8
+) -> tuple[float, list[tuple[str, float]], list[tuple[str, float]]]:
     """Import time of ``cmd`` from ``-X importtime``: total ms; the costliest imports made at top level
     (cumulative ms: the module and whatever it pulled in first); own time summed per package (ms)."""
     sample = run([cmd[0], "-X", "importtime", *cmd[1:]])
@@ -655,21 +730,34 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_child"]:
         return run_child(argv[1:])
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=int, nargs="+", metavar="FILES",
-                        help="file counts to measure (multiples of 9; default 90 810)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        nargs="+",
+        metavar="FILES",
+        help="file counts to measure (multiples of 9; default 90 810)",
+    )
     parser.add_argument("--full", action="store_true", help="also 2430 files (270 counties)")
     parser.add_argument("--runs", type=int, default=3, help="runs per step; the median is shown (default 3)")
     parser.add_argument("--period", default=PERIOD, help=f"month to generate (default {PERIOD})")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the generated files")
     parser.add_argument("--no-inbox", action="store_true", help="skip qyx consolidate --inbox over the files")
-    parser.add_argument("--click", action="store_true",
-                        help="only the button click: a fresh process importing xlwings and running 汇总, "
-                             "with pandas installed (today's) and without")
-    parser.add_argument("--units", action="store_true",
-                        help="only single calls timed in-process: open_check, read_file, build_workbook, "
-                             "a zip bomb refused")
-    parser.add_argument("--no-pyc-cache", action="store_true",
-                        help="run the children with the environment as it is (no byte-code cache of their own)")
+    parser.add_argument(
+        "--click",
+        action="store_true",
+        help="only the button click: a fresh process importing xlwings and running 汇总, "
+        "with pandas installed (today's) and without",
+    )
+    parser.add_argument(
+        "--units",
+        action="store_true",
+        help="only single calls timed in-process: open_check, read_file, build_workbook, a zip bomb refused",
+    )
+    parser.add_argument(
+        "--no-pyc-cache",
+        action="store_true",
+        help="run the children with the environment as it is (no byte-code cache of their own)",
+    )
     args = parser.parse_args(argv)
     scales = sorted(set(args.scale or [90, 810]) | ({2430} if args.full else set()))
     if any(s % GROUP_COUNT or s <= 0 for s in scales):
@@ -710,21 +798,51 @@ def bench(root: Path, scales: list[int], runs: int, period: str, *, inbox: bool,
         if step in ("openpyxl", "floor"):
             return me(step, folder)
         work_ledger, work_store = fresh_copy(ledger, history, root / "work")
-        return qyx("consolidate", "--period", period, "--ledger", str(work_ledger), "--inbox", folder, "--store",
-                   str(work_store), "--json")
+        return qyx(
+            "consolidate",
+            "--period",
+            period,
+            "--ledger",
+            str(work_ledger),
+            "--inbox",
+            folder,
+            "--store",
+            str(work_store),
+            "--json",
+        )
 
     def single_jobs() -> dict[str, list[str]]:
         work_ledger, work_store = fresh_copy(ledger, history, root / "work")
         return {
-            "button": qyx("consolidate", "--period", period, "--ledger", str(work_ledger), "--store",
-                          str(work_store), "--json"),
-            "button-baseline": [sys.executable, "-c", f"import pandas, openpyxl; openpyxl.load_workbook({str(ledger)!r})"],
+            "button": qyx(
+                "consolidate",
+                "--period",
+                period,
+                "--ledger",
+                str(work_ledger),
+                "--store",
+                str(work_store),
+                "--json",
+            ),
+            "button-baseline": [
+                sys.executable,
+                "-c",
+                f"import pandas, openpyxl; openpyxl.load_workbook({str(ledger)!r})",
+            ],
             "notice-call": me("render", "notice", str(consolidated), period, str(root / "通报.docx")),
-            "notice-cli": qyx("notice", "--period", period, "--store", str(consolidated), "--out",
-                              str(root / "通报2.docx")),
+            "notice-cli": qyx(
+                "notice", "--period", period, "--store", str(consolidated), "--out", str(root / "通报2.docx")
+            ),
             "tables-call": me("render", "tables", str(consolidated), period, str(root / "进度表.xlsx")),
-            "tables-cli": qyx("tables", "--period", period, "--store", str(consolidated), "--out",
-                              str(root / "进度表2.xlsx")),
+            "tables-cli": qyx(
+                "tables",
+                "--period",
+                period,
+                "--store",
+                str(consolidated),
+                "--out",
+                str(root / "进度表2.xlsx"),
+            ),
             "import-docxtpl": [sys.executable, "-c", "import docxtpl"],
             "python": [sys.executable, "-c", "pass"],
         }
@@ -764,11 +882,31 @@ def bench(root: Path, scales: list[int], runs: int, period: str, *, inbox: bool,
     log("导入耗时（-X importtime）…")
     work_ledger, work_store = fresh_copy(ledger, history, root / "work")
     cli_imports = import_costs([sys.executable, "-c", "import qyx_excel.cli"])
-    cons_imports = import_costs(qyx("consolidate", "--period", period, "--ledger", str(work_ledger),
-                                    "--store", str(work_store), "--json"))
+    cons_imports = import_costs(
+        qyx(
+            "consolidate",
+            "--period",
+            period,
+            "--ledger",
+            str(work_ledger),
+            "--store",
+            str(work_store),
+            "--json",
+        )
+    )
     elapsed = time.perf_counter() - started
-    report(scales, runs, period, samples, single, steps, (gen_seconds, ledger_seconds, elapsed),
-           cli_imports, cons_imports, pyc)
+    report(
+        scales,
+        runs,
+        period,
+        samples,
+        single,
+        steps,
+        (gen_seconds, ledger_seconds, elapsed),
+        cli_imports,
+        cons_imports,
+        pyc,
+    )
     return 0
 
 
@@ -797,24 +935,34 @@ def _rss(samples: list[Sample]) -> float | None:
 
 def report(scales, runs, period, samples, single, steps, seconds, cli_imports, cons_imports, pyc) -> None:
     gen_seconds, ledger_seconds, elapsed = seconds
-    print(f"# qyx bench — {datetime.now():%Y-%m-%d %H:%M}, {platform.node() or 'host'}: nproc {os.cpu_count()}, "
-          f"Python {platform.python_version()} ({platform.system()} {platform.machine()}), "
-          f"period {period}, median of {runs} runs")
+    print(
+        f"# qyx bench — {datetime.now():%Y-%m-%d %H:%M}, {platform.node() or 'host'}: nproc {os.cpu_count()}, "
+        f"Python {platform.python_version()} ({platform.system()} {platform.machine()}), "
+        f"period {period}, median of {runs} runs"
+    )
     env = "own byte-code cache (PYTHONPYCACHEPREFIX)" if pyc else "environment as is"
     if not pyc and os.environ.get("PYTHONDONTWRITEBYTECODE"):
         env += ", PYTHONDONTWRITEBYTECODE set: every process compiles qyx_excel from source"
     print(f"# child processes: {env}")
-    print(f"# setup: {max(scales)} fill-in files generated in {gen_seconds:.1f} s; filled ledger + history "
-          f"in {ledger_seconds:.1f} s; whole bench {elapsed:.0f} s")
+    print(
+        f"# setup: {max(scales)} fill-in files generated in {gen_seconds:.1f} s; filled ledger + history "
+        f"in {ledger_seconds:.1f} s; whole bench {elapsed:.0f} s"
+    )
     print()
     print("## Intake + check of the month's fill-in files")
-    print("inner = timed inside the process (imports excluded); process = whole process wall time, "
-          "interpreter start included.")
-    print("×floor = inner time / floor inner time; speed-up = openpyxl time / this time "
-          "(inner vs inner, process vs process).")
+    print(
+        "inner = timed inside the process (imports excluded); process = whole process wall time, "
+        "interpreter start included."
+    )
+    print(
+        "×floor = inner time / floor inner time; speed-up = openpyxl time / this time "
+        "(inner vs inner, process vs process)."
+    )
     print()
-    head = f"{'files':>5}  {'step':<44} {'inner s':>8} {'ms/file':>8} {'process s':>9} {'peak MB':>8} " \
-           f"{'speed-up':>9} {'×floor':>7}"
+    head = (
+        f"{'files':>5}  {'step':<44} {'inner s':>8} {'ms/file':>8} {'process s':>9} {'peak MB':>8} "
+        f"{'speed-up':>9} {'×floor':>7}"
+    )
     print(head)
     print("-" * len(head))
     labels = {
@@ -841,27 +989,35 @@ def report(scales, runs, period, samples, single, steps, seconds, cli_imports, c
             else:
                 speed = _ratio(base_wall, wall)
             floor = _ratio(inner, floor_inner) if inner is not None and step != "floor" else None
-            print(f"{s:>5}  {labels[step]:<44} {_fmt(inner):>8} {_fmt(per_file[(s, step)]):>8} {_fmt(wall):>9} "
-                  f"{_fmt(_rss(got), 0):>8} {(_fmt(speed, 1) + '×') if speed else '':>9} "
-                  f"{(_fmt(floor, 1) + '×') if floor else '':>7}")
+            print(
+                f"{s:>5}  {labels[step]:<44} {_fmt(inner):>8} {_fmt(per_file[(s, step)]):>8} {_fmt(wall):>9} "
+                f"{_fmt(_rss(got), 0):>8} {(_fmt(speed, 1) + '×') if speed else '':>9} "
+                f"{(_fmt(floor, 1) + '×') if floor else '':>7}"
+            )
         print()
     if len(scales) > 1:
         small, large = scales[0], scales[-1]
-        print(f"Growth {small} → {large} files: marginal = (time at {large} − time at {small}) / {large - small} files; "
-              "linear when the marginal cost per file is no more than the small run's cost per file")
+        print(
+            f"Growth {small} → {large} files: marginal = (time at {large} − time at {small}) / {large - small} files; "
+            "linear when the marginal cost per file is no more than the small run's cost per file"
+        )
         for step in order:
             t_small, t_large = (_time(samples[(n, step)]) for n in (small, large))
             marginal = (t_large - t_small) / (large - small) * 1000 if t_small and t_large else None
             m = _ratio(_rss(samples[(large, step)]), _rss(samples[(small, step)]))
-            print(f"  {labels[step]:<44} ms/file {_fmt(per_file[(small, step)])} → {_fmt(per_file[(large, step)])}"
-                  f", marginal {_fmt(marginal)}; peak memory {_fmt(_rss(samples[(small, step)]), 0)} → "
-                  f"{_fmt(_rss(samples[(large, step)]), 0)} MB (×{_fmt(m)})")
+            print(
+                f"  {labels[step]:<44} ms/file {_fmt(per_file[(small, step)])} → {_fmt(per_file[(large, step)])}"
+                f", marginal {_fmt(marginal)}; peak memory {_fmt(_rss(samples[(small, step)]), 0)} → "
+                f"{_fmt(_rss(samples[(large, step)]), 0)} MB (×{_fmt(m)})"
+            )
         print()
     lib = samples[(scales[-1], "check-lib")][0].data
     cli = samples[(scales[-1], "check-cli")][0].data.get("files") or []
-    print(f"Checked at {scales[-1]}: library {lib.get('files')} files, {lib.get('refused')} refused; "
-          f"qyx check JSON {len(cli)} files, {sum(1 for f in cli if not f.get('ok'))} refused "
-          "(one county in three sends a 住有宜居 file with errors).")
+    print(
+        f"Checked at {scales[-1]}: library {lib.get('files')} files, {lib.get('refused')} refused; "
+        f"qyx check JSON {len(cli)} files, {sum(1 for f in cli if not f.get('ok'))} refused "
+        "(one county in three sends a 住有宜居 file with errors)."
+    )
     print()
 
     print(f"## The button path, notice and tables (median of {max(runs, 5)} runs)")
@@ -883,8 +1039,10 @@ def report(scales, runs, period, samples, single, steps, seconds, cli_imports, c
         wall = "" if key.endswith("-call") else _fmt(_wall(got))  # that process loads, then renders twice
         print(f"{label:<62} {wall:>7} {_fmt(_inner(got)):>8} {_fmt(_rss(got), 0):>8}")
     warm = median([s.data.get("warm") for s in single["notice-call"]])
-    print(f"(render_notice 2nd call in the same process: {_fmt(warm, 3)} s; render_tables 2nd call: "
-          f"{_fmt(median([s.data.get('warm') for s in single['tables-call']]), 3)} s)")
+    print(
+        f"(render_notice 2nd call in the same process: {_fmt(warm, 3)} s; render_tables 2nd call: "
+        f"{_fmt(median([s.data.get('warm') for s in single['tables-call']]), 3)} s)"
+    )
     print()
 
     print("## Targets")
@@ -898,42 +1056,61 @@ def report(scales, runs, period, samples, single, steps, seconds, cli_imports, c
         verdicts.append(f"{mark:<7} {text}: {detail}")
 
     sp_lib, sp_cli = _ratio(_inner(base), _inner(lib)), _ratio(_wall(base), _wall(cli))
-    verdict(f"check {large} files ≥ 20× faster than openpyxl default", None if sp_lib is None else sp_lib >= 20,
-            f"library {_fmt(sp_lib, 1)}×, whole process {_fmt(sp_cli, 1)}×")
+    verdict(
+        f"check {large} files ≥ 20× faster than openpyxl default",
+        None if sp_lib is None else sp_lib >= 20,
+        f"library {_fmt(sp_lib, 1)}×, whole process {_fmt(sp_cli, 1)}×",
+    )
     fl = _ratio(_inner(lib), _inner(floor))
-    verdict(f"check {large} files within 3× of the unzip+expat floor", None if fl is None else fl <= 3,
-            f"{_fmt(fl, 1)}× the floor ({_fmt(per_file[(large, 'check-lib')])} vs "
-            f"{_fmt(per_file[(large, 'floor')])} ms/file)")
+    verdict(
+        f"check {large} files within 3× of the unzip+expat floor",
+        None if fl is None else fl <= 3,
+        f"{_fmt(fl, 1)}× the floor ({_fmt(per_file[(large, 'check-lib')])} vs "
+        f"{_fmt(per_file[(large, 'floor')])} ms/file)",
+    )
     if len(scales) > 1:
         small, big = scales[0], scales[-1]
         t_small, t_big = _time(samples[(small, "check-lib")]), _time(samples[(big, "check-lib")])
         marginal = (t_big - t_small) / (big - small) * 1000 if t_small and t_big else None
-        verdict(f"check time linear in files ({small} → {big})",
-                None if marginal is None else marginal <= per_file[(small, "check-lib")] * 1.1,
-                f"{_fmt(per_file[(small, 'check-lib')])} ms/file at {small}, marginal {_fmt(marginal)} ms/file "
-                f"up to {big}")
+        verdict(
+            f"check time linear in files ({small} → {big})",
+            None if marginal is None else marginal <= per_file[(small, "check-lib")] * 1.1,
+            f"{_fmt(per_file[(small, 'check-lib')])} ms/file at {small}, marginal {_fmt(marginal)} ms/file "
+            f"up to {big}",
+        )
         m = _ratio(_rss(samples[(scales[-1], "check-lib")]), _rss(samples[(scales[0], "check-lib")]))
         m2 = _ratio(_rss(samples[(scales[-1], "check-cli")]), _rss(samples[(scales[0], "check-cli")]))
-        verdict(f"check peak memory flat ({scales[0]} → {scales[-1]})", None if m is None else m <= 1.2,
-                f"library ×{_fmt(m)}, process ×{_fmt(m2)} "
-                f"({_fmt(_rss(samples[(scales[0], 'check-lib')]), 0)} → "
-                f"{_fmt(_rss(samples[(scales[-1], 'check-lib')]), 0)} MB)")
+        verdict(
+            f"check peak memory flat ({scales[0]} → {scales[-1]})",
+            None if m is None else m <= 1.2,
+            f"library ×{_fmt(m)}, process ×{_fmt(m2)} "
+            f"({_fmt(_rss(samples[(scales[0], 'check-lib')]), 0)} → "
+            f"{_fmt(_rss(samples[(scales[-1], 'check-lib')]), 0)} MB)",
+        )
     b, bb = _wall(single["button"]), _wall(single["button-baseline"])
-    verdict("button path ≤ baseline process wall time", None if not (b and bb) else b <= bb,
-            f"{_fmt(b)} s vs {_fmt(bb)} s ({_fmt(_ratio(b, bb))}× the baseline)")
+    verdict(
+        "button path ≤ baseline process wall time",
+        None if not (b and bb) else b <= bb,
+        f"{_fmt(b)} s vs {_fmt(bb)} s ({_fmt(_ratio(b, bb))}× the baseline)",
+    )
     verdict("button path well under 2 s", None if b is None else b < 2, f"{_fmt(b)} s")
     two = 2 * (_wall(single["import-docxtpl"]) or 0)
     nc, nl = _inner(single["notice-call"]), _wall(single["notice-cli"])
-    verdict("notice rendering < importing docxtpl twice", None if nc is None else nc < two,
-            f"render_notice {_fmt(nc)} s (1st call) vs 2 × import {_fmt(two)} s; whole qyx notice "
-            f"process {_fmt(nl)} s ({_fmt(_ratio(nl, two))}×)")
+    verdict(
+        "notice rendering < importing docxtpl twice",
+        None if nc is None else nc < two,
+        f"render_notice {_fmt(nc)} s (1st call) vs 2 × import {_fmt(two)} s; whole qyx notice "
+        f"process {_fmt(nl)} s ({_fmt(_ratio(nl, two))}×)",
+    )
     for line in verdicts:
         print(line)
     print()
 
     print("## Import costs (python -X importtime, ms)")
-    for title, (total, top, own) in (("python -c 'import qyx_excel.cli'", cli_imports),
-                                     ("qyx consolidate --ledger (the button path)", cons_imports)):
+    for title, (total, top, own) in (
+        ("python -c 'import qyx_excel.cli'", cli_imports),
+        ("qyx consolidate --ledger (the button path)", cons_imports),
+    ):
         print(f"{title}: all imports {total:.0f} ms")
         print("    imported at top level (cumulative): " + ", ".join(f"{n} {ms:.0f}" for n, ms in top))
         print("    own time by package:               " + ", ".join(f"{n} {ms:.0f}" for n, ms in own))

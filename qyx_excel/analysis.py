@@ -22,8 +22,21 @@ if TYPE_CHECKING:
 
 #: Columns of :func:`history_frame`, in order.
 COLUMNS: tuple[str, ...] = (
-    "period", "id", "domain", "name", "unit", "group", "status", "value", "value_text", "target",
-    "target_text", "expected", "completion", "source_file", "source_cell",
+    "period",
+    "id",
+    "domain",
+    "name",
+    "unit",
+    "group",
+    "status",
+    "value",
+    "value_text",
+    "target",
+    "target_text",
+    "expected",
+    "completion",
+    "source_file",
+    "source_cell",
 )
 
 
@@ -36,7 +49,9 @@ def history_frame(store: str | Path) -> pandas.DataFrame:
     try:
         import pandas as pd
     except ImportError:
-        raise UsageError('未安装 pandas：分析历史数据需要可选组件，请运行 pip install "qyx_excel[analysis]"。') from None
+        raise UsageError(
+            '未安装 pandas：分析历史数据需要可选组件，请运行 pip install "qyx_excel[analysis]"。'
+        ) from None
 
     store = Path(store)
     if not (store / DB_NAME).is_file():
@@ -48,12 +63,25 @@ def history_frame(store: str | Path) -> pandas.DataFrame:
             if c is None:
                 continue
             for r in c.indicators:
-                rows.append({
-                    "period": code, "id": r.id, "domain": r.domain, "name": r.name, "unit": r.unit,
-                    "group": r.group, "status": r.status.value, "value": r.value, "value_text": r.value_text,
-                    "target": r.target, "target_text": r.target_text, "expected": r.expected,
-                    "completion": r.completion, "source_file": r.source_file, "source_cell": r.source_cell,
-                })
+                rows.append(
+                    {
+                        "period": code,
+                        "id": r.id,
+                        "domain": r.domain,
+                        "name": r.name,
+                        "unit": r.unit,
+                        "group": r.group,
+                        "status": r.status.value,
+                        "value": r.value,
+                        "value_text": r.value_text,
+                        "target": r.target,
+                        "target_text": r.target_text,
+                        "expected": r.expected,
+                        "completion": r.completion,
+                        "source_file": r.source_file,
+                        "source_cell": r.source_cell,
+                    }
+                )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for column in ("value", "target", "expected", "completion"):
         frame[column] = pd.to_numeric(frame[column])

@@ -95,8 +95,14 @@ def _report_status(outcome: Outcome, period: Period, st: Store) -> Outcome:
     """This run's view of an outcome: another period's file, or one since superseded."""
     if outcome.status in (ACCEPTED, REFUSED, DUPLICATE) and outcome.period and outcome.period != period.code:
         note = f"填报期为 {outcome.period}，已按该期存入历史库，不计入本期"
-        mismatch = make("period-mismatch", file=outcome.file_name, sheet=outcome.sheet or None,
-                        severity=WARNING, found=outcome.period, expected=period.code)
+        mismatch = make(
+            "period-mismatch",
+            file=outcome.file_name,
+            sheet=outcome.sheet or None,
+            severity=WARNING,
+            found=outcome.period,
+            expected=period.code,
+        )
         return replace(outcome, status=OTHER_PERIOD, note=note, findings=[*outcome.findings, mismatch])
     if outcome.status in (ACCEPTED, REFUSED) and outcome.submission_id is not None:
         stored = st.submission(outcome.submission_id)
@@ -215,8 +221,15 @@ def _indicator_rows(
             value: Any = entry.value if entry else None
             note = entry.note if entry else ""
             # a quarter or a year is judged at its last month (Period.end_month)
-            ev = evaluate(ind, period, value, previous_year_end=year_end.get(ind.id), adjustments=adjustments,
-                          rules=rules, note=note)
+            ev = evaluate(
+                ind,
+                period,
+                value,
+                previous_year_end=year_end.get(ind.id),
+                adjustments=adjustments,
+                rules=rules,
+                note=note,
+            )
             prev = before.get(ind.id)
             prev_value = prev.value if prev else None
             if ind.kind is Kind.FLOW and previous_period.year != period.year:
@@ -230,7 +243,8 @@ def _indicator_rows(
                     note=note,
                     data_source=entry.data_source if entry else "",
                     source_file=picked[1].file_name if picked and entry else None,
-                    source_cell=f"{picked[1].sheet}!{entry.value_cell}" if picked and entry and entry.value_cell
+                    source_cell=f"{picked[1].sheet}!{entry.value_cell}"
+                    if picked and entry and entry.value_cell
                     else None,
                 )
             )
@@ -327,15 +341,27 @@ def _month_of(text: str) -> tuple[int, int] | None:
 def _application_rows(picked: tuple[Submission, StoredSubmission] | None, plan: Plan) -> list[ApplicationRow]:
     if picked is None:
         return [
-            ApplicationRow(number=a.number, name=a.name, domain=a.domain, unit=a.responsible_unit,
-                           connects_to=a.connects_to)
+            ApplicationRow(
+                number=a.number,
+                name=a.name,
+                domain=a.domain,
+                unit=a.responsible_unit,
+                connects_to=a.connects_to,
+            )
             for a in plan.applications
         ]
     sub, stored = picked
     return [
         ApplicationRow(
-            number=a.number, name=a.name, domain=a.domain, unit=a.unit, connects_to=a.connects_to, state=a.state,
-            progress=a.progress, problems=a.problems, source_file=stored.file_name,
+            number=a.number,
+            name=a.name,
+            domain=a.domain,
+            unit=a.unit,
+            connects_to=a.connects_to,
+            state=a.state,
+            progress=a.progress,
+            problems=a.problems,
+            source_file=stored.file_name,
             source_cell=f"{stored.sheet}!{a.state_cell}" if a.state_cell else None,
         )
         for a in sub.applications
@@ -385,7 +411,9 @@ def resubmission_findings(period: Period, st: Store) -> list[Finding]:
             continue
         where = {"file": current.file_name, "sheet": current.sheet}
         out.append(make("submission-superseded", **where, found=current.file_name))
-        out.extend(make("submission-conflict", **where, found=f"“{s.file_name}”") for s in replaced if s.accepted)
+        out.extend(
+            make("submission-conflict", **where, found=f"“{s.file_name}”") for s in replaced if s.accepted
+        )
     return out
 
 

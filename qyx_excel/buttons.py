@@ -125,7 +125,9 @@ def button(
             except QyxError as exc:
                 message = exc.message
             except Exception:  # a clerk gets a message box, the maintainer the log
-                message = INTERNAL_ERROR.format(kind=_exception_kind(), log=_log_traceback(book, func.__name__))
+                message = INTERNAL_ERROR.format(
+                    kind=_exception_kind(), log=_log_traceback(book, func.__name__)
+                )
             if book is None:  # no workbook to show it in: RunPython shows what the process printed
                 _exit_with(message)
             shown_in = book  # narrowed: a lambda does not keep the narrowing of a reassigned name
@@ -144,13 +146,17 @@ def _caller() -> Book:
     try:
         import xlwings as xw
     except ImportError as exc:
-        raise UsageError(f"运行按钮的 Python 中没有可用的 xlwings（{exc}）。请运行 scripts\\qyx-doctor.cmd 检查本机，"
-                         "或在该 Python 中安装本项目。") from None
+        raise UsageError(
+            f"运行按钮的 Python 中没有可用的 xlwings（{exc}）。请运行 scripts\\qyx-doctor.cmd 检查本机，"
+            "或在该 Python 中安装本项目。"
+        ) from None
     try:
         return xw.Book.caller()
     except Exception as exc:
-        raise UsageError(f"找不到调用按钮的工作簿（{type(exc).__name__}: {exc}）。请在 Excel 中打开台账后点按钮；"
-                         "若仍如此，请运行 scripts\\qyx-doctor.cmd 检查本机。") from None
+        raise UsageError(
+            f"找不到调用按钮的工作簿（{type(exc).__name__}: {exc}）。请在 Excel 中打开台账后点按钮；"
+            "若仍如此，请运行 scripts\\qyx-doctor.cmd 检查本机。"
+        ) from None
 
 
 def _exit_with(message: str) -> NoReturn:
@@ -245,21 +251,27 @@ def check_sheet(book: Book) -> str:
     period = _check_period(sub)
     adjustments = read_adjustments(book)
     prior = _prior(book, sheet.name, period)
-    findings = check_submission(sub, period=period, expected_group=sheet.name, prior=prior,
-                                adjustments=adjustments)
+    findings = check_submission(
+        sub, period=period, expected_group=sheet.name, prior=prior, adjustments=adjustments
+    )
     layout = group_layout(sheet.name)
     password = sheet_password(meta)
     clear_marks(sheet, layout.input_cells(), password=password)
-    marked = mark_findings(sheet, [f for f in findings if f.sheet in (None, "", sheet.name)], layout.input_cells(),
-                           password=password)
+    marked = mark_findings(
+        sheet,
+        [f for f in findings if f.sheet in (None, "", sheet.name)],
+        layout.input_cells(),
+        password=password,
+    )
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
     if not findings:
         line = f"{stamp} {period.label}校验通过：未发现问题。"
     else:
-        line = (f"{stamp} {period.label}校验：错误 {errors} 处、提醒 {warnings} 处"
-                + (f"，已在表中标出 {len(marked)} 格（鼠标移到格子上看批注）。" if marked else "。"))
+        line = f"{stamp} {period.label}校验：错误 {errors} 处、提醒 {warnings} 处" + (
+            f"，已在表中标出 {len(marked)} 格（鼠标移到格子上看批注）。" if marked else "。"
+        )
     write_values(sheet, layout.result.value_cell if layout.result else "A1", [[line]])
     set_status(book, None)
     if findings:
@@ -286,11 +298,14 @@ def consolidate(book: Book) -> str:
         if total > 1:
             set_status(book, f"正在汇总{period.label}：已处理 {done}/{total}")
 
-    result = consolidate_submissions(period, subs, store=_store_dir(folder), inbox=inbox, adjustments=adjustments,
-                                     progress=progress)
+    result = consolidate_submissions(
+        period, subs, store=_store_dir(folder), inbox=inbox, adjustments=adjustments, progress=progress
+    )
     summary = result.summary_text()
     board, supervision_text = result.supervision, ""
-    if period.kind == "month" and board is not None:  # 督办: replies recorded, slips issued, as `qyx supervise`
+    if (
+        period.kind == "month" and board is not None
+    ):  # 督办: replies recorded, slips issued, as `qyx supervise`
         board, supervision_text = _supervise(book, folder, period, adjustments)
     line = f"{datetime.now():%Y-%m-%d %H:%M} " + "".join(summary.splitlines())
     blocks = result_blocks(result.consolidation, summary=line, supervision=board)
@@ -299,8 +314,13 @@ def consolidate(book: Book) -> str:
     write_result_blocks(book, blocks)  # 进度表 too (with its 预警等级 column when there is a board)
     set_status(book, None)
     sheets = "“汇总”“晾晒”“校验结果”“进度表”" + ("“督办”" if board is not None else "")
-    alert(book, summary + (f"\n\n{supervision_text}" if supervision_text else "")
-          + f"\n\n结果已写入{sheets}工作表；请保存本台账。", critical=not result.ok)
+    alert(
+        book,
+        summary
+        + (f"\n\n{supervision_text}" if supervision_text else "")
+        + f"\n\n结果已写入{sheets}工作表；请保存本台账。",
+        critical=not result.ok,
+    )
     return line
 
 
@@ -310,8 +330,13 @@ def _supervise(book: Book, folder: Path, period: Period, adjustments: dict) -> t
 
     set_status(book, f"正在生成{period.label}督办单…")
     with Store(_store_dir(folder)) as st:
-        done = supervise(st, period, out_dir=folder / "督办单" / period.code, replies=folder / "反馈",
-                         adjustments=adjustments)
+        done = supervise(
+            st,
+            period,
+            out_dir=folder / "督办单" / period.code,
+            replies=folder / "反馈",
+            adjustments=adjustments,
+        )
     return done.board, done.summary_text()
 
 
@@ -335,17 +360,27 @@ def notice(book: Book) -> str:
     folder = workbook_dir(book)
     c = _stored_consolidation(folder, period, "生成通报")
     set_status(book, f"正在生成{c.label}进度通报…")
-    path = render_notice(c, folder / f"{period.code}_七优享工程进度通报.docx",
-                         numbers_file=_store_dir(folder) / NUMBERS_FILE,
-                         supervision=supervision_for_notice(_store_dir(folder), c.period))
+    path = render_notice(
+        c,
+        folder / f"{period.code}_七优享工程进度通报.docx",
+        numbers_file=_store_dir(folder) / NUMBERS_FILE,
+        supervision=supervision_for_notice(_store_dir(folder), c.period),
+    )
     # the PDF through the same layout-preserving path as `qyx notice --pdf` (28 characters a line)
     pdf = notice_to_pdf(path) if has_soffice() else None
-    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}" + (f"（PDF：{pdf.name}）" if pdf else "")
+    line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度通报：{path}" + (
+        f"（PDF：{pdf.name}）" if pdf else ""
+    )
     write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
     set_status(book, None)
     warning = due_warning(c)
-    alert(book, f"已生成{c.label}进度通报：\n{path}" + (f"\n{pdf}" if pdf else "") + "\n\n请用 Word 打开，核对后签发。"
-          + (f"\n\n注意：通报中的下期报送截止日期只避开了周末。{warning}" if warning else ""))
+    alert(
+        book,
+        f"已生成{c.label}进度通报：\n{path}"
+        + (f"\n{pdf}" if pdf else "")
+        + "\n\n请用 Word 打开，核对后签发。"
+        + (f"\n\n注意：通报中的下期报送截止日期只避开了周末。{warning}" if warning else ""),
+    )
     return line
 
 
@@ -371,14 +406,17 @@ def print_tables(book: Book) -> str:
             failed = f"（Excel 未能导出 PDF：{type(exc).__name__}；若该 PDF 正被打开，请关闭后重试）"
             _log_traceback(book, "print_tables")
     if failed or not can_export_pdf(book):  # the remote engine cannot print: the .xlsx tables
-
         xlsx = render_tables(c, folder / f"{period.code}_七优享工程进度表.xlsx", levels=levels)
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表：{xlsx}"
-        message = (f"已更新本台账的“进度表”工作表，并生成打印用进度表{failed.strip()}：\n{xlsx}\n\n"
-                   "请打开该文件，按 Ctrl+P 打印（已设为横向 A4、每页重复表头、页脚有页码）。")
+        message = (
+            f"已更新本台账的“进度表”工作表，并生成打印用进度表{failed.strip()}：\n{xlsx}\n\n"
+            "请打开该文件，按 Ctrl+P 打印（已设为横向 A4、每页重复表头、页脚有页码）。"
+        )
     else:
         line = f"{datetime.now():%Y-%m-%d %H:%M} 已生成{c.label}进度表 PDF：{pdf}"
-        message = f"已更新“进度表”工作表，并生成 PDF：\n{pdf}\n\n也可以切换到“进度表”工作表，按 Ctrl+P 直接打印。"
+        message = (
+            f"已更新“进度表”工作表，并生成 PDF：\n{pdf}\n\n也可以切换到“进度表”工作表，按 Ctrl+P 直接打印。"
+        )
     write_values(book.sheets[SHEET_SUMMARY], _SUMMARY_RESULT_CELL, [[line]])
     set_status(book, None)
     alert(book, message)
@@ -437,10 +475,14 @@ def read_summary_inputs(book: Book) -> tuple[Period, str]:
     raw, inbox = top[p_row - 1][p_col - 1], top[i_row - 1][i_col - 1]
     where = f"“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格"
     if raw is None or str(raw).strip() == "":
-        raise UsageError(f"请先在{where}填写填报期（月度如 2024-03，季度如 2024-Q1，年度如 2024），再点按钮。")
+        raise UsageError(
+            f"请先在{where}填写填报期（月度如 2024-03，季度如 2024-Q1，年度如 2024），再点按钮。"
+        )
     code = period_code(raw)
     if code is None:
-        raise UsageError(f"{where}的填报期“{_shown(raw)}”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。")
+        raise UsageError(
+            f"{where}的填报期“{_shown(raw)}”无法识别，请写成 2024-03（月）、2024-Q1（季度）或 2024（年度）。"
+        )
     try:
         period = parse_period(code)
     except UsageError as exc:
@@ -457,8 +499,10 @@ def _check_period(sub: Submission) -> Period:
 
     code = sub.period
     if not code:
-        raise UsageError("不知道本表是哪一期的填报：请在本表“填报期”格填写（如 2024年3月），"
-                         f"或在“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格填写（如 2024-03），再点“校验本表”。")
+        raise UsageError(
+            "不知道本表是哪一期的填报：请在本表“填报期”格填写（如 2024年3月），"
+            f"或在“{SHEET_SUMMARY}”表 {SUMMARY_PERIOD_CELL} 格填写（如 2024-03），再点“校验本表”。"
+        )
     return parse_period(code)
 
 
@@ -527,7 +571,9 @@ def _inbox(folder: Path, text: str) -> Path | None:
             f"各组都直接在本台账中填报时，清空 {SUMMARY_INBOX_CELL} 格即可。"
         )
     if inbox.resolve() == folder.resolve():
-        raise UsageError(f"收件箱不能是台账本身所在的文件夹，请新建一个子文件夹（如“收件箱”）并填在 {SUMMARY_INBOX_CELL} 格。")
+        raise UsageError(
+            f"收件箱不能是台账本身所在的文件夹，请新建一个子文件夹（如“收件箱”）并填在 {SUMMARY_INBOX_CELL} 格。"
+        )
     return inbox
 
 
@@ -557,9 +603,13 @@ def _stored_consolidation(folder: Path, period: Period, action: str) -> Consolid
 
 
 def _findings_message(sheet: str, period: Period, findings: list[Finding], errors: int, warnings: int) -> str:
-    lines = [f"“{sheet}”{period.label}校验发现 {errors} 处错误、{warnings} 处提醒"
-             + ("（错误须改正，否则汇总时本组会被退回）：" if errors else "（提醒请核实）：")]
-    ordered = sorted(findings, key=lambda f: (f.severity != "error", split_base1(f.cell) if f.cell else (0, 0)))
+    lines = [
+        f"“{sheet}”{period.label}校验发现 {errors} 处错误、{warnings} 处提醒"
+        + ("（错误须改正，否则汇总时本组会被退回）：" if errors else "（提醒请核实）：")
+    ]
+    ordered = sorted(
+        findings, key=lambda f: (f.severity != "error", split_base1(f.cell) if f.cell else (0, 0))
+    )
     for f in ordered[:ALERT_FINDINGS]:
         where = f.cell or "本表"
         ind = f"指标{f.indicator} " if f.indicator else ""

@@ -11,7 +11,9 @@ No third-party import: the buttons use this module on the Excel path.
 from __future__ import annotations
 
 # 0-based lookup for the common case (A … ZZ); longer letters are computed
-_LETTERS = [chr(65 + i) for i in range(26)] + [chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26)]
+_LETTERS = [chr(65 + i) for i in range(26)] + [
+    chr(65 + i) + chr(65 + j) for i in range(26) for j in range(26)
+]
 
 
 def letters_base1(col: int) -> str:

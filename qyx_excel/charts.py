@@ -41,8 +41,10 @@ STATUS_PATTERNS: dict[Status, tuple[str, str]] = {
 def _fill_xml(status: Status) -> str:
     colour = STATUS_BARS[status]
     if status in STATUS_PATTERNS:
-        return (f'<a:pattFill prst="{STATUS_PATTERNS[status][0]}"><a:fgClr><a:srgbClr val="{colour}"/></a:fgClr>'
-                f'<a:bgClr><a:srgbClr val="{FILL_WHITE}"/></a:bgClr></a:pattFill>')
+        return (
+            f'<a:pattFill prst="{STATUS_PATTERNS[status][0]}"><a:fgClr><a:srgbClr val="{colour}"/></a:fgClr>'
+            f'<a:bgClr><a:srgbClr val="{FILL_WHITE}"/></a:bgClr></a:pattFill>'
+        )
     return f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>'
 
 
@@ -50,8 +52,15 @@ def xlsx_fill(status: Status) -> dict[str, dict[str, str]]:
     """The same fill for an XlsxWriter chart series (``pattern`` or ``fill``)."""
     colour = "#" + STATUS_BARS[status]
     if status in STATUS_PATTERNS:
-        return {"pattern": {"pattern": STATUS_PATTERNS[status][1], "fg_color": colour, "bg_color": "#" + FILL_WHITE}}
+        return {
+            "pattern": {
+                "pattern": STATUS_PATTERNS[status][1],
+                "fg_color": colour,
+                "bg_color": "#" + FILL_WHITE,
+            }
+        }
     return {"fill": {"color": colour}}
+
 
 _C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -84,7 +93,7 @@ def status_matrix(consolidation: Consolidation) -> tuple[list[str], list[Status]
 def _txpr(size: int = 1050, colour: str | None = None, bold: bool = False) -> str:
     fill = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
     return (
-        '<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr>'
+        "<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr>"
         f'<a:defRPr sz="{size}" b="{1 if bold else 0}">{fill}<a:latin typeface="{CHART_FONT}"/>'
         f'<a:ea typeface="{CHART_FONT}"/><a:cs typeface="{CHART_FONT}"/></a:defRPr>'
         '</a:pPr><a:endParaRPr lang="zh-CN"/></a:p></c:txPr>'
@@ -119,7 +128,7 @@ def docx_chart_xml(
             f'<c:ser><c:idx val="{j}"/><c:order val="{j}"/>'
             f'<c:tx><c:strRef><c:f>Sheet1!${col}$1</c:f><c:strCache><c:ptCount val="1"/>'
             f'<c:pt idx="0"><c:v>{escape(status.value)}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
-            f'<c:spPr>{_fill_xml(status)}'
+            f"<c:spPr>{_fill_xml(status)}"
             f'<a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
             '<c:invertIfNegative val="0"/>'
             '<c:dLbls><c:numFmt formatCode="0;;;" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln>'
@@ -128,7 +137,7 @@ def docx_chart_xml(
             '<c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
             f'<c:cat><c:strRef><c:f>{cat_ref}</c:f><c:strCache><c:ptCount val="{n}"/>{cat_cache}'
             "</c:strCache></c:strRef></c:cat>"
-            f'<c:val><c:numRef><c:f>Sheet1!${col}$2:${col}${n + 1}</c:f><c:numCache><c:formatCode>General'
+            f"<c:val><c:numRef><c:f>Sheet1!${col}$2:${col}${n + 1}</c:f><c:numCache><c:formatCode>General"
             f'</c:formatCode><c:ptCount val="{n}"/>{values}</c:numCache></c:numRef></c:val></c:ser>'
         )
     title_xml = (
@@ -140,9 +149,13 @@ def docx_chart_xml(
         if title
         else '<c:autoTitleDeleted val="1"/>'
     )
-    grid = (f'<c:majorGridlines><c:spPr><a:ln w="3175"><a:solidFill><a:srgbClr val="{FILL_GREY}"/></a:solidFill>'
-            '</a:ln></c:spPr></c:majorGridlines>')
-    axis_line = f'<c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
+    grid = (
+        f'<c:majorGridlines><c:spPr><a:ln w="3175"><a:solidFill><a:srgbClr val="{FILL_GREY}"/></a:solidFill>'
+        "</a:ln></c:spPr></c:majorGridlines>"
+    )
+    axis_line = (
+        f'<c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="{LINE_DARK}"/></a:solidFill></a:ln></c:spPr>'
+    )
     external = (
         f'<c:externalData r:id="{workbook_rel_id}"><c:autoUpdate val="0"/></c:externalData>'
         if workbook_rel_id
@@ -170,7 +183,7 @@ def docx_chart_xml(
         '<c:majorUnit val="1"/></c:valAx></c:plotArea>'
         f'<c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_txpr(1050)}</c:legend>'
         '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
-        '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
+        "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
         f"{_txpr(1050)}{external}</c:chartSpace>"
     )
     return xml.encode("utf-8")
@@ -183,8 +196,12 @@ def chart_workbook(domains: list[str], statuses: list[Status], counts: list[list
         return f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
 
     order = list(range(len(domains)))[::-1]
-    rows = ['<row r="1">' + cell_text("A1", "领域")
-            + "".join(cell_text(f"{letters_base0(j + 1)}1", s.value) for j, s in enumerate(statuses)) + "</row>"]
+    rows = [
+        '<row r="1">'
+        + cell_text("A1", "领域")
+        + "".join(cell_text(f"{letters_base0(j + 1)}1", s.value) for j, s in enumerate(statuses))
+        + "</row>"
+    ]
     for k, i in enumerate(order, start=2):
         cells = cell_text(f"A{k}", domains[i]) + "".join(
             f'<c r="{letters_base0(j + 1)}{k}"><v>{counts[i][j]}</v></c>' for j in range(len(statuses))

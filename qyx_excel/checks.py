@@ -114,8 +114,14 @@ def _try_period(code: str | None) -> Period | None:
 
 
 class _Checker:
-    def __init__(self, sub: Submission, plan: Plan, adjustments: dict[tuple[str, int], Adjustment],
-                 rules: Rules, prior: Prior | None) -> None:
+    def __init__(
+        self,
+        sub: Submission,
+        plan: Plan,
+        adjustments: dict[tuple[str, int], Adjustment],
+        rules: Rules,
+        prior: Prior | None,
+    ) -> None:
         self.sub = sub
         self.plan = plan
         self.adjustments = adjustments
@@ -126,8 +132,16 @@ class _Checker:
         self.flagged = {f.cell for f in sub.findings if f.cell and f.code.startswith("value-")}
 
     def add(self, code: str, cell: str | None = None, indicator: str | None = None, **fields: Any) -> None:
-        self.out.append(make(code, file=self.sub.source, sheet=self.sub.sheet, cell=cell or None,
-                             indicator=indicator, **fields))
+        self.out.append(
+            make(
+                code,
+                file=self.sub.source,
+                sheet=self.sub.sheet,
+                cell=cell or None,
+                indicator=indicator,
+                **fields,
+            )
+        )
 
     # --- the whole -----------------------------------------------------------------------------
     def run(self, period: Period | None, expected_group: str | None) -> list[Finding]:
@@ -142,16 +156,29 @@ class _Checker:
             if own is None and sub.kind == "fill-in" and not codes & {"template-unknown", "file-is-weekly"}:
                 self.add("period-mismatch", found=f"“{sub.period or '空'}”", expected=period.label)
             elif own is not None and own.code != period.code:
-                self.add("period-mismatch", cell=sub.header_cells.get("填报期"), found=own.label,
-                         expected=period.label)
+                self.add(
+                    "period-mismatch",
+                    cell=sub.header_cells.get("填报期"),
+                    found=own.label,
+                    expected=period.label,
+                )
         judge = period or own
         self.shown_year = judge.year if judge is not None else None
-        if (judge is not None and sub.target_year is not None and sub.target_year != judge.year
-                and not any(f.code == "period-mismatch" for f in self.out)):
+        if (
+            judge is not None
+            and sub.target_year is not None
+            and sub.target_year != judge.year
+            and not any(f.code == "period-mismatch" for f in self.out)
+        ):
             # a ledger (or file) built for another year: name both years, not the clerk
-            self.add("period-year-mismatch", cell=sub.header_cells.get("填报期"),
-                     book="台账" if sub.kind == "ledger" else "填报表", year=sub.target_year,
-                     period=judge.label, period_year=judge.year)
+            self.add(
+                "period-year-mismatch",
+                cell=sub.header_cells.get("填报期"),
+                book="台账" if sub.kind == "ledger" else "填报表",
+                year=sub.target_year,
+                period=judge.label,
+                period_year=judge.year,
+            )
             self.shown_year = sub.target_year
         if "sheet-missing" in codes or sub.group not in GROUPS:
             return self.out  # nothing of ours to check in a sheet that is no group's
@@ -209,8 +236,14 @@ class _Checker:
                 continue
             found = entry.shown[column]
             if not any(_same(found, option) for option in options):
-                self.add("protected-changed", entry.cells.get(column), ind.id, column=column,
-                         found=found or "（空）", expected=options[0] or "（空）")
+                self.add(
+                    "protected-changed",
+                    entry.cells.get(column),
+                    ind.id,
+                    column=column,
+                    found=found or "（空）",
+                    expected=options[0] or "（空）",
+                )
 
     def target_options(self, ind: Indicator, year: int) -> list[str]:
         """Texts the builder may show for a target: adjusted first, the part's, the parent's."""
@@ -218,7 +251,9 @@ class _Checker:
         adjusted = self.adjustments.get((ind.id, year))
         if adjusted is not None:
             options.append(adjusted.text)
-        options.extend(_plan_memo(self.plan, ("target", ind.id, year), lambda: _plan_target_options(ind, year)))
+        options.extend(
+            _plan_memo(self.plan, ("target", ind.id, year), lambda: _plan_target_options(ind, year))
+        )
         return options
 
     def value(self, entry: IndicatorEntry, ind: Indicator, period: Period | None) -> None:
@@ -234,7 +269,9 @@ class _Checker:
             self.add("value-not-number", cell, ind.id, found=value.text)
             return
         if value.kind == "none":
-            off_month = period is not None and period.end_month not in ind.judged_months  # e.g. a yearly statistic
+            off_month = (
+                period is not None and period.end_month not in ind.judged_months
+            )  # e.g. a yearly statistic
             if not entry.note.strip() and (target is None or target.form != "none") and not off_month:
                 self.add("value-missing", cell, ind.id)
             elif _qualitative(target) and not _declares(entry.note):
@@ -278,13 +315,25 @@ class _Checker:
             last, last_period = prior.cumulative[ind.id]
             when = _try_period(last_period)
             if (when is None or when.end <= period.end) and number < last - 1e-9:
-                self.add("value-cumulative-decrease", cell, ind.id, found=format_number(number),
-                         expected=format_number(last), detail=f"{when.label if when else last_period}已受理")
+                self.add(
+                    "value-cumulative-decrease",
+                    cell,
+                    ind.id,
+                    found=format_number(number),
+                    expected=format_number(last),
+                    detail=f"{when.label if when else last_period}已受理",
+                )
                 return
         restarts = ind.kind is Kind.FLOW and period.kind != "year" and before.year != period.year
         if ind.kind is Kind.FLOW and not restarts and previous is not None and number < previous - 1e-9:
-            self.add("value-cumulative-decrease", cell, ind.id, found=format_number(number),
-                     expected=format_number(previous), detail=f"{before.label}已受理的本年累计数")
+            self.add(
+                "value-cumulative-decrease",
+                cell,
+                ind.id,
+                found=format_number(number),
+                expected=format_number(previous),
+                detail=f"{before.label}已受理的本年累计数",
+            )
             return
         if previous is None or restarts or previous == 0:
             return
@@ -297,22 +346,41 @@ class _Checker:
             change = abs(number - previous) / abs(previous)
             detail = f"{change:.0%}"
         if change > self.rules.jump_share + 1e-9:
-            self.add("value-jump", cell, ind.id, found=format_number(number), expected=format_number(previous),
-                     detail=detail, threshold=f"{self.rules.jump_share:.0%}")
+            self.add(
+                "value-jump",
+                cell,
+                ind.id,
+                found=format_number(number),
+                expected=format_number(previous),
+                detail=detail,
+                threshold=f"{self.rules.jump_share:.0%}",
+            )
 
     def lagging(self, entry: IndicatorEntry, ind: Indicator, period: Period, value: Value) -> None:
         if entry.note.strip():
             return
         previous_year_end = self.prior.year_end.get(ind.id) if self.prior else None
         try:
-            result = evaluate(ind, period, value, previous_year_end=previous_year_end,
-                              adjustments=self.adjustments, rules=self.rules, note=entry.note)
+            result = evaluate(
+                ind,
+                period,
+                value,
+                previous_year_end=previous_year_end,
+                adjustments=self.adjustments,
+                rules=self.rules,
+                note=entry.note,
+            )
         except PlanDataError:
             return
         if result.status in (Status.LAGGING, Status.SEVERELY_LAGGING):
-            expected = (format_beside(result.expected, result.value) if result.expected is not None
-                        else result.target_text)
-            self.add("lagging-no-note", entry.value_cell, ind.id, found=result.status.value, expected=expected)
+            expected = (
+                format_beside(result.expected, result.value)
+                if result.expected is not None
+                else result.target_text
+            )
+            self.add(
+                "lagging-no-note", entry.value_cell, ind.id, found=result.status.value, expected=expected
+            )
 
     # --- tasks ---------------------------------------------------------------------------------
     def tasks(self, structural: bool) -> None:
@@ -321,7 +389,11 @@ class _Checker:
         if not structural:
             for expected_task in known.values():
                 if expected_task.id not in entries:
-                    self.add("row-missing", indicator=expected_task.id, indicator_id=f"{expected_task.number}（重点任务）")
+                    self.add(
+                        "row-missing",
+                        indicator=expected_task.id,
+                        indicator_id=f"{expected_task.number}（重点任务）",
+                    )
         states = [s.value for s in TaskState]
         for entry in entries.values():
             task = known.get(entry.id)
@@ -330,29 +402,46 @@ class _Checker:
                 continue
             self.protected_task(entry.shown, entry.cells, task)
             if entry.state and entry.state not in states:
-                self.add("task-state-invalid", entry.state_cell, task.id, found=entry.state,
-                         expected="、".join(states))
+                self.add(
+                    "task-state-invalid",
+                    entry.state_cell,
+                    task.id,
+                    found=entry.state,
+                    expected="、".join(states),
+                )
             if not entry.progress.strip():
                 self.add("task-progress-missing", entry.progress_cell, task.id)
             if entry.state == TaskState.LAGGING.value and not entry.problems.strip():
                 self.add("task-lagging-no-problem", entry.cells.get("存在问题"), task.id, found=entry.state)
-            for header, text in (("本期进展", entry.progress), ("存在问题", entry.problems),
-                                 ("下步计划", entry.next_steps)):
+            for header, text in (
+                ("本期进展", entry.progress),
+                ("存在问题", entry.problems),
+                ("下步计划", entry.next_steps),
+            ):
                 self.text(text, entry.cells.get(header), task.id)
 
     def protected_task(self, shown: dict[str, str], cells: dict[str, str], task: Task) -> None:
         for column, expected in (("重点任务", task.title), ("牵头单位", task.lead_unit)):
             if column in shown and not _same(shown[column], expected):
-                self.add("protected-changed", cells.get(column), task.id, column=column,
-                         found=shown[column] or "（空）", expected=expected)
+                self.add(
+                    "protected-changed",
+                    cells.get(column),
+                    task.id,
+                    column=column,
+                    found=shown[column] or "（空）",
+                    expected=expected,
+                )
 
     # --- the two special sheets ----------------------------------------------------------------
     def projects(self) -> None:
         states = [s.value for s in ProjectState]
         for p in self.sub.projects:
             numbers: dict[str, float] = {}
-            for header, value in (("总投资", p.total_investment), ("本年计划投资", p.planned_this_year),
-                                  ("本年累计完成投资", p.completed_this_year)):
+            for header, value in (
+                ("总投资", p.total_investment),
+                ("本年计划投资", p.planned_this_year),
+                ("本年累计完成投资", p.completed_this_year),
+            ):
                 cell = p.cells.get(header)
                 if value is None or value.kind == "none" or cell in self.flagged:
                     continue
@@ -363,13 +452,23 @@ class _Checker:
                 else:
                     numbers[header] = value.number
             if p.state and p.state not in states:
-                self.add("project-state-invalid", p.cells.get("状态"), found=p.state, expected="、".join(states))
+                self.add(
+                    "project-state-invalid", p.cells.get("状态"), found=p.state, expected="、".join(states)
+                )
             planned, done = numbers.get("本年计划投资"), numbers.get("本年累计完成投资")
             if planned is not None and done is not None and planned > 0 and done > planned + 1e-9:
-                self.add("project-over-plan", p.cells.get("本年累计完成投资"), found=format_number(done),
-                         expected=format_number(planned))
-            for header, text in (("项目名称", p.name), ("责任单位", p.unit), ("形象进度", p.image_progress),
-                                 ("存在问题", p.problems)):
+                self.add(
+                    "project-over-plan",
+                    p.cells.get("本年累计完成投资"),
+                    found=format_number(done),
+                    expected=format_number(planned),
+                )
+            for header, text in (
+                ("项目名称", p.name),
+                ("责任单位", p.unit),
+                ("形象进度", p.image_progress),
+                ("存在问题", p.problems),
+            ):
                 self.text(text, p.cells.get(header))
 
     def applications(self) -> None:
@@ -389,7 +488,12 @@ class _Checker:
             if length > EXCEL_CELL_LIMIT:
                 self.add("text-too-long", cell, indicator, found=str(length), expected=str(EXCEL_CELL_LIMIT))
         if text.startswith(FORMULA_PREFIXES) and text.strip() not in NONE_MARKERS:
-            self.add("text-formula-like", cell, indicator, found=text[0].replace("\t", "制表符").replace("\r", "回车"))
+            self.add(
+                "text-formula-like",
+                cell,
+                indicator,
+                found=text[0].replace("\t", "制表符").replace("\r", "回车"),
+            )
 
 
 # ================================================================================================
@@ -516,8 +620,11 @@ def check_paths(
     # Read in the worker process (memory and time limits: one file cannot take the run down).  When
     # only findings are wanted it checks them too and sends back just those.
     jobs = ((str(path), str(path), None) for path in items)
-    after = (functools.partial(_checked_in_worker, period=wanted.code if wanted else None, adjustments=adjustments)
-             if own_data and not keep_submissions else None)
+    after = (
+        functools.partial(_checked_in_worker, period=wanted.code if wanted else None, adjustments=adjustments)
+        if own_data and not keep_submissions
+        else None
+    )
     for done, (job, subs) in enumerate(shared().read_many(jobs, after), start=1):
         name = job[1]
         if isinstance(subs, UnreadableFile):
@@ -535,22 +642,41 @@ def check_paths(
     return results
 
 
-def _checked_in_worker(name: str, subs: list[Submission], *, period: str | None,
-                       adjustments: dict[tuple[str, int], Adjustment] | None) -> FileResult:
+def _checked_in_worker(
+    name: str,
+    subs: list[Submission],
+    *,
+    period: str | None,
+    adjustments: dict[tuple[str, int], Adjustment] | None,
+) -> FileResult:
     """:func:`_file_result` with the plan's data, submissions dropped (run in the reading worker)."""
     result = _file_result(name, subs, _as_period(period), load_plan(), adjustments, load_rules())
     result.submissions = []
     return result
 
 
-def _file_result(name: str, subs: list[Submission], period: Period | None, plan: Plan,
-                 adjustments: dict[tuple[str, int], Adjustment] | None, rules: Rules) -> FileResult:
+def _file_result(
+    name: str,
+    subs: list[Submission],
+    period: Period | None,
+    plan: Plan,
+    adjustments: dict[tuple[str, int], Adjustment] | None,
+    rules: Rules,
+) -> FileResult:
     findings: list[Finding] = []
     expected = _group_in_name(name)
     for sub in subs:
         group_wanted = expected if sub.kind == "fill-in" and sub.group is not None else None
-        findings.extend(check_submission(sub, period=period, expected_group=group_wanted, plan=plan,
-                                         adjustments=adjustments, rules=rules))
+        findings.extend(
+            check_submission(
+                sub,
+                period=period,
+                expected_group=group_wanted,
+                plan=plan,
+                adjustments=adjustments,
+                rules=rules,
+            )
+        )
     groups = {s.group for s in subs}
     group = subs[0].group if len(subs) == 1 or len(groups) == 1 else None
     own = next((s.period for s in subs if s.period), None)

@@ -148,11 +148,15 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
             print(f"【{domain}】")
             for ind in plan.indicators_of(domain):
                 targets = " ".join(f"{y}:{t}" for y in ind.targets if (t := shown_target_text(ind, y)))
-                print(f"  {ind.id:>5}  {ind.name}（{ind.unit}）{ind.kind.label}，{ind.direction.label}；{targets}")
+                print(
+                    f"  {ind.id:>5}  {ind.name}（{ind.unit}）{ind.kind.label}，{ind.direction.label}；{targets}"
+                )
                 if ind.reported:
                     print(f"         节奏：{ind.rhythm_label}（{ind.rhythm_basis}）")
-        print(f"共 {sum(1 for i in plan.indicators if not i.is_part)} 项指标、{len(plan.tasks)} 项重点任务、"
-              f"{sum(1 for g in plan.groups if g.reports)} 个专项组。方案自身的矛盾和缺漏见 qyx catalogue --notes。")
+        print(
+            f"共 {sum(1 for i in plan.indicators if not i.is_part)} 项指标、{len(plan.tasks)} 项重点任务、"
+            f"{sum(1 for g in plan.groups if g.reports)} 个专项组。方案自身的矛盾和缺漏见 qyx catalogue --notes。"
+        )
 
     data = plan.to_json()
     for entry, ind in zip(data["indicators"], plan.indicators, strict=True):
@@ -167,8 +171,10 @@ def _catalogue_notes(args: argparse.Namespace, plan) -> int:
     """`qyx catalogue --notes`: the register of the plan's own contradictions and gaps (notes.csv)."""
 
     def human() -> None:
-        print(f"方案问题登记（qyx_excel/data/notes.csv，共 {len(plan.notes)} 条；“影响判定：是”的改变状态，"
-              "有开关的可改“取值”换读法）")
+        print(
+            f"方案问题登记（qyx_excel/data/notes.csv，共 {len(plan.notes)} 条；“影响判定：是”的改变状态，"
+            "有开关的可改“取值”换读法）"
+        )
         for n in plan.notes:
             print(f"{n.id}【{n.category}】{n.concerns}")
             print(f"  目标表/附件：{n.table_says}")
@@ -187,7 +193,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         indicator = plan.indicator(args.indicator)
     except KeyError:
-        raise UsageError(f"没有序号为“{args.indicator}”的指标（可用 qyx catalogue 查看，子项如 27-1、32-2）。") from None
+        raise UsageError(
+            f"没有序号为“{args.indicator}”的指标（可用 qyx catalogue 查看，子项如 27-1、32-2）。"
+        ) from None
     period = parse_period(args.period)
     value = parse_value(args.value)
     if value.kind in ("text", "error"):
@@ -218,7 +226,9 @@ def cmd_build_workbook(args: argparse.Namespace) -> int:
     path = build_workbook(Path(args.out), password=args.password, year=year, standalone=standalone)
     say(f"已生成{year}年台账：{path}")
     if standalone:
-        say(f"独立版：已内嵌 xlwings {xlwings_standalone_modules().version} 的 VBA 模块，按钮不需要 xlwings 加载项。")
+        say(
+            f"独立版：已内嵌 xlwings {xlwings_standalone_modules().version} 的 VBA 模块，按钮不需要 xlwings 加载项。"
+        )
     return 0
 
 
@@ -236,12 +246,19 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         return 0
     if not args.ledger:
         raise UsageError("汇总周盘点需要 --ledger（台账路径）；只下发周盘点表请用 --distribute 文件夹。")
-    st, _reports, written = weekly.run(week, ledger=Path(args.ledger), inbox=Path(args.inbox) if args.inbox else None,
-                                      out=Path(args.out) if args.out else None,
-                                      store=Path(args.store) if args.store else None)
-    say(f"{week.label}（{week.span_label}）周盘点：已报送 {len(st.reported)} 个专项组，未报送 {len(st.missing)} 个"
-        + (f"（{'、'.join(st.missing)}）" if st.missing else "") + f"；进展 {len(st.moved)} 项，问题 {len(st.stuck)} 项，"
-        f"未来四周到期节点 {len(st.milestones)} 个。")
+    st, _reports, written = weekly.run(
+        week,
+        ledger=Path(args.ledger),
+        inbox=Path(args.inbox) if args.inbox else None,
+        out=Path(args.out) if args.out else None,
+        store=Path(args.store) if args.store else None,
+    )
+    say(
+        f"{week.label}（{week.span_label}）周盘点：已报送 {len(st.reported)} 个专项组，未报送 {len(st.missing)} 个"
+        + (f"（{'、'.join(st.missing)}）" if st.missing else "")
+        + f"；进展 {len(st.moved)} 项，问题 {len(st.stuck)} 项，"
+        f"未来四周到期节点 {len(st.milestones)} 个。"
+    )
     for path in written:
         say(f"  已写入：{path}")
     if st.warning:
@@ -254,10 +271,14 @@ def cmd_new_year(args: argparse.Namespace) -> int:
     carried = info.carried
     years = sorted({a.year for a in carried.adjustments})
     say(f"已由{info.year or '旧'}年台账“{info.path.name}”生成新台账：{path}")
-    say(f"  沿用目标调整记录 {len(carried.adjustments)} 条"
-        + (f"（{'、'.join(f'{y}年' for y in years)}）" if years else "") + f"；收件箱：{carried.inbox}；"
+    say(
+        f"  沿用目标调整记录 {len(carried.adjustments)} 条"
+        + (f"（{'、'.join(f'{y}年' for y in years)}）" if years else "")
+        + f"；收件箱：{carried.inbox}；"
         + ("工作表保护密码：与旧台账相同" if info.password_hashes else "工作表未设密码")
-        + ("；xlwings 设置：已沿用" if carried.xlwings_conf else "") + "。")
+        + ("；xlwings 设置：已沿用" if carried.xlwings_conf else "")
+        + "。"
+    )
     say(f"  历史库：{path.resolve().parent / '历史库'}（与旧台账共用）。旧台账保留原样，请勿删除。")
     return 0
 
@@ -292,7 +313,9 @@ def _expand(paths: Sequence[str]) -> list[Path]:
 def _findings_table(findings: Sequence[Any]) -> None:
     for f in findings:
         level = severity_word(f.severity)
-        where = " ".join(part for part in (f.sheet, f.cell, f"指标{f.indicator}" if f.indicator else "") if part)
+        where = " ".join(
+            part for part in (f.sheet, f.cell, f"指标{f.indicator}" if f.indicator else "") if part
+        )
         print(f"    [{level}] {where + ' ' if where else ''}{f.message}（{f.code}）")
 
 
@@ -346,7 +369,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_consolidate(args: argparse.Namespace) -> int:
     period = parse_period(args.period)
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
-        raise UsageError(f"填报期“{args.period}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可汇总的目标。")
+        raise UsageError(
+            f"填报期“{args.period}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可汇总的目标。"
+        )
     result = consolidate(
         period,
         Path(args.ledger),
@@ -386,9 +411,14 @@ def cmd_notice(args: argparse.Namespace) -> int:
         raise UsageError(f"发文字号的序号应为正整数，收到的是 {args.number}。")
     consolidation = _stored(args)
     store = _store_dir(args)
-    path = render_notice(consolidation, Path(args.out), kind=args.kind, number=args.number,
-                         numbers_file=Path(store) / NUMBERS_FILE,
-                         supervision=supervision_for_notice(Path(store), consolidation.period))
+    path = render_notice(
+        consolidation,
+        Path(args.out),
+        kind=args.kind,
+        number=args.number,
+        numbers_file=Path(store) / NUMBERS_FILE,
+        supervision=supervision_for_notice(Path(store), consolidation.period),
+    )
     say(f"已生成{consolidation.label}进度通报：{path}")
     if warning := due_warning(consolidation, args.kind):
         say(f"注意：通报中的下期报送截止日期只避开了周末。{warning}")
@@ -400,8 +430,13 @@ def cmd_notice(args: argparse.Namespace) -> int:
 def cmd_tables(args: argparse.Namespace) -> int:
     consolidation = _stored(args)
     store = _store_dir(args)
-    path = render_tables(consolidation, Path(args.out), paper=args.paper, pdf=args.pdf,
-                         levels=indicator_levels(Path(store), consolidation.period))
+    path = render_tables(
+        consolidation,
+        Path(args.out),
+        paper=args.paper,
+        pdf=args.pdf,
+        levels=indicator_levels(Path(store), consolidation.period),
+    )
     say(f"已生成{consolidation.label}进度表：{path}")
     if args.pdf:
         say(f"PDF：{Path(path).with_suffix('.pdf')}")
@@ -449,7 +484,9 @@ def cmd_history(args: argparse.Namespace) -> int:
             try:
                 path = store.restore(args.restore, Path(args.out or "."))
             except (KeyError, OverflowError):
-                raise UsageError(f"没有编号为 {args.restore} 的报送（编号见 qyx history 列出的第一列）。") from None
+                raise UsageError(
+                    f"没有编号为 {args.restore} 的报送（编号见 qyx history 列出的第一列）。"
+                ) from None
             say(f"已取回第 {args.restore} 号报送的原始文件：{path}")
             return 0
         period = parse_period(args.period) if args.period else None
@@ -465,14 +502,20 @@ def cmd_history(args: argparse.Namespace) -> int:
         if not rows:
             print("没有符合条件的报送记录。")
         for r in rows:
-            print(f"{r.id:>4}  {r.received_at}  {r.period or '—':<8} {r.group or '未知':<5} {state(r):<10} "
-                  f"错误 {r.errors} 提醒 {r.warnings}  {r.file_name}")
+            print(
+                f"{r.id:>4}  {r.received_at}  {r.period or '—':<8} {r.group or '未知':<5} {state(r):<10} "
+                f"错误 {r.errors} 提醒 {r.warnings}  {r.file_name}"
+            )
             for f in findings.get(r.id, []):
                 print(f"        [{severity_word(f.severity)}] {f.sheet or ''}!{f.cell or ''} {f.message}")
         print(f"共 {len(rows)} 份报送。取回原始文件：qyx history --restore 编号 --out 文件夹")
 
-    data = {"submissions": [dict(r.to_json(), state=state(r),
-                                 findings=[f.to_dict() for f in findings.get(r.id, [])]) for r in rows]}
+    data = {
+        "submissions": [
+            dict(r.to_json(), state=state(r), findings=[f.to_dict() for f in findings.get(r.id, [])])
+            for r in rows
+        ]
+    }
     _out(args, data, human)
     return 0
 
@@ -488,14 +531,24 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if found is None:
         raise UsageError(f"{period.label}没有已采用的指标 {indicator.id} 数据（该组未报送或被退回）。")
     data = {
-        "period": found.period, "indicator": found.indicator_id, "group": found.group, "value": found.value,
-        "value_text": found.value_text, "file": found.file_name, "sheet": found.sheet, "cell": found.cell,
-        "received_at": found.received_at, "submission": found.submission_id, "sha256": found.sha256,
+        "period": found.period,
+        "indicator": found.indicator_id,
+        "group": found.group,
+        "value": found.value,
+        "value_text": found.value_text,
+        "file": found.file_name,
+        "sheet": found.sheet,
+        "cell": found.cell,
+        "received_at": found.received_at,
+        "submission": found.submission_id,
+        "sha256": found.sha256,
         "archive": str(found.archive_path),
     }
 
     def human() -> None:
-        print(f"指标 {indicator.id} {indicator.name}，{period.label}：{found.value_text or '—'}{indicator.unit}")
+        print(
+            f"指标 {indicator.id} {indicator.name}，{period.label}：{found.value_text or '—'}{indicator.unit}"
+        )
         print(f"  来自：{found.where}（{found.received_at} 收到，第 {found.submission_id} 号报送）")
         print(f"  归档：{found.archive_path}")
 
@@ -538,7 +591,9 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     elif ledger is not None:
         out = ledger.parent / "督办单" / period.code
     else:
-        raise UsageError("请用 --out 指定督办单存放的文件夹（或用 --ledger 指定台账，督办单写在其旁边的“督办单”文件夹）。")
+        raise UsageError(
+            "请用 --out 指定督办单存放的文件夹（或用 --ledger 指定台账，督办单写在其旁边的“督办单”文件夹）。"
+        )
     replies = _path(args.replies) or (ledger.parent / "反馈" if ledger is not None else None)
     if args.replies and not Path(args.replies).is_dir():
         raise UsageError(f"反馈文件夹“{args.replies}”不存在。")
@@ -550,8 +605,16 @@ def cmd_supervise(args: argparse.Namespace) -> int:
     if ledger is not None:
         adjustments = _ledger_adjustments(ledger)
     with _open_store(args) as store:
-        result = supervise(store, period, out_dir=out, ledger=ledger, replies=replies, issued_on=issued_on,
-                           adjustments=adjustments, pdf=args.pdf)
+        result = supervise(
+            store,
+            period,
+            out_dir=out,
+            ledger=ledger,
+            replies=replies,
+            issued_on=issued_on,
+            adjustments=adjustments,
+            pdf=args.pdf,
+        )
 
     def human() -> None:
         print(result.summary_text())
@@ -573,12 +636,16 @@ def _history_slips(args: argparse.Namespace) -> int:
         if not slips:
             print("历史库中还没有督办单（用 qyx supervise --period P 发出）。")
         for s in slips:
-            print(f"{s['number_text']}  {s['period']}  {s['unit']:<8} {s['level']}  {len(s['matters'])} 项  "
-                  f"发出 {s['issued_on']}  时限 {s['deadline']}  {s['reply_state']}  {SLIP_STATE_WORDS.get(s['state'], '')}")
+            print(
+                f"{s['number_text']}  {s['period']}  {s['unit']:<8} {s['level']}  {len(s['matters'])} 项  "
+                f"发出 {s['issued_on']}  时限 {s['deadline']}  {s['reply_state']}  {SLIP_STATE_WORDS.get(s['state'], '')}"
+            )
             for r in replies:
                 if (r["year"], r["number"]) == (s["year"], s["number"]):
-                    print(f"        反馈：{r['file_name']}（{r['received_at'].replace('T', ' ')[:16]} 收到"
-                          f"{'，逾期' if r['late'] else ''}）")
+                    print(
+                        f"        反馈：{r['file_name']}（{r['received_at'].replace('T', ' ')[:16]} 收到"
+                        f"{'，逾期' if r['late'] else ''}）"
+                    )
         print(f"共 {len(slips)} 张督办单，{len(replies)} 份整改反馈。")
 
     _out(args, {"slips": slips, "replies": replies}, human)
@@ -602,7 +669,12 @@ def cli_reference_markdown() -> str:
 
 
 def _reference(parser: argparse.ArgumentParser) -> str:
-    lines = ["# qyx 命令参考", "", "Generated by `qyx docs` from `qyx_excel/cli.py`; a test keeps it equal.", ""]
+    lines = [
+        "# qyx 命令参考",
+        "",
+        "Generated by `qyx docs` from `qyx_excel/cli.py`; a test keeps it equal.",
+        "",
+    ]
     lines += ["```", parser.format_help().rstrip(), "```", ""]
     sub = next(a for a in parser._actions if a.dest == "command")
     assert isinstance(sub.choices, dict)  # the subparsers action maps each command to its parser
@@ -649,7 +721,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
-    def command(name: str, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    def command(
+        name: str, help_text: str, func: Callable[[argparse.Namespace], int]
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         return p
@@ -677,16 +751,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出路径，如 七优享台账.xlsm")
     p.add_argument("--password", help="工作表保护密码（默认不设密码）")
     p.add_argument("--year", type=int, help="台账年度（“本年目标”显示该年目标），默认今年（限 2023—2027）")
-    p.add_argument("--standalone", action="store_true",
-                   help="独立版：内嵌已安装 xlwings 自带的 VBA 模块（xlwings.bas），按钮不需要 xlwings 加载项")
+    p.add_argument(
+        "--standalone",
+        action="store_true",
+        help="独立版：内嵌已安装 xlwings 自带的 VBA 模块（xlwings.bas），按钮不需要 xlwings 加载项",
+    )
 
     p = command("new-year", "由上一年度台账生成新年度台账：沿用目标调整、收件箱、密码、历史库", cmd_new_year)
     p.add_argument("--ledger", required=True, help="上一年度台账 .xlsm")
-    p.add_argument("--out", required=True, help="新台账路径（须与旧台账在同一文件夹），如 七优享台账2027.xlsm")
+    p.add_argument(
+        "--out", required=True, help="新台账路径（须与旧台账在同一文件夹），如 七优享台账2027.xlsm"
+    )
     p.add_argument("--password", help="旧台账的工作表保护密码（旧台账设了密码时必填，会核对）")
     p.add_argument("--year", type=int, help="新台账年度（默认旧台账年度的下一年）")
 
-    p = command("weekly", "周盘点：下发各组周盘点表，或汇总一周（进展、问题、四周内到期节点、未报送）", cmd_weekly)
+    p = command(
+        "weekly", "周盘点：下发各组周盘点表，或汇总一周（进展、问题、四周内到期节点、未报送）", cmd_weekly
+    )
     p.add_argument("--week", required=True, help="ISO 周：2024-W14 或 2024年第14周")
     p.add_argument("--distribute", metavar="DIR", help="只生成各组本周的周盘点表到该文件夹")
     p.add_argument("--ledger", help="台账 .xlsm 路径（汇总时必填：写入其中的“周盘点”表）")
@@ -706,21 +787,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("consolidate", "汇总本期：校验、合并、评价、晾晒、列出未报送专项组", cmd_consolidate)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
-    p.add_argument("--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果、进度表）")
+    p.add_argument(
+        "--ledger", required=True, help="台账 .xlsm 路径（结果写入其中的汇总、晾晒、校验结果、进度表）"
+    )
     p.add_argument("--inbox", help="收件箱文件夹（各组交回的填报表）")
     p.add_argument("--store", help="历史库文件夹路径（默认在台账旁边的“历史库”）")
-    p.add_argument("--new-store", action="store_true",
-                   help="台账已汇总过但找不到历史库时，确认从空的历史库重新开始（默认拒绝，以免丢失比对基准）")
-    p.add_argument("--backfill", action="store_true",
-                   help="本期为补录（启用本工具前已过截止日的月份）：晚于截止日收到的记为“补录”，不算逾期；记入历史库，以后汇总沿用")
+    p.add_argument(
+        "--new-store",
+        action="store_true",
+        help="台账已汇总过但找不到历史库时，确认从空的历史库重新开始（默认拒绝，以免丢失比对基准）",
+    )
+    p.add_argument(
+        "--backfill",
+        action="store_true",
+        help="本期为补录（启用本工具前已过截止日的月份）：晚于截止日收到的记为“补录”，不算逾期；记入历史库，以后汇总沿用",
+    )
     json_flag(p)
 
     p = command("notice", "生成进度通报（Word，GB/T 9704 版式）", cmd_notice)
     p.add_argument("--period", required=True, help="填报期：YYYY-MM、YYYY-Qn 或 YYYY")
     p.add_argument("--out", required=True, help="输出 .docx 路径")
     p.add_argument("--kind", choices=["monthly", "quarterly", "annual"], help="通报类型（默认随填报期）")
-    p.add_argument("--pdf", action="store_true", help="同时用 LibreOffice 转为 PDF（版式与 Word 一致，每行 28 字）")
-    p.add_argument("--number", type=int, help="发文字号的序号（默认按年自动编号，记在历史库的“通报编号.json”）")
+    p.add_argument(
+        "--pdf", action="store_true", help="同时用 LibreOffice 转为 PDF（版式与 Word 一致，每行 28 字）"
+    )
+    p.add_argument(
+        "--number", type=int, help="发文字号的序号（默认按年自动编号，记在历史库的“通报编号.json”）"
+    )
     source_flags(p)
 
     p = command("tables", "生成打印用的月度进度表（.xlsx，可另存 PDF）", cmd_tables)
@@ -748,17 +841,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--findings", action="store_true", help="同时列出每份报送的问题")
     p.add_argument("--restore", type=int, metavar="编号", help="取回该编号报送的原始文件（逐字节相同）")
     p.add_argument("--out", help="取回文件存放的文件夹（默认当前文件夹）")
-    p.add_argument("--slips", action="store_true", help="改为列出督办单（编号、责任单位、反馈时限、反馈情况）和整改反馈")
+    p.add_argument(
+        "--slips", action="store_true", help="改为列出督办单（编号、责任单位、反馈时限、反馈情况）和整改反馈"
+    )
     source_flags(p)
     json_flag(p)
 
-    p = command("supervise", "督办：按历史各月状态判定蓝色提醒/黄色预警/红色督办，发督办单，登记整改反馈", cmd_supervise)
+    p = command(
+        "supervise",
+        "督办：按历史各月状态判定蓝色提醒/黄色预警/红色督办，发督办单，登记整改反馈",
+        cmd_supervise,
+    )
     p.add_argument("--period", required=True, help="填报期：YYYY-MM")
     p.add_argument("--out", help="督办单（.docx）和督办清单存放的文件夹（默认台账旁的 督办单/填报期）")
     p.add_argument("--replies", help="整改反馈文件夹（文件名含督办单编号；默认台账旁的“反馈”）")
     p.add_argument("--date", help="发单日期 YYYY-MM-DD（默认今天，重发时沿用第一次的日期）")
-    p.add_argument("--pdf", action="store_true",
-                   help="同时用 LibreOffice 转为 PDF（与进度通报同样保持 Word 的版式，每行 28 字、一页）")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="同时用 LibreOffice 转为 PDF（与进度通报同样保持 Word 的版式，每行 28 字、一页）",
+    )
     source_flags(p)
     json_flag(p)
 
@@ -768,18 +870,25 @@ def build_parser() -> argparse.ArgumentParser:
     source_flags(p)
     json_flag(p)
 
-    p = command("rebuild-store", "按归档的原始文件重建历史库数据库（数据库损坏或丢失时使用）", cmd_rebuild_store)
+    p = command(
+        "rebuild-store", "按归档的原始文件重建历史库数据库（数据库损坏或丢失时使用）", cmd_rebuild_store
+    )
     source_flags(p)
 
     p = command("demo", "用内置样例跑一遍月度流程：生成台账、下发、填报、校验、汇总、通报、进度表", cmd_demo)
-    p.add_argument("--out", default="demo-out",
-                   help="输出文件夹（默认 demo-out）：须是新的或空的文件夹，或此前演示生成的文件夹（只清除演示自己生成的内容）")
+    p.add_argument(
+        "--out",
+        default="demo-out",
+        help="输出文件夹（默认 demo-out）：须是新的或空的文件夹，或此前演示生成的文件夹（只清除演示自己生成的内容）",
+    )
     p.add_argument("--period", help="演示的填报期（默认上个月），如 2026-10")
 
     p = command("docs", "重新生成文档：问题代码表 docs/findings.md 和命令参考 docs/cli.md", cmd_docs)
     p.add_argument("--out", default="docs", help="文档文件夹（默认 docs）")
 
-    p = command("doctor", "检查本机能否使用台账按钮：Python、xlwings、加载项或独立版、宏安全、代码页等", cmd_doctor)
+    p = command(
+        "doctor", "检查本机能否使用台账按钮：Python、xlwings、加载项或独立版、宏安全、代码页等", cmd_doctor
+    )
     p.add_argument("--ledger", help="要检查的台账 .xlsm（默认 scripts 启动器使用的 台账\\七优享台账.xlsm）")
     json_flag(p)
 

@@ -140,8 +140,18 @@ def write_compound(streams: Mapping[str, bytes]) -> bytes:
         + bytes(16)  # header CLSID
         + struct.pack("<HHHHH", 0x003E, 0x0003, 0xFFFE, 9, 6)
         + bytes(6)
-        + struct.pack("<IIIIIIIII", 0, fat_sectors, first_dir, 0, MINI_CUTOFF, first_minifat,
-                      minifat_sectors, ENDOFCHAIN, 0)
+        + struct.pack(
+            "<IIIIIIIII",
+            0,
+            fat_sectors,
+            first_dir,
+            0,
+            MINI_CUTOFF,
+            first_minifat,
+            minifat_sectors,
+            ENDOFCHAIN,
+            0,
+        )
         + b"".join(struct.pack("<I", n) for n in difat)
     )
     assert len(header) == SECTOR
@@ -185,8 +195,12 @@ def _tree(siblings: list[_Entry]) -> int:
 def _pack(entry: _Entry | None) -> bytes:
     """One 128-byte directory entry (an unused one for ``None``)."""
     if entry is None:
-        return bytes(64) + struct.pack("<HBBIII", 0, 0, _RED, NOSTREAM, NOSTREAM, NOSTREAM) + bytes(16 + 4 + 16) \
+        return (
+            bytes(64)
+            + struct.pack("<HBBIII", 0, 0, _RED, NOSTREAM, NOSTREAM, NOSTREAM)
+            + bytes(16 + 4 + 16)
             + struct.pack("<IQ", 0, 0)
+        )
     name = entry.name.encode("utf-16-le") + b"\x00\x00"
     start = entry.start if entry.kind != _STORAGE else 0
     size = entry.size if entry.kind != _STORAGE else 0

@@ -54,7 +54,9 @@ def check_consistency(plan: Plan | None = None, statements: Path | None = None) 
         ind = plan.indicator(row["指标序号"])
         rule, stated, source = row["规则"], row["数值"], row["原文"]
         years = _years(row["年份"])
-        targets = [parse_target(ind.target_text(y), ind.direction, ind.unit) for y in years]  # the table as written
+        targets = [
+            parse_target(ind.target_text(y), ind.direction, ind.unit) for y in years
+        ]  # the table as written
         if rule in ("合计等于", "合计不低于"):
             total = sum(sum(_numbers(t)) for t in targets)
             want = float(stated)
@@ -78,7 +80,11 @@ def check_consistency(plan: Plan | None = None, statements: Path | None = None) 
         elif rule == "首次达到":
             first = _first_year_reaching(ind, stated)
             if first != years[0]:
-                out.append(Disagreement(ind.id, f"首次达到 {stated} 的年份", str(years[0]), str(first or "无"), source))
+                out.append(
+                    Disagreement(
+                        ind.id, f"首次达到 {stated} 的年份", str(years[0]), str(first or "无"), source
+                    )
+                )
         else:
             out.append(Disagreement(ind.id, "未知规则", rule, "", source))
     out.extend(_cumulative_never_decrease(plan))
@@ -92,7 +98,12 @@ def _first_year_reaching(ind, stated: str) -> int | None:
         if goal.form == "qualitative" and target.label == goal.label:
             return year
         numbers = _numbers(target)
-        if numbers and _numbers(goal) and target.op in (">=", "=", None) and numbers[0] >= _numbers(goal)[0] - 1e-9:
+        if (
+            numbers
+            and _numbers(goal)
+            and target.op in (">=", "=", None)
+            and numbers[0] >= _numbers(goal)[0] - 1e-9
+        ):
             return year
     return None
 
@@ -108,7 +119,11 @@ def _cumulative_never_decrease(plan: Plan) -> list[Disagreement]:
             if not numbers:
                 continue
             if previous is not None and numbers[0] < previous - 1e-9:
-                out.append(Disagreement(ind.id, f"累计值不应减少（{year}年）", f"≥{previous:g}", f"{numbers[0]:g}", "累计指标"))
+                out.append(
+                    Disagreement(
+                        ind.id, f"累计值不应减少（{year}年）", f"≥{previous:g}", f"{numbers[0]:g}", "累计指标"
+                    )
+                )
             previous = numbers[0]
     return out
 

@@ -115,12 +115,18 @@ def consolidate(
             else:
                 found, skipped = inbox_listing(inbox, exclude=[ledger])
                 files = [(ledger, SOURCE_LEDGER)] + [(p, SOURCE_INBOX) for p in found]
-                outcomes = receive_files(st, files, period, adjustments=adjustments, progress=progress, check=check)
+                outcomes = receive_files(
+                    st, files, period, adjustments=adjustments, progress=progress, check=check
+                )
                 outcomes += skipped_outcomes(skipped)
                 result = assemble(period, st, outcomes, adjustments=adjustments, now=now)
             st.save_consolidation(result.consolidation)
-            result.supervision = ledger_board(st, period, adjustments=None if period.kind != "month" else adjustments,
-                                              today=(now or datetime.now()).date())
+            result.supervision = ledger_board(
+                st,
+                period,
+                adjustments=None if period.kind != "month" else adjustments,
+                today=(now or datetime.now()).date(),
+            )
         result.store_dir, result.ledger = store_dir, ledger
         if write:
             result.written.append(write_results(ledger, result))
@@ -132,10 +138,15 @@ def _ledger_meta(ledger: Path) -> dict[str, str]:
     named by mistake must not get 汇总 written into it)."""
     meta = _named_ledger(ledger, lambda: intake.workbook_meta(ledger))
     if meta is None or meta.get("kind") != "ledger":
-        what = (f"是“{meta.get('group') or '某专项组'}”的填报表" if meta is not None
-                else "不是“七优享”台账（缺少台账标识）")
-        raise UsageError(f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
-                         "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。")
+        what = (
+            f"是“{meta.get('group') or '某专项组'}”的填报表"
+            if meta is not None
+            else "不是“七优享”台账（缺少台账标识）"
+        )
+        raise UsageError(
+            f"“{ledger.name}”{what}，汇总结果不会写入其中；请用 --ledger 指定台账"
+            "（如 七优享台账.xlsm，可用 qyx build-workbook 生成）。"
+        )
     return meta
 
 
@@ -150,8 +161,11 @@ def _named_ledger(ledger: Path, read: Callable[[], Any]) -> Any:
     except UnreadableFile as exc:
         what = exc.finding.title if exc.finding is not None else exc.message.rstrip("。")
         backups = backups_of(ledger)
-        hint = (f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
-                if backups else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试")
+        hint = (
+            f"可从旁边“备份”文件夹中取回最近的一版“{backups[-1].name}”，改回原名后重试"
+            if backups
+            else "请换用完好的台账（可用 qyx build-workbook 重新生成）后重试"
+        )
         raise UnreadableFile(f"台账“{ledger.name}”无法打开（{what}）。{hint}。", exc.finding) from exc
 
 
@@ -161,12 +175,16 @@ def _require_store(store_dir: Path, meta: dict[str, str] | None) -> None:
     if (store_dir / DB_NAME).is_file():
         return
     if (store_dir / ARCHIVE_DIR).is_dir() and any((store_dir / ARCHIVE_DIR).glob("*/*")):
-        raise UsageError(f"历史库“{store_dir}”的数据库 {DB_NAME} 不见了，归档文件还在：请先运行 "
-                         f"qyx rebuild-store --store \"{store_dir}\" 从归档重建，再汇总。")
+        raise UsageError(
+            f"历史库“{store_dir}”的数据库 {DB_NAME} 不见了，归档文件还在：请先运行 "
+            f'qyx rebuild-store --store "{store_dir}" 从归档重建，再汇总。'
+        )
     last = (meta or {}).get("period")
     if last:
-        raise UsageError(f"台账已汇总过（最近一次：{last}），但找不到它的历史库“{store_dir}”（可能被移动或删除）。"
-                         "请用 --store 指定原来的历史库；确需从空的历史库重新开始，请加 --new-store。")
+        raise UsageError(
+            f"台账已汇总过（最近一次：{last}），但找不到它的历史库“{store_dir}”（可能被移动或删除）。"
+            "请用 --store 指定原来的历史库；确需从空的历史库重新开始，请加 --new-store。"
+        )
 
 
 def _ledger_adjustments(ledger: Path) -> dict[tuple[str, int], Adjustment]:
@@ -233,22 +251,38 @@ def _consolidate_into(
         run = run_stamp()
         stamp = received_at or now_text(now)
         for done, sub in enumerate(subs, start=1):
-            outcomes.extend(receive_submission(st, sub, period=period, adjustments=adjustments,
-                                                  received_at=stamp, run=f"{run}-{done:06d}", check=check))
+            outcomes.extend(
+                receive_submission(
+                    st,
+                    sub,
+                    period=period,
+                    adjustments=adjustments,
+                    received_at=stamp,
+                    run=f"{run}-{done:06d}",
+                    check=check,
+                )
+            )
             if progress:
                 progress(done, total)
         if files:
+
             def shifted(done: int, _total: int) -> None:
                 if progress:
                     progress(len(subs) + done, total)
 
-            outcomes += receive_files(st, files, period, adjustments=adjustments, progress=shifted, check=check)
+            outcomes += receive_files(
+                st, files, period, adjustments=adjustments, progress=shifted, check=check
+            )
         outcomes += skipped_outcomes(skipped)
     result = assemble(period, st, outcomes, adjustments=adjustments or {}, now=now)
     st.save_consolidation(result.consolidation)
     # the 督办 board, as consolidate() gives it: the 汇总 button writes it like the command line
-    result.supervision = ledger_board(st, period, adjustments=adjustments if period.kind == "month" else None,
-                                      today=(now or datetime.now()).date())
+    result.supervision = ledger_board(
+        st,
+        period,
+        adjustments=adjustments if period.kind == "month" else None,
+        today=(now or datetime.now()).date(),
+    )
     return result
 
 

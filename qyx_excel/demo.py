@@ -59,7 +59,9 @@ def run_demo(
     store = out / "历史库"
     history = make_history(period, store)
     if history:
-        say(f"2. 历史数据：已汇总 {history[0]} 至 {history[-1]} 共 {len(history)} 个月（用于较上期变化和名次变化）")
+        say(
+            f"2. 历史数据：已汇总 {history[0]} 至 {history[-1]} 共 {len(history)} 个月（用于较上期变化和名次变化）"
+        )
 
     sent = distribute(period, out / "下发" / period.code, ledger=ledger)
     written.extend(sent)
@@ -68,7 +70,9 @@ def run_demo(
     inbox = out / "收件箱" / period.code
     returned = make_sample_month(period, inbox, ledger=ledger)
     written.extend(returned)
-    say(f"4. 各组交回 {len(returned)} 份（样例：{'、'.join(DEFAULT_LATE)} 未报送，{'、'.join(DEFAULT_BROKEN)} 的表有错误）")
+    say(
+        f"4. 各组交回 {len(returned)} 份（样例：{'、'.join(DEFAULT_LATE)} 未报送，{'、'.join(DEFAULT_BROKEN)} 的表有错误）"
+    )
 
     results = check_paths(returned, period=period, progress=progress)
     bad = [r for r in results if not r.ok]
@@ -85,20 +89,27 @@ def run_demo(
             say(f"   催报/退回提示（{g.group}）：{g.reminder}")
     ranked = c.ranking_of("domain")
     if ranked:
-        say("   晾晒（分领域）：" + "；".join(f"{r.rank}. {r.name} {r.score:g} 分" for r in ranked if r.score is not None))
+        say(
+            "   晾晒（分领域）："
+            + "；".join(f"{r.rank}. {r.name} {r.score:g} 分" for r in ranked if r.score is not None)
+        )
 
-    notice = render_notice(c, out / f"{period.code}_七优享工程进度通报.docx",
-                           supervision=supervision_for_notice(store, c.period))
+    notice = render_notice(
+        c, out / f"{period.code}_七优享工程进度通报.docx", supervision=supervision_for_notice(store, c.period)
+    )
     written.append(notice)
     say(f"7. 进度通报：{notice}")
 
     pdf = has_soffice()
-    tables = render_tables(c, out / f"{period.code}_七优享工程进度表.xlsx", pdf=pdf,
-                           levels=indicator_levels(store, c.period))
+    tables = render_tables(
+        c, out / f"{period.code}_七优享工程进度表.xlsx", pdf=pdf, levels=indicator_levels(store, c.period)
+    )
     written.append(tables)
     if pdf and tables.with_suffix(".pdf").exists():
         written.append(tables.with_suffix(".pdf"))
-    say(f"8. 打印用进度表：{tables}" + ("（含 PDF）" if pdf else "（安装 LibreOffice 后可加 --pdf 转为 PDF）"))
+    say(
+        f"8. 打印用进度表：{tables}" + ("（含 PDF）" if pdf else "（安装 LibreOffice 后可加 --pdf 转为 PDF）")
+    )
 
     exported = export_consolidation(c, out / f"{period.code}_瑞安市_上报.json")
     written.append(exported)
@@ -131,7 +142,9 @@ def clear_demo_folder(out: Path) -> None:
         return
     kind = "普通文件" if kind_of_entry(info.st_mode) is None else kind_of_entry(info.st_mode)
     if kind != "文件夹":
-        raise UsageError(f"“{shown}”是{kind}，不是文件夹；演示需要一个新的或空的文件夹，请用 --out 指定，如 --out demo-out。")
+        raise UsageError(
+            f"“{shown}”是{kind}，不是文件夹；演示需要一个新的或空的文件夹，请用 --out 指定，如 --out demo-out。"
+        )
     try:
         present = {entry.name for entry in out.iterdir()}
     except OSError as exc:

@@ -56,16 +56,36 @@ def write_fill_in(
     due = due_date(period)
     due_text = due.text
     wb = new_workbook(path)
-    wb.set_properties({"title": f"{group}专项组 {period.label} 进度填报表", "author": "七优享工程专班办公室",
-                       "company": "瑞安市公共服务“七优享”工程工作专班"})
+    wb.set_properties(
+        {
+            "title": f"{group}专项组 {period.label} 进度填报表",
+            "author": "七优享工程专班办公室",
+            "company": "瑞安市公共服务“七优享”工程工作专班",
+        }
+    )
     fmt = Formats(wb)
-    opts = SheetOptions(year=period.year, kind="fill-in", period_label=period.label, adjustments=adjustments,
-                        password=password, due_text=due_text)
+    opts = SheetOptions(
+        year=period.year,
+        kind="fill-in",
+        period_label=period.label,
+        adjustments=adjustments,
+        password=password,
+        due_text=due_text,
+    )
     sheet, _ = write_group_sheet(wb, fmt, plan, group, opts)
-    write_guide_sheet(wb, fmt, plan, kind="fill-in", group=group, period_label=period.label, password=password,
-                      due_text=due.text)
-    write_meta_sheet(wb, fmt, meta_rows("fill-in", group=group, period=period.code, year=period.year),
-                     password=password)
+    write_guide_sheet(
+        wb,
+        fmt,
+        plan,
+        kind="fill-in",
+        group=group,
+        period_label=period.label,
+        password=password,
+        due_text=due.text,
+    )
+    write_meta_sheet(
+        wb, fmt, meta_rows("fill-in", group=group, period=period.code, year=period.year), password=password
+    )
     sheet.activate()
     wb.close()
 
@@ -90,7 +110,9 @@ def distribute(
 
     period = as_period(period)
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
-        raise UsageError(f"填报期“{period.code}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可下发的目标。")
+        raise UsageError(
+            f"填报期“{period.code}”不在方案期（{FIRST_YEAR}—{LAST_YEAR}年）内，没有可下发的目标。"
+        )
     unknown = [g for g in groups if g not in GROUPS]
     if unknown:
         raise UsageError(f"没有这个专项组：{'、'.join(unknown)}（应为 {'、'.join(GROUPS)}）。")

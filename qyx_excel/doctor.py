@@ -127,7 +127,9 @@ def run_checks(probe: Probe, *, ledger: str | None = None, project: str | None =
     names = probe.ledger_names(ledger) if ledger and probe.is_file(ledger) else {}
     if ledger and not probe.is_file(ledger):
         checks.append(Check("台账文件", "fail", f"找不到 {ledger}", "用 --ledger 指定台账 .xlsm 的路径。"))
-    checks.append(_standalone_module(probe, ledger if names or (ledger and probe.is_file(ledger)) else None, names))
+    checks.append(
+        _standalone_module(probe, ledger if names or (ledger and probe.is_file(ledger)) else None, names)
+    )
     if windows:
         checks += [
             _pandas(probe),
@@ -159,9 +161,19 @@ def _python(probe: Probe) -> Check:
     version = ".".join(str(p) for p in info["version"][:3])
     detail = f"{version}，{info['bits']} 位（{info['executable']}）"
     if tuple(info["version"][:2]) < MIN_PYTHON:
-        return Check("Python 版本", "fail", detail, "请安装 Python 3.10 或更新版本（python.org，64 位），再重新运行 scripts\\demo.cmd。")
+        return Check(
+            "Python 版本",
+            "fail",
+            detail,
+            "请安装 Python 3.10 或更新版本（python.org，64 位），再重新运行 scripts\\demo.cmd。",
+        )
     if info["bits"] != 64:
-        return Check("Python 版本", "warn", detail, "建议使用 64 位 Python（32 位可以运行按钮，但处理大量文件时内存受限）。")
+        return Check(
+            "Python 版本",
+            "warn",
+            detail,
+            "建议使用 64 位 Python（32 位可以运行按钮，但处理大量文件时内存受限）。",
+        )
     return Check("Python 版本", "ok", detail)
 
 
@@ -171,11 +183,21 @@ def _venv(probe: Probe, project: str | None) -> Check:
     paths = _paths(probe)
     expected = paths.join(project, ".venv") if project else None
     if not in_venv:
-        return Check("虚拟环境", "warn", f"未在虚拟环境中运行（{info['prefix']}）",
-                     "请用项目的 .venv 运行：双击 scripts\\demo.cmd 会创建它；按钮的 Interpreter 也应指向 .venv 中的 python。")
-    if expected and paths.normcase(paths.normpath(info["prefix"])) != paths.normcase(paths.normpath(expected)):
-        return Check("虚拟环境", "warn", f"运行在 {info['prefix']}，不是项目的 {expected}",
-                     "请用项目 .venv 中的 qyx / python 运行，或确认按钮的 Interpreter 指向的就是这个环境。")
+        return Check(
+            "虚拟环境",
+            "warn",
+            f"未在虚拟环境中运行（{info['prefix']}）",
+            "请用项目的 .venv 运行：双击 scripts\\demo.cmd 会创建它；按钮的 Interpreter 也应指向 .venv 中的 python。",
+        )
+    if expected and paths.normcase(paths.normpath(info["prefix"])) != paths.normcase(
+        paths.normpath(expected)
+    ):
+        return Check(
+            "虚拟环境",
+            "warn",
+            f"运行在 {info['prefix']}，不是项目的 {expected}",
+            "请用项目 .venv 中的 qyx / python 运行，或确认按钮的 Interpreter 指向的就是这个环境。",
+        )
     return Check("虚拟环境", "ok", info["prefix"])
 
 
@@ -187,10 +209,19 @@ def _xlwings(probe: Probe) -> Check:
     version = probe.package_version("xlwings")
     need = ".".join(map(str, MIN_XLWINGS))
     if not version:
-        return Check("xlwings", "fail", "未安装", "在项目的 .venv 中运行 pip install -e . （或重新运行 scripts\\demo.cmd）。")
+        return Check(
+            "xlwings",
+            "fail",
+            "未安装",
+            "在项目的 .venv 中运行 pip install -e . （或重新运行 scripts\\demo.cmd）。",
+        )
     if _version_tuple(version) < MIN_XLWINGS:
-        return Check("xlwings", "fail", f"{version}，按钮需要 {need} 或更新",
-                     f'运行 .venv\\Scripts\\python -m pip install -U "xlwings>={need}"，然后重新安装加载项（xlwings addin install）。')
+        return Check(
+            "xlwings",
+            "fail",
+            f"{version}，按钮需要 {need} 或更新",
+            f'运行 .venv\\Scripts\\python -m pip install -U "xlwings>={need}"，然后重新安装加载项（xlwings addin install）。',
+        )
     return Check("xlwings", "ok", version)
 
 
@@ -199,12 +230,18 @@ def _standalone_module(probe: Probe, ledger: str | None, names: dict[str, str]) 
     if not ledger:
         return Check("独立版台账模块", "skip", "未指定台账（--ledger）")
     if not embedded:
-        return Check("独立版台账模块", "skip", f"{_paths(probe).basename(ledger)} 是加载项版台账（不含 xlwings 模块）")
+        return Check(
+            "独立版台账模块", "skip", f"{_paths(probe).basename(ledger)} 是加载项版台账（不含 xlwings 模块）"
+        )
     installed = probe.package_version("xlwings")
     if installed and _version_tuple(installed) != _version_tuple(embedded):
-        return Check("独立版台账模块", "warn", f"台账内嵌 xlwings {embedded} 的模块，本机安装的是 {installed}",
-                     "两者版本不同时按钮可能出错：请运行 qyx build-workbook --standalone 重新生成台账"
-                     "（先备份已填数据），或安装与台账相同版本的 xlwings。")
+        return Check(
+            "独立版台账模块",
+            "warn",
+            f"台账内嵌 xlwings {embedded} 的模块，本机安装的是 {installed}",
+            "两者版本不同时按钮可能出错：请运行 qyx build-workbook --standalone 重新生成台账"
+            "（先备份已填数据），或安装与台账相同版本的 xlwings。",
+        )
     return Check("独立版台账模块", "ok", f"内嵌 xlwings {embedded}，与本机安装的版本相同")
 
 
@@ -215,9 +252,13 @@ def _pandas(probe: Probe) -> Check:
     version = probe.package_version("pandas")
     if not version:
         return Check("pandas", "ok", "未安装（按钮不需要它）")
-    return Check("pandas", "warn", f"已安装 {version}：xlwings 发现 pandas 就会加载它，每次点按钮多等约 0.3 秒",
-                 "按钮用的环境不需要 pandas：运行 .venv\\Scripts\\python -m pip uninstall -y pandas numpy"
-                 "（要分析历史数据的同事另建环境安装 qyx_excel[analysis]）。")
+    return Check(
+        "pandas",
+        "warn",
+        f"已安装 {version}：xlwings 发现 pandas 就会加载它，每次点按钮多等约 0.3 秒",
+        "按钮用的环境不需要 pandas：运行 .venv\\Scripts\\python -m pip uninstall -y pandas numpy"
+        "（要分析历史数据的同事另建环境安装 qyx_excel[analysis]）。",
+    )
 
 
 def _xlstart_folders(probe: Probe) -> list[str]:
@@ -231,18 +272,30 @@ def _xlstart_folders(probe: Probe) -> list[str]:
 
 
 def _addin(probe: Probe, names: dict[str, str]) -> Check:
-    found = [f"{folder}\\xlwings.xlam" for folder in _xlstart_folders(probe) if probe.is_file(f"{folder}\\xlwings.xlam")]
+    found = [
+        f"{folder}\\xlwings.xlam"
+        for folder in _xlstart_folders(probe)
+        if probe.is_file(f"{folder}\\xlwings.xlam")
+    ]
     if found:
         addin, package = probe.addin_version(found[0]), probe.package_version("xlwings")
         if addin and package and _version_tuple(addin) != _version_tuple(package):
-            return Check("xlwings 加载项", "warn", f"已安装 {found[0]}，但加载项是 {addin} 版，xlwings 包是 {package} 版",
-                         "关闭 Excel，在项目文件夹运行 .venv\\Scripts\\xlwings addin install 重新安装加载项。")
+            return Check(
+                "xlwings 加载项",
+                "warn",
+                f"已安装 {found[0]}，但加载项是 {addin} 版，xlwings 包是 {package} 版",
+                "关闭 Excel，在项目文件夹运行 .venv\\Scripts\\xlwings addin install 重新安装加载项。",
+            )
         return Check("xlwings 加载项", "ok", f"已安装：{found[0]}" + (f"（{addin} 版）" if addin else ""))
     if XLWINGS_MODULE_NAME in names:
         return Check("xlwings 加载项", "ok", "未安装，但台账是独立版（内嵌 xlwings 模块），不需要加载项")
-    return Check("xlwings 加载项", "fail", "Excel 的启动文件夹（XLSTART）中没有 xlwings.xlam",
-                 "运行 .venv\\Scripts\\xlwings addin install 后重启 Excel；或改用独立版台账："
-                 "qyx build-workbook --standalone --out 七优享台账.xlsm。")
+    return Check(
+        "xlwings 加载项",
+        "fail",
+        "Excel 的启动文件夹（XLSTART）中没有 xlwings.xlam",
+        "运行 .venv\\Scripts\\xlwings addin install 后重启 Excel；或改用独立版台账："
+        "qyx build-workbook --standalone --out 七优享台账.xlsm。",
+    )
 
 
 def _parse_conf(text: str) -> dict[str, str]:
@@ -266,18 +319,30 @@ def _interpreter(probe: Probe, ledger: str | None) -> Check:
         user = _parse_conf(text or "")
         value = user.get("INTERPRETER_WIN") or user.get("INTERPRETER")
         where = user_conf
-    fix_set = ("在项目文件夹运行 .venv\\Scripts\\xlwings config create --force（把 Interpreter 设为 .venv 中的 python），"
-               "或在 Excel 的 xlwings 选项卡 Interpreter 中填 .venv\\Scripts\\python.exe。")
+    fix_set = (
+        "在项目文件夹运行 .venv\\Scripts\\xlwings config create --force（把 Interpreter 设为 .venv 中的 python），"
+        "或在 Excel 的 xlwings 选项卡 Interpreter 中填 .venv\\Scripts\\python.exe。"
+    )
     if not value or value.lower() in ("python", "pythonw"):
         on_path = probe.which("python")
         if on_path and probe.has_qyx_excel(on_path):
-            return Check("Python 设置（Interpreter）", "ok", f"未设置，按钮使用 PATH 上的 {on_path}（已安装 qyx_excel）")
-        return Check("Python 设置（Interpreter）", "fail",
-                     f"未设置，按钮会使用 PATH 上的 python（{on_path or '找不到'}），其中没有 qyx_excel", fix_set)
+            return Check(
+                "Python 设置（Interpreter）",
+                "ok",
+                f"未设置，按钮使用 PATH 上的 {on_path}（已安装 qyx_excel）",
+            )
+        return Check(
+            "Python 设置（Interpreter）",
+            "fail",
+            f"未设置，按钮会使用 PATH 上的 python（{on_path or '找不到'}），其中没有 qyx_excel",
+            fix_set,
+        )
     if not probe.is_file(value):
         return Check("Python 设置（Interpreter）", "fail", f"{where} 指向的 {value} 不存在", fix_set)
     if not probe.has_qyx_excel(value):
-        return Check("Python 设置（Interpreter）", "fail", f"{where} 指向的 {value} 中没有安装 qyx_excel", fix_set)
+        return Check(
+            "Python 设置（Interpreter）", "fail", f"{where} 指向的 {value} 中没有安装 qyx_excel", fix_set
+        )
     return Check("Python 设置（Interpreter）", "ok", f"{value}（{where}）")
 
 
@@ -295,14 +360,20 @@ def _trust(probe: Probe, ledger: str | None) -> Check:
     name = "宏安全与受信任位置"
     zone = probe.zone_id(ledger)
     if zone is not None and zone >= 3:
-        return Check(name, "fail", f"{_paths(probe).basename(ledger)} 带有“来自网络”的标记（Zone.Identifier，ZoneId={zone}），Office 会阻止其中的宏",
-                     "在资源管理器中右键台账 → 属性 → 勾选“解除锁定”→ 确定；或把台账放到受信任位置。")
+        return Check(
+            name,
+            "fail",
+            f"{_paths(probe).basename(ledger)} 带有“来自网络”的标记（Zone.Identifier，ZoneId={zone}），Office 会阻止其中的宏",
+            "在资源管理器中右键台账 → 属性 → 勾选“解除锁定”→ 确定；或把台账放到受信任位置。",
+        )
     paths = _paths(probe)
     folder = paths.normcase(paths.dirname(ledger)).rstrip("\\/")
     trusted = []
     for version in OFFICE_VERSIONS:
-        for root in (f"HKCU\\Software\\Microsoft\\Office\\{version}\\Excel\\Security\\Trusted Locations",
-                     f"HKCU\\Software\\Policies\\Microsoft\\Office\\{version}\\Excel\\Security\\Trusted Locations"):
+        for root in (
+            f"HKCU\\Software\\Microsoft\\Office\\{version}\\Excel\\Security\\Trusted Locations",
+            f"HKCU\\Software\\Policies\\Microsoft\\Office\\{version}\\Excel\\Security\\Trusted Locations",
+        ):
             for sub in probe.registry_subkeys(root):
                 path = probe.registry(f"{root}\\{sub}", "Path")
                 if not path:
@@ -315,8 +386,10 @@ def _trust(probe: Probe, ledger: str | None) -> Check:
         return Check(name, "ok", f"台账在受信任位置 {trusted[0]}")
     setting = None
     for version in OFFICE_VERSIONS:
-        for key in (f"HKCU\\Software\\Policies\\Microsoft\\Office\\{version}\\Excel\\Security",
-                    f"HKCU\\Software\\Microsoft\\Office\\{version}\\Excel\\Security"):
+        for key in (
+            f"HKCU\\Software\\Policies\\Microsoft\\Office\\{version}\\Excel\\Security",
+            f"HKCU\\Software\\Microsoft\\Office\\{version}\\Excel\\Security",
+        ):
             value = probe.registry(key, "VBAWarnings")
             if value is not None:
                 setting = (int(value), "Policies" in key)
@@ -326,11 +399,19 @@ def _trust(probe: Probe, ledger: str | None) -> Check:
     mode, by_policy = setting or (2, False)
     words = _VBA_WARNINGS.get(mode, str(mode)) + ("（由单位策略设定）" if by_policy else "")
     if mode in (3, 4):
-        return Check(name, "fail", f"台账不在受信任位置，宏设置为“{words}”，按钮不会运行",
-                     "请系统管理员把台账所在文件夹加为受信任位置（文件→选项→信任中心→受信任位置），"
-                     "或按单位的签名策略为台账签名。")
-    return Check(name, "warn", f"台账不在受信任位置，宏设置为“{words}”：打开后须点“启用内容”",
-                 "把台账所在文件夹加为受信任位置（文件→选项→信任中心→信任中心设置→受信任位置→添加新位置）。")
+        return Check(
+            name,
+            "fail",
+            f"台账不在受信任位置，宏设置为“{words}”，按钮不会运行",
+            "请系统管理员把台账所在文件夹加为受信任位置（文件→选项→信任中心→受信任位置），"
+            "或按单位的签名策略为台账签名。",
+        )
+    return Check(
+        name,
+        "warn",
+        f"台账不在受信任位置，宏设置为“{words}”：打开后须点“启用内容”",
+        "把台账所在文件夹加为受信任位置（文件→选项→信任中心→信任中心设置→受信任位置→添加新位置）。",
+    )
 
 
 def _child_processes(probe: Probe) -> Check:
@@ -340,11 +421,20 @@ def _child_processes(probe: Probe) -> Check:
         return Check(name, "ok", "未读到阻止 Office 创建子进程的组策略（Defender ASR 规则）")
     mode = str(value).strip()
     if mode == "1":
-        return Check(name, "fail", "组策略启用了 Defender 规则“阻止所有 Office 应用程序创建子进程”，按钮无法启动 Python",
-                     f"请系统管理员为 Excel 调用 Python 设置例外（规则 {ASR_CHILD_PROCESS_RULE}），"
-                     "或在本机改用命令行 qyx / scripts 中的 .cmd 启动器。")
+        return Check(
+            name,
+            "fail",
+            "组策略启用了 Defender 规则“阻止所有 Office 应用程序创建子进程”，按钮无法启动 Python",
+            f"请系统管理员为 Excel 调用 Python 设置例外（规则 {ASR_CHILD_PROCESS_RULE}），"
+            "或在本机改用命令行 qyx / scripts 中的 .cmd 启动器。",
+        )
     if mode in ("2", "6"):
-        return Check(name, "warn", "该规则处于审核/警告模式：按钮可以运行，但会被记录或提示", "如被拦截，请联系系统管理员。")
+        return Check(
+            name,
+            "warn",
+            "该规则处于审核/警告模式：按钮可以运行，但会被记录或提示",
+            "如被拦截，请联系系统管理员。",
+        )
     return Check(name, "ok", f"规则已关闭（{mode}）")
 
 
@@ -354,8 +444,12 @@ def _code_page(probe: Probe) -> Check:
         return Check("系统代码页", "skip", "无法读取")
     if page in CHINESE_CODE_PAGES or page == 65001:
         return Check("系统代码页", "ok", f"{page}：中文提示框可以正常显示")
-    return Check("系统代码页", "warn", f"{page}：按钮出错时 xlwings 转述的中文信息可能显示为乱码",
-                 "控制面板 → 区域 → 管理 → 更改系统区域设置 → 中文(简体，中国)，重启后生效。")
+    return Check(
+        "系统代码页",
+        "warn",
+        f"{page}：按钮出错时 xlwings 转述的中文信息可能显示为乱码",
+        "控制面板 → 区域 → 管理 → 更改系统区域设置 → 中文(简体，中国)，重启后生效。",
+    )
 
 
 # --- Linux / macOS -------------------------------------------------------------------------
@@ -365,8 +459,12 @@ def _libreoffice(probe: Probe) -> Check:
     found = probe.env("QYX_SOFFICE") or probe.which("soffice") or probe.which("libreoffice")
     if found:
         return Check("LibreOffice", "ok", f"{found}（qyx tables --pdf 用它导出 PDF）")
-    return Check("LibreOffice", "warn", "未找到：打印进度表只能生成 .xlsx，不能直接导出 PDF",
-                 "安装 LibreOffice（统信/麒麟的应用商店，或 apt install libreoffice-calc）。")
+    return Check(
+        "LibreOffice",
+        "warn",
+        "未找到：打印进度表只能生成 .xlsx，不能直接导出 PDF",
+        "安装 LibreOffice（统信/麒麟的应用商店，或 apt install libreoffice-calc）。",
+    )
 
 
 def _launchers(probe: Probe, project: str | None) -> Check:
@@ -376,15 +474,26 @@ def _launchers(probe: Probe, project: str | None) -> Check:
     names = ("qyx-check-inbox", "qyx-consolidate", "qyx-notice")
     missing = [f"{n}.sh" for n in names if not probe.is_file(paths.join(project, "scripts", f"{n}.sh"))]
     if missing:
-        return Check("桌面启动器", "warn", f"缺少 {'、'.join(missing)}", "请从项目仓库重新获取 scripts 文件夹。")
+        return Check(
+            "桌面启动器", "warn", f"缺少 {'、'.join(missing)}", "请从项目仓库重新获取 scripts 文件夹。"
+        )
     data = probe.env("XDG_DATA_HOME") or (paths.join(probe.env("HOME") or "~", ".local", "share"))
     entries = [paths.join(data, "applications", f"{n}.desktop") for n in names]
-    installed = [e for e, n in zip(entries, names, strict=True)
-                 if paths.join(project, "scripts", f"{n}.sh") in (probe.read_text(e) or "")]
+    installed = [
+        e
+        for e, n in zip(entries, names, strict=True)
+        if paths.join(project, "scripts", f"{n}.sh") in (probe.read_text(e) or "")
+    ]
     if len(installed) < len(names):
-        return Check("桌面启动器", "warn", "scripts 中有校验/汇总/通报的 .sh 启动器，但桌面图标未安装或指向别处",
-                     "在项目文件夹运行 bash scripts/install-desktop.sh（项目移动过位置后也要重新运行）。")
-    return Check("桌面启动器", "ok", "校验/汇总/通报的 .sh 启动器和桌面图标已就绪（WPS 中无法使用按钮时双击运行）")
+        return Check(
+            "桌面启动器",
+            "warn",
+            "scripts 中有校验/汇总/通报的 .sh 启动器，但桌面图标未安装或指向别处",
+            "在项目文件夹运行 bash scripts/install-desktop.sh（项目移动过位置后也要重新运行）。",
+        )
+    return Check(
+        "桌面启动器", "ok", "校验/汇总/通报的 .sh 启动器和桌面图标已就绪（WPS 中无法使用按钮时双击运行）"
+    )
 
 
 # ================================================================================================
@@ -401,8 +510,13 @@ class SystemProbe:
     def python(self) -> dict[str, Any]:
         import struct
 
-        return {"version": tuple(sys.version_info[:3]), "bits": struct.calcsize("P") * 8,
-                "executable": sys.executable, "prefix": sys.prefix, "base_prefix": sys.base_prefix}
+        return {
+            "version": tuple(sys.version_info[:3]),
+            "bits": struct.calcsize("P") * 8,
+            "executable": sys.executable,
+            "prefix": sys.prefix,
+            "base_prefix": sys.base_prefix,
+        }
 
     def env(self, name: str) -> str | None:
         return os.environ.get(name) or None
@@ -428,7 +542,9 @@ class SystemProbe:
         if os.path.normcase(os.path.abspath(python)) == os.path.normcase(os.path.abspath(sys.executable)):
             return True
         try:
-            proc = subprocess.run([python, "-c", "import qyx_excel"], capture_output=True, timeout=60, check=False)
+            proc = subprocess.run(
+                [python, "-c", "import qyx_excel"], capture_output=True, timeout=60, check=False
+            )
         except (OSError, subprocess.SubprocessError):
             return False
         return proc.returncode == 0

@@ -96,11 +96,14 @@ def _clean(text: str) -> str:
 def _check_rule(kind: str, text: str, where: str) -> None:
     body = _clean(text)
     ok = (
-        bool(_WEEK.match(body)) if kind == "week"
+        bool(_WEEK.match(body))
+        if kind == "week"
         else bool(_NEXT_MONTH.match(body) or _NEXT_YEAR.match(body) or _WORKING.match(body))
     )
     if not ok:
-        allowed = "本周五、下周一" if kind == "week" else "次月5日前、季后10日前、次年1月15日前、期末后5个工作日"
+        allowed = (
+            "本周五、下周一" if kind == "week" else "次月5日前、季后10日前、次年1月15日前、期末后5个工作日"
+        )
         raise PlanDataError(f"{where}：截止规则“{text}”看不懂，应写成如 {allowed}。")
     m = _NEXT_MONTH.match(body)
     if m and not 1 <= int(m.group(1)) <= 28:
@@ -168,5 +171,6 @@ def due_date(period, *, rules: dict[str, DueRule] | None = None, cal: WorkCalend
         nominal=nominal,
         due=due,
         nominal_name=cal.day_name(nominal),
-        warning=cal.coverage_warning(nominal) or (cal.coverage_warning(due) if due.year != nominal.year else None),
+        warning=cal.coverage_warning(nominal)
+        or (cal.coverage_warning(due) if due.year != nominal.year else None),
     )

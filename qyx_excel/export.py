@@ -65,7 +65,15 @@ NUMBER_FIELDS = frozenset({"value", "target", "expected", "completion"})
 REQUIRED_FIELDS: tuple[str, ...] = ("county", "indicator_id", "period", "status")
 CSV_COLUMNS: tuple[str, ...] = ("schema", "schema_version", *ROW_FIELDS)
 #: Fields of one group entry (JSON only).
-GROUP_FIELDS: tuple[str, ...] = ("group", "submitted", "accepted", "late", "received_at", "errors", "warnings")
+GROUP_FIELDS: tuple[str, ...] = (
+    "group",
+    "submitted",
+    "accepted",
+    "late",
+    "received_at",
+    "errors",
+    "warnings",
+)
 
 _STATUSES = {s.value: s for s in Status}
 
@@ -196,7 +204,9 @@ def export_format(path: str | Path, fmt: str | None = None) -> str:
     """``json`` or ``csv``: ``fmt`` when given, else from the extension; :class:`UsageError` otherwise."""
     chosen = (fmt or Path(path).suffix.lstrip(".")).lower()
     if chosen not in FORMATS:
-        raise UsageError(f"无法确定上报文件格式“{fmt or Path(path).suffix or '无扩展名'}”，请使用 .json 或 .csv 文件名，或指定 --format json/csv。")
+        raise UsageError(
+            f"无法确定上报文件格式“{fmt or Path(path).suffix or '无扩展名'}”，请使用 .json 或 .csv 文件名，或指定 --format json/csv。"
+        )
     return chosen
 
 
@@ -342,14 +352,18 @@ def _read_text(path: Path, name: str) -> str:
         if size == 0:
             raise _unreadable("file-empty", name)
         if size > MAX_FILE_BYTES:
-            raise _unreadable("file-unreadable", name, f"文件过大（{size // (1024 * 1024)} MB），上报文件通常不超过 1 MB")
+            raise _unreadable(
+                "file-unreadable", name, f"文件过大（{size // (1024 * 1024)} MB），上报文件通常不超过 1 MB"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise _unreadable("file-missing", name) from None
     except OSError as exc:
         raise _unreadable("file-unreadable", name, f"读取文件出错（{exc.strerror or exc}）") from exc
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise _unreadable("file-unreadable", name, "这是 Excel/Office 文件，不是 qyx 导出的 .json 或 .csv 上报文件")
+        raise _unreadable(
+            "file-unreadable", name, "这是 Excel/Office 文件，不是 qyx 导出的 .json 或 .csv 上报文件"
+        )
     for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows re-saves CSV in GBK
         try:
             return data.decode(encoding)
@@ -375,7 +389,9 @@ def _parse_json(text: str, path: Path, name: str) -> CountyExport:
     try:
         data = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
-        raise _unreadable("file-unreadable", name, f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from exc
+        raise _unreadable(
+            "file-unreadable", name, f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
+        ) from exc
     except RecursionError as exc:
         raise _unreadable("file-unreadable", name, "JSON 嵌套层数过多") from exc
     if not isinstance(data, dict):
@@ -400,7 +416,9 @@ def _parse_json(text: str, path: Path, name: str) -> CountyExport:
         return export
     for i, raw in enumerate(rows, start=1):
         if not isinstance(raw, dict):
-            export.findings.append(make("export-invalid", file=name, cell=f"indicators[{i}]", detail=f"第 {i} 条指标不是对象"))
+            export.findings.append(
+                make("export-invalid", file=name, cell=f"indicators[{i}]", detail=f"第 {i} 条指标不是对象")
+            )
             continue
         row = _row_from(raw, name, f"indicators[{i}]", f"第 {i} 条指标", export.findings)
         if row is not None:
@@ -424,7 +442,12 @@ def _parse_csv(text: str, path: Path, name: str) -> CountyExport:
     if "schema" not in header or "schema_version" not in header:
         export.schema = header[0] if header else ""
         export.findings.append(
-            make("export-schema", file=name, found="（缺少 schema、schema_version 列）", expected=f"{SCHEMA} {SCHEMA_MAJOR}.x")
+            make(
+                "export-schema",
+                file=name,
+                found="（缺少 schema、schema_version 列）",
+                expected=f"{SCHEMA} {SCHEMA_MAJOR}.x",
+            )
         )
         return export
     first = dict(zip(header, records[1] if len(records) > 1 else [], strict=False))
@@ -434,9 +457,17 @@ def _parse_csv(text: str, path: Path, name: str) -> CountyExport:
         return export
     for line_no, record in enumerate(records[1:], start=2):
         raw = {h: _csv_untext(v) for h, v in zip(header, record, strict=False) if h}
-        if (raw.get("schema", "").strip(), raw.get("schema_version", "").strip()) != (export.schema, export.schema_version):
+        if (raw.get("schema", "").strip(), raw.get("schema_version", "").strip()) != (
+            export.schema,
+            export.schema_version,
+        ):
             export.findings.append(
-                make("export-invalid", file=name, cell=f"第{line_no}行", detail=f"第 {line_no} 行的格式版本与第 2 行不一致")
+                make(
+                    "export-invalid",
+                    file=name,
+                    cell=f"第{line_no}行",
+                    detail=f"第 {line_no} 行的格式版本与第 2 行不一致",
+                )
             )
             continue
         row = _row_from(raw, name, f"第{line_no}行", f"第 {line_no} 行", export.findings)
@@ -455,7 +486,9 @@ def _schema_ok(export: CountyExport, name: str) -> bool:
     if export.schema == SCHEMA and major == SCHEMA_MAJOR:
         return True
     found = f"{export.schema or '（无 schema）'} {export.schema_version or '（无版本）'}"
-    export.findings.insert(0, make("export-schema", file=name, found=found, expected=f"{SCHEMA} {SCHEMA_MAJOR}.x"))
+    export.findings.insert(
+        0, make("export-schema", file=name, found=found, expected=f"{SCHEMA} {SCHEMA_MAJOR}.x")
+    )
     return False
 
 
@@ -465,7 +498,9 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _row_from(raw: dict[str, Any], name: str, cell: str, where: str, findings: list[Finding]) -> ExportRow | None:
+def _row_from(
+    raw: dict[str, Any], name: str, cell: str, where: str, findings: list[Finding]
+) -> ExportRow | None:
     """One row from a JSON object or a CSV record; a finding and ``None`` when it is unusable."""
     problems: list[str] = []
     for key in REQUIRED_FIELDS:
@@ -486,13 +521,26 @@ def _row_from(raw: dict[str, Any], name: str, cell: str, where: str, findings: l
     indicator_id = _text(raw.get("indicator_id")).strip()
     if problems:
         findings.append(
-            make("export-invalid", file=name, cell=cell, indicator=indicator_id or None, detail=f"{where}：{'；'.join(problems)}")
+            make(
+                "export-invalid",
+                file=name,
+                cell=cell,
+                indicator=indicator_id or None,
+                detail=f"{where}：{'；'.join(problems)}",
+            )
         )
         return None
     assert status is not None
-    texts: dict[str, Any] = {k: _text(raw.get(k)) for k in ROW_FIELDS if k not in NUMBER_FIELDS and k != "status"}
+    texts: dict[str, Any] = {
+        k: _text(raw.get(k)) for k in ROW_FIELDS if k not in NUMBER_FIELDS and k != "status"
+    }
     return ExportRow(
-        **{**texts, "county": texts["county"].strip(), "indicator_id": indicator_id, "period": texts["period"].strip()},
+        **{
+            **texts,
+            "county": texts["county"].strip(),
+            "indicator_id": indicator_id,
+            "period": texts["period"].strip(),
+        },
         status=status,
         **numbers,
     )
@@ -533,24 +581,46 @@ def _validate(export: CountyExport, name: str, period: str | Period | None, plan
     if period is not None and file_period is not None:
         wanted = as_period(period)
         if file_period != wanted:
-            findings.append(make("export-period-mismatch", file=name, found=file_period.code, expected=wanted.code))
+            findings.append(
+                make("export-period-mismatch", file=name, found=file_period.code, expected=wanted.code)
+            )
     seen: set[str] = set()
     for i, row in enumerate(export.indicators, start=1):
         if row.county != export.county:
             findings.append(
-                make("export-invalid", file=name, indicator=row.indicator_id,
-                     detail=f"中指标 {row.indicator_id} 的县（市、区）为“{row.county}”，与文件的“{export.county}”不符")
+                make(
+                    "export-invalid",
+                    file=name,
+                    indicator=row.indicator_id,
+                    detail=f"中指标 {row.indicator_id} 的县（市、区）为“{row.county}”，与文件的“{export.county}”不符",
+                )
             )
         if file_period is not None and _period_code(row.period) != file_period.code:
             findings.append(
-                make("export-period-mismatch", file=name, indicator=row.indicator_id, cell=f"#{i}",
-                     found=f"{row.period}（指标 {row.indicator_id}）", expected=file_period.code)
+                make(
+                    "export-period-mismatch",
+                    file=name,
+                    indicator=row.indicator_id,
+                    cell=f"#{i}",
+                    found=f"{row.period}（指标 {row.indicator_id}）",
+                    expected=file_period.code,
+                )
             )
         if row.indicator_id not in known:
-            findings.append(make("export-unknown-indicator", file=name, indicator=row.indicator_id, found=row.indicator_id))
+            findings.append(
+                make(
+                    "export-unknown-indicator", file=name, indicator=row.indicator_id, found=row.indicator_id
+                )
+            )
         elif row.indicator_id in seen:
-            findings.append(make("export-invalid", file=name, indicator=row.indicator_id,
-                                 detail=f"中指标 {row.indicator_id} 出现了不止一次"))
+            findings.append(
+                make(
+                    "export-invalid",
+                    file=name,
+                    indicator=row.indicator_id,
+                    detail=f"中指标 {row.indicator_id} 出现了不止一次",
+                )
+            )
         seen.add(row.indicator_id)
 
 

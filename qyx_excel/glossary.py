@@ -288,16 +288,18 @@ NONE_MARKERS: frozenset[str] = frozenset({"—", "–", "-", "/", "／", "无", 
 
 
 # --- supervision (督办) ---------------------------------------------------------------------------
-TERMS.update({
-    "督办": "supervision",
-    "督办事项": "matter (an indicator, key task or major project followed by supervision)",
-    "预警等级": "level",
-    "留档等级": "standing (the level a matter keeps on record after catching up)",
-    "督办单": "slip",
-    "整改反馈": "reply",
-    "反馈时限": "deadline",
-    "销号": "closed (a slip's matters all caught up)",
-})
+TERMS.update(
+    {
+        "督办": "supervision",
+        "督办事项": "matter (an indicator, key task or major project followed by supervision)",
+        "预警等级": "level",
+        "留档等级": "standing (the level a matter keeps on record after catching up)",
+        "督办单": "slip",
+        "整改反馈": "reply",
+        "反馈时限": "deadline",
+        "销号": "closed (a slip's matters all caught up)",
+    }
+)
 
 
 class Level(str, Enum):

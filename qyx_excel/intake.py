@@ -96,6 +96,7 @@ class SheetSource(Protocol):
         """Which of ``cells`` (0-based) show their number as a percentage."""
         ...
 
+
 #: Most cells (rows × columns of the used range) a sheet may span before it is read.  A reader
 #: allocates the whole rectangle from A1 to the last cell holding a value: one stray value at
 #: XFD1048576 in a 20 KB file would make it allocate 17 billion cells (the process is killed, not
@@ -146,7 +147,9 @@ _TAG = re.compile(
 )
 # where a row or cell tag starts (to tell a tag the tokenizer could not read: not XML, refused)
 _TAG_START = re.compile(rb"<(?:/" + _NAME_PREFIX + rb"row|" + _NAME_PREFIX + rb"(?:c|row))(?=[\s/>])", re.I)
-_ATTR_R = re.compile(rb"""(?:^|[\s"'])""" + _NAME_PREFIX + rb"""r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""", re.I)
+_ATTR_R = re.compile(
+    rb"""(?:^|[\s"'])""" + _NAME_PREFIX + rb"""r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""", re.I
+)
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 _CELL_CLOSE = re.compile(rb"</" + _NAME_PREFIX + rb"c\s*>", re.I)
 # the usual sheet (Excel, openpyxl, XlsxWriter): every cell written <c r="B7" s="3" t="s"> near A1 (past
@@ -217,8 +220,13 @@ def read_grid(
     (cells holding a formula without a cached value) come from the file when there is one;
     ``percent``: cells shown with a percent format (a value 0.85 there reads as 85 %).
     """
-    extras = _Extras(date1904=date1904, merged=merged or [], errors=errors or {}, uncached=uncached or set(),
-                     percent=percent)
+    extras = _Extras(
+        date1904=date1904,
+        merged=merged or [],
+        errors=errors or {},
+        uncached=uncached or set(),
+        percent=percent,
+    )
     return _SheetReader(grid, sheet, source, extras).read(
         group=group, period=period, template_version=template_version, kind=kind, sha256=sha256
     )
@@ -391,7 +399,7 @@ class _Book:
             # the first cellXfs and its end, found once each (a lazy pattern retried at every start
             # tag of a crafted styles part would be quadratic)
             opening = re.search(r"<(?:\w+:)?cellXfs\b", styles)
-            closing = re.search(r"</(?:\w+:)?cellXfs>", styles[opening.end():]) if opening else None
+            closing = re.search(r"</(?:\w+:)?cellXfs>", styles[opening.end() :]) if opening else None
             if opening and closing:
                 block = styles[opening.start() : opening.end() + closing.end()]
                 for i, tag in enumerate(re.finditer(r"<(?:\w+:)?xf\b([^>]*)>", block)):
@@ -413,7 +421,8 @@ class _Book:
             raise _unreadable("file-corrupt", self.name, f"工作表“{sheet}”：{exc}") from exc
         if rows * cols > MAX_SHEET_CELLS:
             raise _unreadable(
-                "sheet-too-large", self.name,
+                "sheet-too-large",
+                self.name,
                 f"工作表“{sheet}”一直用到 {a1_base0(rows - 1, cols - 1)}，共 {rows} 行 × {cols} 列，"
                 f"上限 {MAX_SHEET_CELLS // 10000} 万个单元格",
             )
@@ -449,8 +458,15 @@ class _Book:
         group = meta.get("group", "")
         period = period_code(meta.get("period")) or None
         if kind == "weekly":  # a 周盘点 file dropped into the monthly inbox: say where it belongs
-            sub = Submission(source=self.name, sheet="周盘点", group=None, period=None, template_version=version,
-                             kind="fill-in", sha256=sha256)
+            sub = Submission(
+                source=self.name,
+                sheet="周盘点",
+                group=None,
+                period=None,
+                template_version=version,
+                kind="fill-in",
+                sha256=sha256,
+            )
             sub.findings.append(make("file-is-weekly", file=self.name, found=meta.get("period", "")))
             return [sub]
         if kind == "ledger" or (kind != "fill-in" and group not in GROUPS):
@@ -458,13 +474,19 @@ class _Book:
             # (the same cell the 汇总 button reads); ``_meta`` only remembers the last consolidation.
             period = ledger_period(self, meta)
             subs = [
-                read_sheet(self, sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256)
+                read_sheet(
+                    self, sheet, group=sheet, period=period, version=version, kind="ledger", sha256=sha256
+                )
                 for sheet in GROUPS
             ]
         elif group not in GROUPS:
             return self._unknown(sha256)
         else:
-            subs = [read_sheet(self, group, group=group, period=period, version=version, kind="fill-in", sha256=sha256)]
+            subs = [
+                read_sheet(
+                    self, group, group=group, period=period, version=version, kind="fill-in", sha256=sha256
+                )
+            ]
         year = meta_year(meta)
         for sub in subs:
             sub.target_year = year
@@ -474,11 +496,22 @@ class _Book:
         """No usable ``_meta``: template-unknown, and whatever group sheets the file has, read."""
         present = [s for s in GROUPS if s in self.sheet_names]
         kind = "ledger" if len(present) > 1 else "fill-in"
-        subs = [read_sheet(self, s, group=s, period=None, version=None, kind=kind, sha256=sha256) for s in present]
+        subs = [
+            read_sheet(self, s, group=s, period=None, version=None, kind=kind, sha256=sha256) for s in present
+        ]
         if not subs:
             first = next((s for s in self.sheet_names if s != META_SHEET), "")
-            subs = [Submission(source=self.name, sheet=first, group=None, period=None, template_version=None,
-                               kind="fill-in", sha256=sha256)]
+            subs = [
+                Submission(
+                    source=self.name,
+                    sheet=first,
+                    group=None,
+                    period=None,
+                    template_version=None,
+                    kind="fill-in",
+                    sha256=sha256,
+                )
+            ]
         for sub in subs:
             sub.findings.insert(0, make("template-unknown", file=self.name, sheet=sub.sheet or None))
         return subs
@@ -513,20 +546,40 @@ def ledger_period(source: SheetSource, meta: dict[str, str] | None) -> str | Non
 def read_ledger_sheet(source: SheetSource, group: str, meta: dict[str, str] | None) -> Submission:
     """One group sheet of a ledger (``kind="ledger"``), read as :func:`read_file` reads the ledger's."""
     meta = meta or {}
-    sub = read_sheet(source, group, group=group, period=ledger_period(source, meta),
-                     version=meta.get("template_version") or None, kind="ledger", sha256=None)
+    sub = read_sheet(
+        source,
+        group,
+        group=group,
+        period=ledger_period(source, meta),
+        version=meta.get("template_version") or None,
+        kind="ledger",
+        sha256=None,
+    )
     sub.target_year = meta_year(meta)
     return sub
 
 
 def read_sheet(
-    source: SheetSource, sheet: str, *, group: str, period: str | None, version: str | None, kind: str,
+    source: SheetSource,
+    sheet: str,
+    *,
+    group: str,
+    period: str | None,
+    version: str | None,
+    kind: str,
     sha256: str | None,
 ) -> Submission:
     """One group's sheet of ``source`` as a :class:`Submission`; ``period`` when the sheet shows none."""
     if sheet not in source.sheet_names:
-        sub = Submission(source=source.name, sheet=sheet, group=group, period=period,
-                         template_version=version, kind=kind, sha256=sha256)
+        sub = Submission(
+            source=source.name,
+            sheet=sheet,
+            group=group,
+            period=period,
+            template_version=version,
+            kind=kind,
+            sha256=sha256,
+        )
         sub.findings.append(make("sheet-missing", file=source.name, sheet=sheet, expected=sheet))
         return sub
     grid, merged = source.grid(sheet)
@@ -539,8 +592,16 @@ def read_sheet(
     if sub.period is None:
         sub.period = period
     elif kind == "fill-in" and period is not None and sub.period != period:
-        sub.findings.append(make("period-meta-mismatch", file=source.name, sheet=sheet,
-                                 cell=sub.header_cells.get("填报期"), found=sub.period, expected=period))
+        sub.findings.append(
+            make(
+                "period-meta-mismatch",
+                file=source.name,
+                sheet=sheet,
+                cell=sub.header_cells.get("填报期"),
+                found=sub.period,
+                expected=period,
+            )
+        )
     return sub
 
 
@@ -550,8 +611,12 @@ DECLARED_SLACK = 10_000
 _SST_START = re.compile(rb"<" + _NAME_PREFIX + rb"sst(?=[\s/>])", re.I)
 _SST_ATTRS = re.compile(rb"""((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>""")
 _SI_TAG = re.compile(rb"<" + _NAME_PREFIX + rb"si(?=[\s/>])", re.I)
-_ATTR_COUNT = re.compile(rb"""(?:^|[\s"'])""" + _NAME_PREFIX
-                         + rb"""(uniqueCount|count)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""", re.I)
+_ATTR_COUNT = re.compile(
+    rb"""(?:^|[\s"'])"""
+    + _NAME_PREFIX
+    + rb"""(uniqueCount|count)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'/>]+))""",
+    re.I,
+)
 
 
 def check_declared_counts(package: Package, name: str) -> None:
@@ -585,7 +650,8 @@ def check_declared_counts(package: Package, name: str) -> None:
         held = len(_SI_TAG.findall(data))
         if declared > held + DECLARED_SLACK:
             raise _unreadable(
-                "file-corrupt", name,
+                "file-corrupt",
+                name,
                 f"共享字符串表“{part}”声明有 {declared} 项，实际只有 {held} 项，读取会耗尽内存",
             )
 
@@ -629,7 +695,9 @@ def scan_cell_states(xml: bytes) -> tuple[dict[tuple[int, int], str], set[tuple[
         value = _XML_VALUE.search(body)
         if typ_s == b"e":
             errors[pos] = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#VALUE!"
-        elif _XML_FORMULA.search(body) is not None and (value is None or (not value.group(1) and typ_s != b"str")):
+        elif _XML_FORMULA.search(body) is not None and (
+            value is None or (not value.group(1) and typ_s != b"str")
+        ):
             uncached.add(pos)
     return errors, uncached
 
@@ -918,7 +986,9 @@ class _SheetReader:
             self.grid = [list(row) + [None] * (width - len(row)) for row in grid]
         self.width = width
         self.input_cells: set[tuple[int, int]] = set()  # single input cells (the header block)
-        self.input_blocks: list[tuple[int, int, frozenset[int]]] = []  # table rows: first, last, input columns
+        self.input_blocks: list[
+            tuple[int, int, frozenset[int]]
+        ] = []  # table rows: first, last, input columns
 
     # --- helpers -------------------------------------------------------------------------------
     def cell(self, r: int, c: int | None) -> Any:
@@ -931,10 +1001,18 @@ class _SheetReader:
         """Whether column ``c`` is empty in every row (a column a clerk inserted)."""
         return all(row[c] == "" or row[c] is None for row in self.grid)
 
-    def finding(self, code: str, r: int | None = None, c: int | None = None, indicator: str | None = None,
-                **fields: Any) -> None:
+    def finding(
+        self,
+        code: str,
+        r: int | None = None,
+        c: int | None = None,
+        indicator: str | None = None,
+        **fields: Any,
+    ) -> None:
         cell = a1_base0(r, c) if r is not None and c is not None else None
-        self.findings.append(make(code, file=self.source, sheet=self.sheet, cell=cell, indicator=indicator, **fields))
+        self.findings.append(
+            make(code, file=self.source, sheet=self.sheet, cell=cell, indicator=indicator, **fields)
+        )
 
     def text(self, r: int, c: int | None, indicator: str | None = None) -> str:
         """A text cell, stripped; control characters removed (and reported)."""
@@ -967,11 +1045,19 @@ class _SheetReader:
     def find_rows(self) -> dict[str, list[int]]:
         """Header rows of the tables on the sheet, by the header next to 序号."""
         found: dict[str, list[int]] = {}
-        markers = {"指标名称": "indicator", "重点任务": "task", "项目名称": "project", "应用名称": "application"}
+        markers = {
+            "指标名称": "indicator",
+            "重点任务": "task",
+            "项目名称": "project",
+            "应用名称": "application",
+        }
         rows = [r for r, row in enumerate(self.grid) if "序号" in row]  # exact text: fast, in C
         if not rows:  # spaces or line breaks typed into the header
-            rows = [r for r, row in enumerate(self.grid)
-                    if any(isinstance(v, str) and "序号" in _norm(v) for v in row)]
+            rows = [
+                r
+                for r, row in enumerate(self.grid)
+                if any(isinstance(v, str) and "序号" in _norm(v) for v in row)
+            ]
         for r in rows:
             texts = {_norm(v) for v in self.grid[r] if isinstance(v, str)}
             if "序号" not in texts:
@@ -1014,18 +1100,35 @@ class _SheetReader:
         return any(first <= r <= last and c in cols for first, last, cols in self.input_blocks)
 
     # --- the sheet -----------------------------------------------------------------------------
-    def read(self, *, group: str | None, period: str | None, template_version: str | None, kind: str,
-             sha256: str | None) -> Submission:
+    def read(
+        self,
+        *,
+        group: str | None,
+        period: str | None,
+        template_version: str | None,
+        kind: str,
+        sha256: str | None,
+    ) -> Submission:
         if group is None and self.sheet in GROUPS:
             group = self.sheet
         tables = self.find_rows()
-        first_table = min((rows[0] for rows in tables.values()), default=min(len(self.grid), HEADER_BLOCK_ROWS))
+        first_table = min(
+            (rows[0] for rows in tables.values()), default=min(len(self.grid), HEADER_BLOCK_ROWS)
+        )
         header, header_cells = self.read_header_block(first_table)
         if period is None:
             period = period_code(header.get("填报期"))
-        sub = Submission(source=self.source, sheet=self.sheet, group=group, period=period,
-                         template_version=template_version, kind=kind, sha256=sha256,
-                         header=header, header_cells=header_cells)
+        sub = Submission(
+            source=self.source,
+            sheet=self.sheet,
+            group=group,
+            period=period,
+            template_version=template_version,
+            kind=kind,
+            sha256=sha256,
+            header=header,
+            header_cells=header_cells,
+        )
         if group == APPLICATION_GROUP or (group not in GROUPS and "application" in tables):
             sub.applications = self.read_applications(tables)
         elif group == PROJECT_GROUP or (group not in GROUPS and "project" in tables):
@@ -1143,8 +1246,9 @@ class _SheetReader:
             if key in _percent_ids() and isinstance(value_raw, (int, float)) and 0 < value_raw <= 1:
                 maybe_percent[(r, c_value)] = key
             elif value.percent_sign and key not in _percent_ids():
-                self.finding("value-unit-mismatch", r, c_value, key, found=_shown(value_raw),
-                             expected=_unit_of(key))
+                self.finding(
+                    "value-unit-mismatch", r, c_value, key, found=_shown(value_raw), expected=_unit_of(key)
+                )
         if maybe_percent:
             # "85%" typed into a cell of a % indicator is stored as 0.85 with a percent format: read
             # what the person sees. Only looked up when such a value occurs.
@@ -1152,14 +1256,22 @@ class _SheetReader:
             for pos in shown_as_percent:
                 entry = entries[maybe_percent[pos]]
                 number = round(float(entry.value.number or 0) * 100, 9)
-                entry.value = Value("number", number=number, text=f"{format_number(number, 6)}%", percent_sign=True)
+                entry.value = Value(
+                    "number", number=number, text=f"{format_number(number, 6)}%", percent_sign=True
+                )
             # 0.6 typed (not shown as 60%) into a per-cent indicator: every target of the plan is far
             # above 1 %, so it is most likely a fraction meant as 60 — ask, do not guess
             for (r, c), key in maybe_percent.items():
                 if (r, c) not in shown_as_percent:
                     raw = self.grid[r][c]
-                    self.finding("value-percent-fraction", r, c, key, found=_shown(raw),
-                                 expected=format_number(float(raw) * 100, 6))
+                    self.finding(
+                        "value-percent-fraction",
+                        r,
+                        c,
+                        key,
+                        found=_shown(raw),
+                        expected=format_number(float(raw) * 100, 6),
+                    )
         return entries
 
     def read_tasks(self, tables: dict[str, list[int]], domain_no: int) -> dict[str, TaskEntry]:
@@ -1355,14 +1467,18 @@ def _adjustments_from_grid(grid: Grid, date1904: bool) -> dict[tuple[str, int], 
             raise PlanDataError(f"{where}：指标序号“{key}”不在指标库中。")
         year_text = _key(year_raw).removesuffix("年")
         if not year_text.isdigit() or not FIRST_YEAR <= int(year_text) <= LAST_YEAR:
-            raise PlanDataError(f"{where}：年度“{_plain(year_raw)}”应为 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。")
+            raise PlanDataError(
+                f"{where}：年度“{_plain(year_raw)}”应为 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。"
+            )
         text = _plain(target)
         if not text:
             raise PlanDataError(f"{where}：调整后目标为空。")
         raw_date = cell(r, "调整日期")
         found_date = parse_date(raw_date, date1904)
         if raw_date is not None and found_date is None:
-            raise PlanDataError(f"{where}：调整日期“{_plain(raw_date)}”无法识别，请按 2024-03-05 的格式填写。")
+            raise PlanDataError(
+                f"{where}：调整日期“{_plain(raw_date)}”无法识别，请按 2024-03-05 的格式填写。"
+            )
         adjustment = Adjustment(
             indicator_id=key,
             year=int(year_text),

@@ -238,34 +238,72 @@ def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
     if group in DOMAINS:
         indicator_keys = tuple(i.id for i in plan.indicators_of(group))
         parents = tuple(i.id for i in plan.indicators_of(group) if not i.reported)
-        indicators = Table("indicators", INDICATOR_SECTION, SECTION_ROW, INDICATOR_HEADERS, indicator_keys,
-                           INDICATOR_INPUTS)
+        indicators = Table(
+            "indicators", INDICATOR_SECTION, SECTION_ROW, INDICATOR_HEADERS, indicator_keys, INDICATOR_INPUTS
+        )
         task_section = indicators.last_row + 2
-        tasks = Table("tasks", TASK_SECTION, task_section, TASK_HEADERS,
-                      tuple(t.id for t in plan.tasks_of(group)), TASK_INPUTS)
+        tasks = Table(
+            "tasks",
+            TASK_SECTION,
+            task_section,
+            TASK_HEADERS,
+            tuple(t.id for t in plan.tasks_of(group)),
+            TASK_INPUTS,
+        )
         return SheetLayout(
-            name=group, kind="domain", widths=DOMAIN_WIDTHS, title=sheet_title(group),
-            fields=_DOMAIN_FIELDS, result=_DOMAIN_RESULT, button_cell=a1_base1(TITLE_ROW, len(DOMAIN_WIDTHS)),
-            tables=(indicators, tasks), print_title_rows=(TITLE_ROW, TITLE_ROW), freeze_rows=FREEZE_ROWS,
+            name=group,
+            kind="domain",
+            widths=DOMAIN_WIDTHS,
+            title=sheet_title(group),
+            fields=_DOMAIN_FIELDS,
+            result=_DOMAIN_RESULT,
+            button_cell=a1_base1(TITLE_ROW, len(DOMAIN_WIDTHS)),
+            tables=(indicators, tasks),
+            print_title_rows=(TITLE_ROW, TITLE_ROW),
+            freeze_rows=FREEZE_ROWS,
             locked_keys={"indicators": parents},
         )
     if group == APPLICATION_GROUP:
-        table = Table("applications", APPLICATION_SECTION, SECTION_ROW, APPLICATION_HEADERS,
-                      tuple(str(a.number) for a in plan.applications), APPLICATION_INPUTS)
+        table = Table(
+            "applications",
+            APPLICATION_SECTION,
+            SECTION_ROW,
+            APPLICATION_HEADERS,
+            tuple(str(a.number) for a in plan.applications),
+            APPLICATION_INPUTS,
+        )
         return SheetLayout(
-            name=group, kind="application", widths=APPLICATION_WIDTHS, title=sheet_title(group),
-            fields=_APPLICATION_FIELDS, result=_APPLICATION_RESULT,
-            button_cell=a1_base1(TITLE_ROW, len(APPLICATION_WIDTHS)), tables=(table,),
-            print_title_rows=(TITLE_ROW, TABLE_HEADER_ROW), freeze_rows=FREEZE_ROWS,
+            name=group,
+            kind="application",
+            widths=APPLICATION_WIDTHS,
+            title=sheet_title(group),
+            fields=_APPLICATION_FIELDS,
+            result=_APPLICATION_RESULT,
+            button_cell=a1_base1(TITLE_ROW, len(APPLICATION_WIDTHS)),
+            tables=(table,),
+            print_title_rows=(TITLE_ROW, TABLE_HEADER_ROW),
+            freeze_rows=FREEZE_ROWS,
         )
     if group == PROJECT_GROUP:
-        table = Table("projects", PROJECT_SECTION, SECTION_ROW, PROJECT_HEADERS,
-                      tuple(str(n) for n in range(1, PROJECT_ROWS + 1)), PROJECT_INPUTS)
+        table = Table(
+            "projects",
+            PROJECT_SECTION,
+            SECTION_ROW,
+            PROJECT_HEADERS,
+            tuple(str(n) for n in range(1, PROJECT_ROWS + 1)),
+            PROJECT_INPUTS,
+        )
         return SheetLayout(
-            name=group, kind="project", widths=PROJECT_WIDTHS, title=sheet_title(group),
-            fields=_PROJECT_FIELDS, result=_PROJECT_RESULT,
-            button_cell=a1_base1(TITLE_ROW, len(PROJECT_WIDTHS) - 1), tables=(table,),
-            print_title_rows=(TITLE_ROW, TABLE_HEADER_ROW), freeze_rows=FREEZE_ROWS,
+            name=group,
+            kind="project",
+            widths=PROJECT_WIDTHS,
+            title=sheet_title(group),
+            fields=_PROJECT_FIELDS,
+            result=_PROJECT_RESULT,
+            button_cell=a1_base1(TITLE_ROW, len(PROJECT_WIDTHS) - 1),
+            tables=(table,),
+            print_title_rows=(TITLE_ROW, TABLE_HEADER_ROW),
+            freeze_rows=FREEZE_ROWS,
         )
     raise KeyError(group)
 
@@ -274,16 +312,50 @@ def group_layout(group: str, plan: Plan | None = None) -> SheetLayout:
 
 CATALOGUE_YEARS: tuple[int, ...] = (2023, 2024, 2025, 2026, 2027)
 CATALOGUE_HEADERS: tuple[str, ...] = (
-    "序号", "领域", "指标名称", "单位", "类型", "方向", "责任单位", "2022年基数",
-    *(f"{y}年目标" for y in CATALOGUE_YEARS), "节奏", "正文表述", "节奏依据",
+    "序号",
+    "领域",
+    "指标名称",
+    "单位",
+    "类型",
+    "方向",
+    "责任单位",
+    "2022年基数",
+    *(f"{y}年目标" for y in CATALOGUE_YEARS),
+    "节奏",
+    "正文表述",
+    "节奏依据",
 )
 ADJUSTMENT_TITLE = "目标调整记录"
-ADJUSTMENT_HEADERS: tuple[str, ...] = ("指标序号", "年度", "原目标", "调整后目标", "调整日期", "调整文号", "调整原因")
+ADJUSTMENT_HEADERS: tuple[str, ...] = (
+    "指标序号",
+    "年度",
+    "原目标",
+    "调整后目标",
+    "调整日期",
+    "调整文号",
+    "调整原因",
+)
 #: 原目标 is looked up by a formula; the others are typed by the office.
 ADJUSTMENT_INPUTS: tuple[str, ...] = ("指标序号", "年度", "调整后目标", "调整日期", "调整文号", "调整原因")
 ADJUSTMENT_ROWS = 30
-CATALOGUE_WIDTHS = (7.0, 10.0, 32.0, 12.0, 11.0, 14.0, 20.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0,
-                    14.0, 24.0, 40.0)  # A–P: N–P the indicator's rhythm (docs/rules.md 二)
+CATALOGUE_WIDTHS = (
+    7.0,
+    10.0,
+    32.0,
+    12.0,
+    11.0,
+    14.0,
+    20.0,
+    10.0,
+    12.0,
+    12.0,
+    12.0,
+    12.0,
+    12.0,
+    14.0,
+    24.0,
+    40.0,
+)  # A–P: N–P the indicator's rhythm (docs/rules.md 二)
 CATALOGUE_SECTION_ROW = 2  # the catalogue's own section/note row; header on row 3
 
 
@@ -291,21 +363,40 @@ def catalogue_layout(plan: Plan | None = None) -> SheetLayout:
     """The 指标库 sheet: the catalogue (every indicator and part), then 目标调整记录."""
     if plan is None:
         plan = load_plan()
-    catalogue = Table("catalogue", "", CATALOGUE_SECTION_ROW, CATALOGUE_HEADERS,
-                      tuple(i.id for i in plan.indicators))
-    adjustments = Table("adjustments", ADJUSTMENT_TITLE, catalogue.last_row + 2, ADJUSTMENT_HEADERS,
-                        tuple(str(n) for n in range(1, ADJUSTMENT_ROWS + 1)), ADJUSTMENT_INPUTS)
+    catalogue = Table(
+        "catalogue", "", CATALOGUE_SECTION_ROW, CATALOGUE_HEADERS, tuple(i.id for i in plan.indicators)
+    )
+    adjustments = Table(
+        "adjustments",
+        ADJUSTMENT_TITLE,
+        catalogue.last_row + 2,
+        ADJUSTMENT_HEADERS,
+        tuple(str(n) for n in range(1, ADJUSTMENT_ROWS + 1)),
+        ADJUSTMENT_INPUTS,
+    )
     return SheetLayout(
-        name=SHEET_CATALOGUE, kind="catalogue", widths=CATALOGUE_WIDTHS,
-        title="瑞安市公共服务“七优享”工程 指标库（2023—2027年）", tables=(catalogue, adjustments),
-        print_title_rows=(1, catalogue.header_row), freeze_rows=catalogue.header_row,
+        name=SHEET_CATALOGUE,
+        kind="catalogue",
+        widths=CATALOGUE_WIDTHS,
+        title="瑞安市公共服务“七优享”工程 指标库（2023—2027年）",
+        tables=(catalogue, adjustments),
+        print_title_rows=(1, catalogue.header_row),
+        freeze_rows=catalogue.header_row,
     )
 
 
 # --- 方案问题 (the register of the plan's contradictions, data/notes.csv) --------------------
 
 NOTES_HEADERS: tuple[str, ...] = (
-    "编号", "类别", "涉及", "目标表或附件的写法", "正文的写法", "采用的读法", "另一读法", "影响判定", "开关 = 取值",
+    "编号",
+    "类别",
+    "涉及",
+    "目标表或附件的写法",
+    "正文的写法",
+    "采用的读法",
+    "另一读法",
+    "影响判定",
+    "开关 = 取值",
 )
 NOTES_WIDTHS = (6.0, 9.0, 13.0, 28.0, 30.0, 32.0, 22.0, 7.0, 18.0)  # A–I
 NOTES_SECTION_ROW = 2
@@ -317,9 +408,13 @@ def notes_layout(plan: Plan | None = None) -> SheetLayout:
         plan = load_plan()
     table = Table("notes", "", NOTES_SECTION_ROW, NOTES_HEADERS, tuple(n.id for n in plan.notes))
     return SheetLayout(
-        name=SHEET_NOTES, kind="notes", widths=NOTES_WIDTHS,
-        title="七优享实施方案问题登记（矛盾、缺漏及所取读法）", tables=(table,),
-        print_title_rows=(1, table.header_row), freeze_rows=table.header_row,
+        name=SHEET_NOTES,
+        kind="notes",
+        widths=NOTES_WIDTHS,
+        title="七优享实施方案问题登记（矛盾、缺漏及所取读法）",
+        tables=(table,),
+        print_title_rows=(1, table.header_row),
+        freeze_rows=table.header_row,
     )
 
 
@@ -336,9 +431,22 @@ GUIDE_TEXT_COLS = (2, 7)
 # (tests/test_workbook.py holds the two together).
 #: 汇总 columns and widths (header row ``SUMMARY_HEADER_ROW``).
 SUMMARY_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6.0), ("领域", 9.0), ("指标名称", 30.0), ("单位", 8.0), ("责任单位", 13.0), ("本年目标", 13.0),
-    ("原目标", 10.0), ("序时进度", 10.0), ("本期完成值", 11.0), ("完成率(%)", 9.0), ("状态", 9.0),
-    ("上期值", 10.0), ("较上期", 9.0), ("进展情况说明", 30.0), ("评价说明", 28.0), ("来源文件", 23.0),
+    ("序号", 6.0),
+    ("领域", 9.0),
+    ("指标名称", 30.0),
+    ("单位", 8.0),
+    ("责任单位", 13.0),
+    ("本年目标", 13.0),
+    ("原目标", 10.0),
+    ("序时进度", 10.0),
+    ("本期完成值", 11.0),
+    ("完成率(%)", 9.0),
+    ("状态", 9.0),
+    ("上期值", 10.0),
+    ("较上期", 9.0),
+    ("进展情况说明", 30.0),
+    ("评价说明", 28.0),
+    ("来源文件", 23.0),
     ("来源单元格", 13.0),
 )
 SUMMARY_HEADERS: tuple[str, ...] = tuple(name for name, _ in SUMMARY_COLUMNS)
@@ -358,34 +466,86 @@ SUMMARY_HEADER_ROW = 6
 SUMMARY_FIRST_ROW = 7
 
 RANKING_HEADERS: tuple[str, ...] = (
-    "维度", "排名", "名称", *(s.value for s in STATUS_ORDER), "得分", "上期排名", "名次变化",
+    "维度",
+    "排名",
+    "名称",
+    *(s.value for s in STATUS_ORDER),
+    "得分",
+    "上期排名",
+    "名次变化",
 )
 RANKING_WIDTHS = (10.0, 7.0, 22.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 10.0, 10.0)
 #: 校验结果 starts with the 报送情况 table (header row ``OUTPUT_HEADER_ROW``); the findings table
 #: (:data:`FINDINGS_DETAIL_HEADERS`, under its title) follows it, written by the ledger writer.
 FINDINGS_HEADERS: tuple[str, ...] = (
-    "序号", "报送情况", "专项组", "是否逾期", "采用文件", "收到时间", "错误", "提醒", "催报/退回提示",
+    "序号",
+    "报送情况",
+    "专项组",
+    "是否逾期",
+    "采用文件",
+    "收到时间",
+    "错误",
+    "提醒",
+    "催报/退回提示",
 )
 #: 问题 is the finding's Chinese name for the clerk; the stable code sits in the last column, for the maintainer.
 FINDINGS_DETAIL_HEADERS: tuple[str, ...] = (
-    "序号", "级别", "问题", "专项组", "文件", "工作表", "单元格", "指标", "问题说明", "代码（维护用）",
+    "序号",
+    "级别",
+    "问题",
+    "专项组",
+    "文件",
+    "工作表",
+    "单元格",
+    "指标",
+    "问题说明",
+    "代码（维护用）",
 )
 #: Widths of the 校验结果 sheet's columns, which both tables share (the builder sets the first
 #: ``len(FINDINGS_HEADERS)``; the writer all of them).
 FINDINGS_WIDTHS: tuple[float, ...] = (6.0, 9.0, 20.0, 10.0, 26.0, 16.0, 8.0, 8.0, 72.0, 22.0)
 TABLES_HEADERS: tuple[str, ...] = (
-    "领域", "序号", "指标名称", "单位", "2022年基数", "本年目标", "序时进度", "本期完成值", "完成率(%)", "状态", "进展情况说明",
+    "领域",
+    "序号",
+    "指标名称",
+    "单位",
+    "2022年基数",
+    "本年目标",
+    "序时进度",
+    "本期完成值",
+    "完成率(%)",
+    "状态",
+    "进展情况说明",
 )
 TABLES_WIDTHS = (10.0, 7.0, 30.0, 8.0, 10.0, 14.0, 10.0, 11.0, 10.0, 10.0, 40.0)
 #: 督办 (made by the writer, not the builder): the matters table's columns and widths, then the
 #: slips table's headers under it (same columns).
 SUPERVISION_COLUMNS: tuple[tuple[str, float], ...] = (
-    ("序号", 6.0), ("督办事项", 34.0), ("责任单位", 14.0), ("专项组", 9.0), ("预警等级", 10.0), ("留档等级", 10.0),
-    ("本月情况", 12.5), ("等级起始", 12.5), ("原因", 40.0), ("督办单编号", 22.0), ("反馈时限", 12.5),
+    ("序号", 6.0),
+    ("督办事项", 34.0),
+    ("责任单位", 14.0),
+    ("专项组", 9.0),
+    ("预警等级", 10.0),
+    ("留档等级", 10.0),
+    ("本月情况", 12.5),
+    ("等级起始", 12.5),
+    ("原因", 40.0),
+    ("督办单编号", 22.0),
+    ("反馈时限", 12.5),
     ("反馈情况", 11.0),
 )
 SUPERVISION_SLIP_HEADERS: tuple[str, ...] = (
-    "序号", "督办单编号", "填报期", "责任单位", "预警等级", "事项数", "发出日期", "反馈时限", "反馈情况", "反馈文件", "状态",
+    "序号",
+    "督办单编号",
+    "填报期",
+    "责任单位",
+    "预警等级",
+    "事项数",
+    "发出日期",
+    "反馈时限",
+    "反馈情况",
+    "反馈文件",
+    "状态",
 )
 #: Header row and first data row of 晾晒, 校验结果 and 进度表 (row 2 holds a note / the period).
 OUTPUT_NOTE_ROW = 2
@@ -415,9 +575,15 @@ def output_layout(name: str) -> SheetLayout:
     if name == SHEET_SUMMARY:
         table = Table("output", "", SUMMARY_HEADER_ROW - 1, SUMMARY_HEADERS, ())
         return SheetLayout(
-            name=name, kind="output", widths=SUMMARY_WIDTHS, title=OUTPUT_TITLES[name], tables=(table,),
-            result=SUMMARY_RESULT, button_cell=SUMMARY_BUTTON_CELL,
-            print_title_rows=(1, SUMMARY_HEADER_ROW), freeze_rows=SUMMARY_HEADER_ROW,
+            name=name,
+            kind="output",
+            widths=SUMMARY_WIDTHS,
+            title=OUTPUT_TITLES[name],
+            tables=(table,),
+            result=SUMMARY_RESULT,
+            button_cell=SUMMARY_BUTTON_CELL,
+            print_title_rows=(1, SUMMARY_HEADER_ROW),
+            freeze_rows=SUMMARY_HEADER_ROW,
             extra_inputs=(SUMMARY_PERIOD_CELL, SUMMARY_INBOX_CELL),
         )
     headers, widths = {
@@ -427,8 +593,13 @@ def output_layout(name: str) -> SheetLayout:
     }[name]
     table = Table("output", "", OUTPUT_HEADER_ROW - 1, headers, ())
     return SheetLayout(
-        name=name, kind="output", widths=widths, title=OUTPUT_TITLES[name], tables=(table,),
-        print_title_rows=(1, OUTPUT_HEADER_ROW), freeze_rows=OUTPUT_HEADER_ROW,
+        name=name,
+        kind="output",
+        widths=widths,
+        title=OUTPUT_TITLES[name],
+        tables=(table,),
+        print_title_rows=(1, OUTPUT_HEADER_ROW),
+        freeze_rows=OUTPUT_HEADER_ROW,
     )
 
 
@@ -440,4 +611,3 @@ def output_header_row(name: str) -> int:
 def output_first_row(name: str) -> int:
     """First data row of an output sheet."""
     return output_header_row(name) + 1
-

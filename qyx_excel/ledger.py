@@ -82,7 +82,6 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
         wb = _load(ledger)
         fill_workbook(wb, consolidation, summary=summary, levels=progress_levels(supervision))
         if supervision is not None:  # the 督办 sheet (levels from history, slips, replies), 汇总's 预警等级
-
             write_sheet(wb, supervision)
             write_summary_levels(wb[SHEET_SUMMARY], supervision)
         wb.save(tmp)
@@ -93,8 +92,9 @@ def write_results(ledger: Path, result: ConsolidationResult | Consolidation) -> 
     return atomic_write(ledger, write, verify=verify, backup=True)
 
 
-def fill_workbook(wb: Any, consolidation: Consolidation, *, summary: str = "",
-                  levels: dict[str, str] | None = None) -> None:
+def fill_workbook(
+    wb: Any, consolidation: Consolidation, *, summary: str = "", levels: dict[str, str] | None = None
+) -> None:
     """Fill an open openpyxl workbook (the ledger) with the results; nothing is saved here.
 
     The 进度表 sheet is filled when the ledger has one (``levels``: its 预警等级 column, :func:`progress_levels`).
@@ -130,10 +130,18 @@ def _write_summary(ws: Worksheet, c: Consolidation, summary: str, st: _Styles) -
     _put(ws[SUMMARY_COUNTS_CELL], counts_line(c))
     row = header + 1
     for r, values in zip(c.indicators, summary_rows(c), strict=True):
-        _data_row(ws, row, values, st, centered={1, 2, 4, 11, 17}, numbers={8, 9, 10, 12, 13},
-                  widths=[w for _, w in SUMMARY_COLUMNS], fills={11: STATUS_FILLS.get(r.status.value)},
-                  bold={11} if r.status is Status.SEVERELY_LAGGING else set(),
-                  formats={10: "0.0", 13: "+0.####;-0.####;0"})
+        _data_row(
+            ws,
+            row,
+            values,
+            st,
+            centered={1, 2, 4, 11, 17},
+            numbers={8, 9, 10, 12, 13},
+            widths=[w for _, w in SUMMARY_COLUMNS],
+            fills={11: STATUS_FILLS.get(r.status.value)},
+            bold={11} if r.status is Status.SEVERELY_LAGGING else set(),
+            formats={10: "0.0", 13: "+0.####;-0.####;0"},
+        )
         row += 1
     _print_area(ws, row - 1, len(SUMMARY_COLUMNS))
 
@@ -145,10 +153,23 @@ def summary_rows(c: Consolidation) -> list[list[Any]]:
 
     return [
         [
-            r.id, r.domain, r.name, r.unit, r.responsible_unit, r.target_text, r.original_target_text or "",
-            expected_shown(r.id, r.expected, r.value), r.value if r.value is not None else r.value_text,
-            r.completion, r.status.value,
-            r.previous_value, r.change, r.note, r.reason, r.source_file or "", r.source_cell or "",
+            r.id,
+            r.domain,
+            r.name,
+            r.unit,
+            r.responsible_unit,
+            r.target_text,
+            r.original_target_text or "",
+            expected_shown(r.id, r.expected, r.value),
+            r.value if r.value is not None else r.value_text,
+            r.completion,
+            r.status.value,
+            r.previous_value,
+            r.change,
+            r.note,
+            r.reason,
+            r.source_file or "",
+            r.source_cell or "",
         ]
         for r in c.indicators
     ]
@@ -175,8 +196,15 @@ def _write_ranking(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     _put(ws.cell(OUTPUT_NOTE_ROW, 1), result_blocks_note(c, SHEET_RANKING))
     row = header + 1
     for values in ranking_rows(c):
-        _data_row(ws, row, values, st, centered=set(range(1, 13)) - {3}, numbers=set(range(4, 13)),
-                  formats={10: "0.0", 12: "+0;-0;0"})
+        _data_row(
+            ws,
+            row,
+            values,
+            st,
+            centered=set(range(1, 13)) - {3},
+            numbers=set(range(4, 13)),
+            formats={10: "0.0", 12: "+0;-0;0"},
+        )
         row += 1
     row += 1
     last = len(RANKING_HEADERS)
@@ -195,8 +223,13 @@ def ranking_rows(c: Consolidation) -> list[list[Any]]:
 
 def _ranking_values(e: RankEntry) -> list[Any]:
     return [
-        DIMENSION_LABELS.get(e.dimension, e.dimension), e.rank, e.name,
-        *(e.counts.get(s.value, 0) for s in STATUS_ORDER), e.score, e.previous_rank, e.rank_change,
+        DIMENSION_LABELS.get(e.dimension, e.dimension),
+        e.rank,
+        e.name,
+        *(e.counts.get(s.value, 0) for s in STATUS_ORDER),
+        e.score,
+        e.previous_rank,
+        e.rank_change,
     ]
 
 
@@ -208,9 +241,17 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     row = header + 1
     for values in reporting_rows(c):
         word = values[1]
-        _data_row(ws, row, values, st, centered={1, 2, 3, 4, 6, 7, 8}, numbers={7, 8},
-                  widths=list(FINDINGS_WIDTHS), fills={2: WORD_FILLS.get(word)},
-                  bold={2} if word == "已退回" else set())
+        _data_row(
+            ws,
+            row,
+            values,
+            st,
+            centered={1, 2, 3, 4, 6, 7, 8},
+            numbers={7, 8},
+            widths=list(FINDINGS_WIDTHS),
+            fills={2: WORD_FILLS.get(word)},
+            bold={2} if word == "已退回" else set(),
+        )
         row += 1
     row += 1
     _put(ws.cell(row, 1), FINDINGS_TITLE)
@@ -222,8 +263,17 @@ def _write_findings(ws: Worksheet, c: Consolidation, st: _Styles) -> None:
     _header_row(ws, row, list(FINDINGS_DETAIL_HEADERS), st)
     row += 1
     for values in findings_rows(c):
-        _data_row(ws, row, values, st, centered={1, 2, 4, 6, 7, 8}, numbers=set(), widths=list(FINDINGS_WIDTHS),
-                  fills={2: WORD_FILLS.get(values[1])}, bold={2} if values[1] == SEVERITY_WORDS[ERROR] else set())
+        _data_row(
+            ws,
+            row,
+            values,
+            st,
+            centered={1, 2, 4, 6, 7, 8},
+            numbers=set(),
+            widths=list(FINDINGS_WIDTHS),
+            fills={2: WORD_FILLS.get(values[1])},
+            bold={2} if values[1] == SEVERITY_WORDS[ERROR] else set(),
+        )
         row += 1
     if not c.findings:
         _put(ws.cell(row, 1), "本期报送文件未发现问题。")
@@ -245,8 +295,16 @@ def _write_progress(ws: Worksheet, c: Consolidation, levels: dict[str, str] | No
         fills = {status: WORD_FILLS.get(r.status.value)}
         if levels is not None:
             fills[len(headers)] = WORD_FILLS.get(values[-1])
-        _data_row(ws, row, values, st, centered={1, 2, 4, status, len(TABLES_HEADERS) + 1}, numbers={7, 8, 9},
-                  widths=list(TABLES_WIDTHS), fills=fills)
+        _data_row(
+            ws,
+            row,
+            values,
+            st,
+            centered={1, 2, 4, status, len(TABLES_HEADERS) + 1},
+            numbers={7, 8, 9},
+            widths=list(TABLES_WIDTHS),
+            fills=fills,
+        )
         row += 1
     _print_area(ws, row - 1, len(headers))
 
@@ -266,8 +324,19 @@ def progress_rows(c: Consolidation) -> list[list[Any]]:
         return None if x is None else round(x, digits)
 
     return [
-        [r.domain, r.id, r.name, r.unit, baseline(r.id), r.target_text, rounded(r.expected, 2),
-         r.value if r.value is not None else r.value_text, rounded(r.completion, 1), r.status.value, r.note]
+        [
+            r.domain,
+            r.id,
+            r.name,
+            r.unit,
+            baseline(r.id),
+            r.target_text,
+            rounded(r.expected, 2),
+            r.value if r.value is not None else r.value_text,
+            rounded(r.completion, 1),
+            r.status.value,
+            r.note,
+        ]
         for r in c.indicators
     ]
 
@@ -284,15 +353,21 @@ def progress_levels(board: Any) -> dict[str, str] | None:
     return None if board is None else board_levels(board)
 
 
-def progress_blocks(c: Consolidation, levels: dict[str, str] | None = None) -> list[tuple[str, list[list[Any]]]]:
+def progress_blocks(
+    c: Consolidation, levels: dict[str, str] | None = None
+) -> list[tuple[str, list[list[Any]]]]:
     """The 进度表 sheet as blocks (see :func:`result_blocks`); ``levels`` adds a 预警等级 column after the table."""
     blocks = [
         (f"A{OUTPUT_NOTE_ROW}", [[progress_note(c)]]),
         (f"A{OUTPUT_HEADER_ROW}", [list(TABLES_HEADERS), *progress_rows(c)]),
     ]
     if levels is not None:
-        blocks.append((f"{letters_base1(len(TABLES_HEADERS) + 1)}{OUTPUT_HEADER_ROW}",
-                       [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]]))
+        blocks.append(
+            (
+                f"{letters_base1(len(TABLES_HEADERS) + 1)}{OUTPUT_HEADER_ROW}",
+                [["预警等级"], *[[levels.get(r.id, "")] for r in c.indicators]],
+            )
+        )
     return blocks
 
 
@@ -317,15 +392,25 @@ def findings_rows(c: Consolidation) -> list[list[Any]]:
     """The 校验问题明细 table's rows (columns :data:`FINDINGS_DETAIL_HEADERS`)."""
     group_of = _group_of_file(c)
     return [
-        [i, severity_word(f.severity), finding_title(f.code),
-         f.sheet if f.sheet in GROUPS else group_of.get(f.file or "", ""), f.file or "",
-         f.sheet or "", f.cell or "", f.indicator or "", f.message, f.code]
+        [
+            i,
+            severity_word(f.severity),
+            finding_title(f.code),
+            f.sheet if f.sheet in GROUPS else group_of.get(f.file or "", ""),
+            f.file or "",
+            f.sheet or "",
+            f.cell or "",
+            f.indicator or "",
+            f.message,
+            f.code,
+        ]
         for i, f in enumerate(c.findings, start=1)
     ]
 
 
-def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
-                  ) -> dict[str, list[tuple[str, list[list[Any]]]]]:
+def result_blocks(
+    c: Consolidation, summary: str = "", supervision: Any = None
+) -> dict[str, list[tuple[str, list[list[Any]]]]]:
     """Every value the results put in the ledger, as ``{sheet: [(top-left A1, rows), …]}``.
 
     For writers other than openpyxl (the xlwings buttons write these ranges into the open book;
@@ -340,7 +425,6 @@ def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
     blocks = _result_blocks(c, summary, reporting, findings_title, findings, ranking)
     blocks[SHEET_TABLES] = progress_blocks(c, progress_levels(supervision))
     if supervision is not None:
-
         blocks[SHEET_SUMMARY].append(summary_level_block(supervision, [r.id for r in c.indicators]))
         split: list[tuple[str, list[list[Any]]]] = []
         for top_left, rows in sheet_blocks(supervision):
@@ -354,8 +438,14 @@ def result_blocks(c: Consolidation, summary: str = "", supervision: Any = None
     return blocks
 
 
-def _result_blocks(c: Consolidation, summary: str, reporting: list[list[Any]], findings_title: int,
-                   findings: list[list[Any]], ranking: list[list[Any]]) -> dict[str, list[tuple[str, list[list[Any]]]]]:
+def _result_blocks(
+    c: Consolidation,
+    summary: str,
+    reporting: list[list[Any]],
+    findings_title: int,
+    findings: list[list[Any]],
+    ranking: list[list[Any]],
+) -> dict[str, list[tuple[str, list[list[Any]]]]]:
     return {
         SHEET_SUMMARY: [
             (SUMMARY_PERIOD_CELL, [[c.period]]),
@@ -385,10 +475,16 @@ def result_blocks_note(c: Consolidation, sheet: str) -> str:
 
 #: Fill colour of every word a result cell may hold: statuses, 报送情况, 级别.
 WORD_FILLS: dict[str, str] = {
-    **STATUS_FILLS, "已受理": glossary.FILL_GREEN, "已退回": glossary.FILL_RED, "未报送": glossary.FILL_GREY,
-    SEVERITY_WORDS[ERROR]: glossary.FILL_RED, SEVERITY_WORDS[WARNING]: glossary.FILL_YELLOW,
+    **STATUS_FILLS,
+    "已受理": glossary.FILL_GREEN,
+    "已退回": glossary.FILL_RED,
+    "未报送": glossary.FILL_GREY,
+    SEVERITY_WORDS[ERROR]: glossary.FILL_RED,
+    SEVERITY_WORDS[WARNING]: glossary.FILL_YELLOW,
     **{lv.value: fill for lv, fill in glossary.LEVEL_FILLS.items() if lv is not glossary.Level.NONE},
-    "逾期未反馈": glossary.FILL_RED, "逾期反馈": glossary.FILL_YELLOW, "已反馈": glossary.FILL_GREEN,
+    "逾期未反馈": glossary.FILL_RED,
+    "逾期反馈": glossary.FILL_YELLOW,
+    "已反馈": glossary.FILL_GREEN,
 }
 
 
@@ -417,8 +513,15 @@ def received_text(g: GroupStatus) -> str:
 def reporting_values(i: int, g: GroupStatus) -> list[Any]:
     """One line of the 报送情况 table."""
     return [
-        i, reporting_word(g), g.group, late_word(g), g.file or "",
-        received_text(g), g.errors, g.warnings, g.reminder,
+        i,
+        reporting_word(g),
+        g.group,
+        late_word(g),
+        g.file or "",
+        received_text(g),
+        g.errors,
+        g.warnings,
+        g.reminder,
     ]
 
 
@@ -464,10 +567,14 @@ def _verify(original: Path, written: Path, c: Consolidation) -> None:
     try:
         # only the rows up to the first data row: a stray value far down the sheet must not make
         # the reader allocate the whole used range
-        rows = book.get_sheet_by_name(SHEET_SUMMARY).to_python(skip_empty_area=False, nrows=SUMMARY_HEADER_ROW + 1)
+        rows = book.get_sheet_by_name(SHEET_SUMMARY).to_python(
+            skip_empty_area=False, nrows=SUMMARY_HEADER_ROW + 1
+        )
     finally:
         book.close()
-    first = rows[SUMMARY_HEADER_ROW][0] if len(rows) > SUMMARY_HEADER_ROW and rows[SUMMARY_HEADER_ROW] else None
+    first = (
+        rows[SUMMARY_HEADER_ROW][0] if len(rows) > SUMMARY_HEADER_ROW and rows[SUMMARY_HEADER_ROW] else None
+    )
     if c.indicators and str(first) != c.indicators[0].id:
         raise ValueError(f"汇总 row {SUMMARY_HEADER_ROW + 1} holds {first!r}")
 

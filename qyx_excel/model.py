@@ -58,8 +58,15 @@ class IndicatorRow:
         return self.original_target_text is not None
 
     @classmethod
-    def judged(cls, indicator: Indicator, evaluation: Evaluation, *, group: str | None = None,
-               previous_value: float | None = None, **found: Any) -> IndicatorRow:
+    def judged(
+        cls,
+        indicator: Indicator,
+        evaluation: Evaluation,
+        *,
+        group: str | None = None,
+        previous_value: float | None = None,
+        **found: Any,
+    ) -> IndicatorRow:
         """A line of 汇总 from the plan's indicator and its evaluation for the period.
 
         ``found`` carries what the group's submission adds: note, data_source, source_file, source_cell.
@@ -85,7 +92,8 @@ class IndicatorRow:
             completion=_round(ev.completion, 2),
             previous_value=previous_value,
             change=_round(ev.value - previous_value, 4)
-            if ev.value is not None and previous_value is not None else None,
+            if ev.value is not None and previous_value is not None
+            else None,
             reason=ev.reason,
             target_2027=shown_target_text(indicator, 2027),  # a part's own share, not the pair
             next_year_target=shown_target_text(indicator, year + 1),
@@ -230,7 +238,9 @@ class Consolidation:
         return [r for r in self.indicators if r.domain == domain]
 
     def ranking_of(self, dimension: str) -> list[RankEntry]:
-        return sorted((r for r in self.ranking if r.dimension == dimension), key=lambda r: (r.rank or 10**6, r.name))
+        return sorted(
+            (r for r in self.ranking if r.dimension == dimension), key=lambda r: (r.rank or 10**6, r.name)
+        )
 
     @property
     def missing_groups(self) -> list[GroupStatus]:
@@ -318,8 +328,13 @@ class Outcome:
     def file_report(self) -> FileReport:
         """This outcome as a file report: the file (› sheet), its group, period and findings."""
         name = f"{self.file_name} › {self.sheet}" if self.sheet else self.file_name
-        return FileReport(name, group=self.group, period=self.period, findings=list(self.findings),
-                    unreadable=self.status == UNREADABLE)
+        return FileReport(
+            name,
+            group=self.group,
+            period=self.period,
+            findings=list(self.findings),
+            unreadable=self.status == UNREADABLE,
+        )
 
     @property
     def errors(self) -> int:
@@ -395,14 +410,18 @@ class ConsolidationResult:
         counts = "、".join(f"{k} {v} 项" for k, v in c.status_counts().items() if v)
         lines = [f"{c.label}汇总完成：指标 {len(c.indicators)} 项（{counts}）。"]
         accepted = [g.group for g in c.groups if g.accepted]
-        lines.append(f"已受理 {len(accepted)} 个专项组" + (f"：{'、'.join(accepted)}。" if accepted else "。"))
+        lines.append(
+            f"已受理 {len(accepted)} 个专项组" + (f"：{'、'.join(accepted)}。" if accepted else "。")
+        )
         if self.refused:
             lines.append(f"被退回 {len(self.refused)} 个：{'、'.join(self.refused)}（详见“校验结果”）。")
         if self.missing:
             lines.append(f"未报送 {len(self.missing)} 个：{'、'.join(self.missing)}。")
         bad = [r for r in self.refused_files if r.group not in self.refused]
         if bad:
-            lines.append(f"另有 {len(bad)} 个文件未通过校验：{'、'.join(sorted({r.file_name for r in bad}))}。")
+            lines.append(
+                f"另有 {len(bad)} 个文件未通过校验：{'、'.join(sorted({r.file_name for r in bad}))}。"
+            )
         skipped = [r.file_name for r in self.reports if r.status == SKIPPED]
         if skipped:
             lines.append(f"收件箱中另有 {len(skipped)} 项未读取：{'、'.join(skipped)}（原因见“校验结果”）。")

@@ -119,9 +119,15 @@ def assign_number(numbers_file: Path, key: str, year: int, number: int | None = 
         try:
             loaded = json.loads(numbers_file.read_text(encoding="utf-8"))
             if isinstance(loaded, dict):
-                data = {str(y): {str(k): int(v) for k, v in d.items()} for y, d in loaded.items() if isinstance(d, dict)}
+                data = {
+                    str(y): {str(k): int(v) for k, v in d.items()}
+                    for y, d in loaded.items()
+                    if isinstance(d, dict)
+                }
         except (ValueError, TypeError) as exc:
-            raise TemplateError(f"发文字号记录 {numbers_file} 无法读取（{exc}），请修正或删除该文件。") from exc
+            raise TemplateError(
+                f"发文字号记录 {numbers_file} 无法读取（{exc}），请修正或删除该文件。"
+            ) from exc
     year_numbers = data.setdefault(str(year), {})
     if number is None:
         number = year_numbers.get(key) or max(year_numbers.values(), default=0) + 1
@@ -131,6 +137,7 @@ def assign_number(numbers_file: Path, key: str, year: int, number: int | None = 
         text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
         atomic_write_bytes(numbers_file, text.encode("utf-8"), backup=False)
     return int(number)
+
 
 #: Accepted ``kind`` words -> the notice kind used in templates.
 KINDS: dict[str, str] = {
@@ -212,7 +219,7 @@ def _part_target(name: str, target: str) -> str:
     """``职工85%`` for the part named ``…（职工）``: the label is already in the name."""
     match = re.search(r"（([^（）]+)）$", name)
     if match and target.startswith(match.group(1)):
-        return target[len(match.group(1)):].lstrip("：:，,")
+        return target[len(match.group(1)) :].lstrip("：:，,")
     return target
 
 
@@ -332,8 +339,15 @@ def _not_judged(rows: Iterable[IndicatorRow]) -> dict[str, int]:
         if r.status is not Status.NOT_APPLICABLE:
             continue
         reason = r.reason or ""
-        key = ("yearly" if reason.startswith("年度统计指标") else "quarterly" if reason.startswith("季度统计指标")
-               else "milestone" if reason.startswith("里程碑指标") else "other")
+        key = (
+            "yearly"
+            if reason.startswith("年度统计指标")
+            else "quarterly"
+            if reason.startswith("季度统计指标")
+            else "milestone"
+            if reason.startswith("里程碑指标")
+            else "other"
+        )
         out[key] += 1
     return out
 
@@ -369,8 +383,9 @@ def _label_for(c: Consolidation, kind: str) -> str:
     return Period(period.year, period.end_month, "month").label
 
 
-def notice_context(consolidation: Consolidation, kind: str | None = None,
-                   supervision: dict[str, Any] | None = None) -> dict[str, Any]:
+def notice_context(
+    consolidation: Consolidation, kind: str | None = None, supervision: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The data the text template reads (plain dicts, lists and strings; values already cleaned).
 
     Documented in ``templates/notice_text.j2``; every key used there must exist here (undefined
@@ -391,7 +406,9 @@ def notice_context(consolidation: Consolidation, kind: str | None = None,
     tasks = [_task(t) for t in c.tasks]
 
     domains = []
-    domain_names = [d for d in DOMAINS if any(r.domain == d for r in c.indicators) or any(t.domain == d for t in c.tasks)]
+    domain_names = [
+        d for d in DOMAINS if any(r.domain == d for r in c.indicators) or any(t.domain == d for t in c.tasks)
+    ]
     for number, name in enumerate(domain_names, start=1):
         own = [r for r in c.indicators if r.domain == name]
         own_rows = [_row(r, reason_max) for r in own]
@@ -422,7 +439,10 @@ def notice_context(consolidation: Consolidation, kind: str | None = None,
         pc = _count_dict(prev, rows=sum(prev.values()), indicators=0)
         previous = {
             "label": _previous_label(c, kind),
-            **{k: counts[k] - pc[k] for k in ("met", "on_track", "lagging", "severe", "behind", "not_reported")},
+            **{
+                k: counts[k] - pc[k]
+                for k in ("met", "on_track", "lagging", "severe", "behind", "not_reported")
+            },
         }
 
     groups_known = {g.group: g for g in c.groups}
@@ -477,8 +497,11 @@ def notice_context(consolidation: Consolidation, kind: str | None = None,
     applications = _applications(c)
     ranking = [
         {"dimension": dim, "title": title, **_ranking(c, dim, size)}
-        for dim, title, size in (("domain", "分领域", 2), ("group", "分专项组", 3),
-                                 ("unit", "分责任单位", 2 if kind == "monthly" else 3))
+        for dim, title, size in (
+            ("domain", "分领域", 2),
+            ("group", "分专项组", 3),
+            ("unit", "分责任单位", 2 if kind == "monthly" else 3),
+        )
         if any(e.dimension == dim for e in c.ranking)
     ]
     return {
@@ -522,18 +545,25 @@ def next_report(period_code: str, kind: str) -> tuple[Any, Any]:
 
     period = parse_period(period_code)
     if kind == "quarterly":
-        after = Period(period.year + 1, 3, "quarter") if period.end_month == 12 else \
-            Period(period.year, period.end_month + 3, "quarter")
+        after = (
+            Period(period.year + 1, 3, "quarter")
+            if period.end_month == 12
+            else Period(period.year, period.end_month + 3, "quarter")
+        )
     elif kind == "annual":
         after = Period(period.year + 1, 1, "month")
     else:
-        after = Period(period.year + 1, 1, "month") if period.end_month == 12 else \
-            Period(period.year, period.end_month + 1, "month")
+        after = (
+            Period(period.year + 1, 1, "month")
+            if period.end_month == 12
+            else Period(period.year, period.end_month + 1, "month")
+        )
     return after, due_date(after)
 
 
-def supervision_for_notice(store_dir: Path | None, period_code: str, *, today: _dt.date | None = None
-                           ) -> dict[str, Any] | None:
+def supervision_for_notice(
+    store_dir: Path | None, period_code: str, *, today: _dt.date | None = None
+) -> dict[str, Any] | None:
     """The period's 督办 summary (:func:`qyx_excel.supervision.supervision_summary`) from the store in
     ``store_dir``, or None when there is no store yet (the notice then has no 督办 part)."""
 
@@ -552,8 +582,11 @@ def _supervision(summary: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
 
     def matter(m: dict[str, Any]) -> dict[str, Any]:
-        return {"name": clean(_MATTER_PREFIX.sub("", str(m.get("name", "")))), "unit": clean(m.get("unit", "")),
-                "was": clean(m.get("was", ""))}
+        return {
+            "name": clean(_MATTER_PREFIX.sub("", str(m.get("name", "")))),
+            "unit": clean(m.get("unit", "")),
+            "was": clean(m.get("was", "")),
+        }
 
     counts = {k: int(v) for k, v in (summary.get("counts") or {}).items()}
     return {
@@ -564,9 +597,14 @@ def _supervision(summary: dict[str, Any] | None) -> dict[str, Any] | None:
         "new_red": [matter(m) for m in summary.get("new_red", [])],
         "closed": [matter(m) for m in summary.get("closed", [])],
         "slips": len(summary.get("slips", [])),
-        "red_slips": [{"number": clean(x["number"]), "unit": clean(x["unit"])} for x in summary.get("slips", [])
-                      if x.get("level") == "红色督办"],
-        "overdue": [{"number": clean(o["number"]), "unit": clean(o["unit"])} for o in summary.get("overdue", [])],
+        "red_slips": [
+            {"number": clean(x["number"]), "unit": clean(x["unit"])}
+            for x in summary.get("slips", [])
+            if x.get("level") == "红色督办"
+        ],
+        "overdue": [
+            {"number": clean(o["number"]), "unit": clean(o["unit"])} for o in summary.get("overdue", [])
+        ],
     }
 
 
@@ -673,7 +711,9 @@ def _kind(kind: str | None, c: Consolidation) -> str:
     try:
         return KINDS[str(kind).strip().lower()]
     except KeyError:
-        raise UsageError(f"通报类型“{kind}”无法识别，应为 monthly（月度）、quarterly（季度）或 annual（年度）。") from None
+        raise UsageError(
+            f"通报类型“{kind}”无法识别，应为 monthly（月度）、quarterly（季度）或 annual（年度）。"
+        ) from None
 
 
 # ================================================================================================
@@ -738,7 +778,9 @@ def _caching_environment_class() -> Any:
             if len(source) < 2000:  # core properties and the like: not worth a cache file
                 return super().from_string(source, globals, template_class)
             digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
-            bucket = cache.get_bucket(self, f"qyx-docx-{digest}-autoescape-{bool(self.autoescape)}", None, source)
+            bucket = cache.get_bucket(
+                self, f"qyx-docx-{digest}-autoescape-{bool(self.autoescape)}", None, source
+            )
             code = bucket.code
             if code is None:
                 code = self.compile(source)
@@ -776,8 +818,15 @@ def _text_environment(folder: Path) -> Any:
         autoescape=False,  # plain text here; the Word rendering escapes it
         keep_trailing_newline=False,
     )
-    env.filters.update(cn=chinese_number, pct=_pct, delta=_delta, q=_quoted, sentence=_sentence, move=_move,
-                       cn2=lambda n: "两" if int(n) == 2 else chinese_number(n))
+    env.filters.update(
+        cn=chinese_number,
+        pct=_pct,
+        delta=_delta,
+        q=_quoted,
+        sentence=_sentence,
+        move=_move,
+        cn2=lambda n: "两" if int(n) == 2 else chinese_number(n),
+    )
     env.globals.update(MARKERS)
     env.globals["newline"] = "\n"
     return env
@@ -801,9 +850,13 @@ def _template_error(exc: Exception, where: str) -> TemplateError:
 
     if isinstance(exc, jinja2.UndefinedError):
         message = str(exc)
-        match = re.search(r"'([^']+)' is undefined", message) or re.search(r"has no attribute '([^']+)'", message)
+        match = re.search(r"'([^']+)' is undefined", message) or re.search(
+            r"has no attribute '([^']+)'", message
+        )
         name = match.group(1) if match else message
-        return TemplateError(f"{where}引用了不存在的变量“{name}”，请检查模板中的 {{{{ … }}}} 标记是否拼写正确。")
+        return TemplateError(
+            f"{where}引用了不存在的变量“{name}”，请检查模板中的 {{{{ … }}}} 标记是否拼写正确。"
+        )
     if isinstance(exc, jinja2.TemplateSyntaxError):
         line = f"第 {exc.lineno} 行附近" if exc.lineno and "Word" not in where else ""
         return TemplateError(f"{where}{line}的模板标记有语法错误：{exc.message}。")
@@ -873,7 +926,9 @@ class _InlineChart:
         )
         chart = Part(PackURI(package.next_partname("/word/charts/chart%d.xml")), _CHART_CT, b"", package)
         workbook_rid = chart.relate_to(workbook, _PACKAGE_REL)
-        chart._blob = docx_chart_xml(domains, statuses, counts, title=self.title, workbook_rel_id=workbook_rid)
+        chart._blob = docx_chart_xml(
+            domains, statuses, counts, title=self.title, workbook_rel_id=workbook_rid
+        )
         rid = part.relate_to(chart, _CHART_REL)
         drawing = inline_chart_xml(rid, *_CHART_SIZE_EMU)
         return f'</w:t></w:r><w:r><w:drawing>{drawing}</w:drawing></w:r><w:r><w:t xml:space="preserve">'
@@ -936,8 +991,19 @@ def _task_rows(consolidation: Consolidation) -> list[dict[str, Any]]:
 
 
 _TCPR_ORDER = (
-    "cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar",
-    "textDirection", "tcFitText", "vAlign", "hideMark",
+    "cnfStyle",
+    "tcW",
+    "gridSpan",
+    "hMerge",
+    "vMerge",
+    "tcBorders",
+    "shd",
+    "noWrap",
+    "tcMar",
+    "textDirection",
+    "tcFitText",
+    "vAlign",
+    "hideMark",
 )
 
 
@@ -1007,7 +1073,6 @@ def render_notice(
         source = DOCX_TEMPLATE
         where = f"通报模板 {DOCX_TEMPLATE.name} "
     else:  # installed without the templates folder: the built-in layout
-
         source = io.BytesIO(build_template())
         where = "内置通报模板 "
     try:
@@ -1056,14 +1121,52 @@ def render_notice(
     return atomic_write(out, write, verify=_verify_docx)
 
 
-_RPR_AFTER_SPACING = ("w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText",
-                      "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+_RPR_AFTER_SPACING = (
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
+)
 
 
-_PPR_AFTER_OVERFLOW = ("topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
-                       "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
-                       "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
-                       "rPr", "sectPr", "pPrChange")
+_PPR_AFTER_OVERFLOW = (
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+)
 
 
 def libreoffice_copy(docx: Path, target: Path) -> Path:

@@ -112,7 +112,7 @@ def _fonts(name: str) -> str:
 
 
 def _rpr(font: str, size: int, *, bold: bool = False) -> str:
-    return f"<w:rPr>{_fonts(font)}{'<w:b/>' if bold else ''}<w:sz w:val=\"{size}\"/><w:szCs w:val=\"{size}\"/></w:rPr>"
+    return f'<w:rPr>{_fonts(font)}{"<w:b/>" if bold else ""}<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>'
 
 
 def _spacing_exact(line: int = LINE_PITCH) -> str:
@@ -293,7 +293,7 @@ def styles_xml() -> str:
         ),
         _style(
             "Footer",
-            ppr=f'{_NO_GRID}{_SPACING_SINGLE}{_NO_INDENT}',
+            ppr=f"{_NO_GRID}{_SPACING_SINGLE}{_NO_INDENT}",
             rpr=_rpr(SONGTI, SIZE_4),
             priority=99,
         ),
@@ -336,7 +336,9 @@ def styles_xml() -> str:
         )
         + "</w:tblBorders></w:tblPr></w:style>"
     )
-    return f'{_XML}<w:styles xmlns:w="{_W}" xmlns:r="{_R}">{doc_defaults}{"".join(styles)}{builtins}</w:styles>'
+    return (
+        f'{_XML}<w:styles xmlns:w="{_W}" xmlns:r="{_R}">{doc_defaults}{"".join(styles)}{builtins}</w:styles>'
+    )
 
 
 def _p(style: str, text: str = "", *, raw: str = "") -> str:
@@ -364,23 +366,32 @@ def _tag_row(tag: str) -> str:
 def _group_row(span: int) -> str:
     """A 领域's own row: its name and lead unit across the table, kept with its first item."""
     return (
-        '<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>'
+        "<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>"
         f'<w:tcW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:gridSpan w:val="{span}"/>'
         '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/><w:vAlign w:val="center"/></w:tcPr>'
-        f'{_p("QyxTableGroup", "{{ d.name }}{% if d.lead_unit %}（牵头单位：{{ d.lead_unit }}）{% endif %}")}'
+        f"{_p('QyxTableGroup', '{{ d.name }}{% if d.lead_unit %}（牵头单位：{{ d.lead_unit }}）{% endif %}')}"
         "</w:tc></w:tr>"
     )
 
 
-def _table(columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS, outer: str = "d in table",
-           inner: str = "r in d.rows", *, group_rows: bool = True) -> str:
+def _table(
+    columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS,
+    outer: str = "d in table",
+    inner: str = "r in d.rows",
+    *,
+    group_rows: bool = True,
+) -> str:
     grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in columns)
     head = (
-        '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>'
+        "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
         + "".join(_cell(w, s, h, head=True) for h, w, _, s in columns)
         + "</w:tr>"
     )
-    row = '<w:tr><w:trPr><w:cantSplit/></w:trPr>' + "".join(_cell(w, s, t) for _, w, t, s in columns) + "</w:tr>"
+    row = (
+        "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+        + "".join(_cell(w, s, t) for _, w, t, s in columns)
+        + "</w:tr>"
+    )
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
         '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
@@ -465,8 +476,11 @@ def document_xml() -> str:
         # 版记 on the last page: 印发机关 and 印发日期.
         _p("Normal", "{%p if imprint %}"),
         _p("Normal"),
-        _p("QyxImprint", raw='<w:r><w:t xml:space="preserve">{{ imprint }}</w:t></w:r>'
-           '<w:r><w:tab/><w:t xml:space="preserve">{{ print_date }}印发</w:t></w:r>'),
+        _p(
+            "QyxImprint",
+            raw='<w:r><w:t xml:space="preserve">{{ imprint }}</w:t></w:r>'
+            '<w:r><w:tab/><w:t xml:space="preserve">{{ print_date }}印发</w:t></w:r>',
+        ),
         _p("Normal", "{%p endif %}"),
     ]
     return (
@@ -495,7 +509,7 @@ def settings_xml() -> str:
         f'<w:drawingGridHorizontalSpacing w:val="160"/><w:drawingGridVerticalSpacing w:val="{LINE_PITCH}"/>'
         '<w:displayHorizontalDrawingGridEvery w:val="0"/><w:displayVerticalDrawingGridEvery w:val="2"/>'
         '<w:characterSpacingControl w:val="compressPunctuation"/>'
-        '<w:compat><w:spaceForUL/><w:balanceSingleByteDoubleByteWidth/><w:doNotLeaveBackslashAlone/>'
+        "<w:compat><w:spaceForUL/><w:balanceSingleByteDoubleByteWidth/><w:doNotLeaveBackslashAlone/>"
         "<w:ulTrailSpace/><w:doNotExpandShiftReturn/><w:adjustLineHeightInTable/><w:useFELayout/>"
         '<w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>'
         "</w:compat>"
@@ -554,7 +568,7 @@ def _core() -> str:
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         "<dc:title>公共服务“七优享”工程推进情况通报（模板）</dc:title>"
         "<dc:creator>qyx_excel</dc:creator><cp:lastModifiedBy>qyx_excel</cp:lastModifiedBy>"
-        '<dc:language>zh-CN</dc:language>'
+        "<dc:language>zh-CN</dc:language>"
         '<dcterms:created xsi:type="dcterms:W3CDTF">2025-01-01T00:00:00Z</dcterms:created>'
         '<dcterms:modified xsi:type="dcterms:W3CDTF">2025-01-01T00:00:00Z</dcterms:modified>'
         "</cp:coreProperties>"
@@ -576,8 +590,11 @@ def template_parts() -> dict[str, str]:
         "_rels/.rels": _rels(
             [
                 ("rId1", f"{od}/officeDocument", "word/document.xml"),
-                ("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
-                 "docProps/core.xml"),
+                (
+                    "rId2",
+                    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties",
+                    "docProps/core.xml",
+                ),
                 ("rId3", f"{od}/extended-properties", "docProps/app.xml"),
             ]
         ),
@@ -619,5 +636,9 @@ def write_template(path: str | Path) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "notice.docx"
+    target = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parent.parent / "templates" / "notice.docx"
+    )
     write_template(target)

@@ -127,7 +127,9 @@ def parse_period(text: object) -> Period:
     :class:`UsageError` otherwise.  Only the CLI and the buttons should need it."""
     period = read_period(text)
     if period is None:
-        raise UsageError(f"填报期“{text}”格式不对，应为 YYYY-MM（如 2024-03）、YYYY-Qn（如 2024-Q1）或 YYYY。")
+        raise UsageError(
+            f"填报期“{text}”格式不对，应为 YYYY-MM（如 2024-03）、YYYY-Qn（如 2024-Q1）或 YYYY。"
+        )
     if not FIRST_YEAR - 1 <= period.year <= LAST_YEAR + 5:
         raise UsageError(f"填报期“{text}”的年份超出方案期（{FIRST_YEAR}—{LAST_YEAR}年）。")
     return period
@@ -191,7 +193,11 @@ class Week:
     def months(self) -> tuple[tuple[int, int], ...]:
         """(year, month) pairs the week touches: one, or two for a week spanning a month end."""
         a, b = self.first_day, self.last_day
-        return ((a.year, a.month),) if (a.year, a.month) == (b.year, b.month) else ((a.year, a.month), (b.year, b.month))
+        return (
+            ((a.year, a.month),)
+            if (a.year, a.month) == (b.year, b.month)
+            else ((a.year, a.month), (b.year, b.month))
+        )
 
     @property
     def month(self) -> tuple[int, int]:

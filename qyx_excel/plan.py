@@ -256,15 +256,26 @@ def _notes(data_dir: Path) -> tuple[Note, ...]:
         choices = tuple(c.strip() for c in row.get("可选值", "").split("/") if c.strip())
         switch, value = row.get("开关", ""), row.get("取值", "")
         if switch and value not in choices:
-            raise PlanDataError(f"{where}：开关“{switch}”的取值“{value}”应为 {' / '.join(choices) or '（未列可选值）'} 之一。")
+            raise PlanDataError(
+                f"{where}：开关“{switch}”的取值“{value}”应为 {' / '.join(choices) or '（未列可选值）'} 之一。"
+            )
         if row.get("影响判定", "") not in ("是", "否"):
             raise PlanDataError(f"{where}：“影响判定”应为 是 或 否。")
-        out.append(Note(
-            id=row["编号"], category=row.get("类别", ""), concerns=row.get("涉及", ""),
-            table_says=row.get("目标表或附件的写法", ""), text_says=row.get("正文的写法", ""),
-            reading=row.get("采用的读法", ""), alternative=row.get("另一读法", ""),
-            changes_judgement=row.get("影响判定") == "是", switch=switch, value=value, choices=choices,
-        ))
+        out.append(
+            Note(
+                id=row["编号"],
+                category=row.get("类别", ""),
+                concerns=row.get("涉及", ""),
+                table_says=row.get("目标表或附件的写法", ""),
+                text_says=row.get("正文的写法", ""),
+                reading=row.get("采用的读法", ""),
+                alternative=row.get("另一读法", ""),
+                changes_judgement=row.get("影响判定") == "是",
+                switch=switch,
+                value=value,
+                choices=choices,
+            )
+        )
     return tuple(out)
 
 
@@ -284,8 +295,17 @@ def notes_markdown(plan: Plan) -> str:
     ]
     for n in plan.notes:
         switch = f"`{n.switch}` = `{n.value}`（{' / '.join(n.choices)}）" if n.switch else "—"
-        cells = [n.id, n.category, n.concerns, n.table_says, n.text_says, n.reading, n.alternative,
-                 "是" if n.changes_judgement else "否", switch]
+        cells = [
+            n.id,
+            n.category,
+            n.concerns,
+            n.table_says,
+            n.text_says,
+            n.reading,
+            n.alternative,
+            "是" if n.changes_judgement else "否",
+            switch,
+        ]
         lines.append("| " + " | ".join(c.replace("|", "／") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -353,7 +373,9 @@ def _int(row: dict[str, str], key: str, source: str) -> int:
     try:
         return int(row[key])
     except (KeyError, ValueError):
-        raise PlanDataError(f"{source} 第 {row['_line']} 行：“{key}”应为整数，实为“{row.get(key, '')}”。") from None
+        raise PlanDataError(
+            f"{source} 第 {row['_line']} 行：“{key}”应为整数，实为“{row.get(key, '')}”。"
+        ) from None
 
 
 _KINDS = {label: kind for kind, label in KIND_LABELS.items()}
@@ -376,8 +398,12 @@ def _rhythm(row: dict[str, str], where: str) -> tuple[str, str, int | None]:
     except ValueError:
         month = 0
     if not 1 <= month <= 12:
-        raise PlanDataError(f"{where}：到位月份“{month_text}”应为 1—12 的整数（{path}路径到位或到期的月份）。")
+        raise PlanDataError(
+            f"{where}：到位月份“{month_text}”应为 1—12 的整数（{path}路径到位或到期的月份）。"
+        )
     return frequency, path, month
+
+
 _DIRECTIONS = {label: d for d, label in DIRECTION_LABELS.items()}
 
 
@@ -403,7 +429,9 @@ def _indicators(data_dir: Path) -> tuple[Indicator, ...]:
             kind = _KINDS[row["类型"]]
             direction = _DIRECTIONS[row["方向"]]
         except KeyError as exc:
-            raise PlanDataError(f"{where}：无法识别“{exc.args[0]}”（类型应为 水平值/累计值/年度新增，方向应为 越高越好/越低越好）。") from None
+            raise PlanDataError(
+                f"{where}：无法识别“{exc.args[0]}”（类型应为 水平值/累计值/年度新增，方向应为 越高越好/越低越好）。"
+            ) from None
         frequency, path, due_month = _rhythm(row, where)
         targets = parents.get(number, {}) if part is not None else {y: row.get(f"{y}年", "") for y in YEARS}
         out.append(

@@ -166,8 +166,13 @@ def build_ranking(
     out: list[RankEntry] = []
     for dimension in DIMENSIONS:
         entries = [
-            RankEntry(dimension=dimension, name=name, counts=counts_of(statuses), score=score_of(statuses, rules),
-                      rank=None)
+            RankEntry(
+                dimension=dimension,
+                name=name,
+                counts=counts_of(statuses),
+                score=score_of(statuses, rules),
+                rank=None,
+            )
             for name, statuses in groups[dimension]
         ]
         assign_ranks(entries)

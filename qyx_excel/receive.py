@@ -77,8 +77,13 @@ def default_check(
     """``checks.check_submission`` against the plan and rules in use."""
     return list(
         checks.check_submission(
-            sub, period=period, expected_group=expected_group, prior=prior, plan=load_plan(),
-            adjustments=adjustments, rules=load_rules(),
+            sub,
+            period=period,
+            expected_group=expected_group,
+            prior=prior,
+            plan=load_plan(),
+            adjustments=adjustments,
+            rules=load_rules(),
         )
     )
 
@@ -173,14 +178,24 @@ def _keep_archived(st: Store, sha: str, data: bytes, adjustments: dict | None) -
     """A recorded file whose archive copy or receipt went missing (a power cut before the folder
     was synced) is archived again from the bytes received now."""
     row = st.file_row(sha)
-    if row is None or (has_size(st.archive.path(sha, row["ext"]), len(data))
-                       and st.archive.receipt_path(sha).is_file()):
+    if row is None or (
+        has_size(st.archive.path(sha, row["ext"]), len(data)) and st.archive.receipt_path(sha).is_file()
+    ):
         return
-    st.archive.put(data, Receipt(
-        sha256=sha, ext=row["ext"], file_name=row["file_name"], size=row["size"], source=row["source"],
-        received_at=row["received_at"], ingested_at=row["ingested_at"], period_hint=row["period_hint"],
-        adjustments=_adjustments_json(adjustments),
-    ))
+    st.archive.put(
+        data,
+        Receipt(
+            sha256=sha,
+            ext=row["ext"],
+            file_name=row["file_name"],
+            size=row["size"],
+            source=row["source"],
+            received_at=row["received_at"],
+            ingested_at=row["ingested_at"],
+            period_hint=row["period_hint"],
+            adjustments=_adjustments_json(adjustments),
+        ),
+    )
 
 
 def _ingest(
@@ -202,7 +217,11 @@ def _ingest(
 
     selected: list[tuple[Submission, Period]] = []
     outcomes: list[Outcome] = []
-    base: dict[str, Any] = {"file_name": receipt.file_name, "sha256": receipt.sha256, "received_at": receipt.received_at}
+    base: dict[str, Any] = {
+        "file_name": receipt.file_name,
+        "sha256": receipt.sha256,
+        "received_at": receipt.received_at,
+    }
     if not subs:
         fatal = [f for f in file_findings if f.severity == ERROR] or [
             make("file-unreadable", file=receipt.file_name, detail="文件中没有专项组工作表")
@@ -212,13 +231,29 @@ def _ingest(
         # the ledger's own sheets, in a file or read from the open workbook's cells
         ledger_like = receipt.source == SOURCE_LEDGER or sub.kind in ("ledger", "workbook")
         if ledger_like and not has_data(sub):
-            outcomes.append(Outcome(**base, sheet=sub.sheet, status=IGNORED, group=sub.group,
-                                    period=sub.period, note="工作表未填写数据"))
+            outcomes.append(
+                Outcome(
+                    **base,
+                    sheet=sub.sheet,
+                    status=IGNORED,
+                    group=sub.group,
+                    period=sub.period,
+                    note="工作表未填写数据",
+                )
+            )
             continue
         own = _own_period(sub)
         if ledger_like and own is not None and hint is not None and own.code != hint.code:
-            outcomes.append(Outcome(**base, sheet=sub.sheet, status=IGNORED, group=sub.group,
-                                    period=sub.period, note=f"工作表填报期为 {own.code}，不是 {hint.code}"))
+            outcomes.append(
+                Outcome(
+                    **base,
+                    sheet=sub.sheet,
+                    status=IGNORED,
+                    group=sub.group,
+                    period=sub.period,
+                    note=f"工作表填报期为 {own.code}，不是 {hint.code}",
+                )
+            )
             continue
         check_period = own if (own is not None and not ledger_like) else (hint or own)
         if check_period is None:
@@ -238,7 +273,9 @@ def _ingest(
             expected_group = named or (sub.sheet if sub.sheet in GROUPS else None)
             group = sub.group or expected_group
             prior = st.prior(group, check_period) if group else None
-            findings = list(warnings_for_file) + list(check(sub, check_period, expected_group, prior, adjustments))
+            findings = list(warnings_for_file) + list(
+                check(sub, check_period, expected_group, prior, adjustments)
+            )
             if sub.kind == "fill-in" and not has_data(sub):  # an untouched template replaces nothing
                 findings.append(make("submission-blank", file=receipt.file_name, sheet=sub.sheet or None))
             findings = _dedupe(_named(findings, receipt.file_name))
@@ -247,10 +284,13 @@ def _ingest(
             payload = submission_to_json(sub)  # built once: hashed here, stored row by row below
             content = _content_hash(payload, group, period_code)
             twin = st.twin(group, period_code, content)
-            common: dict[str, Any] = dict(base, sheet=sub.sheet, group=group, period=period_code, findings=findings)
+            common: dict[str, Any] = dict(
+                base, sheet=sub.sheet, group=group, period=period_code, findings=findings
+            )
             if twin is not None:
-                outcomes.append(Outcome(**common, status=DUPLICATE, submission_id=twin,
-                                        note="内容与已收到的填报相同"))
+                outcomes.append(
+                    Outcome(**common, status=DUPLICATE, submission_id=twin, note="内容与已收到的填报相同")
+                )
                 continue
             sid = st.insert_submission(receipt, sub, group, period_code, accepted, findings, content, payload)
             st.resolve_supersession(group, period_code)
@@ -312,7 +352,9 @@ def inbox_files(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> list[Pat
     return inbox_listing(inbox, exclude=exclude)[0]
 
 
-def inbox_listing(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[tuple[Path, str]]]:
+def inbox_listing(
+    inbox: Path | None, *, exclude: Iterable[Path] = ()
+) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The inbox's regular files to receive, and the entries not received with the reason (Chinese).
 
     Never followed: a symbolic link (it may point anywhere, e.g. at the system's password file),
@@ -329,8 +371,10 @@ def inbox_listing(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> tuple[
     try:
         entries = sorted(os.scandir(inbox), key=lambda e: e.name)
     except OSError as exc:
-        raise UsageError(f"收件箱文件夹“{display_name(str(inbox))}”无法读取（{exc.strerror or exc}），"
-                         "请检查文件夹是否存在、是否有读取权限。") from exc
+        raise UsageError(
+            f"收件箱文件夹“{display_name(str(inbox))}”无法读取（{exc.strerror or exc}），"
+            "请检查文件夹是否存在、是否有读取权限。"
+        ) from exc
     for entry in entries:
         name = entry.name
         path = Path(entry.path)
@@ -347,7 +391,9 @@ def inbox_listing(inbox: Path | None, *, exclude: Iterable[Path] = ()) -> tuple[
         elif kind is not None:
             skipped.append((path, f"是{kind}，不是文件本身，未读取；请把填报表文件直接放入收件箱"))
         elif name.startswith("~$"):
-            skipped.append((path, "以“~$”开头，是 Excel/WPS 打开文件时生成的占用文件，未读取；如确为填报表请改名"))
+            skipped.append(
+                (path, "以“~$”开头，是 Excel/WPS 打开文件时生成的占用文件，未读取；如确为填报表请改名")
+            )
         elif name.startswith("."):
             skipped.append((path, "以“.”开头（隐藏文件），未读取；如确为填报表请改名"))
         elif path.resolve() not in skip:
@@ -360,8 +406,16 @@ def skipped_outcomes(skipped: Iterable[tuple[Path, str]]) -> list[Outcome]:
     out = []
     for path, why in skipped:
         name = display_name(path.name)
-        out.append(Outcome(file_name=name, sha256="", sheet="", status=SKIPPED, note=why,
-                           findings=[make("file-skipped", file=name, detail=why)]))
+        out.append(
+            Outcome(
+                file_name=name,
+                sha256="",
+                sheet="",
+                status=SKIPPED,
+                note=why,
+                findings=[make("file-skipped", file=name, detail=why)],
+            )
+        )
     return out
 
 
@@ -404,11 +458,15 @@ def receive_files(
         name = display_name(path.name)
         try:
             outcomes.extend(
-                receive_file(st, path, source=source, period=period, adjustments=adjustments, run=run, check=check)
+                receive_file(
+                    st, path, source=source, period=period, adjustments=adjustments, run=run, check=check
+                )
             )
         except OSError as exc:
             finding = make("file-unreadable", file=name, detail=getattr(exc, "strerror", None) or str(exc))
-            outcomes.append(Outcome(file_name=name, sha256="", sheet="", status=UNREADABLE, findings=[finding]))
+            outcomes.append(
+                Outcome(file_name=name, sha256="", sheet="", status=UNREADABLE, findings=[finding])
+            )
         if progress:
             progress(done, len(items))
     return outcomes
@@ -428,14 +486,16 @@ class RebuildReport:
     previous: Path | None = None
 
 
-def rebuild(store_dir: str | Path, *, check: CheckFn | None = None,
-            progress: Callable[[int, int], None] | None = None) -> int:
+def rebuild(
+    store_dir: str | Path, *, check: CheckFn | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """:func:`rebuild_store`; returns the number of files replayed."""
     return rebuild_store(store_dir, check=check, progress=progress).replayed
 
 
-def rebuild_store(store_dir: str | Path, *, check: CheckFn | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> RebuildReport:
+def rebuild_store(
+    store_dir: str | Path, *, check: CheckFn | None = None, progress: Callable[[int, int], None] | None = None
+) -> RebuildReport:
     """Re-create ``qyx.sqlite`` from the archive (re-reading archived files with intake).
 
     Files are replayed in the order they were first received, so the database comes out as it
@@ -503,7 +563,9 @@ def rebuild_store(store_dir: str | Path, *, check: CheckFn | None = None,
 # ================================================================================================
 
 
-def _read_workbook(path: Path, display: str, data: bytes | None = None) -> tuple[list[Submission], list[Finding]]:
+def _read_workbook(
+    path: Path, display: str, data: bytes | None = None
+) -> tuple[list[Submission], list[Finding]]:
     """Safe-open and read a workbook (``data``: its bytes, already read): its group submissions and
     file-level findings."""
     try:
@@ -571,8 +633,13 @@ def _copy_of(outcome: Outcome, file_name: str) -> Outcome:
     note = f"同一文件已以“{outcome.file_name}”收到"
     findings = [replace(f, file=file_name) for f in outcome.findings]
     status = DUPLICATE if outcome.status == ACCEPTED else outcome.status
-    return replace(outcome, file_name=file_name, status=status, findings=findings,
-                   note=f"{note}；{outcome.note}" if outcome.note else note)
+    return replace(
+        outcome,
+        file_name=file_name,
+        status=status,
+        findings=findings,
+        note=f"{note}；{outcome.note}" if outcome.note else note,
+    )
 
 
 def _relabel(sub: Submission, file_name: str) -> None:

@@ -145,8 +145,10 @@ class RollupResult:
     def summary_text(self) -> str:
         """A few Chinese lines for the command line."""
         n = self.summary()
-        lines = [f"{self.label}汇总：收到 {n['files']} 个文件，{n['counties']} 个县（市、区），"
-                 f"受理 {n['accepted']} 个，退回 {n['refused']} 个，未报 {n['missing']} 个。"]
+        lines = [
+            f"{self.label}汇总：收到 {n['files']} 个文件，{n['counties']} 个县（市、区），"
+            f"受理 {n['accepted']} 个，退回 {n['refused']} 个，未报 {n['missing']} 个。"
+        ]
         ranked = [c for c in self.ranking if c.rank is not None]
         if ranked:
             lines.append("排名：" + "；".join(f"{c.rank}. {c.county}（{c.score} 分）" for c in ranked[:10]))
@@ -254,7 +256,9 @@ def rollup(
     return result
 
 
-def _indicator_rollup(ind: Indicator, counties: list[CountyEntry], accepted: dict[str, CountyExport]) -> IndicatorRollup:
+def _indicator_rollup(
+    ind: Indicator, counties: list[CountyEntry], accepted: dict[str, CountyExport]
+) -> IndicatorRollup:
     entry = IndicatorRollup(ind.id, ind.domain, ind.name, ind.unit, ind.direction.value)
     values: list[float] = []
     for county in counties:
@@ -281,7 +285,9 @@ def _distribution(values: list[float]) -> dict[str, float | int | None]:
     }
 
 
-def _score(counties: list[CountyEntry], accepted: dict[str, CountyExport], reported: list[Indicator], rules: Rules) -> None:
+def _score(
+    counties: list[CountyEntry], accepted: dict[str, CountyExport], reported: list[Indicator], rules: Rules
+) -> None:
     """Counts, score (mean of status scores) and shared ranks of the accepted counties."""
     for county in counties:
         export = accepted.get(county.county)
@@ -297,7 +303,9 @@ def _score(counties: list[CountyEntry], accepted: dict[str, CountyExport], repor
             county.score = round(statistics.fmean(scores), 1)  # as ranking.score_of (the county 晾晒)
     scored = [c for c in counties if c.score is not None]
     for county in scored:
-        county.rank = 1 + sum(1 for other in scored if (other.score or 0.0) > (county.score or 0.0))  # all scored
+        county.rank = 1 + sum(
+            1 for other in scored if (other.score or 0.0) > (county.score or 0.0)
+        )  # all scored
 
 
 # ================================================================================================
@@ -369,7 +377,13 @@ def _workbook_bytes(result: RollupResult) -> bytes:
     buf = io.BytesIO()
     # Strings are never read as formulas, numbers or URLs: every text cell holds exactly its text.
     wb = xlsxwriter.Workbook(
-        buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
     )
     fmt = _Formats(wb)
     _summary_sheet(wb, fmt, result)
@@ -386,14 +400,30 @@ class _Formats:
         self.title = wb.add_format({**base, "bold": True, "font_size": 16, "align": "center"})
         self.sub = wb.add_format({**base, "font_size": 10, "align": "center"})
         # Light grey with bold text and borders: reads the same printed in black and white.
-        self.header = wb.add_format({**base, "bold": True, "bg_color": "#" + FILL_GREY, "border": 1, "align": "center",
-                                     "text_wrap": True})
+        self.header = wb.add_format(
+            {
+                **base,
+                "bold": True,
+                "bg_color": "#" + FILL_GREY,
+                "border": 1,
+                "align": "center",
+                "text_wrap": True,
+            }
+        )
         self.text = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.center = wb.add_format({**base, "border": 1, "align": "center"})
         self.number = wb.add_format({**base, "border": 1, "num_format": "0.##"})
         self.count = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0"})
-        self.alert = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0", "bold": True,
-                                    "bg_color": "#" + FILL_SHADE})
+        self.alert = wb.add_format(
+            {
+                **base,
+                "border": 1,
+                "align": "center",
+                "num_format": "0",
+                "bold": True,
+                "bg_color": "#" + FILL_SHADE,
+            }
+        )
         self.score = wb.add_format({**base, "border": 1, "align": "center", "num_format": "0.0"})
 
 
@@ -433,8 +463,18 @@ def _sub(result: RollupResult) -> str:
 
 def _summary_sheet(wb: Any, fmt: _Formats, result: RollupResult) -> None:
     ws = wb.add_worksheet(SHEET_ROLLUP_SUMMARY)
-    headers = ["序号", "领域", "指标名称", "单位", *(label for _, label in COUNT_KEYS),
-               "有数值县市数", "最小值", "中位数", "最大值", "平均值"]
+    headers = [
+        "序号",
+        "领域",
+        "指标名称",
+        "单位",
+        *(label for _, label in COUNT_KEYS),
+        "有数值县市数",
+        "最小值",
+        "中位数",
+        "最大值",
+        "平均值",
+    ]
     headers[8] = "未填报（含未报送）"
     last = len(headers) - 1
     title = f"七优享指标汇总（全市）{result.label}"
@@ -499,7 +539,13 @@ def _findings_sheet(wb: Any, fmt: _Formats, result: RollupResult) -> None:
     last = len(headers) - 1
     title = f"汇总上报校验结果 {result.label}"
     s = result.summary()
-    _title(ws, fmt, last, title, f"共处理 {s['files']} 个上报文件，发现 {len(result.findings)} 个问题（其中错误 {s['errors']} 个）")
+    _title(
+        ws,
+        fmt,
+        last,
+        title,
+        f"共处理 {s['files']} 个上报文件，发现 {len(result.findings)} 个问题（其中错误 {s['errors']} 个）",
+    )
     header_row = 2
     ws.write_row(header_row, 0, headers, fmt.header)
     if not result.findings:

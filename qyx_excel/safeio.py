@@ -162,8 +162,9 @@ class Package:
     Part names are matched without regard to case, as Office does.
     """
 
-    def __init__(self, data: bytes, parts: dict[str, Any], kind: str, warnings: list[Finding],
-                 fatal: _Fatal) -> None:
+    def __init__(
+        self, data: bytes, parts: dict[str, Any], kind: str, warnings: list[Finding], fatal: _Fatal
+    ) -> None:
         self.data = data
         self.kind = kind
         self.warnings = warnings
@@ -234,8 +235,9 @@ def _safe_open(path: Path, display: str | None, data: bytes | None, *, whole: bo
         raise fatal("file-unreadable", f"读取文件出错（{exc.strerror or exc}）") from exc
 
 
-def _check_bytes(data: bytes, fatal: _Fatal, *, whole: bool, ole_source: Path | None = None,
-                 size: int | None = None) -> Any:
+def _check_bytes(
+    data: bytes, fatal: _Fatal, *, whole: bool, ole_source: Path | None = None, size: int | None = None
+) -> Any:
     """Safe-open checks of a file held in memory (``size``: its size on disk when only its head is here)."""
     if not data:
         raise fatal("file-empty")
@@ -296,8 +298,12 @@ def display_name(name: str) -> str:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace").encode(
-            "utf-8", "replace").decode("utf-8")
+        return (
+            name.encode("utf-8", "surrogateescape")
+            .decode("utf-8", "replace")
+            .encode("utf-8", "replace")
+            .decode("utf-8")
+        )
     return name
 
 
@@ -351,7 +357,9 @@ def read_received(path: str | Path, *, display: str | None = None, follow_symlin
             if kind is not None:
                 raise fatal("file-unreadable", f"这是{kind}，不是普通文件，未读取")
             if st.st_size > MAX_FILE_BYTES:
-                raise fatal("file-too-large", f"文件大小 {_mb(st.st_size)}，上限 {_mb(MAX_FILE_BYTES)}，未读取")
+                raise fatal(
+                    "file-too-large", f"文件大小 {_mb(st.st_size)}，上限 {_mb(MAX_FILE_BYTES)}，未读取"
+                )
             data = fh.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise fatal("file-unreadable", f"读取文件出错（{exc.strerror or exc}）") from exc
@@ -491,9 +499,7 @@ def _ole_kind_raw(source: Path | bytes) -> str:
 # --- zip containers ------------------------------------------------------------------------------
 
 
-def _check_zip(
-    source: Any, size: int, fatal: _Fatal
-) -> tuple[dict[str, Any], str, list[Finding]]:
+def _check_zip(source: Any, size: int, fatal: _Fatal) -> tuple[dict[str, Any], str, list[Finding]]:
     """All checks on a zip container; ``source`` is the whole file in memory or an open file.
 
     Returns the parts by lower-cased name, the kind (``xlsx`` or ``xlsm``) and the warnings.
@@ -523,7 +529,9 @@ def _check_zip(
         if zf is not None:
             kind = _zip_kind(set(names), lambda n: _read_member(zf, n))
         else:
-            kind = _zip_kind(set(names), lambda n: _read_head(source, size, names[n], fatal) if n in names else None)
+            kind = _zip_kind(
+                set(names), lambda n: _read_head(source, size, names[n], fatal) if n in names else None
+            )
         if kind not in ("xlsx", "xlsm"):
             if kind == "corrupt":
                 missing = "[Content_Types].xml" if "[content_types].xml" not in names else "xl/workbook.xml"
@@ -548,10 +556,26 @@ def _check_zip(
 class _Part:
     """What :func:`_central_directory` knows of a part (the :class:`zipfile.ZipInfo` fields we use)."""
 
-    __slots__ = ("CRC", "compress_size", "compress_type", "file_size", "filename", "flag_bits", "header_offset")
+    __slots__ = (
+        "CRC",
+        "compress_size",
+        "compress_type",
+        "file_size",
+        "filename",
+        "flag_bits",
+        "header_offset",
+    )
 
-    def __init__(self, filename: str, flag_bits: int, compress_type: int, crc: int, compress_size: int,
-                 file_size: int, header_offset: int) -> None:
+    def __init__(
+        self,
+        filename: str,
+        flag_bits: int,
+        compress_type: int,
+        crc: int,
+        compress_size: int,
+        file_size: int,
+        header_offset: int,
+    ) -> None:
         self.filename = filename
         self.flag_bits = flag_bits
         self.compress_type = compress_type
@@ -600,7 +624,13 @@ def _central_directory(data: bytes) -> list[_Part] | None:
             record = _CENTRAL_RECORD.unpack_from(data, pos)
             if record[0] != b"PK\x01\x02" or record[3] > _MAX_EXTRACT_VERSION:
                 return None
-            flags, method, crc, compressed, uncompressed = record[5], record[6], record[9], record[10], record[11]
+            flags, method, crc, compressed, uncompressed = (
+                record[5],
+                record[6],
+                record[9],
+                record[10],
+                record[11],
+            )
             name_len, extra_len, comment_len, offset = record[12], record[13], record[14], record[18]
             name_at = pos + _CENTRAL_RECORD.size
             extra_at = name_at + name_len
@@ -615,14 +645,17 @@ def _central_directory(data: bytes) -> list[_Part] | None:
                 extra = extra[length + 4 :]
             raw = data[name_at:extra_at]
             name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
-            parts.append(_Part(name.split("\x00", 1)[0], flags, method, crc, compressed, uncompressed,
-                               offset + concat))
+            parts.append(
+                _Part(name.split("\x00", 1)[0], flags, method, crc, compressed, uncompressed, offset + concat)
+            )
     except (UnicodeDecodeError, struct.error):
         return None
     return parts
 
 
-def _read_head(data: bytes, size: int, info: Any, fatal: _Fatal, limit: int = XML_PROLOG_LIMIT) -> bytes | None:
+def _read_head(
+    data: bytes, size: int, info: Any, fatal: _Fatal, limit: int = XML_PROLOG_LIMIT
+) -> bytes | None:
     """The first ``limit`` bytes of a part of a zip held in memory (``None`` for an oversized part)."""
     if info.file_size > MAX_ENTRY_UNCOMPRESSED:
         return None
@@ -1015,8 +1048,10 @@ def check_output_target(target: str | Path) -> None:
     shown = display_name(str(target))
     size = len(target.name.encode("utf-8", "surrogateescape"))
     if size > MAX_NAME_BYTES:
-        raise UsageError(f"输出文件名“{display_name(target.name)[:40]}…”过长（{size} 字节，上限 {MAX_NAME_BYTES} 字节），"
-                         "请换一个短一些的文件名。")
+        raise UsageError(
+            f"输出文件名“{display_name(target.name)[:40]}…”过长（{size} 字节，上限 {MAX_NAME_BYTES} 字节），"
+            "请换一个短一些的文件名。"
+        )
     try:
         st = os.lstat(target)
     except FileNotFoundError:

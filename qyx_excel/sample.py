@@ -47,13 +47,42 @@ DEFAULT_BROKEN = ("住有宜居",)
 #: Sample major projects: name, unit, domain, total, planned this year, start, finish, pace, state.
 SAMPLE_PROJECTS: tuple[tuple[str, str, str, float, float, str, str, float, str], ...] = (
     ("城东片区公办中小学新建工程", "市教育局", "学有优教", 42000, 9600, "2023-03", "2025-08", 1.08, "在建"),
-    ("市妇幼保健院综合楼改扩建工程", "市卫生健康局", "幼有善育", 26000, 7200, "2023-06", "2025-12", 1.02, "在建"),
+    (
+        "市妇幼保健院综合楼改扩建工程",
+        "市卫生健康局",
+        "幼有善育",
+        26000,
+        7200,
+        "2023-06",
+        "2025-12",
+        1.02,
+        "在建",
+    ),
     ("城南未来社区建设项目", "市住建局", "住有宜居", 58000, 12000, "2023-09", "2026-06", 0.62, "在建"),
-    ("市级公办养老机构（颐养中心）建设工程", "市民政局", "老有康养", 31000, 8000, "{early}", "2026-12", 0.0,
-     "未开工"),
+    (
+        "市级公办养老机构（颐养中心）建设工程",
+        "市民政局",
+        "老有康养",
+        31000,
+        8000,
+        "{early}",
+        "2026-12",
+        0.0,
+        "未开工",
+    ),
     ("安居苑保障性租赁住房项目", "市住建局", "住有宜居", 18500, 5200, "2022-10", "2024-06", 1.0, "在建"),
     ("残疾人之家提档升级工程", "市残联", "弱有众扶", 1600, 600, "2023-02", "2023-12", 1.0, "已竣工"),
-    ("县域医共体急救站点建设项目", "市卫生健康局", "病有良医", 4800, 1500, "{late}", "2025-10", 0.0, "未开工"),
+    (
+        "县域医共体急救站点建设项目",
+        "市卫生健康局",
+        "病有良医",
+        4800,
+        1500,
+        "{late}",
+        "2025-10",
+        0.0,
+        "未开工",
+    ),
 )
 _APP_STATES = ("已上线运行", "已贯通", "对接中", "对接中", "已贯通", "未启动", "已上线运行", "对接中")
 _SOURCES = ("部门统计报表", "业务系统导出", "行业统计年报", "省平台数据")
@@ -65,9 +94,13 @@ class GroupFill:
 
     header: dict[str, Any] = field(default_factory=dict)
     indicators: dict[str, tuple[Any, str, str]] = field(default_factory=dict)  # id -> (value, source, note)
-    tasks: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)  # id -> progress, state, problems, next
+    tasks: dict[str, tuple[str, str, str, str]] = field(
+        default_factory=dict
+    )  # id -> progress, state, problems, next
     projects: list[dict[str, Any]] = field(default_factory=list)  # header -> value
-    applications: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # number -> state, progress, problems
+    applications: dict[int, tuple[str, str, str]] = field(
+        default_factory=dict
+    )  # number -> state, progress, problems
 
 
 # ================================================================================================
@@ -125,9 +158,11 @@ def make_history(
 
     period = _month(period)
     plan = plan or load_plan()
-    chosen = [_month(m) for m in months] if months is not None else [
-        Period(period.year, m, "month") for m in range(1, period.end_month)
-    ]
+    chosen = (
+        [_month(m) for m in months]
+        if months is not None
+        else [Period(period.year, m, "month") for m in range(1, period.end_month)]
+    )
     templates: dict[int, dict[str, Submission]] = {}
     done: list[str] = []
     with Store(store) as st:
@@ -158,8 +193,15 @@ def received_time(period: Period, index: int) -> datetime:
 # ================================================================================================
 
 
-def group_fill(group: str, period: Period, *, seed: int = DEFAULT_SEED, broken: bool = False, silent: bool = False,
-               plan: Plan | None = None) -> GroupFill:
+def group_fill(
+    group: str,
+    period: Period,
+    *,
+    seed: int = DEFAULT_SEED,
+    broken: bool = False,
+    silent: bool = False,
+    plan: Plan | None = None,
+) -> GroupFill:
     """The month's entries for ``group`` (deterministic in ``seed``, ``group`` and ``period``).
 
     ``broken`` puts errors in (a percentage of 120, text in a number cell); ``silent`` leaves one
@@ -169,8 +211,11 @@ def group_fill(group: str, period: Period, *, seed: int = DEFAULT_SEED, broken: 
     fill = GroupFill()
     lead = plan.group(group)
     filed = received_time(period, GROUPS.index(group)).date()
-    fill.header = {"填报人": lead.liaison.split("；")[0], "联系电话": f"0577-658{GROUPS.index(group):02d}{seed % 1000:03d}",
-                   "填报日期": filed}
+    fill.header = {
+        "填报人": lead.liaison.split("；")[0],
+        "联系电话": f"0577-658{GROUPS.index(group):02d}{seed % 1000:03d}",
+        "填报日期": filed,
+    }
     if group in DOMAINS:
         _indicator_fill(fill, group, period, seed, plan, broken, silent)
         _task_fill(fill, group, period, seed, plan)
@@ -191,8 +236,9 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random("|".join(str(p) for p in (seed, *parts)))
 
 
-def _indicator_fill(fill: GroupFill, group: str, period: Period, seed: int, plan: Plan, broken: bool,
-                    silent: bool) -> None:
+def _indicator_fill(
+    fill: GroupFill, group: str, period: Period, seed: int, plan: Plan, broken: bool, silent: bool
+) -> None:
     indicators = plan.reported_indicators(group)
     # One indicator of the domain lags each month. A cumulative count or a flow, when it is the one,
     # lags all year (a running total never falls); otherwise a level, chosen month by month, so the
@@ -251,8 +297,11 @@ def _value_for(ind: Indicator, period: Period, pace: float, plan: Plan) -> float
         gained = (expected - start) * (min(pace, 1.0) if ind.path != "线性" else pace)
         value = start + gained
         if pace < 1 and abs(expected - start) < 1e-9:  # holding a line: fall a little short of it
-            value = expected * (1 - (1 - pace) / 10) if ind.direction is Direction.HIGHER else expected * (
-                1 + (1 - pace) / 10)
+            value = (
+                expected * (1 - (1 - pace) / 10)
+                if ind.direction is Direction.HIGHER
+                else expected * (1 + (1 - pace) / 10)
+            )
         elif pace >= 1 and ind.direction is Direction.LOWER:
             value = min(value, expected)
     if target.op in (">", "<") and pace >= 1 and abs(value - target.value) < 1e-9:
@@ -292,26 +341,51 @@ def _project_fill(period: Period, seed: int) -> list[dict[str, Any]]:
     rows = []
     early = f"{period.year}-{max(1, period.end_month - 2):02d}"
     late = f"{period.year + (1 if period.end_month > 9 else 0)}-{(period.end_month + 2) % 12 + 1:02d}"
-    for number, (name, unit, domain, total, planned, start, finish, pace, state) in enumerate(SAMPLE_PROJECTS, 1):
+    for number, (name, unit, domain, total, planned, start, finish, pace, state) in enumerate(
+        SAMPLE_PROJECTS, 1
+    ):
         start = start.format(early=early, late=late)
         wobble = _rng(seed, name, period.code).uniform(0.98, 1.02)
-        done = 0.0 if state == "未开工" else planned if state == "已竣工" else round(planned * share * pace * wobble)
-        progress = {"未开工": "前期手续办理中", "已竣工": "已竣工验收"}.get(state, f"主体工程完成约 {min(99, round(share * pace * 100))}%")
-        rows.append({
-            "序号": number, "项目名称": name, "责任单位": unit, "所属领域": domain, "总投资": total,
-            "本年计划投资": planned, "本年累计完成投资": done, "形象进度": progress, "计划开工": start,
-            "计划竣工": finish, "状态": state,
-            "存在问题": "施工进度慢于计划，正协调加快" if pace < 0.9 and state == "在建" else (
-                "用地报批未完成" if state == "未开工" else ""),
-        })
+        done = (
+            0.0
+            if state == "未开工"
+            else planned
+            if state == "已竣工"
+            else round(planned * share * pace * wobble)
+        )
+        progress = {"未开工": "前期手续办理中", "已竣工": "已竣工验收"}.get(
+            state, f"主体工程完成约 {min(99, round(share * pace * 100))}%"
+        )
+        rows.append(
+            {
+                "序号": number,
+                "项目名称": name,
+                "责任单位": unit,
+                "所属领域": domain,
+                "总投资": total,
+                "本年计划投资": planned,
+                "本年累计完成投资": done,
+                "形象进度": progress,
+                "计划开工": start,
+                "计划竣工": finish,
+                "状态": state,
+                "存在问题": "施工进度慢于计划，正协调加快"
+                if pace < 0.9 and state == "在建"
+                else ("用地报批未完成" if state == "未开工" else ""),
+            }
+        )
     return rows
 
 
 def _application_fill(fill: GroupFill, period: Period, seed: int, plan: Plan) -> None:
     for app in plan.applications:
         state = _APP_STATES[(app.number + period.end_month // 4) % len(_APP_STATES)]
-        progress = {"已上线运行": "已上线运行，数据按日回流", "已贯通": "已与上级系统贯通",
-                    "对接中": "接口联调中", "未启动": "需求梳理中"}[state]
+        progress = {
+            "已上线运行": "已上线运行，数据按日回流",
+            "已贯通": "已与上级系统贯通",
+            "对接中": "接口联调中",
+            "未启动": "需求梳理中",
+        }[state]
         problems = "上级接口规范未下发" if state == "未启动" else ""
         fill.applications[app.number] = (state, progress, problems)
 
@@ -352,7 +426,12 @@ def type_into(ws: Any, sub: Submission, fill: GroupFill) -> None:
         task_entry = sub.tasks.get(task_id)
         if task_entry is None:
             continue
-        for header, value in (("本期进展", progress), ("完成情况", state), ("存在问题", problems), ("下步计划", steps)):
+        for header, value in (
+            ("本期进展", progress),
+            ("完成情况", state),
+            ("存在问题", problems),
+            ("下步计划", steps),
+        ):
             if task_entry.cells.get(header):
                 ws[task_entry.cells[header]].value = value or None
     for app in sub.applications:
@@ -393,17 +472,32 @@ def fill_submission(sub: Submission, fill: GroupFill) -> Submission:
         task_entry = sub.tasks.get(task_id)
         if task_entry is not None:
             task_entry.progress, task_entry.state, task_entry.problems, task_entry.next_steps = (
-                progress, state, problems, steps)
+                progress,
+                state,
+                problems,
+                steps,
+            )
     for app in sub.applications:
         if app.number in fill.applications:
             app.state, app.progress, app.problems = fill.applications[app.number]
     for i, p in enumerate(fill.projects, start=1):
-        sub.projects.append(ProjectEntry(
-            number=p["序号"], row=6 + i, name=p["项目名称"], unit=p["责任单位"], domain=p["所属领域"],
-            total_investment=parse_value(p["总投资"]), planned_this_year=parse_value(p["本年计划投资"]),
-            completed_this_year=parse_value(p["本年累计完成投资"]), image_progress=p["形象进度"],
-            planned_start=p["计划开工"], planned_finish=p["计划竣工"], state=p["状态"], problems=p["存在问题"],
-        ))
+        sub.projects.append(
+            ProjectEntry(
+                number=p["序号"],
+                row=6 + i,
+                name=p["项目名称"],
+                unit=p["责任单位"],
+                domain=p["所属领域"],
+                total_investment=parse_value(p["总投资"]),
+                planned_this_year=parse_value(p["本年计划投资"]),
+                completed_this_year=parse_value(p["本年累计完成投资"]),
+                image_progress=p["形象进度"],
+                planned_start=p["计划开工"],
+                planned_finish=p["计划竣工"],
+                state=p["状态"],
+                problems=p["存在问题"],
+            )
+        )
     return sub
 
 

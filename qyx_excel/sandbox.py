@@ -66,7 +66,9 @@ class Reader:
         self._after: Callable[[str, list[Submission]], Any] | None = None
 
     # --- public ----------------------------------------------------------------------------
-    def read(self, path: str | Path, *, display: str | None = None, data: bytes | None = None) -> list[Submission]:
+    def read(
+        self, path: str | Path, *, display: str | None = None, data: bytes | None = None
+    ) -> list[Submission]:
         name = display if display is not None else str(path)
         ((_, result),) = self.read_many([(str(path), name, data)])
         self._after = None
@@ -74,8 +76,11 @@ class Reader:
             raise result
         return result
 
-    def read_many(self, jobs: Iterable[Job], after: Callable[[str, list[Submission]], Any] | None = None,
-                  ) -> Iterator[tuple[Job, Any]]:
+    def read_many(
+        self,
+        jobs: Iterable[Job],
+        after: Callable[[str, list[Submission]], Any] | None = None,
+    ) -> Iterator[tuple[Job, Any]]:
         """Read ``jobs`` in order, up to :data:`AHEAD` files ahead (the worker reads on while the caller
         checks); yields each job with its submissions or the :class:`UnreadableFile` it raised.
 
@@ -85,7 +90,14 @@ class Reader:
         if in_process():
             for job in jobs:
                 got = _read_here(job)
-                yield job, (after(job[1], got) if after is not None and not isinstance(got, UnreadableFile) else got)
+                yield (
+                    job,
+                    (
+                        after(job[1], got)
+                        if after is not None and not isinstance(got, UnreadableFile)
+                        else got
+                    ),
+                )
             return
         self._after = after
         pending: list[Job] = []
@@ -95,8 +107,11 @@ class Reader:
             while True:
                 # Jobs that carry their bytes go one at a time: a large send must never wait on a worker
                 # that is itself waiting for us to take its answer.
-                while upcoming is not None and len(pending) < AHEAD and not (
-                        pending and (pending[-1][2] is not None or upcoming[2] is not None)):
+                while (
+                    upcoming is not None
+                    and len(pending) < AHEAD
+                    and not (pending and (pending[-1][2] is not None or upcoming[2] is not None))
+                ):
                     pending.append(upcoming)
                     upcoming = next(it, None)
                     if not self._send(pending[-1]):
@@ -205,7 +220,11 @@ def _main_hidden() -> Iterator[None]:
     again in the worker (a script without ``if __name__ == "__main__"`` would start its work over, and
     the worker would die).  The worker needs nothing from it: its code is in this package."""
     main = sys.modules.get("__main__")
-    saved: dict[str, Any] = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main is not None and name in main.__dict__}
+    saved: dict[str, Any] = {
+        name: main.__dict__[name]
+        for name in ("__file__", "__spec__")
+        if main is not None and name in main.__dict__
+    }
     try:
         if main is not None:
             main.__dict__.pop("__file__", None)

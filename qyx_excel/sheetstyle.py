@@ -55,8 +55,16 @@ class _Styles:
             self._fills[color] = PatternFill("solid", fgColor=color)
         return self._fills[color]
 
-    def apply(self, cell: Any, *, font: Any, alignment: Any, border: Any = None, fill: Any = None,
-              number_format: str = "General") -> None:
+    def apply(
+        self,
+        cell: Any,
+        *,
+        font: Any,
+        alignment: Any,
+        border: Any = None,
+        fill: Any = None,
+        number_format: str = "General",
+    ) -> None:
         from copy import copy
 
         fill = fill if fill is not None else self.no_fill
@@ -116,7 +124,9 @@ def _put(cell: Any, value: Any) -> None:
         cell.value = value
 
 
-def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: list[float] | None = None) -> None:
+def _header_row(
+    ws: Worksheet, row: int, names: list[str], st: _Styles, widths: list[float] | None = None
+) -> None:
     for col, name in enumerate(names, start=1):
         cell = ws.cell(row, col)
         _put(cell, name)
@@ -128,9 +138,19 @@ def _header_row(ws: Worksheet, row: int, names: list[str], st: _Styles, widths: 
             ws.column_dimensions[letters_base1(col)].width = stored_width(width)
 
 
-def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, centered: set[int],
-              numbers: set[int], widths: list[float] | None = None, fills: dict[int, str | None] | None = None,
-              bold: set[int] | frozenset[int] = frozenset(), formats: dict[int, str] | None = None) -> None:
+def _data_row(
+    ws: Worksheet,
+    row: int,
+    values: list[Any],
+    st: _Styles,
+    *,
+    centered: set[int],
+    numbers: set[int],
+    widths: list[float] | None = None,
+    fills: dict[int, str | None] | None = None,
+    bold: set[int] | frozenset[int] = frozenset(),
+    formats: dict[int, str] | None = None,
+) -> None:
     """One table row: values, grid, alignment; ``fills`` colour status cells (the word stays in them)."""
     for col, value in enumerate(values, start=1):
         cell = ws.cell(row, col)
@@ -138,8 +158,14 @@ def _data_row(ws: Worksheet, row: int, values: list[Any], st: _Styles, *, center
             value = round(value, 4)
         _put(cell, value)
         alignment = st.center if col in centered else (st.right if col in numbers else st.wrap)
-        st.apply(cell, font=st.bold if col in bold else st.font, alignment=alignment, border=st.border,
-                 fill=st.fill((fills or {}).get(col)), number_format=(formats or {}).get(col, "General"))
+        st.apply(
+            cell,
+            font=st.bold if col in bold else st.font,
+            alignment=alignment,
+            border=st.border,
+            fill=st.fill((fills or {}).get(col)),
+            number_format=(formats or {}).get(col, "General"),
+        )
     if widths:  # LibreOffice and printing do not grow rows to fit wrapped text
         texts = [(v, w) for v, w in zip(values, widths, strict=False) if isinstance(v, str) and v]
         height = row_height(texts)

@@ -48,7 +48,11 @@ def _table() -> str:
         + "".join(_cell(w, s, h, head=True) for h, w, _, s in SLIP_COLUMNS)
         + "</w:tr>"
     )
-    row = "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(_cell(w, s, t) for _, w, t, s in SLIP_COLUMNS) + "</w:tr>"
+    row = (
+        "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+        + "".join(_cell(w, s, t) for _, w, t, s in SLIP_COLUMNS)
+        + "</w:tr>"
+    )
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
         '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
@@ -84,7 +88,8 @@ def slip_template_parts() -> dict[str, str]:
     parts = dict(template_parts())
     parts["word/document.xml"] = document_xml()
     parts["docProps/core.xml"] = parts["docProps/core.xml"].replace(
-        "公共服务“七优享”工程推进情况通报（模板）", "公共服务“七优享”工程督办单（模板）")
+        "公共服务“七优享”工程推进情况通报（模板）", "公共服务“七优享”工程督办单（模板）"
+    )
     return parts
 
 

@@ -120,7 +120,14 @@ GROUP_SECONDS = 0.5
 
 # Tables compared by tests and rebuilt by rebuild(); in dependency order.
 TABLES: tuple[str, ...] = (
-    "files", "submissions", "values", "tasks", "projects", "applications", "findings", "consolidations",
+    "files",
+    "submissions",
+    "values",
+    "tasks",
+    "projects",
+    "applications",
+    "findings",
+    "consolidations",
 )
 
 
@@ -199,10 +206,13 @@ class Trace:
 def store_problem(exc: BaseException) -> str:
     """What went wrong with the store's database, and what to do, in the clerk's words."""
     text = str(exc).lower()
-    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text
-                                                    or "file is encrypted" in text):
-        return (f"数据库 {DB_NAME} 已损坏或不是历史库数据库。归档文件不受影响：请运行 qyx rebuild-store "
-                "--store 历史库文件夹 从归档重建数据库（原数据库会保留）")
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "not a database" in text or "malformed" in text or "file is encrypted" in text
+    ):
+        return (
+            f"数据库 {DB_NAME} 已损坏或不是历史库数据库。归档文件不受影响：请运行 qyx rebuild-store "
+            "--store 历史库文件夹 从归档重建数据库（原数据库会保留）"
+        )
     if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
         return "历史库文件夹或数据库是只读的，没有写入权限；请检查文件夹权限，或把历史库复制到可写的位置后用 --store 指定"
     if "disk is full" in text or getattr(exc, "errno", None) == 28:
@@ -256,7 +266,9 @@ def store_lock(root: str | Path, what: str = "汇总", *, wait: float = LOCK_WAI
         root.mkdir(parents=True, exist_ok=True)
         fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:
-        raise UsageError(f"无法在历史库“{root}”中建立锁文件（{exc.strerror or exc}），历史库文件夹可能是只读的，请检查是否有写入权限。") from exc
+        raise UsageError(
+            f"无法在历史库“{root}”中建立锁文件（{exc.strerror or exc}），历史库文件夹可能是只读的，请检查是否有写入权限。"
+        ) from exc
     try:
         deadline = time.monotonic() + wait
         while not _try_lock(fd):
@@ -273,7 +285,13 @@ def store_lock(root: str | Path, what: str = "汇总", *, wait: float = LOCK_WAI
             user = getpass.getuser()
         except Exception:  # no user name in this environment
             user = "未知用户"
-        info = {"what": what, "user": user, "host": socket.gethostname(), "pid": os.getpid(), "since": now_text()}
+        info = {
+            "what": what,
+            "user": user,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "since": now_text(),
+        }
         with contextlib.suppress(OSError):
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
@@ -357,7 +375,9 @@ class Store:
             # commit) still holds those files, and the next run records them again (see recording()).
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA temp_store=MEMORY")  # a received file's savepoint journal: small, in memory
+            self.db.execute(
+                "PRAGMA temp_store=MEMORY"
+            )  # a received file's savepoint journal: small, in memory
             self.db.executescript(_SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         except sqlite3.Error as exc:
@@ -490,9 +510,17 @@ class Store:
         """Record a received file with what became of its sheets (the last row of its recording)."""
         self.db.execute(
             "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?)",
-            (receipt.sha256, receipt.file_name, receipt.ext, receipt.size, receipt.source,
-             receipt.period_hint, receipt.received_at, receipt.ingested_at,
-             _SORTED_JSON.encode([o.to_json() for o in outcomes])),
+            (
+                receipt.sha256,
+                receipt.file_name,
+                receipt.ext,
+                receipt.size,
+                receipt.source,
+                receipt.period_hint,
+                receipt.received_at,
+                receipt.ingested_at,
+                _SORTED_JSON.encode([o.to_json() for o in outcomes]),
+            ),
         )
 
     def twin(self, group: str | None, period_code: str, content: str) -> int | None:
@@ -522,10 +550,24 @@ class Store:
             'INSERT INTO submissions (sha256, file_name, sheet, kind, "group", period, period_end, received_at,'
             " accepted, superseded_by, errors, warnings, content_hash, template_version, header, header_cells,"
             " source) VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,?,?)",
-            (receipt.sha256, receipt.file_name, sub.sheet, sub.kind, group, period_code, period_end,
-             receipt.received_at, int(accepted), sum(f.severity == ERROR for f in findings),
-             sum(f.severity == WARNING for f in findings), content, sub.template_version,
-             canonical_json(sub.header), canonical_json(sub.header_cells), receipt.source),
+            (
+                receipt.sha256,
+                receipt.file_name,
+                sub.sheet,
+                sub.kind,
+                group,
+                period_code,
+                period_end,
+                receipt.received_at,
+                int(accepted),
+                sum(f.severity == ERROR for f in findings),
+                sum(f.severity == WARNING for f in findings),
+                content,
+                sub.template_version,
+                canonical_json(sub.header),
+                canonical_json(sub.header_cells),
+                receipt.source,
+            ),
         )
         assert cur.lastrowid is not None  # an INSERT sets it
         sid = int(cur.lastrowid)
@@ -533,32 +575,73 @@ class Store:
         self.db.executemany(
             'INSERT INTO "values" VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
             [
-                (sid, e.id, e.row, e.value.number, e.value.kind, e.value.text,
-                 e.value.declared.value if e.value.declared else None, int(e.value.percent_sign),
-                 e.note, e.data_source, e.value_cell, canonical_json(payload["indicators"][k]))
+                (
+                    sid,
+                    e.id,
+                    e.row,
+                    e.value.number,
+                    e.value.kind,
+                    e.value.text,
+                    e.value.declared.value if e.value.declared else None,
+                    int(e.value.percent_sign),
+                    e.note,
+                    e.data_source,
+                    e.value_cell,
+                    canonical_json(payload["indicators"][k]),
+                )
                 for k, e in sub.indicators.items()
             ],
         )
         self.db.executemany(
             "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?)",
             [
-                (sid, t.id, t.row, t.state, t.progress, t.problems, t.next_steps, t.state_cell,
-                 canonical_json(payload["tasks"][k]))
+                (
+                    sid,
+                    t.id,
+                    t.row,
+                    t.state,
+                    t.progress,
+                    t.problems,
+                    t.next_steps,
+                    t.state_cell,
+                    canonical_json(payload["tasks"][k]),
+                )
                 for k, t in sub.tasks.items()
             ],
         )
         self.db.executemany(
             "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
-                (sid, i, p.number, p.row, p.name, p.unit, p.domain, _num(p.total_investment),
-                 _num(p.planned_this_year), _num(p.completed_this_year), p.state, canonical_json(payload["projects"][i]))
+                (
+                    sid,
+                    i,
+                    p.number,
+                    p.row,
+                    p.name,
+                    p.unit,
+                    p.domain,
+                    _num(p.total_investment),
+                    _num(p.planned_this_year),
+                    _num(p.completed_this_year),
+                    p.state,
+                    canonical_json(payload["projects"][i]),
+                )
                 for i, p in enumerate(sub.projects)
             ],
         )
         self.db.executemany(
             "INSERT INTO applications VALUES (?,?,?,?,?,?,?,?)",
             [
-                (sid, i, a.number, a.row, a.name, a.state, a.state_cell, canonical_json(payload["applications"][i]))
+                (
+                    sid,
+                    i,
+                    a.number,
+                    a.row,
+                    a.name,
+                    a.state,
+                    a.state_cell,
+                    canonical_json(payload["applications"][i]),
+                )
                 for i, a in enumerate(sub.applications)
             ],
         )
@@ -611,8 +694,10 @@ class Store:
         for target, ids in changes.items():
             for at in range(0, len(ids), 500):
                 chunk = ids[at : at + 500]
-                self.db.execute(f"UPDATE submissions SET superseded_by = ? WHERE id IN ({','.join('?' * len(chunk))})",
-                                (target, *chunk))
+                self.db.execute(
+                    f"UPDATE submissions SET superseded_by = ? WHERE id IN ({','.join('?' * len(chunk))})",
+                    (target, *chunk),
+                )
 
     # --- queries -------------------------------------------------------------------------------
 
@@ -622,7 +707,9 @@ class Store:
             raise KeyError(submission_id)
         return _stored(row)
 
-    def submissions(self, period: str | Period | None = None, group: str | None = None) -> list[StoredSubmission]:
+    def submissions(
+        self, period: str | Period | None = None, group: str | None = None
+    ) -> list[StoredSubmission]:
         """Submissions recorded (all, or of a period and/or group), in received order."""
         sql, args = "SELECT * FROM submissions WHERE 1=1", []
         if period is not None:
@@ -673,8 +760,15 @@ class Store:
 
     def findings(self, submission_id: int) -> list[Finding]:
         return [
-            Finding(code=r["code"], severity=r["severity"], message=r["message"], file=r["file"],
-                    sheet=r["sheet_name"], cell=r["cell"], indicator=r["indicator"])
+            Finding(
+                code=r["code"],
+                severity=r["severity"],
+                message=r["message"],
+                file=r["file"],
+                sheet=r["sheet_name"],
+                cell=r["cell"],
+                indicator=r["indicator"],
+            )
             for r in self.db.execute(
                 "SELECT * FROM findings WHERE submission_id = ? ORDER BY position", (submission_id,)
             )
@@ -696,13 +790,19 @@ class Store:
             header=json.loads(row["header"] or "{}"),
             header_cells=json.loads(row["header_cells"] or "{}"),
         )
-        for v in self.db.execute('SELECT entry FROM "values" WHERE submission_id = ? ORDER BY rowid', (submission_id,)):
+        for v in self.db.execute(
+            'SELECT entry FROM "values" WHERE submission_id = ? ORDER BY rowid', (submission_id,)
+        ):
             entry = indicator_from_json(json.loads(v["entry"]))
             sub.indicators[entry.id] = entry
-        for t in self.db.execute("SELECT entry FROM tasks WHERE submission_id = ? ORDER BY rowid", (submission_id,)):
+        for t in self.db.execute(
+            "SELECT entry FROM tasks WHERE submission_id = ? ORDER BY rowid", (submission_id,)
+        ):
             entry = build_record(TaskEntry, json.loads(t["entry"]))
             sub.tasks[entry.id] = entry
-        for p in self.db.execute("SELECT entry FROM projects WHERE submission_id = ? ORDER BY position", (submission_id,)):
+        for p in self.db.execute(
+            "SELECT entry FROM projects WHERE submission_id = ? ORDER BY position", (submission_id,)
+        ):
             sub.projects.append(project_from_json(json.loads(p["entry"])))
         for a in self.db.execute(
             "SELECT entry FROM applications WHERE submission_id = ? ORDER BY position", (submission_id,)
@@ -729,8 +829,15 @@ class Store:
         found: dict[str, PriorValue] = {}
         for r in self.db.execute(sql, (group, first_month)):
             if r["indicator_id"] not in found:
-                found[r["indicator_id"]] = PriorValue(r["indicator_id"], r["period"], r["value"],
-                                                      r["value_text"] or "", r["id"], r["file_name"], r["cell"] or "")
+                found[r["indicator_id"]] = PriorValue(
+                    r["indicator_id"],
+                    r["period"],
+                    r["value"],
+                    r["value_text"] or "",
+                    r["id"],
+                    r["file_name"],
+                    r["cell"] or "",
+                )
         return found
 
     def values_of(self, period: Period | str, group: str) -> dict[str, PriorValue]:
@@ -740,8 +847,15 @@ class Store:
         if current is None:
             return {}
         return {
-            r["indicator_id"]: PriorValue(r["indicator_id"], current.period or "", r["value"], r["value_text"] or "",
-                                          current.id, current.file_name, r["cell"] or "")
+            r["indicator_id"]: PriorValue(
+                r["indicator_id"],
+                current.period or "",
+                r["value"],
+                r["value_text"] or "",
+                current.id,
+                current.file_name,
+                r["cell"] or "",
+            )
             for r in self.db.execute('SELECT * FROM "values" WHERE submission_id = ?', (current.id,))
         }
 
@@ -759,11 +873,16 @@ class Store:
         ext = self.db.execute("SELECT ext FROM files WHERE sha256 = ?", (this.sha256,)).fetchone()
         source = self.archive_path(this.sha256, ext["ext"] if ext else "xlsx")
         if not source.is_file():
-            raise UsageError(f"历史库中找不到第 {submission_id} 号报送的归档文件（{source.name}），可用 qyx rebuild-store 检查。")
+            raise UsageError(
+                f"历史库中找不到第 {submission_id} 号报送的归档文件（{source.name}），可用 qyx rebuild-store 检查。"
+            )
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        name = this.file_name if Path(this.file_name).suffix.lstrip(".") == source.suffix.lstrip(".") \
+        name = (
+            this.file_name
+            if Path(this.file_name).suffix.lstrip(".") == source.suffix.lstrip(".")
             else f"{Path(this.file_name).stem}{source.suffix}"
+        )
         target = out_dir / name
         n = 1
         while target.exists():
@@ -782,16 +901,25 @@ class Store:
         if current is None:
             return None
         row = self.db.execute(
-            'SELECT * FROM "values" WHERE submission_id = ? AND indicator_id = ?', (current.id, str(indicator_id))
+            'SELECT * FROM "values" WHERE submission_id = ? AND indicator_id = ?',
+            (current.id, str(indicator_id)),
         ).fetchone()
         if row is None:
             return None
         ext = self.db.execute("SELECT ext FROM files WHERE sha256 = ?", (current.sha256,)).fetchone()
         return Trace(
-            period=current.period or period.code, group=group, indicator_id=str(indicator_id), value=row["value"],
-            value_text=row["value_text"] or "", file_name=current.file_name, sheet=current.sheet,
-            cell=row["cell"] or "", received_at=current.received_at, submission_id=current.id,
-            sha256=current.sha256, archive_path=self.archive_path(current.sha256, ext["ext"] if ext else "xlsx"),
+            period=current.period or period.code,
+            group=group,
+            indicator_id=str(indicator_id),
+            value=row["value"],
+            value_text=row["value_text"] or "",
+            file_name=current.file_name,
+            sheet=current.sheet,
+            cell=row["cell"] or "",
+            received_at=current.received_at,
+            submission_id=current.id,
+            sha256=current.sha256,
+            archive_path=self.archive_path(current.sha256, ext["ext"] if ext else "xlsx"),
         )
 
     # --- consolidations ------------------------------------------------------------------------
@@ -800,17 +928,24 @@ class Store:
         """Keep the period's consolidation (archive JSON first, then the database)."""
         self.sync()  # the batch's archive entries are durable before its consolidation is
         text = json.dumps(consolidation.to_json(), ensure_ascii=False, sort_keys=True)
-        atomic_write_bytes(self.root / CONSOLIDATIONS_DIR / f"{consolidation.period}.json",
-                           text.encode("utf-8"), backup=False)
+        atomic_write_bytes(
+            self.root / CONSOLIDATIONS_DIR / f"{consolidation.period}.json",
+            text.encode("utf-8"),
+            backup=False,
+        )
         self.index_consolidation(consolidation.period, text, consolidation.generated_at)
 
     def index_consolidation(self, period_code: str, text: str, created_at: str) -> None:
         """Index a consolidation's JSON text, as kept in ``consolidations/`` (one commit)."""
         with self.transaction():
-            self.db.execute("INSERT OR REPLACE INTO consolidations VALUES (?,?,?)", (period_code, text, created_at))
+            self.db.execute(
+                "INSERT OR REPLACE INTO consolidations VALUES (?,?,?)", (period_code, text, created_at)
+            )
 
     def load_consolidation(self, period: Period | str) -> Consolidation | None:
-        row = self.db.execute("SELECT json FROM consolidations WHERE period = ?", (as_period(period).code,)).fetchone()
+        row = self.db.execute(
+            "SELECT json FROM consolidations WHERE period = ?", (as_period(period).code,)
+        ).fetchone()
         return consolidation_from_json(json.loads(row["json"])) if row else None
 
     def consolidated_periods(self) -> list[str]:
@@ -848,28 +983,49 @@ class Store:
     def _index_slip(self, slip: dict[str, Any]) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO slips VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (slip["year"], slip["number"], slip["period"], slip["unit"], slip["issued_on"], slip["deadline"],
-             slip["level"], slip["state"], json.dumps(slip, ensure_ascii=False, sort_keys=True), slip.get("part", 1)),
+            (
+                slip["year"],
+                slip["number"],
+                slip["period"],
+                slip["unit"],
+                slip["issued_on"],
+                slip["deadline"],
+                slip["level"],
+                slip["state"],
+                json.dumps(slip, ensure_ascii=False, sort_keys=True),
+                slip.get("part", 1),
+            ),
         )
 
     def _index_reply(self, reply: dict[str, Any]) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO replies VALUES (?,?,?,?,?,?,?)",
-            (reply["sha256"], reply["year"], reply["number"], reply["file_name"], reply["received_at"],
-             reply["recorded_at"], json.dumps(reply, ensure_ascii=False, sort_keys=True)),
+            (
+                reply["sha256"],
+                reply["year"],
+                reply["number"],
+                reply["file_name"],
+                reply["received_at"],
+                reply["recorded_at"],
+                json.dumps(reply, ensure_ascii=False, sort_keys=True),
+            ),
         )
 
     def save_slip(self, slip: dict[str, Any]) -> None:
         """Record a slip (JSON with year, number, period, unit, issued_on, deadline, level, state …)."""
         self._supervision()
         text = json.dumps(slip, ensure_ascii=False, sort_keys=True, indent=1)
-        atomic_write_bytes(self.root / SUPERVISION_DIR / "slips" / f"{slip['year']}-{slip['number']:04d}.json",
-                           text.encode("utf-8"), backup=False)
+        atomic_write_bytes(
+            self.root / SUPERVISION_DIR / "slips" / f"{slip['year']}-{slip['number']:04d}.json",
+            text.encode("utf-8"),
+            backup=False,
+        )
         with self.transaction():
             self._index_slip(slip)
 
-    def slips(self, *, period: str | None = None, unit: str | None = None,
-              year: int | None = None) -> list[dict[str, Any]]:
+    def slips(
+        self, *, period: str | None = None, unit: str | None = None, year: int | None = None
+    ) -> list[dict[str, Any]]:
         """Slips recorded (all, or of a period / unit / year), in number order."""
         self._supervision()
         sql, args = "SELECT json FROM slips WHERE 1=1", []
@@ -906,7 +1062,9 @@ class Store:
         if year is not None and number is not None:
             sql += " AND year = ? AND number = ?"
             args += [year, number]
-        return [json.loads(r["json"]) for r in self.db.execute(sql + " ORDER BY received_at, file_name", args)]
+        return [
+            json.loads(r["json"]) for r in self.db.execute(sql + " ORDER BY received_at, file_name", args)
+        ]
 
     def reply_path(self, sha256: str, ext: str) -> Path:
         return self.root / SUPERVISION_DIR / "replies" / f"{sha256}.{ext}"
@@ -945,11 +1103,20 @@ def as_period(period: Period | str) -> Period:
 
 def _stored(row: sqlite3.Row) -> StoredSubmission:
     return StoredSubmission(
-        id=row["id"], sha256=row["sha256"], file_name=row["file_name"], sheet=row["sheet"], kind=row["kind"],
-        group=row["group"], period=row["period"], received_at=row["received_at"], accepted=bool(row["accepted"]),
-        superseded_by=row["superseded_by"], errors=row["errors"], warnings=row["warnings"], source=row["source"],
+        id=row["id"],
+        sha256=row["sha256"],
+        file_name=row["file_name"],
+        sheet=row["sheet"],
+        kind=row["kind"],
+        group=row["group"],
+        period=row["period"],
+        received_at=row["received_at"],
+        accepted=bool(row["accepted"]),
+        superseded_by=row["superseded_by"],
+        errors=row["errors"],
+        warnings=row["warnings"],
+        source=row["source"],
     )
-
 
 
 #: One encoder, built once (``json.dumps`` with options builds a new encoder per call).

@@ -220,7 +220,9 @@ def _indicator_json(e: IndicatorEntry) -> dict[str, Any]:
 
 
 def indicator_from_json(data: dict[str, Any]) -> IndicatorEntry:
-    return build_record(IndicatorEntry, {**data, "value": _value_from_json(data.get("value")) or Value("none")})
+    return build_record(
+        IndicatorEntry, {**data, "value": _value_from_json(data.get("value")) or Value("none")}
+    )
 
 
 def build_record(cls: type, data: dict[str, Any]) -> Any:
@@ -271,4 +273,3 @@ def submission_from_json(data: dict[str, Any]) -> Submission:
         findings=[Finding(**f) for f in data.get("findings", [])],
         target_year=data.get("target_year"),
     )
-

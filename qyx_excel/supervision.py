@@ -178,22 +178,27 @@ def load_supervision_rules(escalation: Path | None = None, settings: Path | None
                 try:
                     level = Level(name)
                 except ValueError:
-                    raise PlanDataError(f"督办规则 {escalation.name} 第 {line} 行的级别“{name}”不是 蓝色提醒、"
-                                        "黄色预警、红色督办 之一。") from None
+                    raise PlanDataError(
+                        f"督办规则 {escalation.name} 第 {line} 行的级别“{name}”不是 蓝色提醒、"
+                        "黄色预警、红色督办 之一。"
+                    ) from None
                 if level is Level.NONE:
                     raise PlanDataError(f"督办规则 {escalation.name} 第 {line} 行：级别“无”不用写。")
                 slip = (row.get("出督办单") or "").strip()
                 if slip not in ("是", "否"):
                     raise PlanDataError(f"督办规则 {escalation.name} 第 {line} 行“出督办单”只能填 是 或 否。")
-                levels.append(LevelRule(
-                    level=level,
-                    lags=_int_cell(row, "连续滞后月数", escalation, line),
-                    severe=_int_cell(row, "严重滞后次数", escalation, line),
-                    missing=_int_cell(row, "连续未填报月数", escalation, line),
-                    step_down_after=_int_cell(row, "降级所需正常月数", escalation, line, required=True) or 1,
-                    slip=slip == "是",
-                    note=(row.get("说明") or "").strip(),
-                ))
+                levels.append(
+                    LevelRule(
+                        level=level,
+                        lags=_int_cell(row, "连续滞后月数", escalation, line),
+                        severe=_int_cell(row, "严重滞后次数", escalation, line),
+                        missing=_int_cell(row, "连续未填报月数", escalation, line),
+                        step_down_after=_int_cell(row, "降级所需正常月数", escalation, line, required=True)
+                        or 1,
+                        slip=slip == "是",
+                        note=(row.get("说明") or "").strip(),
+                    )
+                )
         values: dict[str, str] = {}
         with settings.open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -219,10 +224,16 @@ def load_supervision_rules(escalation: Path | None = None, settings: Path | None
     if "{year}" not in number_format or "{number}" not in number_format:
         raise PlanDataError(f"督办设置 {settings.name} 中 number_format 须含 {{year}} 和 {{number}}。")
     return SupervisionRules(
-        levels=tuple(levels), number_format=number_format, reply_working_days=days, relapse_step=relapse,
+        levels=tuple(levels),
+        number_format=number_format,
+        reply_working_days=days,
+        relapse_step=relapse,
         task_not_started=SEVERE if not_started == Status.SEVERELY_LAGGING.value else LAG,
-        issuer=values.get("issuer", ""), contact_group=values.get("contact_group", ""),
-        contact_phone=values.get("contact_phone", ""), explanation_chars=chars, matters_per_slip=max(per_slip, 1),
+        issuer=values.get("issuer", ""),
+        contact_group=values.get("contact_group", ""),
+        contact_phone=values.get("contact_phone", ""),
+        explanation_chars=chars,
+        matters_per_slip=max(per_slip, 1),
         requirement=values.get("requirement", ""),
     )
 
@@ -242,19 +253,27 @@ def rule_text(rules: SupervisionRules | None = None) -> str:
         slip = "，发督办单" if r.slip else ""
         parts.append(f"{r.level.value}：{'或'.join(when) or '（不自动触发）'}{slip}")
     steps = "；".join(f"{r.level.value}{r.step_down_after}个月" for r in rules.levels)
-    relapse = (f"；降级后尚未解除又滞后的，比留档等级再升{rules.relapse_step}级" if rules.relapse_step else "")
-    return ("预警规则：" + "；".join(parts) + "。赶上序时进度的当月不预警，原等级降一级留档，连续正常达到所需月数"
-            f"再降一级（{steps}）{relapse}。")
+    relapse = f"；降级后尚未解除又滞后的，比留档等级再升{rules.relapse_step}级" if rules.relapse_step else ""
+    return (
+        "预警规则：" + "；".join(parts) + "。赶上序时进度的当月不预警，原等级降一级留档，连续正常达到所需月数"
+        f"再降一级（{steps}）{relapse}。"
+    )
 
 
 def rules_markdown(rules: SupervisionRules | None = None) -> str:
     """The levels table of ``docs/supervision.md``, generated from ``data/escalation.csv``."""
     rules = rules or load_supervision_rules()
-    lines = ["| 级别 | 连续滞后月数 | 滞后期间严重滞后次数 | 连续未填报月数 | 赶上后降一级所需正常月数 | 发督办单 |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| 级别 | 连续滞后月数 | 滞后期间严重滞后次数 | 连续未填报月数 | 赶上后降一级所需正常月数 | 发督办单 |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rules.levels:
-        cells = [r.level.value, *(str(x) if x else "—" for x in (r.lags, r.severe, r.missing)),
-                 str(r.step_down_after), "是" if r.slip else "否"]
+        cells = [
+            r.level.value,
+            *(str(x) if x else "—" for x in (r.lags, r.severe, r.missing)),
+            str(r.step_down_after),
+            "是" if r.slip else "否",
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -297,16 +316,29 @@ def observations(c: Consolidation, rules: SupervisionRules) -> dict[str, Observa
         if cls in (LAG, SEVERE):
             unit = "" if r.unit in ("%",) else r.unit
             pct = "%" if r.unit == "%" else ""
-            behind = f"完成值{r.value_text or _fmt(r.value)}{pct}{unit}，序时进度{_fmt(r.expected)}{pct}{unit}"
+            behind = (
+                f"完成值{r.value_text or _fmt(r.value)}{pct}{unit}，序时进度{_fmt(r.expected)}{pct}{unit}"
+            )
             if r.completion is not None:
                 behind += f"，完成率{r.completion:.1f}%"
         key = f"indicator:{r.id}"
-        out[key] = Observation(key, "indicator", r.id, f"指标{r.id} {r.name}", r.responsible_unit, r.group, cls,
-                               r.status.value, behind, r.note)
+        out[key] = Observation(
+            key,
+            "indicator",
+            r.id,
+            f"指标{r.id} {r.name}",
+            r.responsible_unit,
+            r.group,
+            cls,
+            r.status.value,
+            behind,
+            r.note,
+        )
     project_reported = any(g.group == PROJECT_GROUP and g.accepted for g in c.groups)
     if not project_reported:  # every project known from earlier months counts as not reported
-        out[ALL_PROJECTS] = Observation(ALL_PROJECTS, "project", "*", "", "", PROJECT_GROUP, MISSING,
-                                        Status.NOT_REPORTED.value)
+        out[ALL_PROJECTS] = Observation(
+            ALL_PROJECTS, "project", "*", "", "", PROJECT_GROUP, MISSING, Status.NOT_REPORTED.value
+        )
     for t in c.tasks:
         state = t.state or ""
         if state in (TaskState.DONE.value, TaskState.ON_TRACK.value):
@@ -317,12 +349,25 @@ def observations(c: Consolidation, rules: SupervisionRules) -> dict[str, Observa
             cls = rules.task_not_started
         else:
             cls = MISSING
-        words = "；".join(x for x in (t.problems and f"存在问题：{t.problems}", t.progress and f"本期进展：{t.progress}")
-                         if x)
+        words = "；".join(
+            x
+            for x in (t.problems and f"存在问题：{t.problems}", t.progress and f"本期进展：{t.progress}")
+            if x
+        )
         behind = f"完成情况：{state}" if cls in (LAG, SEVERE) else ""
         key = f"task:{t.id}"
-        out[key] = Observation(key, "task", t.id, f"重点任务{t.id} {t.title}", t.lead_unit, t.domain, cls,
-                               state or Status.NOT_REPORTED.value, behind, words)
+        out[key] = Observation(
+            key,
+            "task",
+            t.id,
+            f"重点任务{t.id} {t.title}",
+            t.lead_unit,
+            t.domain,
+            cls,
+            state or Status.NOT_REPORTED.value,
+            behind,
+            words,
+        )
     if project_reported:
         for p in c.projects:
             if p.state == ProjectState.STALLED.value:
@@ -333,11 +378,23 @@ def observations(c: Consolidation, rules: SupervisionRules) -> dict[str, Observa
                 cls = OK
             behind = ""
             if cls in (LAG, SEVERE):
-                behind = (f"{p.state + '，' if p.state else ''}本年完成投资{_fmt(p.completed_this_year)}万元，"
-                          f"序时应完成{_fmt(p.expected_this_year)}万元")
+                behind = (
+                    f"{p.state + '，' if p.state else ''}本年完成投资{_fmt(p.completed_this_year)}万元，"
+                    f"序时应完成{_fmt(p.expected_this_year)}万元"
+                )
             key = f"project:{p.number}"
-            out[key] = Observation(key, "project", str(p.number), f"重大项目 {p.name}", p.unit, PROJECT_GROUP, cls,
-                                   p.state or ("进度落后" if p.behind else "正常"), behind, p.problems)
+            out[key] = Observation(
+                key,
+                "project",
+                str(p.number),
+                f"重大项目 {p.name}",
+                p.unit,
+                PROJECT_GROUP,
+                cls,
+                p.state or ("进度落后" if p.behind else "正常"),
+                behind,
+                p.problems,
+            )
     return out
 
 
@@ -355,8 +412,11 @@ class MonthRecord:
 
 def _month_codes(st: Store, end: Period) -> list[str]:
     months = {p for p in st.consolidated_periods() if re.fullmatch(r"\d{4}-\d{2}", p)}
-    months |= {r[0] for r in st.db.execute("SELECT DISTINCT period FROM submissions WHERE period IS NOT NULL")
-               if re.fullmatch(r"\d{4}-\d{2}", r[0] or "")}
+    months |= {
+        r[0]
+        for r in st.db.execute("SELECT DISTINCT period FROM submissions WHERE period IS NOT NULL")
+        if re.fullmatch(r"\d{4}-\d{2}", r[0] or "")
+    }
     return sorted(m for m in months if m <= end.code)
 
 
@@ -385,8 +445,13 @@ def history(st: Store, period: Period | str, *, adjustments: dict | None = None)
         if stored is not None and not _stale(st, stored):
             out.append(MonthRecord(code, stored))
             continue
-        fresh = _assemble(parse_period(code), st, [], adjustments=adjustments or {},
-                          now=dt.datetime.fromisoformat(stored.generated_at) if stored else None).consolidation
+        fresh = _assemble(
+            parse_period(code),
+            st,
+            [],
+            adjustments=adjustments or {},
+            now=dt.datetime.fromisoformat(stored.generated_at) if stored else None,
+        ).consolidation
         out.append(MonthRecord(code, fresh, reassembled=True))
     return out
 
@@ -427,7 +492,10 @@ class MatterLevel:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["level"], data["standing"], data["previous_level"] = (
-            self.level.value, self.standing.value, self.previous_level.value)
+            self.level.value,
+            self.standing.value,
+            self.previous_level.value,
+        )
         return data
 
 
@@ -442,7 +510,11 @@ def _up(level: Level, steps: int) -> Level:
 def _path_level(rules: SupervisionRules, *, run: int = 0, severe: int = 0, missing: int = 0) -> Level:
     found = Level.NONE
     for r in rules.levels:
-        if (r.lags and run >= r.lags) or (r.severe and severe >= r.severe) or (r.missing and missing >= r.missing):
+        if (
+            (r.lags and run >= r.lags)
+            or (r.severe and severe >= r.severe)
+            or (r.missing and missing >= r.missing)
+        ):
             found = max(found, r.level, key=lambda x: x.rank)
     return found
 
@@ -491,8 +563,9 @@ class _Track:
                     self.reason = f"已赶上序时进度，{record.value}降为{self.standing.value}留档，本月不预警"
             else:
                 need = (rule.step_down_after if rule else 1) - self.good
-                self.reason = (f"已连续{self.good}个月赶上序时进度，{record.value}留档，"
-                               f"再正常{need}个月降级，本月不预警")
+                self.reason = (
+                    f"已连续{self.good}个月赶上序时进度，{record.value}留档，再正常{need}个月降级，本月不预警"
+                )
             if self.level is not before:
                 self.since = month if self.level is not Level.NONE else None
             return
@@ -503,7 +576,11 @@ class _Track:
             self.missing += 1
             path = _path_level(rules, missing=self.missing)
             self.level = _max(path, self.standing)
-            what = f"自{_label(self.missing_start)}起连续{self.missing}个月未填报" if self.missing > 1 else "本月未填报"
+            what = (
+                f"自{_label(self.missing_start)}起连续{self.missing}个月未填报"
+                if self.missing > 1
+                else "本月未填报"
+            )
             self.reason = what if path.rank >= self.standing.rank else f"{what}，维持{self.level.value}"
         else:  # LAG or SEVERE
             self.missing, self.missing_start = 0, None
@@ -514,8 +591,11 @@ class _Track:
             self.run += 1
             self.severe += cls == SEVERE
             path = _path_level(rules, run=self.run, severe=self.severe)
-            relapse = (_up(self.relapse_base, rules.relapse_step)
-                       if self.relapse_base is not Level.NONE and rules.relapse_step else Level.NONE)
+            relapse = (
+                _up(self.relapse_base, rules.relapse_step)
+                if self.relapse_base is not Level.NONE and rules.relapse_step
+                else Level.NONE
+            )
             self.level = _max(path, relapse, self.standing)
             if self.run > 1:
                 what = f"自{_label(self.run_start)}起连续{self.run}个月进度滞后"
@@ -556,14 +636,19 @@ class Board:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "period": self.period, "months": self.months, "reassembled": self.reassembled,
-            "matters": [m.to_json() for m in self.matters], "summary": summary_of(self),
+            "period": self.period,
+            "months": self.months,
+            "reassembled": self.reassembled,
+            "matters": [m.to_json() for m in self.matters],
+            "summary": summary_of(self),
             "slips": self.slips,
         }
 
 
-def escalate(months: Iterable[tuple[str, dict[str, Observation]]], rules: SupervisionRules,
-             ) -> dict[str, list[MatterLevel]]:
+def escalate(
+    months: Iterable[tuple[str, dict[str, Observation]]],
+    rules: SupervisionRules,
+) -> dict[str, list[MatterLevel]]:
     """Replay the months (oldest first) and give every matter's level per month (pure function)."""
     tracks: dict[str, _Track] = {}
     out: dict[str, list[MatterLevel]] = {}
@@ -579,33 +664,55 @@ def escalate(months: Iterable[tuple[str, dict[str, Observation]]], rules: Superv
             shown = obs or last[key]
             if obs is not None:
                 last[key] = obs
-            out.setdefault(key, []).append(MatterLevel(
-                key=key, kind=shown.kind, ref=shown.ref, name=shown.name, unit=shown.unit, group=shown.group,
-                period=month, level=track.level, standing=track.standing, previous_level=before,
-                reason=track.reason, status=obs.status if obs else (Status.NOT_REPORTED.value if cls == MISSING
-                                                                    else ""), since=track.since,
-                behind_since=track.run_start or track.missing_start, run=track.run, severe=track.severe,
-                missing_run=track.missing, behind=obs.behind if obs else "",
-                explanation=obs.explanation if obs else "",
-            ))
+            out.setdefault(key, []).append(
+                MatterLevel(
+                    key=key,
+                    kind=shown.kind,
+                    ref=shown.ref,
+                    name=shown.name,
+                    unit=shown.unit,
+                    group=shown.group,
+                    period=month,
+                    level=track.level,
+                    standing=track.standing,
+                    previous_level=before,
+                    reason=track.reason,
+                    status=obs.status if obs else (Status.NOT_REPORTED.value if cls == MISSING else ""),
+                    since=track.since,
+                    behind_since=track.run_start or track.missing_start,
+                    run=track.run,
+                    severe=track.severe,
+                    missing_run=track.missing,
+                    behind=obs.behind if obs else "",
+                    explanation=obs.explanation if obs else "",
+                )
+            )
     return out
 
 
-def board(st: Store, period: Period | str, *, adjustments: dict | None = None,
-          rules: SupervisionRules | None = None) -> Board:
+def board(
+    st: Store, period: Period | str, *, adjustments: dict | None = None, rules: SupervisionRules | None = None
+) -> Board:
     """Every matter's level for ``period`` (a quarter or year: its last month), from the store's history."""
     period = as_period(period)
     rules = rules or load_supervision_rules()
     records = history(st, period, adjustments=adjustments)
-    replay = [(r.period, observations(r.consolidation, rules)) for r in records if r.consolidation is not None]
+    replay = [
+        (r.period, observations(r.consolidation, rules)) for r in records if r.consolidation is not None
+    ]
     levels = escalate(replay, rules)
     end = period.end.code
     # a matter with nothing said this month (a project taken off the list) is not on the board
     matters = [seq[-1] for seq in levels.values() if seq and seq[-1].period == end and seq[-1].status]
     order = {"indicator": 0, "task": 1, "project": 2}
     matters.sort(key=lambda m: (-m.level.rank, order.get(m.kind, 9), _natural(m.ref)))
-    return Board(period=period.code, label=period.label, matters=matters, months=[r.period for r in records],
-                 reassembled=[r.period for r in records if r.reassembled])
+    return Board(
+        period=period.code,
+        label=period.label,
+        matters=matters,
+        months=[r.period for r in records],
+        reassembled=[r.period for r in records if r.reassembled],
+    )
 
 
 def _natural(ref: str) -> tuple:
@@ -624,23 +731,33 @@ def level_lookup(bd: Board) -> dict[str, Level]:
 
 def summary_of(bd: Board) -> dict[str, Any]:
     """Counts by level, new red matters, matters closed this month, slips issued, replies, overdue."""
-    counts = {lv.value: sum(1 for m in bd.matters if m.level is lv) for lv in LEVEL_ORDER if lv is not Level.NONE}
+    counts = {
+        lv.value: sum(1 for m in bd.matters if m.level is lv) for lv in LEVEL_ORDER if lv is not Level.NONE
+    }
     new_red = [m for m in bd.matters if m.level is Level.RED and m.previous_level is not Level.RED]
-    closed = [m for m in bd.matters if m.level is Level.NONE and m.previous_level in (Level.YELLOW, Level.RED)]
+    closed = [
+        m for m in bd.matters if m.level is Level.NONE and m.previous_level in (Level.YELLOW, Level.RED)
+    ]
     live = [s for s in bd.slips if s["state"] == ISSUED]
     return {
         "period": bd.period,
         "counts": counts,
         "new_red": [{"key": m.key, "name": m.name, "unit": m.unit, "reason": m.reason} for m in new_red],
-        "closed": [{"key": m.key, "name": m.name, "unit": m.unit, "was": m.previous_level.value} for m in closed],
+        "closed": [
+            {"key": m.key, "name": m.name, "unit": m.unit, "was": m.previous_level.value} for m in closed
+        ],
         "slips": [{"number": s["number_text"], "unit": s["unit"], "level": s["level"]} for s in live],
-        "overdue": [{"number": s["number_text"], "unit": s["unit"], "deadline": s["deadline"]}
-                    for s in bd.all_slips if s.get("reply_state") == OVERDUE],  # as of attach_slips' day
+        "overdue": [
+            {"number": s["number_text"], "unit": s["unit"], "deadline": s["deadline"]}
+            for s in bd.all_slips
+            if s.get("reply_state") == OVERDUE
+        ],  # as of attach_slips' day
     }
 
 
-def ledger_board(st: Store, period: Period | str, *, adjustments: dict | None = None,
-                 today: dt.date | None = None) -> Board:
+def ledger_board(
+    st: Store, period: Period | str, *, adjustments: dict | None = None, today: dt.date | None = None
+) -> Board:
     """The board written into the ledger's 督办 sheet at consolidation: levels plus recorded slips and replies."""
     return attach_slips(st, board(st, period, adjustments=adjustments), today=today)
 
@@ -663,7 +780,9 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def slip_reply_state(slip: dict[str, Any], replies: list[dict[str, Any]], today: dt.date | None = None) -> str:
+def slip_reply_state(
+    slip: dict[str, Any], replies: list[dict[str, Any]], today: dt.date | None = None
+) -> str:
     """已反馈 / 逾期反馈 / 逾期未反馈 / 待反馈 (— for a withdrawn slip)."""
     if slip["state"] != ISSUED:
         return "—"
@@ -696,12 +815,20 @@ def _contact(rules: SupervisionRules) -> str:
         return ""
     names = g.liaison.split("；")
     titles = g.liaison_title.split("；")
-    who = "、".join(f"{n}（{t}）" if t else n for n, t in zip(names, titles + [""] * len(names), strict=False) if n)
+    who = "、".join(
+        f"{n}（{t}）" if t else n for n, t in zip(names, titles + [""] * len(names), strict=False) if n
+    )
     return who + (f"，电话：{rules.contact_phone}" if rules.contact_phone else "")
 
 
-def issue_slips(st: Store, bd: Board, *, issued_on: dt.date | None = None,
-                rules: SupervisionRules | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+def issue_slips(
+    st: Store,
+    bd: Board,
+    *,
+    issued_on: dt.date | None = None,
+    rules: SupervisionRules | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
     """Record the period's slips in the store (one per unit with matters at a slip level); return them.
 
     A unit with more matters than ``matters_per_slip`` gets several slips (parts), each one page.
@@ -726,16 +853,30 @@ def issue_slips(st: Store, bd: Board, *, issued_on: dt.date | None = None,
             day = next_working_day(day)
             year, number = (old["year"], old["number"]) if old else (day.year, st.next_slip_number(day.year))
             slip = {
-                "year": year, "number": number, "number_text": rules.slip_number(year, number),
-                "period": bd.period, "period_label": bd.label, "unit": unit, "part": part,
+                "year": year,
+                "number": number,
+                "number_text": rules.slip_number(year, number),
+                "period": bd.period,
+                "period_label": bd.label,
+                "unit": unit,
+                "part": part,
                 "level": _max(*(m.level for m in chunk)).value,
                 "issued_on": day.isoformat(),
                 "deadline": add_working_days(day, rules.reply_working_days).isoformat(),
-                "state": ISSUED, "updated_at": stamp,
+                "state": ISSUED,
+                "updated_at": stamp,
                 "matters": [
-                    {"key": m.key, "name": m.name, "level": m.level.value, "reason": m.reason, "behind": m.behind,
-                     "since": m.since, "behind_since": m.behind_since, "explanation": m.explanation,
-                     "group": m.group}
+                    {
+                        "key": m.key,
+                        "name": m.name,
+                        "level": m.level.value,
+                        "reason": m.reason,
+                        "behind": m.behind,
+                        "since": m.since,
+                        "behind_since": m.behind_since,
+                        "explanation": m.explanation,
+                        "group": m.group,
+                    }
                     for m in chunk
                 ],
             }
@@ -798,8 +939,9 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 # ================================================================================================
 
 _NUMBER_IN_NAME = re.compile(r"督\s*[〔\[［(（]?\s*(\d{4})\s*[〕\]］)）]?\s*[-—_]?\s*(\d{1,4})\s*号?")
-REPLY_SUFFIXES = frozenset({".docx", ".doc", ".pdf", ".wps", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".ofd",
-                            ".xlsx", ".txt"})
+REPLY_SUFFIXES = frozenset(
+    {".docx", ".doc", ".pdf", ".wps", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".ofd", ".xlsx", ".txt"}
+)
 
 
 @dataclass
@@ -834,12 +976,23 @@ def record_replies(st: Store, folder: Path, *, now: dt.datetime | None = None) -
             continue
         found = slip_number_in(path.stem)
         if found is None:
-            out.append(ReplyOutcome(path.name, "unmatched",
-                                    message="文件名中没有督办单编号（如“瑞七优享督〔2024〕12号”），未登记"))
+            out.append(
+                ReplyOutcome(
+                    path.name,
+                    "unmatched",
+                    message="文件名中没有督办单编号（如“瑞七优享督〔2024〕12号”），未登记",
+                )
+            )
             continue
         slip = slips.get(found)
         if slip is None or slip["state"] != ISSUED:
-            out.append(ReplyOutcome(path.name, "unknown-slip", message=f"没有编号为〔{found[0]}〕{found[1]}号的有效督办单，未登记"))
+            out.append(
+                ReplyOutcome(
+                    path.name,
+                    "unknown-slip",
+                    message=f"没有编号为〔{found[0]}〕{found[1]}号的有效督办单，未登记",
+                )
+            )
             continue
         try:
             data = path.read_bytes()
@@ -849,14 +1002,27 @@ def record_replies(st: Store, folder: Path, *, now: dt.datetime | None = None) -
             continue
         late = dt.datetime.fromisoformat(received).date() > dt.date.fromisoformat(slip["deadline"])
         reply = {
-            "sha256": hashlib.sha256(data).hexdigest(), "year": found[0], "number": found[1],
-            "number_text": slip["number_text"], "unit": slip["unit"], "file_name": path.name,
-            "ext": path.suffix.lower().lstrip("."), "received_at": received, "late": late,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "year": found[0],
+            "number": found[1],
+            "number_text": slip["number_text"],
+            "unit": slip["unit"],
+            "file_name": path.name,
+            "ext": path.suffix.lower().lstrip("."),
+            "received_at": received,
+            "late": late,
             "recorded_at": now.replace(microsecond=0).isoformat(),
         }
         new = st.save_reply(reply, data, reply["ext"])
-        out.append(ReplyOutcome(path.name, "recorded" if new else "duplicate", slip["number_text"], late,
-                                ("已登记" if new else "此前已登记") + ("（逾期反馈）" if late else "")))
+        out.append(
+            ReplyOutcome(
+                path.name,
+                "recorded" if new else "duplicate",
+                slip["number_text"],
+                late,
+                ("已登记" if new else "此前已登记") + ("（逾期反馈）" if late else ""),
+            )
+        )
     return out
 
 
@@ -876,21 +1042,32 @@ def slip_context(slip: dict[str, Any], rules: SupervisionRules | None = None) ->
     counts: dict[str, int] = {}
     for m in slip["matters"]:
         counts[m["level"]] = counts.get(m["level"], 0) + 1
-    levels = "、".join(f"{lv.value}{counts[lv.value]}项" for lv in reversed(LEVEL_ORDER) if lv.value in counts)
+    levels = "、".join(
+        f"{lv.value}{counts[lv.value]}项" for lv in reversed(LEVEL_ORDER) if lv.value in counts
+    )
     matters = []
     for i, m in enumerate(slip["matters"], start=1):
         situation = situation_text(m["reason"], m["behind"])
         silent = "未填报" in m["reason"] and not m["behind"]
-        matters.append({"index": i, "name": m["name"], "level": m["level"], "situation": situation,
-                        "explanation": _clip(m["explanation"], rules.explanation_chars)
-                        or ("（本月未填报）" if silent else "（未说明）")})
+        matters.append(
+            {
+                "index": i,
+                "name": m["name"],
+                "level": m["level"],
+                "situation": situation,
+                "explanation": _clip(m["explanation"], rules.explanation_chars)
+                or ("（本月未填报）" if silent else "（未说明）"),
+            }
+        )
     return {
         "title": "公共服务“七优享”工程督办单",
         "number": slip["number_text"],
         "unit": slip["unit"],
-        "intro": (f"根据{slip['period_label']}工作进展汇总，你单位以下{len(matters)}项工作"
-                  f"{'滞后或未按时填报' if any(x['explanation'] == '（本月未填报）' for x in matters) else '滞后'}"
-                  f"（{levels}），现予督办。"),
+        "intro": (
+            f"根据{slip['period_label']}工作进展汇总，你单位以下{len(matters)}项工作"
+            f"{'滞后或未按时填报' if any(x['explanation'] == '（本月未填报）' for x in matters) else '滞后'}"
+            f"（{levels}），现予督办。"
+        ),
         "matters": matters,
         "requirement": rules.requirement,
         "deadline": f"{_date_text(slip['deadline'])}前（{rules.reply_working_days}个工作日内）",
@@ -911,8 +1088,9 @@ def _templates_dir() -> Path:
 SLIP_TEMPLATE = _templates_dir() / "supervision_slip.docx"
 
 
-def render_slip(slip: dict[str, Any], out: Path, *, template: Path | None = None,
-                rules: SupervisionRules | None = None) -> Path:
+def render_slip(
+    slip: dict[str, Any], out: Path, *, template: Path | None = None, rules: SupervisionRules | None = None
+) -> Path:
     """Write one slip (.docx) from the template the office may restyle; return ``out``."""
     import io
 
@@ -934,8 +1112,11 @@ def render_slip(slip: dict[str, Any], out: Path, *, template: Path | None = None
     except Exception as exc:
         raise TemplateError(f"{where}不是有效的 Word（.docx）文件：{exc}") from exc
     try:
-        tpl.render(slip_context(slip, rules), jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined,
-                                                                            autoescape=True), autoescape=True)
+        tpl.render(
+            slip_context(slip, rules),
+            jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True),
+            autoescape=True,
+        )
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{where}有错误：{exc}") from exc
     tpl.docx.core_properties.title = f"{slip['number_text']} {slip['unit']}"
@@ -974,28 +1155,57 @@ def matter_rows(bd: Board) -> list[list[Any]]:
             for m in s["matters"]:
                 slip_of[m["key"]] = s
     rows = []
-    shown = [m for m in bd.matters if m.level is not Level.NONE or m.standing is not Level.NONE or m.caught_up]
+    shown = [
+        m for m in bd.matters if m.level is not Level.NONE or m.standing is not Level.NONE or m.caught_up
+    ]
     for i, m in enumerate(shown, start=1):
         slip = slip_of.get(m.key)
-        rows.append([
-            i, m.name, m.unit, m.group, m.level.value, m.standing.value if m.standing is not m.level else "",
-            m.status, _label(m.since) if m.level is not Level.NONE else "", m.reason,
-            slip["number_text"] if slip else "", _date_text(slip["deadline"]) if slip else "",
-            slip.get("reply_state", "") if slip else "",
-        ])
+        rows.append(
+            [
+                i,
+                m.name,
+                m.unit,
+                m.group,
+                m.level.value,
+                m.standing.value if m.standing is not m.level else "",
+                m.status,
+                _label(m.since) if m.level is not Level.NONE else "",
+                m.reason,
+                slip["number_text"] if slip else "",
+                _date_text(slip["deadline"]) if slip else "",
+                slip.get("reply_state", "") if slip else "",
+            ]
+        )
     return rows
 
 
 def slip_rows(bd: Board) -> list[list[Any]]:
     """The period's slips and every earlier slip still waiting for its reply (columns :data:`SUPERVISION_SLIP_HEADERS`)."""
-    shown = [s for s in bd.all_slips if s["period"] == bd.period
-             or (s["state"] == ISSUED and s.get("reply_state") in (OVERDUE, WAITING))]
+    shown = [
+        s
+        for s in bd.all_slips
+        if s["period"] == bd.period or (s["state"] == ISSUED and s.get("reply_state") in (OVERDUE, WAITING))
+    ]
     rows = []
     for i, s in enumerate(shown, start=1):
-        files = "、".join(r["file_name"] for r in bd.replies if (r["year"], r["number"]) == (s["year"], s["number"]))
-        rows.append([i, s["number_text"], _label(s["period"]), s["unit"], s["level"], len(s["matters"]),
-                     _date_text(s["issued_on"]), _date_text(s["deadline"]), s.get("reply_state", ""), files,
-                     SLIP_STATE_WORDS.get(s["state"], s["state"])])
+        files = "、".join(
+            r["file_name"] for r in bd.replies if (r["year"], r["number"]) == (s["year"], s["number"])
+        )
+        rows.append(
+            [
+                i,
+                s["number_text"],
+                _label(s["period"]),
+                s["unit"],
+                s["level"],
+                len(s["matters"]),
+                _date_text(s["issued_on"]),
+                _date_text(s["deadline"]),
+                s.get("reply_state", ""),
+                files,
+                SLIP_STATE_WORDS.get(s["state"], s["state"]),
+            ]
+        )
     return rows
 
 
@@ -1008,7 +1218,9 @@ def sheet_note(bd: Board) -> str:
 #: Fill of each word the 督办 sheet may hold (the word itself is always written).
 SHEET_FILLS: dict[str, str] = {
     **{lv.value: fill for lv, fill in LEVEL_FILLS.items() if lv is not Level.NONE},
-    OVERDUE: FILL_RED, LATE_REPLY: FILL_YELLOW, REPLIED: FILL_GREEN,
+    OVERDUE: FILL_RED,
+    LATE_REPLY: FILL_YELLOW,
+    REPLIED: FILL_GREEN,
 }
 
 
@@ -1017,8 +1229,11 @@ def write_sheet(wb: Any, bd: Board) -> None:
 
     styles = _Styles()
     if SHEET_SUPERVISION not in wb.sheetnames:  # after the other result sheets, before hidden ones
-        after = [i for i, n in enumerate(wb.sheetnames) if n in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS,
-                                                                  SHEET_TABLES)]
+        after = [
+            i
+            for i, n in enumerate(wb.sheetnames)
+            if n in (SHEET_SUMMARY, SHEET_RANKING, SHEET_FINDINGS, SHEET_TABLES)
+        ]
         wb.create_sheet(SHEET_SUPERVISION, max(after) + 1 if after else None)
     ws = wb[SHEET_SUPERVISION]
     _clear(ws, 1)
@@ -1033,9 +1248,21 @@ def write_sheet(wb: Any, bd: Board) -> None:
     _header_row(ws, 3, [n for n, _ in SUPERVISION_COLUMNS], styles, widths=widths)
     row = 4
     for values in matter_rows(bd):
-        _data_row(ws, row, values, styles, centered={1, 4, 5, 6, 7, 8, 11, 12}, numbers=set(), widths=widths,
-                  fills={5: SHEET_FILLS.get(values[4]), 6: SHEET_FILLS.get(values[5]), 12: SHEET_FILLS.get(values[11])},
-                  bold={5} if values[4] == Level.RED.value else set())
+        _data_row(
+            ws,
+            row,
+            values,
+            styles,
+            centered={1, 4, 5, 6, 7, 8, 11, 12},
+            numbers=set(),
+            widths=widths,
+            fills={
+                5: SHEET_FILLS.get(values[4]),
+                6: SHEET_FILLS.get(values[5]),
+                12: SHEET_FILLS.get(values[11]),
+            },
+            bold={5} if values[4] == Level.RED.value else set(),
+        )
         row += 1
     if row == 4:
         _put(ws.cell(row, 1), "本月没有预警事项。")
@@ -1047,8 +1274,16 @@ def write_sheet(wb: Any, bd: Board) -> None:
     _header_row(ws, row, list(SUPERVISION_SLIP_HEADERS), styles)
     row += 1
     for values in slip_rows(bd):
-        _data_row(ws, row, values, styles, centered={1, 3, 5, 6, 7, 8, 9, 11}, numbers=set(), widths=widths,
-                  fills={5: SHEET_FILLS.get(values[4]), 9: SHEET_FILLS.get(values[8])})
+        _data_row(
+            ws,
+            row,
+            values,
+            styles,
+            centered={1, 3, 5, 6, 7, 8, 9, 11},
+            numbers=set(),
+            widths=widths,
+            fills={5: SHEET_FILLS.get(values[4]), 9: SHEET_FILLS.get(values[8])},
+        )
         row += 1
     row += 1
     _put(ws.cell(row, 1), rule_text())
@@ -1118,7 +1353,9 @@ def write_summary_levels(ws: Any, bd: Board) -> None:
     levels = {m.ref: m.level for m in bd.matters if m.kind == "indicator"}
     head = ws.cell(SUMMARY_HEADER_ROW, col)
     _put(head, SUMMARY_LEVEL_HEADER)
-    styles.apply(head, font=styles.bold, alignment=styles.center, border=styles.border, fill=styles.header_fill)
+    styles.apply(
+        head, font=styles.bold, alignment=styles.center, border=styles.border, fill=styles.header_fill
+    )
     ws.column_dimensions[col_letter(col)].width = 10.0
     row = SUMMARY_HEADER_ROW + 1
     while ws.cell(row, 1).value not in (None, ""):
@@ -1126,8 +1363,13 @@ def write_summary_levels(ws: Any, bd: Board) -> None:
         word = "" if level is Level.NONE else level.value
         cell = ws.cell(row, col)
         _put(cell, word)
-        styles.apply(cell, font=styles.bold if level is Level.RED else styles.font, alignment=styles.center,
-                     border=styles.border, fill=styles.fill(SHEET_FILLS.get(word)))
+        styles.apply(
+            cell,
+            font=styles.bold if level is Level.RED else styles.font,
+            alignment=styles.center,
+            border=styles.border,
+            fill=styles.fill(SHEET_FILLS.get(word)),
+        )
         row += 1
     ws.print_area = f"A1:{col_letter(col)}{max(row - 1, SUMMARY_HEADER_ROW)}"
 
@@ -1172,29 +1414,57 @@ class SupervisionResult:
         if bd.reassembled:
             lines.append("按后来收到的报送重新计算了：" + "、".join(_label(m) for m in bd.reassembled) + "。")
         if s["new_red"]:
-            lines.append("新增红色督办：" + "；".join(f"{m['name']}（{m['unit']}）" for m in s["new_red"]) + "。")
+            lines.append(
+                "新增红色督办：" + "；".join(f"{m['name']}（{m['unit']}）" for m in s["new_red"]) + "。"
+            )
         if s["closed"]:
-            lines.append("本月赶上、不再预警：" + "；".join(f"{m['name']}（{m['unit']}）" for m in s["closed"]) + "。")
-        lines.append(f"督办单 {len(self.slips)} 张" + ("：" + "、".join(
-            f"{x['number_text']}（{x['unit']}）" for x in self.slips) if self.slips else "") + "。")
+            lines.append(
+                "本月赶上、不再预警：" + "；".join(f"{m['name']}（{m['unit']}）" for m in s["closed"]) + "。"
+            )
+        lines.append(
+            f"督办单 {len(self.slips)} 张"
+            + (
+                "：" + "、".join(f"{x['number_text']}（{x['unit']}）" for x in self.slips)
+                if self.slips
+                else ""
+            )
+            + "。"
+        )
         for r in self.replies:
             lines.append(f"反馈文件“{r.file_name}”：{r.message}")
         if s["overdue"]:
-            lines.append("逾期未反馈：" + "、".join(f"{o['number']}（{o['unit']}）" for o in s["overdue"]) + "。")
+            lines.append(
+                "逾期未反馈：" + "、".join(f"{o['number']}（{o['unit']}）" for o in s["overdue"]) + "。"
+            )
         lines += [f"注意：{w}" for w in self.warnings]
         if self.written:
             lines.append("已写出：" + "、".join(str(p) for p in self.written))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.board.to_json(), "issued": self.slips, "replies": [r.to_json() for r in self.replies],
-                "warnings": self.warnings, "written": [str(p) for p in self.written]}
+        return {
+            **self.board.to_json(),
+            "issued": self.slips,
+            "replies": [r.to_json() for r in self.replies],
+            "warnings": self.warnings,
+            "written": [str(p) for p in self.written],
+        }
 
 
-def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, ledger: Path | None = None,
-              replies: Path | None = None, issued_on: dt.date | None = None, today: dt.date | None = None,
-              now: dt.datetime | None = None, adjustments: dict | None = None,
-              template: Path | None = None, pdf: bool = False) -> SupervisionResult:
+def supervise(
+    st: Store,
+    period: Period | str,
+    *,
+    out_dir: Path | None = None,
+    ledger: Path | None = None,
+    replies: Path | None = None,
+    issued_on: dt.date | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    adjustments: dict | None = None,
+    template: Path | None = None,
+    pdf: bool = False,
+) -> SupervisionResult:
     """The month's 督办 in one call: replies recorded, levels computed, slips issued and written, the list.
 
     ``out_dir`` receives one .docx per slip (and its PDF with ``pdf``, :func:`slip_to_pdf`) and
@@ -1204,12 +1474,13 @@ def supervise(st: Store, period: Period | str, *, out_dir: Path | None = None, l
     if period.kind != "month":
         raise UsageError("督办单按月发出，请用 YYYY-MM 形式的填报期。")
     if pdf and out_dir is not None:  # before anything is issued: without LibreOffice, say so, change nothing
-
         require_soffice()
     rules = load_supervision_rules()
     bd = board(st, period, adjustments=adjustments, rules=rules)
     if period.code not in bd.months:
-        raise UsageError(f"{period.label}尚未汇总，也没有收到报送，请先运行 qyx consolidate --period {period.code}。")
+        raise UsageError(
+            f"{period.label}尚未汇总，也没有收到报送，请先运行 qyx consolidate --period {period.code}。"
+        )
     outcomes = record_replies(st, replies, now=now) if replies is not None and Path(replies).is_dir() else []
     slips = issue_slips(st, bd, issued_on=issued_on, rules=rules, now=now)
     attach_slips(st, bd, today=today or (now.date() if now else None))

@@ -60,7 +60,9 @@ MAX_ROW_HEIGHT = 409  # Excel's limit
 
 
 def _lines(text: str, column_width: float) -> int:
-    return wrapped_lines(text, column_width, margin=TABLES_CELL_MARGIN, cjk=TABLES_CJK_UNITS, whole_units=True)
+    return wrapped_lines(
+        text, column_width, margin=TABLES_CELL_MARGIN, cjk=TABLES_CJK_UNITS, whole_units=True
+    )
 
 
 def _fit_row(ws: Any, row: int, cells: list[tuple[str, float]]) -> float:
@@ -96,17 +98,24 @@ class _Formats:
 
     def __init__(self, wb: Any) -> None:
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "border": 1, "text_wrap": True}
-        self.title = wb.add_format({"font_name": TITLE_FONT, "font_size": 16, "align": "center", "valign": "vcenter"})
-        self.subtitle = wb.add_format({"font_name": FONT, "font_size": 9, "align": "left", "valign": "vcenter"})
-        self.head = wb.add_format({**base, "font_name": TITLE_FONT, "bold": True, "align": "center",
-                                   "bg_color": FILL_SHADE})
+        self.title = wb.add_format(
+            {"font_name": TITLE_FONT, "font_size": 16, "align": "center", "valign": "vcenter"}
+        )
+        self.subtitle = wb.add_format(
+            {"font_name": FONT, "font_size": 9, "align": "left", "valign": "vcenter"}
+        )
+        self.head = wb.add_format(
+            {**base, "font_name": TITLE_FONT, "bold": True, "align": "center", "bg_color": FILL_SHADE}
+        )
         self.center = wb.add_format({**base, "align": "center"})
         self.left = wb.add_format({**base, "align": "left"})
         self.number = wb.add_format({**base, "align": "center", "num_format": "0.##"})
         self.percent = wb.add_format({**base, "align": "center", "num_format": '0.0"%"'})
         self.domain = wb.add_format({**base, "align": "center", "bold": True})
         self.domain_repeat = wb.add_format({**base, "align": "center", "font_color": LINE_DARK})
-        self.section = wb.add_format({"font_name": TITLE_FONT, "font_size": 12, "bold": True, "valign": "vcenter"})
+        self.section = wb.add_format(
+            {"font_name": TITLE_FONT, "font_size": 12, "bold": True, "valign": "vcenter"}
+        )
         self._fills: dict[tuple[str, bool], Any] = {}
         self._wb = wb
         self._base = base
@@ -138,8 +147,15 @@ def _title(ws: Any, f: _Formats, last_col: int, title: str, subtitle: str) -> No
     ws.merge_range(1, 0, 1, last_col, subtitle, f.subtitle)
 
 
-def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: Sequence[float], title: str, subtitle: str,
-                header_height: float) -> None:
+def _sheet_head(
+    ws: Any,
+    f: _Formats,
+    heads: list[str],
+    widths: Sequence[float],
+    title: str,
+    subtitle: str,
+    header_height: float,
+) -> None:
     """Column widths, the two title rows and the header row (row 3) every printed table starts with."""
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -149,11 +165,29 @@ def _sheet_head(ws: Any, f: _Formats, heads: list[str], widths: Sequence[float],
         ws.write_string(2, col, head, f.head)
 
 
-def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual: bool, next_year: int,
-                     levels: dict[str, str] | None = None) -> None:
+def _indicator_sheet(
+    wb: Any,
+    f: _Formats,
+    c: Consolidation,
+    paper: str,
+    annual: bool,
+    next_year: int,
+    levels: dict[str, str] | None = None,
+) -> None:
     ws = wb.add_worksheet("指标进度")
-    heads = ["领域", "序号", "指标名称", "单位", "责任单位", "本年目标", "序时目标", "本期完成值", "完成率", "状态",
-             "进展情况说明"]
+    heads = [
+        "领域",
+        "序号",
+        "指标名称",
+        "单位",
+        "责任单位",
+        "本年目标",
+        "序时目标",
+        "本期完成值",
+        "完成率",
+        "状态",
+        "进展情况说明",
+    ]
     widths = [9, 6, 34, 7, 14, 12, 10, 11, 9, 10, 46]
     if levels is not None:  # 督办: the level written as a word (蓝色提醒/黄色预警/红色督办), legible in grey
         heads.insert(10, "预警等级")
@@ -163,8 +197,15 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
         widths.insert(10, 12)
     level_fills = {lv.value: fill for lv, fill in LEVEL_FILLS.items() if lv is not Level.NONE}
     last = len(heads) - 1
-    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程指标进展情况表",
-           f"状态按本年目标和时间进度判定；共 {len(c.indicators)} 项（含子项）。", 30)
+    _sheet_head(
+        ws,
+        f,
+        heads,
+        widths,
+        f"{c.label}公共服务“七优享”工程指标进展情况表",
+        f"状态按本年目标和时间进度判定；共 {len(c.indicators)} 项（含子项）。",
+        30,
+    )
     row = 3
     domains = [d for d in DOMAINS if c.rows_of(d)] + sorted({r.domain for r in c.indicators} - set(DOMAINS))
     blocks: list[tuple[str, list[int]]] = []
@@ -184,8 +225,9 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             if r.value is not None:
                 ws.write_number(row, 7, r.value, f.number)
             else:
-                ws.write_string(row, 7, _text(r.value_text) or ("—" if r.status is Status.NOT_REPORTED else ""),
-                                f.center)
+                ws.write_string(
+                    row, 7, _text(r.value_text) or ("—" if r.status is Status.NOT_REPORTED else ""), f.center
+                )
             _number_or_blank(ws, row, 8, _num(r.completion, 1), f, f.percent)
             bold = r.status is Status.SEVERELY_LAGGING
             ws.write_string(row, 9, r.status.value, f.fill(STATUS_FILLS[r.status], bold))
@@ -196,13 +238,23 @@ def _indicator_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str, annual:
             if levels is not None:
                 word = levels.get(r.id, "")
                 if word:
-                    ws.write_string(row, col, word, f.fill(level_fills.get(word, FILL_WHITE), word == Level.RED.value))
+                    ws.write_string(
+                        row, col, word, f.fill(level_fills.get(word, FILL_WHITE), word == Level.RED.value)
+                    )
                 else:
                     ws.write_blank(row, col, None, f.center)
                 col += 1
             ws.write_string(row, col, _text(r.note), f.left)
-            _fit_row(ws, row, [(_text(r.name), widths[2]), (_text(r.responsible_unit), widths[4]),
-                               (target, widths[5]), (_text(r.note), widths[col])])
+            _fit_row(
+                ws,
+                row,
+                [
+                    (_text(r.name), widths[2]),
+                    (_text(r.responsible_unit), widths[4]),
+                    (target, widths[5]),
+                    (_text(r.note), widths[col]),
+                ],
+            )
             blocks[-1][1].append(row)
             row += 1
     ws.freeze_panes(3, 3)
@@ -222,8 +274,15 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     ws = wb.add_worksheet("重点任务")
     heads = ["领域", "序号", "重点任务", "牵头单位", "完成情况", "本期进展", "存在问题", "下步计划"]
     widths = [9, 6, 28, 14, 10, 44, 30, 34]
-    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程重点任务推进情况表",
-           f"共 {len(c.tasks)} 项重点任务；完成情况由专项组填报。", 24)
+    _sheet_head(
+        ws,
+        f,
+        heads,
+        widths,
+        f"{c.label}公共服务“七优享”工程重点任务推进情况表",
+        f"共 {len(c.tasks)} 项重点任务；完成情况由专项组填报。",
+        24,
+    )
     row = 3
     blocks: list[tuple[str, list[int]]] = []
     for domain in [d for d in DOMAINS if any(t.domain == d for t in c.tasks)]:
@@ -233,13 +292,23 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
             ws.write_number(row, 1, t.number, f.center)
             ws.write_string(row, 2, _text(t.title), f.left)
             ws.write_string(row, 3, _text(t.lead_unit), f.center)
-            ws.write_string(row, 4, state, f.fill(TASK_FILLS.get(state, FILL_WHITE), state in ("滞后", "未启动")))
+            ws.write_string(
+                row, 4, state, f.fill(TASK_FILLS.get(state, FILL_WHITE), state in ("滞后", "未启动"))
+            )
             ws.write_string(row, 5, _text(t.progress), f.left)
             ws.write_string(row, 6, _text(t.problems), f.left)
             ws.write_string(row, 7, _text(t.next_steps), f.left)
-            _fit_row(ws, row, [(_text(t.title), widths[2]), (_text(t.lead_unit), widths[3]),
-                               (_text(t.progress), widths[5]), (_text(t.problems), widths[6]),
-                               (_text(t.next_steps), widths[7])])
+            _fit_row(
+                ws,
+                row,
+                [
+                    (_text(t.title), widths[2]),
+                    (_text(t.lead_unit), widths[3]),
+                    (_text(t.progress), widths[5]),
+                    (_text(t.problems), widths[6]),
+                    (_text(t.next_steps), widths[7]),
+                ],
+            )
             blocks[-1][1].append(row)
             row += 1
     ws.freeze_panes(3, 3)
@@ -249,11 +318,30 @@ def _task_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
 
 def _project_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     ws = wb.add_worksheet("重大项目")
-    heads = ["序号", "项目名称", "责任单位", "所属领域", "总投资（万元）", "本年计划投资（万元）", "本年累计完成（万元）",
-             "完成率", "形象进度", "状态", "进度", "存在问题"]
+    heads = [
+        "序号",
+        "项目名称",
+        "责任单位",
+        "所属领域",
+        "总投资（万元）",
+        "本年计划投资（万元）",
+        "本年累计完成（万元）",
+        "完成率",
+        "形象进度",
+        "状态",
+        "进度",
+        "存在问题",
+    ]
     widths = [6, 30, 14, 10, 12, 14, 14, 9, 24, 9, 9, 34]
-    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程重大项目推进情况表",
-           f"共 {len(c.projects)} 个项目；完成率 = 本年累计完成 ÷ 本年计划投资。", 30)
+    _sheet_head(
+        ws,
+        f,
+        heads,
+        widths,
+        f"{c.label}公共服务“七优享”工程重大项目推进情况表",
+        f"共 {len(c.projects)} 个项目；完成率 = 本年累计完成 ÷ 本年计划投资。",
+        30,
+    )
     for row, p in enumerate(c.projects, start=3):
         ws.write_number(row, 0, p.number, f.center)
         ws.write_string(row, 1, _text(p.name), f.left)
@@ -270,8 +358,16 @@ def _project_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
         else:
             ws.write_string(row, 10, "正常", f.fill(FILL_BLUE))
         ws.write_string(row, 11, _text(p.problems), f.left)
-        _fit_row(ws, row, [(_text(p.name), widths[1]), (_text(p.unit), widths[2]),
-                           (_text(p.image_progress), widths[8]), (_text(p.problems), widths[11])])
+        _fit_row(
+            ws,
+            row,
+            [
+                (_text(p.name), widths[1]),
+                (_text(p.unit), widths[2]),
+                (_text(p.image_progress), widths[8]),
+                (_text(p.problems), widths[11]),
+            ],
+        )
     ws.freeze_panes(3, 2)
     _page_setup(ws, paper, c.label, 2)
 
@@ -285,8 +381,15 @@ def _ranking_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     heads = ["排名", "名称", *[s.value for s in statuses], "得分", "较上期"]
     widths = [7, 22, *[9] * len(statuses), 9, 10]
     last = len(heads) - 1
-    _sheet_head(ws, f, heads, widths, f"{c.label}公共服务“七优享”工程晾晒情况",
-           "得分为各指标状态分值的平均分（见使用说明）；排名相同者得分相同。", 22)
+    _sheet_head(
+        ws,
+        f,
+        heads,
+        widths,
+        f"{c.label}公共服务“七优享”工程晾晒情况",
+        "得分为各指标状态分值的平均分（见使用说明）；排名相同者得分相同。",
+        22,
+    )
     row = 3
 
     for dimension, title in _DIMENSIONS:
@@ -346,16 +449,28 @@ def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
                     "data_labels": {
                         "value": True,
                         "num_format": "0;;;",
-                        "font": {"name": FONT, "size": 9,
-                                 "color": "#FFFFFF" if s is Status.MET else "#000000"},
+                        "font": {
+                            "name": FONT,
+                            "size": 9,
+                            "color": "#FFFFFF" if s is Status.MET else "#000000",
+                        },
                     },
                 }
             )
-        chart.set_title({"name": f"{c.label}各领域指标状态分布", "name_font": {"name": TITLE_FONT, "size": 12}})
+        chart.set_title(
+            {"name": f"{c.label}各领域指标状态分布", "name_font": {"name": TITLE_FONT, "size": 12}}
+        )
         chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": 10}})
-        chart.set_x_axis({"name": "指标数（项）", "name_font": {"name": FONT, "size": 9}, "major_unit": 1,
-                          "min": 0, "num_font": {"name": FONT, "size": 9},
-                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_x_axis(
+            {
+                "name": "指标数（项）",
+                "name_font": {"name": FONT, "size": 9},
+                "major_unit": 1,
+                "min": 0,
+                "num_font": {"name": FONT, "size": 9},
+                "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            }
+        )
         chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 10}})
         chart.set_size({"width": 760, "height": 420})
         ws.insert_chart(end + 2, 0, chart)
@@ -363,8 +478,14 @@ def _chart_sheet(wb: Any, f: _Formats, c: Consolidation, paper: str) -> None:
     ws.fit_to_pages(1, 1)
 
 
-def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4", pdf: bool = False,
-                  levels: dict[str, str] | None = None) -> Path:
+def render_tables(
+    consolidation: Consolidation,
+    out: Path,
+    *,
+    paper: str = "A4",
+    pdf: bool = False,
+    levels: dict[str, str] | None = None,
+) -> Path:
     """Write the period's printable progress tables (.xlsx) to ``out`` and return ``out``.
 
     ``levels`` (indicator id → 蓝色提醒/黄色预警/红色督办, :func:`qyx_excel.supervision.indicator_levels`)
@@ -388,8 +509,13 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
         wb = xlsxwriter.Workbook(
             str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         )
-        wb.set_properties({"title": f"{c.label}公共服务“七优享”工程进度表", "author": "qyx_excel",
-                           "comments": f"生成于 {c.generated_at}"})
+        wb.set_properties(
+            {
+                "title": f"{c.label}公共服务“七优享”工程进度表",
+                "author": "qyx_excel",
+                "comments": f"生成于 {c.generated_at}",
+            }
+        )
         f = _Formats(wb)
         _indicator_sheet(wb, f, c, paper, annual, period.year + 1, levels)
         _task_sheet(wb, f, c, paper)
@@ -403,10 +529,14 @@ def render_tables(consolidation: Consolidation, out: Path, *, paper: str = "A4",
 
     atomic_write(out, build, verify=_verify_xlsx)
     if pdf:
-        _balanced_pdf(out, build, {
-            "指标进度": f"{c.label}公共服务“七优享”工程指标进展情况表",
-            "重点任务": f"{c.label}公共服务“七优享”工程重点任务推进情况表",
-        })
+        _balanced_pdf(
+            out,
+            build,
+            {
+                "指标进度": f"{c.label}公共服务“七优享”工程指标进展情况表",
+                "重点任务": f"{c.label}公共服务“七优享”工程重点任务推进情况表",
+            },
+        )
     return out
 
 
@@ -453,8 +583,9 @@ def _pdf_pages(pdf: Path) -> list[str]:
     if exe is None:
         return []
     try:
-        done = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60,
-                              check=True)
+        done = subprocess.run(
+            [exe, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60, check=True
+        )
     except (OSError, subprocess.SubprocessError):
         return []
     return done.stdout.split("\f")

@@ -149,10 +149,13 @@ def parse_target(text: str, direction: Direction, unit: str = "", *, where: str 
     parts_found = _COMPOUND_PART.findall(compact)
     if len(parts_found) >= 2 and _COMPOUND_PART.sub("", compact) == "":
         parts = tuple(
-            Target(f"{num}%", "bound", op=_OPS[op] if op else default_op, value=float(num)) for _, op, num in parts_found
+            Target(f"{num}%", "bound", op=_OPS[op] if op else default_op, value=float(num))
+            for _, op, num in parts_found
         )
         return Target(raw, "parts", parts=parts, part_labels=tuple(lab for lab, _, _ in parts_found))
-    raise PlanDataError(f"无法识别目标“{raw}”{('（' + where + '）') if where else ''}，请改为数字、“≥数字”“<数字”“全覆盖”等形式。")
+    raise PlanDataError(
+        f"无法识别目标“{raw}”{('（' + where + '）') if where else ''}，请改为数字、“≥数字”“<数字”“全覆盖”等形式。"
+    )
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,9 @@ def milestone_due(indicator: Indicator, year: int) -> tuple[int, int] | None:
     return year, indicator.due_month
 
 
-def target_for(indicator: Indicator, year: int, adjustments: dict[tuple[str, int], Adjustment] | None = None) -> Target:
+def target_for(
+    indicator: Indicator, year: int, adjustments: dict[tuple[str, int], Adjustment] | None = None
+) -> Target:
     """This year's target of an indicator (or part), the office's adjustment taking precedence.
 
     The plan's own texts are read as the register (``data/notes.csv``) says: a strict ``>35`` whose
@@ -210,7 +215,12 @@ def target_for(indicator: Indicator, year: int, adjustments: dict[tuple[str, int
     """
     adjusted = (adjustments or {}).get((indicator.id, year))
     if adjusted is not None:
-        return parse_target(adjusted.text, indicator.direction, indicator.unit, where=f"指标 {indicator.id} {year}年调整后目标")
+        return parse_target(
+            adjusted.text,
+            indicator.direction,
+            indicator.unit,
+            where=f"指标 {indicator.id} {year}年调整后目标",
+        )
     target = table_target(indicator, year)
     if target.form == "bound" and reads_inclusively(indicator, target.op):
         return replace(target, op=_inclusive(target.op))
@@ -349,7 +359,11 @@ def year_start(
 
 def _holds_line(target: Target, start: float | None) -> bool:
     """The year starts at or beyond its target: the target itself is expected all year."""
-    return start is not None and target.value is not None and _compare(start, _inclusive(target.op), target.value)
+    return (
+        start is not None
+        and target.value is not None
+        and _compare(start, _inclusive(target.op), target.value)
+    )
 
 
 def _expected(indicator: Indicator, target: Target, period: Period, start: float | None) -> Fraction | None:
@@ -414,23 +428,45 @@ def evaluate(
         parsed = Value("number", number=100.0, text=parsed.text)
     year = period.year
     adjusted = (adjustments or {}).get((indicator.id, year))
-    base: dict[str, Any] = {"id": indicator.id, "period": period.code, "value": parsed.number, "value_text": parsed.text}
+    base: dict[str, Any] = {
+        "id": indicator.id,
+        "period": period.code,
+        "value": parsed.number,
+        "value_text": parsed.text,
+    }
 
     if not FIRST_YEAR <= year <= LAST_YEAR or indicator.has_parts:
         reason = "方案期外" if indicator.reported else "按子项分别评价"
-        return Evaluation(**base, target=None, target_text="", original_target_text=None, expected=None,
-                          start=None, status=Status.NOT_APPLICABLE, completion=None, reason=reason)
+        return Evaluation(
+            **base,
+            target=None,
+            target_text="",
+            original_target_text=None,
+            expected=None,
+            start=None,
+            status=Status.NOT_APPLICABLE,
+            completion=None,
+            reason=reason,
+        )
     target = target_for(indicator, year, adjustments)
     original = indicator.target_text(year) if adjusted else None
-    target_text = shown_target_text(indicator, year) if indicator.is_part and adjusted is None else target.text
+    target_text = (
+        shown_target_text(indicator, year) if indicator.is_part and adjusted is None else target.text
+    )
     if adjusted is None and target.op != table_target(indicator, year).op:
         # read inclusively (以上 / 不少于): show the reading that was applied, ">95" as "≥95"
         target_text = target_text.replace(">", "≥", 1).replace("<", "≤", 1)
     start = year_start(indicator, year, previous_year_end, adjustments)
     expected_exact = _expected(indicator, target, period, start)
     expected = None if expected_exact is None else float(expected_exact)
-    common: dict[str, Any] = dict(base, target=target.value, target_text=target_text, original_target_text=original,
-                  expected=expected, start=start)
+    common: dict[str, Any] = dict(
+        base,
+        target=target.value,
+        target_text=target_text,
+        original_target_text=original,
+        expected=expected,
+        start=start,
+    )
 
     def result(status: Status, reason: str, completion: float | None = None) -> Evaluation:
         return Evaluation(**common, status=status, completion=completion, reason=reason)
@@ -446,7 +482,10 @@ def evaluate(
         # 全覆盖 of a head count, 开展试点: the group declares where it stands.
         declared = parsed.declared or _declared_in(note)
         if declared is None:
-            return result(Status.NOT_APPLICABLE, f"目标为“{target.text}”，需专项组声明完成情况（已完成/推进中/滞后/未启动）")
+            return result(
+                Status.NOT_APPLICABLE,
+                f"目标为“{target.text}”，需专项组声明完成情况（已完成/推进中/滞后/未启动）",
+            )
         if declared is Status.ON_TRACK and period.end_month == 12:
             # time is up: a target still 推进中 at the year's end was missed
             return result(Status.LAGGING, f"全年目标未完成：目标为“{target.text}”，专项组声明：推进中")
@@ -458,22 +497,31 @@ def evaluate(
     completion = _completion(indicator, target, parsed.number)
     goal = exact(target.value)
     table_text = table_target(indicator, year).text
-    inclusive_note = (f"（目标表为“{table_text}”，按方案正文“{indicator.wording}”含本数）"
-                      if adjusted is None and reads_inclusively(indicator, table_target(indicator, year).op) else "")
+    inclusive_note = (
+        f"（目标表为“{table_text}”，按方案正文“{indicator.wording}”含本数）"
+        if adjusted is None and reads_inclusively(indicator, table_target(indicator, year).op)
+        else ""
+    )
     due = milestone_due(indicator, year) if indicator.path == "里程碑" else None
     if due is not None and year < due[0]:
         final = target_for(indicator, due[0], adjustments)
         if final.value is not None and _compare(v, final.op or ">=", final.value):
             return result(Status.MET, f"已提前完成 {due[0]} 年到期的目标 {final.text}", completion)
-        return result(Status.NOT_APPLICABLE, f"里程碑指标，{due[0]}年{due[1]}月到期，到期前不按数值评价"
-                      "（见方案问题登记）", completion)
+        return result(
+            Status.NOT_APPLICABLE,
+            f"里程碑指标，{due[0]}年{due[1]}月到期，到期前不按数值评价（见方案问题登记）",
+            completion,
+        )
     if _compare(v, target.op, goal):
         return result(Status.MET, f"已达到本年目标 {target_text}{inclusive_note}", completion)
 
     hold = _holds_line(target, start)
     if due is not None and not hold and (year, period.end_month) < due:
-        return result(Status.NOT_APPLICABLE, f"里程碑指标，本年目标 {target.text} 于{due[1]}月底到期，到期前不按数值评价",
-                      completion)
+        return result(
+            Status.NOT_APPLICABLE,
+            f"里程碑指标，本年目标 {target.text} 于{due[1]}月底到期，到期前不按数值评价",
+            completion,
+        )
     higher = indicator.direction is Direction.HIGHER
     shortfall = (expected_exact - v) if higher else (v - expected_exact)
     # 全年应完成量 (docs/rules.md 三): this year's planned change; a flow's whole target; a level
@@ -494,22 +542,38 @@ def evaluate(
     if period.end_month == 12:
         # time is up: any shortfall against the year's target is at least 进度滞后
         status = Status.SEVERELY_LAGGING if severe else Status.LAGGING
-        return result(status, f"{prefix}全年目标未完成：完成值 {format_beside(parsed.number, target.value)}，"
-                      f"本年目标 {target_text}{inclusive_note}，差距为{span_text}的 "
-                      f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}", completion)
+        return result(
+            status,
+            f"{prefix}全年目标未完成：完成值 {format_beside(parsed.number, target.value)}，"
+            f"本年目标 {target_text}{inclusive_note}，差距为{span_text}的 "
+            f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}",
+            completion,
+        )
     # 序时目标 as the notice, the print tables and 汇总's column show it (the plan's precision)
     shown = format_number(expected_shown(indicator.id, expected, parsed.number), 2)
     if shortfall <= 0:
-        return result(Status.ON_TRACK, prefix + (f"不低于序时目标 {shown}" if higher
-                      else f"不高于序时目标 {shown}"), completion)
+        return result(
+            Status.ON_TRACK,
+            prefix + (f"不低于序时目标 {shown}" if higher else f"不高于序时目标 {shown}"),
+            completion,
+        )
     if share <= exact(rules.on_track_gap_share):
-        return result(Status.ON_TRACK, f"{prefix}略低于序时目标 {shown}，差距在容差"
-                      f"（{span_text}的 {rules.on_track_gap_share:.0%}）以内", completion)
+        return result(
+            Status.ON_TRACK,
+            f"{prefix}略低于序时目标 {shown}，差距在容差（{span_text}的 {rules.on_track_gap_share:.0%}）以内",
+            completion,
+        )
     status = Status.SEVERELY_LAGGING if severe else Status.LAGGING
-    if shown == format_number(parsed.number, 2):  # lagging must not read "5.54, behind 5.54": the digits it takes
+    if shown == format_number(
+        parsed.number, 2
+    ):  # lagging must not read "5.54, behind 5.54": the digits it takes
         shown = format_beside(expected, parsed.number)
-    return result(status, f"{prefix}落后序时目标 {shown}，差距为{span_text}的 "
-                  f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}", completion)
+    return result(
+        status,
+        f"{prefix}落后序时目标 {shown}，差距为{span_text}的 "
+        f"{_pct(share, rules.severe_gap_share, rules.on_track_gap_share)}",
+        completion,
+    )
 
 
 def _completion(indicator: Indicator, target: Target, value: float) -> float | None:

@@ -29,8 +29,9 @@ def text_units(text: str, *, cjk: float = CJK_UNITS) -> float:
     return sum(cjk if ord(ch) > _WIDE_FROM else 1.0 for ch in text)
 
 
-def wrapped_lines(text: str, width: float, *, margin: float = CELL_MARGIN, cjk: float = CJK_UNITS,
-                  whole_units: bool = False) -> int:
+def wrapped_lines(
+    text: str, width: float, *, margin: float = CELL_MARGIN, cjk: float = CJK_UNITS, whole_units: bool = False
+) -> int:
     """Lines ``text`` takes wrapped in a column ``width`` units wide, of which ``margin`` is not used
     (at least one unit is); each line break starts a line.  ``whole_units``: only whole units of the
     usable width count (the print tables' estimate)."""

@@ -18,7 +18,9 @@ _FULL_WIDTH = str.maketrans(
     "0123456789.,-+% <>=",
 )
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
-EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"})
+EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
 
 #: Words a group may write for a qualitative target (全覆盖, 开展试点 …) and the status they declare.
 DECLARATIONS: dict[str, Status] = {
@@ -156,9 +158,14 @@ def format_figure(number: float | None, digits: int) -> str:
 #: Comparison signs of the plan's target texts and the words that say them in prose
 #: (民法典 §1259: 以上/以下 include the bound, so the strict signs read 高于/低于).
 SIGN_WORDS: dict[str, tuple[str, str]] = {
-    ">=": ("不低于", ""), "≥": ("不低于", ""), "≧": ("不低于", ""),
-    "<=": ("不高于", ""), "≤": ("不高于", ""), "≦": ("不高于", ""),
-    ">": ("高于", ""), "<": ("低于", ""),
+    ">=": ("不低于", ""),
+    "≥": ("不低于", ""),
+    "≧": ("不低于", ""),
+    "<=": ("不高于", ""),
+    "≤": ("不高于", ""),
+    "≦": ("不高于", ""),
+    ">": ("高于", ""),
+    "<": ("低于", ""),
 }
 _SIGNED = re.compile(r"^(>=|<=|≥|≧|≤|≦|>|<)\s*(.+)$")
 

@@ -92,6 +92,7 @@ def python_guard() -> str:
     escaped = NOT_INSTALLED_MESSAGE.replace("\\", "\\\\").encode("ascii", "backslashreplace").decode("ascii")
     return f"import sys, importlib.util as u; u.find_spec('qyx_excel') or sys.exit('{escaped}' + sys.executable); "
 
+
 _WORKBOOK_BASE = uuid.UUID("00020819-0000-0000-C000-000000000046")
 _WORKSHEET_BASE = uuid.UUID("00020820-0000-0000-C000-000000000046")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}\Z")
@@ -193,7 +194,9 @@ def xlwings_standalone_modules() -> XlwingsModules:
     folder = Path(locations[0])
     bas, cls = folder / "xlwings.bas", folder / "addin" / "Dictionary.cls"
     if not bas.is_file():
-        raise UsageError(f"已安装的 xlwings 没有独立版 VBA 模块 {bas}，请升级 xlwings（pip install -U xlwings）。")
+        raise UsageError(
+            f"已安装的 xlwings 没有独立版 VBA 模块 {bas}，请升级 xlwings（pip install -U xlwings）。"
+        )
     text = bas.read_text(encoding="ascii", errors="replace")
     match = _BAS_VERSION.search(text)
     version = match.group(1) if match else _installed_xlwings_version()
@@ -259,7 +262,7 @@ def class_module_source(name: str, source: str) -> str:
     attrs: list[str] = []
     while len(attrs) < len(lines) and lines[len(attrs)].startswith("Attribute "):
         attrs.append(lines[len(attrs)])
-    body = lines[len(attrs):]
+    body = lines[len(attrs) :]
     out = [attrs[0], f'Attribute VB_Base = "{_CLASS_BASE}"']
     for line in attrs[1:]:
         if line.startswith("Attribute VB_Base "):
@@ -274,7 +277,7 @@ def _drop_class_header(source: str) -> str:
     lines = source.replace("\r\n", "\n").split("\n")
     if lines and lines[0].startswith("VERSION ") and "END" in (line.strip() for line in lines):
         end = next(i for i, line in enumerate(lines) if line.strip() == "END")
-        lines = lines[end + 1:]
+        lines = lines[end + 1 :]
     return "\n".join(lines)
 
 
@@ -333,8 +336,9 @@ def build_vba_project(
         return _compile(project_name, doc_sources, std_sources, cls_sources)
 
 
-def _compile(project_name: str, doc_sources: dict[str, str], std_sources: dict[str, str],
-             cls_sources: dict[str, str]) -> bytes:
+def _compile(
+    project_name: str, doc_sources: dict[str, str], std_sources: dict[str, str], cls_sources: dict[str, str]
+) -> bytes:
     """Run ms-ovba in the current (private, temporary) directory and return the file's bytes."""
     from ms_ovba.Models.Entities.doc_module import DocModule
     from ms_ovba.Models.Entities.reference import Reference
@@ -620,11 +624,11 @@ def read_vba_modules(data: bytes) -> dict[str, str]:
         current: dict[str, Any] = {}
         pos = 0
         while pos + 6 <= len(dir_data):
-            record = int.from_bytes(dir_data[pos:pos + 2], "little")
-            size = int.from_bytes(dir_data[pos + 2:pos + 6], "little")
+            record = int.from_bytes(dir_data[pos : pos + 2], "little")
+            size = int.from_bytes(dir_data[pos + 2 : pos + 6], "little")
             if record == 0x0009:  # PROJECTVERSION: its size field says 4, the record holds 6 bytes
                 size = 6
-            body = dir_data[pos + 6:pos + 6 + size]
+            body = dir_data[pos + 6 : pos + 6 + size]
             pos += 6 + size
             if record == 0x0003:
                 codepage = f"cp{int.from_bytes(body, 'little')}"
@@ -644,7 +648,7 @@ def read_vba_modules(data: bytes) -> dict[str, str]:
             name = module["name"].decode(codepage, "replace")
             stream = module.get("stream", module["name"]).decode(codepage, "replace")
             raw = ole.openstream([*storage, stream]).read()
-            out[name] = decompress(raw[module.get("offset", 0):]).decode(codepage, "replace")
+            out[name] = decompress(raw[module.get("offset", 0) :]).decode(codepage, "replace")
         return out
     finally:
         ole.close()

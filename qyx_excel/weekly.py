@@ -57,8 +57,14 @@ HEADER_ROW = 5
 PROJECT_ROWS = 10
 LOOKAHEAD_DAYS = 28
 #: header block: label cell -> value cell (row 2 given by the office, row 3 by the group)
-FIELDS = {"填报单位": ("A2", "B2", "C2"), "填报周": ("D2", "E2", None), "报送截止": ("F2", "G2", None),
-          "填报人": ("A3", "B3", "C3"), "联系电话": ("D3", "E3", None), "填报日期": ("F3", "G3", None)}
+FIELDS = {
+    "填报单位": ("A2", "B2", "C2"),
+    "填报周": ("D2", "E2", None),
+    "报送截止": ("F2", "G2", None),
+    "填报人": ("A3", "B3", "C3"),
+    "联系电话": ("D3", "E3", None),
+    "填报日期": ("F3", "G3", None),
+}
 KIND_TASK, KIND_APP, KIND_PROJECT = "重点任务", "数字化应用", "重大项目"
 
 
@@ -92,11 +98,16 @@ def write_fillin(path: Path, group: str, week: Week, *, plan: Plan, password: st
     for i, width in enumerate(WIDTHS):
         ws.set_column(i, i, width)
     last = len(HEADERS) - 1
-    ws.merge_range(0, 0, 0, last, f"瑞安市公共服务“七优享”工程 {group}专项组 周盘点表（{week.label}）", fmt.title)
+    ws.merge_range(
+        0, 0, 0, last, f"瑞安市公共服务“七优享”工程 {group}专项组 周盘点表（{week.label}）", fmt.title
+    )
     ws.set_row(0, 32)
     due = due_date(week)
-    given = {"填报单位": _lead_unit(plan, group), "填报周": f"{week.label}（{week.span_label}）",
-             "报送截止": due.text}
+    given = {
+        "填报单位": _lead_unit(plan, group),
+        "填报周": f"{week.label}（{week.span_label}）",
+        "报送截止": due.text,
+    }
     for label, (label_cell, value_cell, end) in FIELDS.items():
         ws.write_string(label_cell, label, fmt.label)
         style = fmt.text if label in given else (fmt.input_date if label == "填报日期" else fmt.input_text)
@@ -109,9 +120,11 @@ def write_fillin(path: Path, group: str, week: Week, *, plan: Plan, password: st
             ws.write_blank(value_cell, None, style)
     ws.set_row(1, 30)
     ws.set_row(2, 24)
-    note = ("填报说明：每行写一句到两句，写本周实际完成的事（有数字写数字）；没有进展的写“无”。"
-            "“存在问题”“需协调事项”写需要专班或其他单位解决的事，专班办公室汇总进本周的周盘点。"
-            + ("重大项目每个项目一行，项目名称自填，多余行留空。" if group == PROJECT_GROUP else ""))
+    note = (
+        "填报说明：每行写一句到两句，写本周实际完成的事（有数字写数字）；没有进展的写“无”。"
+        "“存在问题”“需协调事项”写需要专班或其他单位解决的事，专班办公室汇总进本周的周盘点。"
+        + ("重大项目每个项目一行，项目名称自填，多余行留空。" if group == PROJECT_GROUP else "")
+    )
     ws.merge_range(3, 0, 3, last, note, fmt.note)
     ws.set_row(3, 30)
     for c, header in enumerate(HEADERS):
@@ -141,8 +154,14 @@ def _meta(group: str, week: Week) -> list[tuple[str, str]]:
     return meta_rows(KIND, group=group, period=week.code, year=week.month[0])
 
 
-def distribute(week: Week | str, out_dir: Path, *, plan: Plan | None = None,
-               groups: tuple[str, ...] = GROUPS, password: str | None = None) -> list[Path]:
+def distribute(
+    week: Week | str,
+    out_dir: Path,
+    *,
+    plan: Plan | None = None,
+    groups: tuple[str, ...] = GROUPS,
+    password: str | None = None,
+) -> list[Path]:
     """Write the weekly files of ``week`` into ``out_dir``; return their paths in group order."""
 
     week = week if isinstance(week, Week) else parse_week(week)
@@ -152,6 +171,7 @@ def distribute(week: Week | str, out_dir: Path, *, plan: Plan | None = None,
     plan = plan or load_plan()
     paths = []
     for group in groups:
+
         def write(tmp: Path, group: str = group) -> None:
             write_fillin(tmp, group, week, plan=plan, password=password)
 
@@ -202,8 +222,13 @@ class WeeklyReport:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WeeklyReport:
-        return cls(**{**data, "items": [WeeklyItem(**i) for i in data.get("items", [])],
-                      "findings": [Finding(**f) for f in data.get("findings", [])]})
+        return cls(
+            **{
+                **data,
+                "items": [WeeklyItem(**i) for i in data.get("items", [])],
+                "findings": [Finding(**f) for f in data.get("findings", [])],
+            }
+        )
 
 
 def _text(value: Any) -> str:
@@ -214,7 +239,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes | None = None) -> WeeklyReport:
+def read_report(
+    path: Path, week: Week, *, plan: Plan | None = None, data: bytes | None = None
+) -> WeeklyReport:
     """Read and check one weekly file (never raises for a bad file: the findings say why)."""
     from python_calamine import CalamineWorkbook
 
@@ -226,8 +253,9 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
     except UnreadableFile as exc:
         finding = exc.finding or make("file-unreadable", file=name, detail=exc.message)
         return WeeklyReport(name, "", None, None, findings=[finding])
-    report = WeeklyReport(name, hashlib.sha256(package.data).hexdigest(), None, None,
-                          findings=list(package.warnings))
+    report = WeeklyReport(
+        name, hashlib.sha256(package.data).hexdigest(), None, None, findings=list(package.warnings)
+    )
     try:
         import io
 
@@ -243,8 +271,15 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
             return report
         report.group, report.week = meta["group"], meta.get("period")
         if report.week != week.code:
-            report.findings.append(make("period-mismatch", file=name, sheet=SHEET,
-                                        found=_week_label(report.week), expected=week.label))
+            report.findings.append(
+                make(
+                    "period-mismatch",
+                    file=name,
+                    sheet=SHEET,
+                    found=_week_label(report.week),
+                    expected=week.label,
+                )
+            )
         grid = wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
     except Exception as exc:  # a damaged part calamine cannot parse
         report.findings.append(make("file-unreadable", file=name, detail=str(exc)[:80]))
@@ -259,8 +294,9 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
     found = parse_date(raw_date) if raw_date not in (None, "") else None
     report.filled_on = found.isoformat() if found else _text(raw_date)
     if not report.reporter:
-        report.findings.append(make("header-block-empty", file=name, sheet=SHEET, cell=FIELDS["填报人"][1],
-                                    found="填报人"))
+        report.findings.append(
+            make("header-block-empty", file=name, sheet=SHEET, cell=FIELDS["填报人"][1], found="填报人")
+        )
     header = [_text(v) for v in (grid[HEADER_ROW - 1] if len(grid) >= HEADER_ROW else [])]
     if tuple(header[: len(HEADERS)]) != HEADERS:
         missing = next((h for h in HEADERS if h not in header), HEADERS[0])
@@ -274,16 +310,18 @@ def read_report(path: Path, week: Week, *, plan: Plan | None = None, data: bytes
             continue
         where = f"A{r + 1}"
         if (kind, key) not in expected:
-            report.findings.append(make("row-unknown", file=name, sheet=SHEET, cell=where, found=f"{kind}{key}"))
+            report.findings.append(
+                make("row-unknown", file=name, sheet=SHEET, cell=where, found=f"{kind}{key}")
+            )
             continue
-        item = WeeklyItem(kind, key, row[2] if kind == KIND_PROJECT else expected[(kind, key)],
-                          *(row[3:7]))
+        item = WeeklyItem(kind, key, row[2] if kind == KIND_PROJECT else expected[(kind, key)], *(row[3:7]))
         if kind == KIND_PROJECT and not item.name and not item.filled:
             continue  # a spare project row
         report.items.append(item)
     if not any(i.progress for i in report.items):
-        report.findings.append(make("task-progress-missing", file=name, sheet=SHEET,
-                                    cell=f"D{HEADER_ROW + 1}", severity=WARNING))
+        report.findings.append(
+            make("task-progress-missing", file=name, sheet=SHEET, cell=f"D{HEADER_ROW + 1}", severity=WARNING)
+        )
     return report
 
 
@@ -314,8 +352,15 @@ def receive(store_dir: Path, inbox: Path, week: Week, *, plan: Plan | None = Non
         try:
             data = path.read_bytes()
         except OSError as exc:
-            known.append(WeeklyReport(path.name, "", None, None,
-                                      findings=[make("file-unreadable", file=path.name, detail=str(exc))]))
+            known.append(
+                WeeklyReport(
+                    path.name,
+                    "",
+                    None,
+                    None,
+                    findings=[make("file-unreadable", file=path.name, detail=str(exc))],
+                )
+            )
             continue
         sha = hashlib.sha256(data).hexdigest()
         if sha in seen:
@@ -330,7 +375,9 @@ def receive(store_dir: Path, inbox: Path, week: Week, *, plan: Plan | None = Non
         known.append(report)
         seen.add(sha)
     known.sort(key=lambda r: (r.received_at, r.file_name))
-    text = json.dumps({"week": week.code, "reports": [r.to_json() for r in known]}, ensure_ascii=False, indent=1)
+    text = json.dumps(
+        {"week": week.code, "reports": [r.to_json() for r in known]}, ensure_ascii=False, indent=1
+    )
     root.mkdir(parents=True, exist_ok=True)
     atomic_write_text(index_path, text, backup=False)
     return known
@@ -405,8 +452,11 @@ def milestones_due(plan: Plan, after: date, days: int = LOOKAHEAD_DAYS) -> list[
             for when, label in _deadline_dates(m.deadline, after, end):
                 if after < when <= end:
                     value = "" if m.value is None else f"{m.value:g}"
-                    out.append(DueMilestone(task.id, m.what, f"{m.comparison}{value}{m.unit}", when, label,
-                                            task.lead_unit))
+                    out.append(
+                        DueMilestone(
+                            task.id, m.what, f"{m.comparison}{value}{m.unit}", when, label, task.lead_unit
+                        )
+                    )
     return sorted(out, key=lambda d: (d.deadline, d.task_id))
 
 
@@ -463,27 +513,43 @@ def lines(st: Stocktake, *, limit: int = 6, width: int | None = 70) -> list[tupl
 
     def cap(items: list[str]) -> list[str]:
         items = [cut(t) for t in items]
-        return items if len(items) <= limit else [*items[:limit], f"……另有 {len(items) - limit} 项，详见各组周盘点表。"]
+        return (
+            items
+            if len(items) <= limit
+            else [*items[:limit], f"……另有 {len(items) - limit} 项，详见各组周盘点表。"]
+        )
 
     moved = [f"{g}：{_item_title(i)}，{i.progress.rstrip('。')}。" for g, i in _round_robin(st.moved)]
     stuck = []
     for g, i in _round_robin(st.stuck):
-        parts = [p for p in (i.problem and f"问题：{i.problem.rstrip('。')}",
-                             i.coordination and f"需协调：{i.coordination.rstrip('。')}") if p]
+        parts = [
+            p
+            for p in (
+                i.problem and f"问题：{i.problem.rstrip('。')}",
+                i.coordination and f"需协调：{i.coordination.rstrip('。')}",
+            )
+            if p
+        ]
         stuck.append(f"{g}：{_item_title(i)}，{'；'.join(parts)}。")
     due = [f"{m.deadline_label}：任务{m.task_id} {m.what} {m.target}（{m.lead}）" for m in st.milestones]
-    who = [f"已报送 {len(st.reported)} 个专项组"
-           + (f"，其中逾期 {len(st.late)} 个：{'、'.join(st.late)}" if st.late else "") + "。"]
+    who = [
+        f"已报送 {len(st.reported)} 个专项组"
+        + (f"，其中逾期 {len(st.late)} 个：{'、'.join(st.late)}" if st.late else "")
+        + "。"
+    ]
     if st.missing:
         who.append(f"未报送 {len(st.missing)} 个：{'、'.join(st.missing)}。")
     who.extend(f"{g} 的周盘点表未通过校验：{msg}" for g, msg in st.refused if msg)
     return [
         ("一、本周进展", cap(moved) or ["本周各组未报告进展。"]),
         ("二、存在问题和需协调事项", cap(stuck) or ["本周各组未报告问题。"]),
-        (f"三、未来四周到期的节点目标（{(st.week.last_day + timedelta(days=1)).month}月"
-         f"{(st.week.last_day + timedelta(days=1)).day}日—"
-         f"{(st.week.last_day + timedelta(days=LOOKAHEAD_DAYS)).month}月"
-         f"{(st.week.last_day + timedelta(days=LOOKAHEAD_DAYS)).day}日）", cap(due) or ["无。"]),
+        (
+            f"三、未来四周到期的节点目标（{(st.week.last_day + timedelta(days=1)).month}月"
+            f"{(st.week.last_day + timedelta(days=1)).day}日—"
+            f"{(st.week.last_day + timedelta(days=LOOKAHEAD_DAYS)).month}月"
+            f"{(st.week.last_day + timedelta(days=LOOKAHEAD_DAYS)).day}日）",
+            cap(due) or ["无。"],
+        ),
         ("四、报送情况", who),
     ]
 
@@ -569,8 +635,15 @@ def write_sheet(ledger: Path, st: Stocktake) -> Path:
     return atomic_write(ledger, write, backup=True)
 
 
-def run(week: Week | str, *, ledger: Path, inbox: Path | None = None, out: Path | None = None,
-        store: Path | None = None, write_ledger: bool = True) -> tuple[Stocktake, list[WeeklyReport], list[Path]]:
+def run(
+    week: Week | str,
+    *,
+    ledger: Path,
+    inbox: Path | None = None,
+    out: Path | None = None,
+    store: Path | None = None,
+    write_ledger: bool = True,
+) -> tuple[Stocktake, list[WeeklyReport], list[Path]]:
     """``qyx weekly``: receive the week's files, sum up, write the .docx and the ledger sheet."""
 
     week = week if isinstance(week, Week) else parse_week(week)
@@ -579,7 +652,9 @@ def run(week: Week | str, *, ledger: Path, inbox: Path | None = None, out: Path 
         raise UsageError(f"找不到台账文件“{ledger}”。")
     inbox = Path(inbox) if inbox else ledger.resolve().parent / INBOX_DEFAULT
     if not inbox.is_dir():
-        raise UsageError(f"周盘点收件箱文件夹“{inbox}”不存在：请把各组交回的周盘点表放进这个文件夹（或用 --inbox 指定）。")
+        raise UsageError(
+            f"周盘点收件箱文件夹“{inbox}”不存在：请把各组交回的周盘点表放进这个文件夹（或用 --inbox 指定）。"
+        )
     reports = receive(Path(store) if store else default_store_dir(ledger), inbox, week)
     st = stocktake(week, reports)
     written = [write_docx(st, Path(out) if out else ledger.resolve().parent / f"周盘点_{week.code}.docx")]
@@ -598,8 +673,15 @@ def month_overview(store_dir: Path, year: int, month: int) -> list[str]:
             continue
         chosen = current(reports)
         missing = [g for g in GROUPS if g not in chosen]
-        stuck = sum(1 for r in chosen.values() for i in r.items
-                    if any(t and t not in ("无", "暂无") for t in (i.problem, i.coordination)))
-        out.append(f"{week.label}（{week.span_label}）：已报 {len(chosen)}/{len(GROUPS)} 个专项组"
-                   + (f"，未报 {'、'.join(missing)}" if missing else "") + f"；问题和需协调事项 {stuck} 项。")
+        stuck = sum(
+            1
+            for r in chosen.values()
+            for i in r.items
+            if any(t and t not in ("无", "暂无") for t in (i.problem, i.coordination))
+        )
+        out.append(
+            f"{week.label}（{week.span_label}）：已报 {len(chosen)}/{len(GROUPS)} 个专项组"
+            + (f"，未报 {'、'.join(missing)}" if missing else "")
+            + f"；问题和需协调事项 {stuck} 项。"
+        )
     return out

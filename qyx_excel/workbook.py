@@ -109,8 +109,10 @@ def check_year(year: int) -> int:
 
     if not FIRST_YEAR <= int(year) <= LAST_YEAR:
         after = "方案期已结束，不再生成新台账；" if int(year) > LAST_YEAR else ""
-        raise UsageError(f"台账年度 {year} 不在“七优享”实施方案期（{FIRST_YEAR}—{LAST_YEAR}年）内：{after}"
-                         f"请用 --year 指定 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。")
+        raise UsageError(
+            f"台账年度 {year} 不在“七优享”实施方案期（{FIRST_YEAR}—{LAST_YEAR}年）内：{after}"
+            f"请用 --year 指定 {FIRST_YEAR}—{LAST_YEAR} 之间的年份。"
+        )
     return int(year)
 
 
@@ -130,10 +132,20 @@ class Formats:
         self._wb = wb
         self._cache: dict[tuple, Format] = {}
         grid = {"border": 1, "border_color": "#" + LINE_GRID, "valign": "vcenter", "text_wrap": True}
-        inp = {"border": 1, "border_color": INPUT_BORDER, "bg_color": INPUT_FILL, "locked": False,
-               "valign": "vcenter", "text_wrap": True}
-        self.title = self._add(font_name=TITLE_FONT, font_size=16, bold=True, align="center", valign="vcenter")
-        self.note = self._add(font_size=9, font_color="#404040", text_wrap=True, valign="vcenter", align="left")
+        inp = {
+            "border": 1,
+            "border_color": INPUT_BORDER,
+            "bg_color": INPUT_FILL,
+            "locked": False,
+            "valign": "vcenter",
+            "text_wrap": True,
+        }
+        self.title = self._add(
+            font_name=TITLE_FONT, font_size=16, bold=True, align="center", valign="vcenter"
+        )
+        self.note = self._add(
+            font_size=9, font_color="#404040", text_wrap=True, valign="vcenter", align="left"
+        )
         self.section = self._add(font_name=TITLE_FONT, font_size=11, bold=True, valign="vcenter")
         self.label = self._add(bold=True, align="right", valign="vcenter", indent=1)
         self.header = self._add(**grid, bold=True, align="center", bg_color="#" + FILL_HEADER)
@@ -146,8 +158,15 @@ class Formats:
         self.input_text = self._add(**inp, align="left", num_format="@")
         self.input_date = self._add(**inp, align="center", num_format="yyyy-mm-dd")
         self.input_sample = self._add(**(inp | {"locked": True}), align="center")  # the legend's swatch
-        self.result = self._add(italic=True, font_color="#1F4E79", locked=False, valign="top", text_wrap=True,
-                                bottom=1, bottom_color="#" + LINE_GRID)
+        self.result = self._add(
+            italic=True,
+            font_color="#1F4E79",
+            locked=False,
+            valign="top",
+            text_wrap=True,
+            bottom=1,
+            bottom_color="#" + LINE_GRID,
+        )
         self.body = self._add(text_wrap=True, valign="top", align="left")
         self.plain = self._add(valign="vcenter")
         self.meta = self._add(num_format="@")
@@ -200,7 +219,9 @@ def _setup_page(ws: Worksheet, layout: SheetLayout, last_row: int) -> None:
     ws.print_area(0, 0, last_row - 1, layout.last_col - 1)
     if layout.freeze_rows:
         ws.freeze_panes(layout.freeze_rows, 0)
-    ws.ignore_errors({"number_stored_as_text": f"A1:{letters_base1(layout.last_col)}{max(last_row, 1) + 200}"})
+    ws.ignore_errors(
+        {"number_stored_as_text": f"A1:{letters_base1(layout.last_col)}{max(last_row, 1) + 200}"}
+    )
 
 
 def _protect(ws: Worksheet, password: str | None) -> None:
@@ -278,26 +299,50 @@ def _header_block(ws: Worksheet, fmt: Formats, layout: SheetLayout, values: dict
     for f in layout.fields:
         if f.label == "填报日期":
             _write_field(ws, fmt, f, None, fmt.input_date)
-            _validate(ws, f.value_cell, {
-                "validate": "date", "criteria": "between",
-                "minimum": date(FIRST_YEAR, 1, 1), "maximum": date(LAST_YEAR + 3, 12, 31),
-                "input_title": "填报日期", "input_message": "填写报送日期，如 2024-04-05。",
-                "error_title": "日期格式不对", "error_message": "请填写 2023—2030 年间的日期，如 2024-04-05。",
-            })
+            _validate(
+                ws,
+                f.value_cell,
+                {
+                    "validate": "date",
+                    "criteria": "between",
+                    "minimum": date(FIRST_YEAR, 1, 1),
+                    "maximum": date(LAST_YEAR + 3, 12, 31),
+                    "input_title": "填报日期",
+                    "input_message": "填写报送日期，如 2024-04-05。",
+                    "error_title": "日期格式不对",
+                    "error_message": "请填写 2023—2030 年间的日期，如 2024-04-05。",
+                },
+            )
         elif f.label == "联系电话":
             _write_field(ws, fmt, f, None, fmt.input_text)
-            _validate(ws, f.value_cell, {
-                "validate": "length", "criteria": "between", "minimum": 5, "maximum": 40,
-                "input_title": "联系电话", "input_message": "填写手机或座机号码，如 13800000000 或 0577-65800000。",
-                "error_title": "联系电话长度不对", "error_message": "联系电话应为 5～40 个字符，请核对后重新填写。",
-            })
+            _validate(
+                ws,
+                f.value_cell,
+                {
+                    "validate": "length",
+                    "criteria": "between",
+                    "minimum": 5,
+                    "maximum": 40,
+                    "input_title": "联系电话",
+                    "input_message": "填写手机或座机号码，如 13800000000 或 0577-65800000。",
+                    "error_title": "联系电话长度不对",
+                    "error_message": "联系电话应为 5～40 个字符，请核对后重新填写。",
+                },
+            )
         else:
-            _write_field(ws, fmt, f, values.get(f.label), fmt.input_text if f.label == "填报期" else fmt.input)
+            _write_field(
+                ws, fmt, f, values.get(f.label), fmt.input_text if f.label == "填报期" else fmt.input
+            )
             if f.label == "填报期":
-                _validate(ws, f.value_cell, {
-                    "validate": "any", "input_title": "填报期",
-                    "input_message": "本表所属的填报期，如 2024年3月、2024年第一季度；下发的填报表已填好，请勿修改。",
-                })
+                _validate(
+                    ws,
+                    f.value_cell,
+                    {
+                        "validate": "any",
+                        "input_title": "填报期",
+                        "input_message": "本表所属的填报期，如 2024年3月、2024年第一季度；下发的填报表已填好，请勿修改。",
+                    },
+                )
     for r in {split_base1(f.label_cell)[0] for f in layout.fields}:
         ws.set_row(r - 1, 24)
 
@@ -361,21 +406,31 @@ def value_validation(ind: Indicator, target_text: str) -> dict[str, Any]:
     if _is_qualitative(target_text):
         bound = "0～100 的数字" if percent else "不小于 0 的数字"
         words = "、".join(DECLARATION_CHOICES)
-        return common | {
-            "validate": "custom",
-            "value": "=__CUSTOM__",  # replaced per cell by _value_formula
-            "input_message": f"单位：{ind.unit}；本年目标：{target_text}。可填{bound}，或填写：{words}。"[:255],
-            "error_title": "请填数值或完成情况",
-            "error_message": f"本年目标为“{target_text}”：请填{bound}，或填写 {words} 之一。",
-        }
+        return (
+            common
+            | {
+                "validate": "custom",
+                "value": "=__CUSTOM__",  # replaced per cell by _value_formula
+                "input_message": f"单位：{ind.unit}；本年目标：{target_text}。可填{bound}，或填写：{words}。"[
+                    :255
+                ],
+                "error_title": "请填数值或完成情况",
+                "error_message": f"本年目标为“{target_text}”：请填{bound}，或填写 {words} 之一。",
+            }
+        )
     if percent:
         return common | {
-            "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 100,
             "error_title": "数值超出范围",
             "error_message": "本期完成值应为 0～100 之间的数字（单位 %，不带百分号，如 85）。",
         }
     return common | {
-        "validate": "decimal", "criteria": ">=", "value": 0,
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
         "error_title": "请填写数字",
         "error_message": f"本期完成值应为不小于 0 的数字（单位：{ind.unit}）。无数据请留空，在“进展情况说明”中写明原因。",
     }
@@ -453,8 +508,9 @@ def _project_note() -> str:
     )
 
 
-def _indicator_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayout, group: str,
-                     opts: SheetOptions) -> None:
+def _indicator_table(
+    ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayout, group: str, opts: SheetOptions
+) -> None:
     table = layout.table("indicators")
     _write_headers(ws, fmt, table)
     col = {h: table.col_of(h) - 1 for h in table.headers}
@@ -470,7 +526,9 @@ def _indicator_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayou
             "2027年目标": _target_text(ind, 2027, opts.adjustments),
         }
         widths = {h: layout.widths[col[h]] for h in table.headers}
-        ws.set_row(r, row_height(((v, widths[h]) for h, v in shown.items()), min_lines=1 if not ind.reported else 2))
+        ws.set_row(
+            r, row_height(((v, widths[h]) for h, v in shown.items()), min_lines=1 if not ind.reported else 2)
+        )
         if not ind.reported:
             for header, value in shown.items():
                 style = fmt.parent if header == "指标名称" else fmt.parent_center
@@ -482,8 +540,12 @@ def _indicator_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayou
             ws.write_string(r, col[header], value, fmt.text if header == "指标名称" else fmt.center)
         adjusted = (opts.adjustments or {}).get((ind.id, opts.year))
         if adjusted is not None:
-            ws.write_comment(r, col["本年目标"], _adjustment_comment(ind, opts.year, adjusted),
-                             {"x_scale": 2, "y_scale": 1.2})
+            ws.write_comment(
+                r,
+                col["本年目标"],
+                _adjustment_comment(ind, opts.year, adjusted),
+                {"x_scale": 2, "y_scale": 1.2},
+            )
         ws.write_blank(r, col["本期完成值"], None, fmt.input_center)
         ws.write_blank(r, col["数据来源"], None, fmt.input)
         ws.write_blank(r, col["进展情况说明"], None, fmt.input)
@@ -492,10 +554,15 @@ def _indicator_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayou
         if rule["validate"] == "custom":
             rule["value"] = _value_formula(address, ind.unit in PERCENT_UNITS)
         _validate(ws, address, rule)
-        _validate(ws, table.cell(ind.id, "数据来源"), {
-            "validate": "any", "input_title": "数据来源",
-            "input_message": "写明数据出处，如：省统计快报、XX系统导出、部门台账。",
-        })
+        _validate(
+            ws,
+            table.cell(ind.id, "数据来源"),
+            {
+                "validate": "any",
+                "input_title": "数据来源",
+                "input_message": "写明数据出处，如：省统计快报、XX系统导出、部门台账。",
+            },
+        )
 
 
 def _adjustment_comment(ind: Indicator, year: int, adj: Adjustment) -> str:
@@ -515,23 +582,40 @@ def _task_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayout, gr
     col = {h: table.col_of(h) - 1 for h in table.headers}
     for task in plan.tasks_of(group):
         r = table.row_of(task.id) - 1
-        ws.set_row(r, row_height([(task.title, layout.widths[col["重点任务"]]),
-                                  (task.lead_unit, layout.widths[col["牵头单位"]]),
-                                  (task.target_2027, layout.widths[col["2027年目标"]])], min_lines=3))
+        ws.set_row(
+            r,
+            row_height(
+                [
+                    (task.title, layout.widths[col["重点任务"]]),
+                    (task.lead_unit, layout.widths[col["牵头单位"]]),
+                    (task.target_2027, layout.widths[col["2027年目标"]]),
+                ],
+                min_lines=3,
+            ),
+        )
         ws.write_number(r, col["序号"], task.number, fmt.center)
         ws.write_string(r, col["重点任务"], task.title, fmt.text)
         ws.write_string(r, col["牵头单位"], task.lead_unit, fmt.center)
         ws.write_string(r, col["2027年目标"], task.target_2027, fmt.text)
         if task.text:
-            ws.write_comment(r, col["重点任务"], f"{task.number}. {task.title}\n{task.text}"[:2000],
-                             {"x_scale": 4, "y_scale": 3})
+            ws.write_comment(
+                r,
+                col["重点任务"],
+                f"{task.number}. {task.title}\n{task.text}"[:2000],
+                {"x_scale": 4, "y_scale": 3},
+            )
         for header in table.inputs:
             ws.write_blank(r, col[header], None, fmt.input_center if header == "完成情况" else fmt.input)
     if table.keys:
         first, last = table.keys[0], table.keys[-1]
-        _validate(ws, table.cell(first, "完成情况"), _list_validation(
-            [s.value for s in TaskState], "完成情况", "从下拉列表选择：已完成、序时推进、滞后、未启动。"
-        ), table.cell(last, "完成情况"))
+        _validate(
+            ws,
+            table.cell(first, "完成情况"),
+            _list_validation(
+                [s.value for s in TaskState], "完成情况", "从下拉列表选择：已完成、序时推进、滞后、未启动。"
+            ),
+            table.cell(last, "完成情况"),
+        )
 
 
 def _application_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLayout) -> None:
@@ -540,22 +624,39 @@ def _application_table(ws: Worksheet, fmt: Formats, plan: Plan, layout: SheetLay
     col = {h: table.col_of(h) - 1 for h in table.headers}
     for app in plan.applications:
         r = table.row_of(str(app.number)) - 1
-        ws.set_row(r, row_height([(app.name, layout.widths[col["应用名称"]]),
-                                  (app.responsible_unit, layout.widths[col["责任单位"]]),
-                                  (app.connects_to, layout.widths[col["贯通对象"]])], min_lines=2))
+        ws.set_row(
+            r,
+            row_height(
+                [
+                    (app.name, layout.widths[col["应用名称"]]),
+                    (app.responsible_unit, layout.widths[col["责任单位"]]),
+                    (app.connects_to, layout.widths[col["贯通对象"]]),
+                ],
+                min_lines=2,
+            ),
+        )
         ws.write_number(r, col["序号"], app.number, fmt.center)
         ws.write_string(r, col["应用名称"], app.name, fmt.text)
         ws.write_string(r, col["所属领域"], app.domain, fmt.center)
         ws.write_string(r, col["责任单位"], app.responsible_unit, fmt.center)
         ws.write_string(r, col["贯通对象"], app.connects_to, fmt.text)
         if app.source_text:
-            ws.write_comment(r, col["应用名称"], f"方案原文：{app.source_text}"[:2000], {"x_scale": 3, "y_scale": 2})
+            ws.write_comment(
+                r, col["应用名称"], f"方案原文：{app.source_text}"[:2000], {"x_scale": 3, "y_scale": 2}
+            )
         for header in table.inputs:
             ws.write_blank(r, col[header], None, fmt.input_center if header == "贯通状态" else fmt.input)
     if table.keys:
-        _validate(ws, table.cell(table.keys[0], "贯通状态"), _list_validation(
-            [s.value for s in AppState], "贯通状态", "从下拉列表选择：" + "、".join(s.value for s in AppState) + "。"
-        ), table.cell(table.keys[-1], "贯通状态"))
+        _validate(
+            ws,
+            table.cell(table.keys[0], "贯通状态"),
+            _list_validation(
+                [s.value for s in AppState],
+                "贯通状态",
+                "从下拉列表选择：" + "、".join(s.value for s in AppState) + "。",
+            ),
+            table.cell(table.keys[-1], "贯通状态"),
+        )
 
 
 def _project_table(ws: Worksheet, fmt: Formats, layout: SheetLayout) -> None:
@@ -574,22 +675,45 @@ def _project_table(ws: Worksheet, fmt: Formats, layout: SheetLayout) -> None:
             ws.write_blank(r, col[header], None, style)
     first, last = table.keys[0], table.keys[-1]
     for header in ("总投资", "本年计划投资", "本年累计完成投资"):
-        _validate(ws, table.cell(first, header), {
-            "validate": "decimal", "criteria": ">=", "value": 0,
-            "input_title": f"{header}（万元）", "input_message": "填数字，单位万元，如 12000。",
-            "error_title": "请填写数字", "error_message": f"{header}应为不小于 0 的数字，单位万元。",
-        }, table.cell(last, header))
+        _validate(
+            ws,
+            table.cell(first, header),
+            {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "input_title": f"{header}（万元）",
+                "input_message": "填数字，单位万元，如 12000。",
+                "error_title": "请填写数字",
+                "error_message": f"{header}应为不小于 0 的数字，单位万元。",
+            },
+            table.cell(last, header),
+        )
     for header in ("计划开工", "计划竣工"):
-        _validate(ws, table.cell(first, header), {
-            "validate": "any", "input_title": header, "input_message": "填年月，如 2024-03。",
-        }, table.cell(last, header))
+        _validate(
+            ws,
+            table.cell(first, header),
+            {
+                "validate": "any",
+                "input_title": header,
+                "input_message": "填年月，如 2024-03。",
+            },
+            table.cell(last, header),
+        )
     domain_rule = _list_validation(DOMAINS, "所属领域", "从下拉列表选择项目所属领域。")
     domain_rule["error_type"] = "warning"  # a project may serve several domains: allow other words
     domain_rule["error_message"] = "所属领域一般为七个领域之一；确需填写其他内容，请点“是”。"
     _validate(ws, table.cell(first, "所属领域"), domain_rule, table.cell(last, "所属领域"))
-    _validate(ws, table.cell(first, "状态"), _list_validation(
-        [s.value for s in ProjectState], "状态", "从下拉列表选择：" + "、".join(s.value for s in ProjectState) + "。"
-    ), table.cell(last, "状态"))
+    _validate(
+        ws,
+        table.cell(first, "状态"),
+        _list_validation(
+            [s.value for s in ProjectState],
+            "状态",
+            "从下拉列表选择：" + "、".join(s.value for s in ProjectState) + "。",
+        ),
+        table.cell(last, "状态"),
+    )
 
 
 # --- 使用说明 ---------------------------------------------------------------------------------
@@ -663,8 +787,17 @@ def _guide_sections(
 GUIDE_CONTACT_HEADERS = ("专项组", "类别", "组长", "牵头单位", "联络员", "联络员职务")
 
 
-def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "ledger", group: str | None = None,
-                      period_label: str = "", password: str | None = None, due_text: str = "") -> Worksheet:
+def write_guide_sheet(
+    wb: Workbook,
+    fmt: Formats,
+    plan: Plan,
+    *,
+    kind: str = "ledger",
+    group: str | None = None,
+    period_label: str = "",
+    password: str | None = None,
+    due_text: str = "",
+) -> Worksheet:
     """Add the 使用说明 sheet: how to fill in, the month's steps, colours, whom to call."""
     ws = wb.add_worksheet(SHEET_GUIDE)
     ws.set_tab_color("#A6A6A6")
@@ -672,7 +805,7 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
     for i, width in enumerate(GUIDE_WIDTHS):
         ws.set_column(i, i, width)
     first_col, last_col = 1, len(GUIDE_WIDTHS) - 2
-    text_width = sum(GUIDE_WIDTHS[first_col:last_col + 1])
+    text_width = sum(GUIDE_WIDTHS[first_col : last_col + 1])
     ws.merge_range(0, 0, 0, len(GUIDE_WIDTHS) - 1, "瑞安市公共服务“七优享”工程台账 使用说明", fmt.title)
     ws.set_row(0, 36)
     row = 2
@@ -730,8 +863,9 @@ def write_guide_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, kind: str = "le
 # --- 指标库 -----------------------------------------------------------------------------------
 
 
-def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None,
-                          carried: Sequence[Adjustment] = ()) -> Worksheet:
+def write_catalogue_sheet(
+    wb: Workbook, fmt: Formats, plan: Plan, *, password: str | None = None, carried: Sequence[Adjustment] = ()
+) -> Worksheet:
     """Add 指标库: every indicator with baseline and yearly targets, then 目标调整记录 (input rows).
 
     ``carried`` adjustments pre-fill the register's first rows (a new year's ledger carries last year's).
@@ -752,10 +886,20 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     for ind in plan.indicators:
         r = catalogue.row_of(ind.id) - 1
         parent = not ind.reported
-        values = [ind.id, ind.domain, ind.name, ind.unit, ind.kind.label, ind.direction.label,
-                  ind.responsible_unit, _target_text(ind, 2022, None),
-                  *(_target_text(ind, y, None) for y in CATALOGUE_YEARS),
-                  ind.rhythm_label if ind.reported else "", ind.wording, ind.rhythm_basis if ind.reported else ""]
+        values = [
+            ind.id,
+            ind.domain,
+            ind.name,
+            ind.unit,
+            ind.kind.label,
+            ind.direction.label,
+            ind.responsible_unit,
+            _target_text(ind, 2022, None),
+            *(_target_text(ind, y, None) for y in CATALOGUE_YEARS),
+            ind.rhythm_label if ind.reported else "",
+            ind.wording,
+            ind.rhythm_basis if ind.reported else "",
+        ]
         ws.set_row(r, row_height(zip(values, layout.widths, strict=False)))
         for i, value in enumerate(values):
             if parent:
@@ -774,13 +918,19 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
         r = adjustments.row_of(key) - 1
         ws.set_row(r, row_height([], min_lines=2))
         a_id, a_year = f"A{r + 1}", f"B{r + 1}"
-        formula = (f'=IF(OR({a_id}="",{a_year}=""),"",IFERROR(INDEX({target_range},'
-                   f'MATCH({a_id}&"",{id_range},0),{a_year}-{CATALOGUE_YEARS[0] - 1}),""))')
+        formula = (
+            f'=IF(OR({a_id}="",{a_year}=""),"",IFERROR(INDEX({target_range},'
+            f'MATCH({a_id}&"",{id_range},0),{a_year}-{CATALOGUE_YEARS[0] - 1}),""))'
+        )
         ws.write_formula(r, col["原目标"], formula, fmt.center, "")
         adj = carried[int(key) - 1] if int(key) <= len(carried) else None
         for header in adjustments.inputs:
-            style = {"指标序号": fmt.input_text, "年度": fmt.input_center, "调整日期": fmt.input_date,
-                     "调整后目标": fmt.input_center}.get(header, fmt.input)
+            style = {
+                "指标序号": fmt.input_text,
+                "年度": fmt.input_center,
+                "调整日期": fmt.input_date,
+                "调整后目标": fmt.input_center,
+            }.get(header, fmt.input)
             carried_value = _carried_cell(adj, header) if adj is not None else None
             if carried_value is None or carried_value == "":
                 ws.write_blank(r, col[header], None, style)
@@ -794,23 +944,51 @@ def write_catalogue_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: s
     id_rule = _list_validation(ids, "指标序号", "选择要调整的指标序号（分项指标如 27-1）。")
     id_rule["error_message"] = "指标序号须为指标库中的序号，如 5、27-1、32-2（27、32 请按分项登记）。"
     _validate(ws, adjustments.cell(first, "指标序号"), id_rule, adjustments.cell(last, "指标序号"))
-    _validate(ws, adjustments.cell(first, "年度"), {
-        "validate": "integer", "criteria": "between", "minimum": CATALOGUE_YEARS[0], "maximum": CATALOGUE_YEARS[-1],
-        "input_title": "年度", "input_message": "调整哪一年的目标：2023—2027。",
-        "error_title": "年度不对", "error_message": "年度应为 2023—2027 之间的整数。",
-    }, adjustments.cell(last, "年度"))
-    _validate(ws, adjustments.cell(first, "调整后目标"), {
-        "validate": "length", "criteria": "between", "minimum": 1, "maximum": 40,
-        "input_title": "调整后目标",
-        "input_message": "写法与方案一致：数字（如 5.6）、≥数字、<数字、全覆盖；分项指标只写本项的数（如 86）。",
-        "error_title": "目标太长", "error_message": "调整后目标应为 1～40 个字符，如 5.6、≥60、<5、全覆盖。",
-    }, adjustments.cell(last, "调整后目标"))
-    _validate(ws, adjustments.cell(first, "调整日期"), {
-        "validate": "date", "criteria": "between",
-        "minimum": date(FIRST_YEAR, 1, 1), "maximum": date(LAST_YEAR + 3, 12, 31),
-        "input_title": "调整日期", "input_message": "上级文件印发日期，如 2024-06-30。",
-        "error_title": "日期格式不对", "error_message": "请填写 2023—2030 年间的日期，如 2024-06-30。",
-    }, adjustments.cell(last, "调整日期"))
+    _validate(
+        ws,
+        adjustments.cell(first, "年度"),
+        {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": CATALOGUE_YEARS[0],
+            "maximum": CATALOGUE_YEARS[-1],
+            "input_title": "年度",
+            "input_message": "调整哪一年的目标：2023—2027。",
+            "error_title": "年度不对",
+            "error_message": "年度应为 2023—2027 之间的整数。",
+        },
+        adjustments.cell(last, "年度"),
+    )
+    _validate(
+        ws,
+        adjustments.cell(first, "调整后目标"),
+        {
+            "validate": "length",
+            "criteria": "between",
+            "minimum": 1,
+            "maximum": 40,
+            "input_title": "调整后目标",
+            "input_message": "写法与方案一致：数字（如 5.6）、≥数字、<数字、全覆盖；分项指标只写本项的数（如 86）。",
+            "error_title": "目标太长",
+            "error_message": "调整后目标应为 1～40 个字符，如 5.6、≥60、<5、全覆盖。",
+        },
+        adjustments.cell(last, "调整后目标"),
+    )
+    _validate(
+        ws,
+        adjustments.cell(first, "调整日期"),
+        {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": date(FIRST_YEAR, 1, 1),
+            "maximum": date(LAST_YEAR + 3, 12, 31),
+            "input_title": "调整日期",
+            "input_message": "上级文件印发日期，如 2024-06-30。",
+            "error_title": "日期格式不对",
+            "error_message": "请填写 2023—2030 年间的日期，如 2024-06-30。",
+        },
+        adjustments.cell(last, "调整日期"),
+    )
     # Printing covers the catalogue; the register is printed on request (its header would repeat wrongly).
     _setup_page(ws, layout, catalogue.last_row)
     _protect(ws, password)
@@ -843,16 +1021,27 @@ def write_notes_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str |
     ws.set_tab_color("#A9D08E")
     _title(ws, fmt, layout, layout.title)
     table = layout.table("notes")
-    note = ("方案的目标表、正文和附件有几处互相矛盾或缺漏，系统对每一处取一种读法，列于下表（与 qyx catalogue --notes、"
-            "docs/plan-notes.md 相同）。“影响判定”为“是”的会改变指标状态；有开关的，专班办公室可在方案数据文件 notes.csv "
-            "中把“取值”改为另一可选值，换用另一读法（如 指标33.到期 改为 2025-12 即按目标表评价），改后重新生成台账。")
+    note = (
+        "方案的目标表、正文和附件有几处互相矛盾或缺漏，系统对每一处取一种读法，列于下表（与 qyx catalogue --notes、"
+        "docs/plan-notes.md 相同）。“影响判定”为“是”的会改变指标状态；有开关的，专班办公室可在方案数据文件 notes.csv "
+        "中把“取值”改为另一可选值，换用另一读法（如 指标33.到期 改为 2025-12 即按目标表评价），改后重新生成台账。"
+    )
     _merged_note(ws, fmt, table.section_row, layout.last_col, note, sum(layout.widths))
     _write_headers(ws, fmt, table)
     for n in plan.notes:
         r = table.row_of(n.id) - 1
         switch = f"{n.switch} = {n.value}（可选 {' / '.join(n.choices)}）" if n.switch else ""
-        values = [n.id, n.category, n.concerns, n.table_says, n.text_says, n.reading, n.alternative,
-                  "是" if n.changes_judgement else "否", switch]
+        values = [
+            n.id,
+            n.category,
+            n.concerns,
+            n.table_says,
+            n.text_says,
+            n.reading,
+            n.alternative,
+            "是" if n.changes_judgement else "否",
+            switch,
+        ]
         ws.set_row(r, row_height(zip(values, layout.widths, strict=False)) + 8)  # quotes measure short
         for i, value in enumerate(values):
             ws.write_string(r, i, value, fmt.center if i in (0, 1, 7) else fmt.text)
@@ -864,8 +1053,9 @@ def write_notes_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str |
 # --- output sheets ----------------------------------------------------------------------------
 
 
-def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
-                       inbox: str = SUMMARY_INBOX_DEFAULT) -> tuple[Worksheet, SheetLayout]:
+def write_output_sheet(
+    wb: Workbook, fmt: Formats, name: str, *, inbox: str = SUMMARY_INBOX_DEFAULT
+) -> tuple[Worksheet, SheetLayout]:
     """Add 汇总, 晾晒, 校验结果 or 进度表 with its title and header row (the ledger writer fills it).
 
     These sheets are not protected: the buttons write into them through Excel.
@@ -881,15 +1071,29 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
             (SUMMARY_INBOX_LABEL, "收件箱文件夹", SUMMARY_INBOX_CELL, inbox, SUMMARY_INBOX_END),
         ):
             _write_field(ws, fmt, Field(label, label_cell, value_cell, end), value, fmt.input_text)
-        _validate(ws, SUMMARY_PERIOD_CELL, {
-            "validate": "length", "criteria": "between", "minimum": 4, "maximum": 7,
-            "input_title": "填报期", "input_message": "填 2024-03（月）、2024-Q1（季度）或 2024（年度），再点“汇总”。",
-            "error_title": "填报期格式不对", "error_message": "填报期应写成 2024-03、2024-Q1 或 2024。",
-        })
-        _validate(ws, SUMMARY_INBOX_CELL, {
-            "validate": "any", "input_title": "收件箱文件夹",
-            "input_message": "存放各专项组报送文件的文件夹；写相对路径时，相对于本台账所在文件夹。",
-        })
+        _validate(
+            ws,
+            SUMMARY_PERIOD_CELL,
+            {
+                "validate": "length",
+                "criteria": "between",
+                "minimum": 4,
+                "maximum": 7,
+                "input_title": "填报期",
+                "input_message": "填 2024-03（月）、2024-Q1（季度）或 2024（年度），再点“汇总”。",
+                "error_title": "填报期格式不对",
+                "error_message": "填报期应写成 2024-03、2024-Q1 或 2024。",
+            },
+        )
+        _validate(
+            ws,
+            SUMMARY_INBOX_CELL,
+            {
+                "validate": "any",
+                "input_title": "收件箱文件夹",
+                "input_message": "存放各专项组报送文件的文件夹；写相对路径时，相对于本台账所在文件夹。",
+            },
+        )
         ws.set_row(1, 24)
         ws.set_row(2, 32)  # the buttons
         assert layout.result is not None
@@ -912,8 +1116,9 @@ def write_output_sheet(wb: Workbook, fmt: Formats, name: str, *,
 # --- _meta ------------------------------------------------------------------------------------
 
 
-def meta_rows(kind: str, *, group: str = "", period: str = "", year: int | None = None,
-              generated_at: str | None = None) -> list[tuple[str, str]]:
+def meta_rows(
+    kind: str, *, group: str = "", period: str = "", year: int | None = None, generated_at: str | None = None
+) -> list[tuple[str, str]]:
     """The ``_meta`` key/value rows (docs/contracts.md), plus ``target_year``."""
     values = {
         "template": META_TEMPLATE,
@@ -928,8 +1133,9 @@ def meta_rows(kind: str, *, group: str = "", period: str = "", year: int | None 
     return rows
 
 
-def write_meta_sheet(wb: Workbook, fmt: Formats, rows: list[tuple[str, str]], *,
-                     password: str | None = None) -> Worksheet:
+def write_meta_sheet(
+    wb: Workbook, fmt: Formats, rows: list[tuple[str, str]], *, password: str | None = None
+) -> Worksheet:
     """Add the very hidden ``_meta`` sheet (column A keys, column B values)."""
     ws = wb.add_worksheet(META_SHEET)
     ws.set_column(0, 0, 18)
@@ -961,8 +1167,15 @@ def write_xlwings_conf(wb: Workbook, rows: Sequence[tuple[str, str]]) -> Workshe
     return ws
 
 
-def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None = None,
-                 year: int | None = None, carry: Carried | None = None, standalone: bool = False) -> None:
+def write_ledger(
+    path: Path,
+    *,
+    password: str | None = None,
+    plan: Plan | None = None,
+    year: int | None = None,
+    carry: Carried | None = None,
+    standalone: bool = False,
+) -> None:
     """Write the ledger to ``path`` directly (no temporary file; see :func:`build_workbook`).
 
     ``carry`` holds what a new year's ledger takes over from last year's (see ``qyx_excel.newyear``);
@@ -973,8 +1186,14 @@ def write_ledger(path: Path, *, password: str | None = None, plan: Plan | None =
     year = check_year(year or default_year())
     carry = carry or Carried()
     wb = new_workbook(path)
-    wb.set_properties({"title": "瑞安市公共服务“七优享”工程台账", "author": "七优享工程专班办公室",
-                       "company": "瑞安市公共服务“七优享”工程工作专班", "comments": f"qyx_excel {TEMPLATE_VERSION}"})
+    wb.set_properties(
+        {
+            "title": "瑞安市公共服务“七优享”工程台账",
+            "author": "七优享工程专班办公室",
+            "company": "瑞安市公共服务“七优享”工程工作专班",
+            "comments": f"qyx_excel {TEMPLATE_VERSION}",
+        }
+    )
     fmt = Formats(wb)
     guide = write_guide_sheet(wb, fmt, plan, kind="ledger", password=password)
     write_catalogue_sheet(wb, fmt, plan, password=password, carried=carry.adjustments)
@@ -1036,8 +1255,10 @@ def _rename_vml_parts(path: Path) -> None:
             if info.filename.endswith(".rels"):
                 text = data.decode("utf-8")
                 for old, new in renames.items():
-                    text = text.replace("../drawings/" + old.rsplit("/", 1)[1] + '"',
-                                        "../drawings/" + new.rsplit("/", 1)[1] + '"')
+                    text = text.replace(
+                        "../drawings/" + old.rsplit("/", 1)[1] + '"',
+                        "../drawings/" + new.rsplit("/", 1)[1] + '"',
+                    )
                 data = text.encode("utf-8")
             out = zipfile.ZipInfo(name, date_time=info.date_time)
             out.compress_type = zipfile.ZIP_DEFLATED
@@ -1046,9 +1267,16 @@ def _rename_vml_parts(path: Path) -> None:
     tmp.replace(path)
 
 
-def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None = None,
-                   year: int | None = None, backup: bool = True, carry: Carried | None = None,
-                   standalone: bool = False) -> Path:
+def build_workbook(
+    out: Path,
+    *,
+    password: str | None = None,
+    plan: Plan | None = None,
+    year: int | None = None,
+    backup: bool = True,
+    carry: Carried | None = None,
+    standalone: bool = False,
+) -> Path:
     """Write the ledger workbook ``七优享台账.xlsm`` to ``out`` and return its path.
 
     ``year`` is the year whose targets the group sheets show as 本年目标 (default: this year,
@@ -1062,9 +1290,14 @@ def build_workbook(out: Path, *, password: str | None = None, plan: Plan | None 
     if out.suffix.lower() != ".xlsm":
         raise UsageError(f"台账文件必须以 .xlsm 结尾（含按钮和宏）：{out}")
     year = check_year(year or default_year())
-    return write_atomically(out, lambda tmp: write_ledger(tmp, password=password, plan=plan, year=year, carry=carry,
-                                                          standalone=standalone),
-                   verify=verify_package, backup=backup)
+    return write_atomically(
+        out,
+        lambda tmp: write_ledger(
+            tmp, password=password, plan=plan, year=year, carry=carry, standalone=standalone
+        ),
+        verify=verify_package,
+        backup=backup,
+    )
 
 
 def committed_ledger_path() -> Path:
@@ -1086,8 +1319,13 @@ def verify_package(path: Path) -> None:
             raise ValueError("written workbook is not a valid zip package")
 
 
-def write_atomically(target: Path, write: Callable[[Path], None], *,
-                     verify: Callable[[Path], None] | None = None, backup: bool = True) -> Path:
+def write_atomically(
+    target: Path,
+    write: Callable[[Path], None],
+    *,
+    verify: Callable[[Path], None] | None = None,
+    backup: bool = True,
+) -> Path:
     """Write an output through :func:`qyx_excel.safeio.atomic_write` (temporary file, backup, replace)."""
 
     return atomic_write(target, write, verify=verify, backup=backup)

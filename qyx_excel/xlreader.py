@@ -28,7 +28,9 @@ def read_sheet(sheet: Sheet) -> list[list[Any]]:
         # xlwings' remote engine takes any ISO-looking text for a date and fails on text with a
         # UTC offset (``_meta``'s generated_at): the values as the client sent them, then.
         values = rng.raw_value
-        values = [[None if v == "" else v for v in row] for row in values] if isinstance(values, list) else values
+        values = (
+            [[None if v == "" else v for v in row] for row in values] if isinstance(values, list) else values
+        )
     if not isinstance(values, (list, tuple)) or (values and not isinstance(values[0], (list, tuple))):
         values = [[values]]
     return [list(row) for row in values or [[None]]]

@@ -203,8 +203,9 @@ def clear_marks(sheet: Sheet, input_cells: set[str], *, password: str | None = N
             note.delete()
 
 
-def mark_findings(sheet: Sheet, findings: list[Finding], input_cells: set[str], *,
-                  password: str | None = None) -> list[str]:
+def mark_findings(
+    sheet: Sheet, findings: list[Finding], input_cells: set[str], *, password: str | None = None
+) -> list[str]:
     """Fill and annotate every input cell with findings (one note per cell); return the cells marked.
 
     Findings on other cells (or on none) are reported in the message box only.
@@ -255,11 +256,18 @@ def _allow_edits(sheet: Sheet, password: str | None = None) -> None:
     try:
         p = api.Protection
         api.Protect(
-            Password=password or "", DrawingObjects=api.ProtectDrawingObjects,
-            Contents=True, Scenarios=api.ProtectScenarios, UserInterfaceOnly=True,
-            AllowFormattingCells=p.AllowFormattingCells, AllowFormattingColumns=p.AllowFormattingColumns,
-            AllowFormattingRows=p.AllowFormattingRows, AllowInsertingRows=p.AllowInsertingRows,
-            AllowDeletingRows=p.AllowDeletingRows, AllowSorting=p.AllowSorting, AllowFiltering=p.AllowFiltering,
+            Password=password or "",
+            DrawingObjects=api.ProtectDrawingObjects,
+            Contents=True,
+            Scenarios=api.ProtectScenarios,
+            UserInterfaceOnly=True,
+            AllowFormattingCells=p.AllowFormattingCells,
+            AllowFormattingColumns=p.AllowFormattingColumns,
+            AllowFormattingRows=p.AllowFormattingRows,
+            AllowInsertingRows=p.AllowInsertingRows,
+            AllowDeletingRows=p.AllowDeletingRows,
+            AllowSorting=p.AllowSorting,
+            AllowFiltering=p.AllowFiltering,
         )
     except Exception as exc:
         raise UsageError(

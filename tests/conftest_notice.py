@@ -23,7 +23,7 @@ from qyx_excel.periods import parse_period
 from qyx_excel.plan import load_plan
 from qyx_excel.targets import Adjustment, evaluate, load_rules, target_for, year_start
 
-TRICKY = 'R&D <Ops> "A"\n第二行：a < b && c > d，\'单引号\'{{ not_a_tag }}'
+TRICKY = "R&D <Ops> \"A\"\n第二行：a < b && c > d，'单引号'{{ not_a_tag }}"
 LONG = "托育机构备案、人员持证和普惠价格监管同步推进，" * 40
 
 
@@ -73,7 +73,11 @@ def build_consolidation(
     rules = load_rules()
     period = parse_period(period_code)
     rng = random.Random(seed)
-    adjustments = {("2", period.year): Adjustment("2", period.year, "62", "2024-02-20", "瑞七优享办〔2024〕2号", "省里调整")}
+    adjustments = {
+        ("2", period.year): Adjustment(
+            "2", period.year, "62", "2024-02-20", "瑞七优享办〔2024〕2号", "省里调整"
+        )
+    }
     scenarios = list(scenarios or ("met", "on", "on", "lag", "severe", "none", "on", "met"))
     rows: list[IndicatorRow] = []
     # scenarios rotate over the indicators judged this month (a yearly statistic is 不适用 in March)
@@ -108,8 +112,13 @@ def build_consolidation(
                 source_cell=f"{ind.domain}!G{10 + i}",
             )
         )
-    states = [TaskState.ON_TRACK.value, TaskState.DONE.value, TaskState.LAGGING.value, TaskState.ON_TRACK.value,
-              TaskState.NOT_STARTED.value]
+    states = [
+        TaskState.ON_TRACK.value,
+        TaskState.DONE.value,
+        TaskState.LAGGING.value,
+        TaskState.ON_TRACK.value,
+        TaskState.NOT_STARTED.value,
+    ]
     tasks = []
     for j, task in enumerate(plan.tasks):
         reported = task.domain not in missing_groups
@@ -129,22 +138,80 @@ def build_consolidation(
             )
         )
     projects = [
-        ProjectRow(1, "市妇幼保健院迁建工程（示例）", "市卫生健康局", "幼有善育", 52000, 12000, 3500, 3000, 29.17,
-                   "主体结构施工", "2023-06", "2026-12", "在建", "", False),
-        ProjectRow(2, "城东未来社区（示例）", "市住建局", "住有宜居", 86000, 20000, 2100, 5000, 10.5,
-                   "土方开挖", "2024-01", "2027-06", "在建", "征地拆迁滞后 & 资金缺口", True),
-        ProjectRow(3, "市第二养老服务中心（示例）", "市民政局", "老有康养", 30000, 8000, 0, 2000, 0.0,
-                   "", "2024-03", "2026-06", "未开工", "用地指标未落实", True),
+        ProjectRow(
+            1,
+            "市妇幼保健院迁建工程（示例）",
+            "市卫生健康局",
+            "幼有善育",
+            52000,
+            12000,
+            3500,
+            3000,
+            29.17,
+            "主体结构施工",
+            "2023-06",
+            "2026-12",
+            "在建",
+            "",
+            False,
+        ),
+        ProjectRow(
+            2,
+            "城东未来社区（示例）",
+            "市住建局",
+            "住有宜居",
+            86000,
+            20000,
+            2100,
+            5000,
+            10.5,
+            "土方开挖",
+            "2024-01",
+            "2027-06",
+            "在建",
+            "征地拆迁滞后 & 资金缺口",
+            True,
+        ),
+        ProjectRow(
+            3,
+            "市第二养老服务中心（示例）",
+            "市民政局",
+            "老有康养",
+            30000,
+            8000,
+            0,
+            2000,
+            0.0,
+            "",
+            "2024-03",
+            "2026-06",
+            "未开工",
+            "用地指标未落实",
+            True,
+        ),
     ]
     applications = [
-        ApplicationRow(a.number, a.name, a.domain, a.responsible_unit, a.connects_to,
-                       ["已上线运行", "对接中", "未启动", "已贯通"][k % 4], "完成接口联调。", "" if k % 3 else "省级接口尚未开放")
+        ApplicationRow(
+            a.number,
+            a.name,
+            a.domain,
+            a.responsible_unit,
+            a.connects_to,
+            ["已上线运行", "对接中", "未启动", "已贯通"][k % 4],
+            "完成接口联调。",
+            "" if k % 3 else "省级接口尚未开放",
+        )
         for k, a in enumerate(plan.applications)
     ]
     groups = [
-        GroupStatus(g, submitted=g not in missing_groups, accepted=g not in missing_groups,
-                    file=None if g in missing_groups else f"{period.code}_{g}.xlsx", late=(g == "学有优教"),
-                    liaison=plan.group(g).liaison)
+        GroupStatus(
+            g,
+            submitted=g not in missing_groups,
+            accepted=g not in missing_groups,
+            file=None if g in missing_groups else f"{period.code}_{g}.xlsx",
+            late=(g == "学有优教"),
+            liaison=plan.group(g).liaison,
+        )
         for g in GROUPS
     ]
     c = Consolidation(
@@ -198,15 +265,42 @@ SUPERVISION = {
     "period": "2024-03",
     "counts": {"蓝色提醒": 6, "黄色预警": 4, "红色督办": 3},
     "new_red": [
-        {"key": "indicator:14", "name": "指标14 欠薪线索动态化解率", "unit": "市人力社保局", "reason": "连续3个月进度滞后"},
-        {"key": "task:3-2", "name": "重点任务3-2 完善工资收入合理增长机制", "unit": "市人力社保局", "reason": "连续3个月未启动"},
-        {"key": "project:3", "name": "重大项目 市第二养老服务中心（示例）", "unit": "市民政局", "reason": "严重滞后2个月"},
+        {
+            "key": "indicator:14",
+            "name": "指标14 欠薪线索动态化解率",
+            "unit": "市人力社保局",
+            "reason": "连续3个月进度滞后",
+        },
+        {
+            "key": "task:3-2",
+            "name": "重点任务3-2 完善工资收入合理增长机制",
+            "unit": "市人力社保局",
+            "reason": "连续3个月未启动",
+        },
+        {
+            "key": "project:3",
+            "name": "重大项目 市第二养老服务中心（示例）",
+            "unit": "市民政局",
+            "reason": "严重滞后2个月",
+        },
     ],
     "closed": [
-        {"key": "indicator:1", "name": "指标1 每千人口拥有3岁以下婴幼儿托位数", "unit": "市卫生健康局", "was": "红色督办"},
-        {"key": "indicator:29", "name": "指标29 基本养老保险参保人数", "unit": "市人力社保局", "was": "黄色预警"},
+        {
+            "key": "indicator:1",
+            "name": "指标1 每千人口拥有3岁以下婴幼儿托位数",
+            "unit": "市卫生健康局",
+            "was": "红色督办",
+        },
+        {
+            "key": "indicator:29",
+            "name": "指标29 基本养老保险参保人数",
+            "unit": "市人力社保局",
+            "was": "黄色预警",
+        },
     ],
-    "slips": [{"number": "瑞七优享督〔2024〕5号", "unit": "市人力社保局", "level": "红色督办"},
-              {"number": "瑞七优享督〔2024〕6号", "unit": "市民政局", "level": "红色督办"}],
+    "slips": [
+        {"number": "瑞七优享督〔2024〕5号", "unit": "市人力社保局", "level": "红色督办"},
+        {"number": "瑞七优享督〔2024〕6号", "unit": "市民政局", "level": "红色督办"},
+    ],
     "overdue": [{"number": "瑞七优享督〔2024〕2号", "unit": "市住建局", "deadline": "2024-03-15"}],
 }

@@ -35,14 +35,32 @@ def judged_consolidation(
             value = blank.expected * (factor if ind.direction is Direction.HIGHER else 2 - factor)
         ev = evaluate(ind, p, value)
         if sourced:
-            rows.append(IndicatorRow.judged(ind, ev, note="按月调度", data_source="市统计局",
-                                            source_file=f"/收件箱/{p.code}_{ind.domain}.xlsx",
-                                            source_cell=f"{ind.domain}!G5"))
+            rows.append(
+                IndicatorRow.judged(
+                    ind,
+                    ev,
+                    note="按月调度",
+                    data_source="市统计局",
+                    source_file=f"/收件箱/{p.code}_{ind.domain}.xlsx",
+                    source_cell=f"{ind.domain}!G5",
+                )
+            )
         else:
             rows.append(IndicatorRow.judged(ind, ev))
     groups = (
-        [GroupStatus(group="幼有善育", submitted=True, accepted=True, file="x.xlsx", received_at="2024-04-03")]
-        if sourced else []
+        [
+            GroupStatus(
+                group="幼有善育", submitted=True, accepted=True, file="x.xlsx", received_at="2024-04-03"
+            )
+        ]
+        if sourced
+        else []
     )
-    return Consolidation(period=p.code, label=p.label, kind=p.kind, generated_at="2024-04-06T09:00:00+08:00",
-                         indicators=rows, groups=groups)
+    return Consolidation(
+        period=p.code,
+        label=p.label,
+        kind=p.kind,
+        generated_at="2024-04-06T09:00:00+08:00",
+        indicators=rows,
+        groups=groups,
+    )

@@ -139,8 +139,16 @@ def task_rows(group: str) -> dict[str, int]:
     return {t.id: start + i for i, t in enumerate(plan.tasks_of(group))}
 
 
-def _domain(ws: Any, plan: Any, group: str, year: int, values: dict[str, Any], notes: dict[str, str],
-            sources: dict[str, str], tasks: dict[int, dict[str, Any]]) -> None:
+def _domain(
+    ws: Any,
+    plan: Any,
+    group: str,
+    year: int,
+    values: dict[str, Any],
+    notes: dict[str, str],
+    sources: dict[str, str],
+    tasks: dict[int, dict[str, Any]],
+) -> None:
     ws.cell(HEADER_ROW - 1, 1, "一、主要指标完成情况")
     for c, h in enumerate(INDICATOR_HEADERS, start=1):
         ws.cell(HEADER_ROW, c, h)
@@ -168,8 +176,16 @@ def _domain(ws: Any, plan: Any, group: str, year: int, values: dict[str, Any], n
         r += 1
         filled = {"本期进展": "按计划推进", "完成情况": "序时推进", "存在问题": None, "下步计划": "继续推进"}
         filled.update(tasks.get(task.number, {}))
-        row = [task.number, task.title, task.lead_unit, task.target_2027, filled["本期进展"], filled["完成情况"],
-               filled["存在问题"], filled["下步计划"]]
+        row = [
+            task.number,
+            task.title,
+            task.lead_unit,
+            task.target_2027,
+            filled["本期进展"],
+            filled["完成情况"],
+            filled["存在问题"],
+            filled["下步计划"],
+        ]
         for c, v in enumerate(row, start=1):
             ws.cell(r, c, v)
 
@@ -181,8 +197,16 @@ def _applications(ws: Any, plan: Any, overrides: dict[int, dict[str, Any]]) -> N
     for i, app in enumerate(plan.applications, start=1):
         filled = {"贯通状态": "对接中", "本期进展": "完成接口联调", "存在问题": None}
         filled.update(overrides.get(app.number, {}))
-        row = [app.number, app.name, app.domain, app.responsible_unit, app.connects_to,
-               filled["贯通状态"], filled["本期进展"], filled["存在问题"]]
+        row = [
+            app.number,
+            app.name,
+            app.domain,
+            app.responsible_unit,
+            app.connects_to,
+            filled["贯通状态"],
+            filled["本期进展"],
+            filled["存在问题"],
+        ]
         for c, v in enumerate(row, start=1):
             ws.cell(HEADER_ROW + i, c, v)
 
@@ -320,10 +344,17 @@ def fill_distributed(
             ws.cell(r, heads["本期完成值"], (values or {}).get(ind.id, clean_value(ind, year)))
             ws.cell(r, heads["数据来源"], (sources or {}).get(ind.id, "部门统计"))
             ws.cell(r, heads["进展情况说明"], (notes or {}).get(ind.id))
-        task_header = next(r for r in range(header_row + 1, ws.max_row + 1) if ws.cell(r, 2).value == "重点任务")
+        task_header = next(
+            r for r in range(header_row + 1, ws.max_row + 1) if ws.cell(r, 2).value == "重点任务"
+        )
         theads = {ws.cell(task_header, c).value: c for c in range(1, ws.max_column + 1)}
         for i, task in enumerate(plan.tasks_of(group), start=1):
-            filled = {"本期进展": "按计划推进", "完成情况": "序时推进", "存在问题": None, "下步计划": "继续推进"}
+            filled = {
+                "本期进展": "按计划推进",
+                "完成情况": "序时推进",
+                "存在问题": None,
+                "下步计划": "继续推进",
+            }
             filled.update((tasks or {}).get(task.number, {}))
             for h, v in filled.items():
                 ws.cell(task_header + i, theads[h], v)

@@ -51,7 +51,7 @@ FORMULA_PROBLEM = "-3 个托育点用地未落实"
 #: Text bound for the notice that breaks naive XML, with a line break (indicator 5 of 幼有善育).
 #: The row that carries TRICKY_NOTE: judged in March (3, 4 and 5 are yearly statistics, 不适用 in March).
 TRICKY_ID = "2"
-TRICKY_NOTE = 'R&D <Ops> "A" 与 a < b && c > d {{ 7*7 }}\n第二行：\'单引号\'说明{% endif %}'
+TRICKY_NOTE = "R&D <Ops> \"A\" 与 a < b && c > d {{ 7*7 }}\n第二行：'单引号'说明{% endif %}"
 #: Values that make those indicators lag, so their notes are quoted in the notice.
 LAGGING_VALUES: dict[str, float] = {"1": 3.9, "2": 40, "3": 60, "4": 60, "5": 0.5}
 #: Numbers typed as text into 弱有众扶's value cells, and the number each must be read as.
@@ -129,8 +129,18 @@ class Workspace:
 
     def cli_consolidate(self, *more: str) -> list[str]:
         """Arguments of ``qyx consolidate`` for March over this workspace."""
-        return ["consolidate", "--period", MARCH, "--ledger", str(self.ledger), "--inbox", str(self.inbox),
-                "--store", str(self.store), *more]
+        return [
+            "consolidate",
+            "--period",
+            MARCH,
+            "--ledger",
+            str(self.ledger),
+            "--inbox",
+            str(self.inbox),
+            "--store",
+            str(self.store),
+            *more,
+        ]
 
 
 def build_workspace(root: Path) -> Workspace:
@@ -147,7 +157,9 @@ def build_workspace(root: Path) -> Workspace:
     build_workbook(ws.ledger, year=2024)
     make_history(period, ws.store)
     make_sample_month(period, ws.inbox, late_groups=(LATE,), broken_groups=())
-    (late,) = make_sample_month(period, ws.spare, late_groups=[g for g in GROUPS if g != LATE], broken_groups=())
+    (late,) = make_sample_month(
+        period, ws.spare, late_groups=[g for g in GROUPS if g != LATE], broken_groups=()
+    )
     stamp = LATER.replace(day=15).timestamp()
     os.utime(late, (stamp, stamp))
     late.rename(ws.late_file)
@@ -175,7 +187,9 @@ def received_later(path: Path, when: datetime = LATER) -> Path:
 Edit = Callable[[Any, Any, Any], None]  # (workbook, group worksheet, Submission read from the source)
 
 
-def edit_book(src: Path, dst: Path, edit: Edit | None = None, *, mark: bool = True, epoch1904: bool = False) -> Path:
+def edit_book(
+    src: Path, dst: Path, edit: Edit | None = None, *, mark: bool = True, epoch1904: bool = False
+) -> Path:
     """Open ``src`` in openpyxl, change it with ``edit(wb, ws, sub)`` and save it as ``dst`` (received later).
 
     ``mark`` also changes the first indicator's (or task's, application's) text a little, so the
@@ -236,7 +250,8 @@ def sheet_part(path: Path, sheet: str) -> str:
         rels = z.read("xl/_rels/workbook.xml.rels").decode()
     rid = re.search(rf'<sheet [^>]*name="{sheet}"[^>]*r:id="(\w+)"', workbook).group(1)
     target = re.search(rf'<Relationship [^>]*Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(
-        rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels)
+        rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rid}"', rels
+    )
     name = target.group(1).lstrip("/")
     return name if name.startswith("xl/") else f"xl/{name}"
 
@@ -251,17 +266,24 @@ def zip_bomb(src: Path, dst: Path, megabytes: int = 200) -> Path:
     sheet = sheet_part(src, intake.read_file(src)[0].sheet)
     rezip(src, dst, replace={sheet: None})
     zeros = b"\x00" * (1 << 20)
-    with zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as z, z.open(
-        sheet, "w", force_zip64=True
-    ) as part:
+    with (
+        zipfile.ZipFile(dst, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+        z.open(sheet, "w", force_zip64=True) as part,
+    ):
         for _ in range(megabytes):
             part.write(zeros)
     return dst
 
 
-def with_parts(src: Path, dst: Path, *, replace: dict[str, bytes | None] | None = None,
-               add: dict[str, bytes] | None = None, patch: dict[str, tuple[bytes, bytes]] | None = None,
-               marker: tuple[bytes, bytes] | None = None) -> Path:
+def with_parts(
+    src: Path,
+    dst: Path,
+    *,
+    replace: dict[str, bytes | None] | None = None,
+    add: dict[str, bytes] | None = None,
+    patch: dict[str, tuple[bytes, bytes]] | None = None,
+    marker: tuple[bytes, bytes] | None = None,
+) -> Path:
     """``src`` with zip parts replaced, dropped (None), added, or patched (old bytes → new bytes);
     ``marker`` replaces a text in whichever part holds it (shared strings or a sheet's inline strings)."""
     replace = dict(replace or {})
@@ -290,11 +312,16 @@ def with_macros(src: Path, dst: Path) -> Path:
     """``src`` turned into an ``.xlsm`` whose VBA project runs a command when opened in Excel."""
     from qyx_excel.vbaproject import build_vba_project
 
-    vba = build_vba_project({"Module1": MACRO_SOURCE}, project_name="VBAProject",
-                            document_modules=("ThisWorkbook", "Sheet1", "Sheet2", "Sheet3"))
+    vba = build_vba_project(
+        {"Module1": MACRO_SOURCE},
+        project_name="VBAProject",
+        document_modules=("ThisWorkbook", "Sheet1", "Sheet2", "Sheet3"),
+    )
     main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
     return with_parts(
-        src, dst, add={"xl/vbaProject.bin": vba},
+        src,
+        dst,
+        add={"xl/vbaProject.bin": vba},
         patch={
             "[Content_Types].xml": (main, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
             "xl/_rels/workbook.xml.rels": (
@@ -324,14 +351,19 @@ EXTERNAL_LINK_RELS = (
 def with_external_link(src: Path, dst: Path) -> Path:
     """``src`` with a link to another workbook (``D:/统计/源数据.xlsx``)."""
     return with_parts(
-        src, dst,
-        add={"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK,
-             "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_LINK_RELS},
-        patch={"[Content_Types].xml": (
-            b"</Types>",
-            b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/'
-            b'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
-        )},
+        src,
+        dst,
+        add={
+            "xl/externalLinks/externalLink1.xml": EXTERNAL_LINK,
+            "xl/externalLinks/_rels/externalLink1.xml.rels": EXTERNAL_LINK_RELS,
+        },
+        patch={
+            "[Content_Types].xml": (
+                b"</Types>",
+                b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+            )
+        },
     )
 
 
@@ -339,7 +371,13 @@ def with_external_link(src: Path, dst: Path) -> Path:
 # The cases
 # ================================================================================================
 
-UNREADABLE, REFUSED, ACCEPTED, OTHER_PERIOD, DUPLICATE = "unreadable", "refused", "accepted", "other-period", "duplicate"
+UNREADABLE, REFUSED, ACCEPTED, OTHER_PERIOD, DUPLICATE = (
+    "unreadable",
+    "refused",
+    "accepted",
+    "other-period",
+    "duplicate",
+)
 
 
 @dataclass(frozen=True)
@@ -388,10 +426,13 @@ def _old_xls(ws: Workspace, dst: Path) -> Path:
 
 def _encrypted(ws: Workspace, dst: Path) -> Path:
     # what Excel writes for a workbook with an open password: the package inside an OLE2 container
-    return _compound(dst, {
-        "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\x00" * 200,
-        "EncryptedPackage": os.urandom(6000),
-    })
+    return _compound(
+        dst,
+        {
+            "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\x00" * 200,
+            "EncryptedPackage": os.urandom(6000),
+        },
+    )
 
 
 def _truncated(group: str) -> Callable[[Workspace, Path], Path]:
@@ -431,8 +472,9 @@ def _edited(group: str, edit: Edit | None = None, **kwargs: Any) -> Callable[[Wo
     return lambda ws, dst: edit_book(ws.good(group), dst, edit, **kwargs)
 
 
-def _then(first: Callable[[Workspace, Path], Path], then: Callable[[Path, Path], Path]) -> Callable[
-        [Workspace, Path], Path]:
+def _then(
+    first: Callable[[Workspace, Path], Path], then: Callable[[Path, Path], Path]
+) -> Callable[[Workspace, Path], Path]:
     def build(ws: Workspace, dst: Path) -> Path:
         tmp = dst.with_name("~qyx-edit-" + dst.name)  # a temporary name intake ignores
         first(ws, tmp)
@@ -590,65 +632,241 @@ def _not_our_template(ws: Workspace, dst: Path) -> Path:
     return received_later(dst)
 
 
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
 
 CASES: tuple[Case, ...] = (
     Case("旧版xls", "旧版 .xls 文件改名为 .xlsx", "幼有善育", ("file-old-format",), UNREADABLE, _old_xls),
     Case("加密", "设了打开密码的 .xlsx", "学有优教", ("file-encrypted",), UNREADABLE, _encrypted),
-    Case("截断", "邮件传输中被截断的 .xlsx（只剩 60%）", "劳有所得", ("file-corrupt",), UNREADABLE,
-         _truncated("劳有所得")),
+    Case(
+        "截断",
+        "邮件传输中被截断的 .xlsx（只剩 60%）",
+        "劳有所得",
+        ("file-corrupt",),
+        UNREADABLE,
+        _truncated("劳有所得"),
+    ),
     Case("空文件", "0 字节的文件", "病有良医", ("file-empty",), UNREADABLE, _bytes(b"")),
     Case("PDF", "PDF 文件改名为 .xlsx", "老有康养", ("file-not-excel",), UNREADABLE, _bytes(PDF)),
-    Case("压缩炸弹", "压缩炸弹：工作表部件解压后 200 MB 全零（文件本身不足 1 MB）", "弱有众扶", ("file-too-large",),
-         UNREADABLE, _zip_bomb("弱有众扶")),
-    Case("远处单元格", "一个 20 KB 的文件在最远的单元格 XFD1048576 里填了字（读入需 170 亿个单元格）", "劳有所得",
-         ("sheet-too-large",), UNREADABLE, _edited("劳有所得", set_cells({"XFD1048576": "备注"}))),
-    Case("XML炸弹", "“十亿笑声”XML 炸弹（工作表部件中的实体嵌套）", "应用贯通", ("file-unsafe-xml",), UNREADABLE,
-         _sheet_replaced("应用贯通", BILLION_LAUGHS)),
-    Case("外部实体", "外部实体 XML（读取 file:///etc/passwd）", "重大项目", ("file-unsafe-xml",), UNREADABLE,
-         _shared_strings("重大项目", EXTERNAL_ENTITY)),
-    Case("带宏", "交回的 .xlsm 带宏（Auto_Open 会运行命令）", "学有优教", ("file-has-macros",), ACCEPTED,
-         _then(_edited("学有优教"), with_macros), suffix=".xlsm"),
-    Case("外部链接", "含指向其他工作簿的外部链接", "劳有所得", ("file-external-links",), ACCEPTED,
-         _then(_edited("劳有所得"), with_external_link)),
-    Case("公式无缓存值", "完成值是公式，但没有计算结果（脚本生成、未在 Excel 中保存）", "幼有善育",
-         ("value-formula-uncached",), REFUSED, _edited("幼有善育", _formula_value)),
-    Case("公式样文字", "进展情况说明以 = + - @ 开头（=HYPERLINK(…)、+1、-2、@SUM）", "幼有善育",
-         ("text-formula-like",), ACCEPTED, _edited("幼有善育", _formula_notes)),
-    Case("工作表改名", "专项组工作表被改名", "病有良医", ("sheet-missing",), REFUSED, _edited("病有良医", _rename_sheet)),
-    Case("工作表删除", "专项组工作表被删除", "老有康养", ("sheet-missing",), REFUSED, _edited("老有康养", _delete_sheet)),
-    Case("表头调序", "指标表两列（连同数据）调换了顺序", "学有优教", (), ACCEPTED, _edited("学有优教", _reorder_headers)),
-    Case("表头改名", "表头“本期完成值”被改成“完成值”", "劳有所得", ("header-missing",), REFUSED,
-         _edited("劳有所得", _header("本期完成值", "完成值"))),
-    Case("表头重复", "右侧多加了一列“本期完成值”", "病有良医", ("header-duplicate",), REFUSED,
-         _edited("病有良医", _duplicate_header)),
-    Case("表头空白", "表头“进展情况说明”被清空", "老有康养", ("header-missing",), REFUSED,
-         _edited("老有康养", _header("进展情况说明", None))),
-    Case("插入空行", "指标表中间插入了一个空行", "幼有善育", (), ACCEPTED, _edited("幼有善育", _insert_blank_row)),
-    Case("插入小计行", "指标表中间插入了一行“小计”并填了数", "学有优教", ("row-unknown",), REFUSED,
-         _edited("学有优教", _insert_unknown_row)),
-    Case("合并输入格", "本期完成值与数据来源两格被合并", "幼有善育", ("merged-input",), REFUSED,
-         _edited("幼有善育", _merge_inputs)),
-    Case("文本数字", "数字存为文本：全角“１００”“６２．９３”、千分位“12,791.5”、“90.17%”、前后空格", "弱有众扶", (),
-         ACCEPTED, _edited("弱有众扶", _numbers_as_text)),
-    Case("错误值", "完成值为 Excel 错误值 #DIV/0!、#REF!", "弱有众扶", ("value-excel-error",), REFUSED,
-         _edited("弱有众扶", _excel_errors)),
-    Case("日期文本", "填报日期写成文字“2024年4月3日”", "病有良医", (), ACCEPTED,
-         _edited("病有良医", _date("2024年4月3日"))),
-    Case("日期序号", "填报日期是 Excel 日期序号 45385（未设日期格式）", "老有康养", (), ACCEPTED,
-         _edited("老有康养", _date(45385, "General"))),
-    Case("1904日期", "工作簿使用 1904 日期系统（Mac 版 Excel）", "劳有所得", (), ACCEPTED,
-         _edited("劳有所得", _date(datetime(2024, 4, 3)), epoch1904=True)),
-    Case("日期无法识别", "填报日期写成“四月三号”", "学有优教", ("date-invalid",), ACCEPTED,
-         _edited("学有优教", _date("四月三号"))),
-    Case("超长说明", "进展情况说明超过 Excel 单元格上限（约 4 万字）", "幼有善育", ("text-too-long",), REFUSED,
-         _then(_edited("幼有善育", _long_note), _long_note_patch)),
-    Case("控制字符", "说明中夹有不可见的控制字符（BEL、ESC）", "学有优教", ("text-control-chars",), ACCEPTED,
-         _then(_edited("学有优教", _control_note), _control_patch)),
-    Case("其他期", "交来的是 2 月的填报表", "病有良医", ("period-mismatch",), OTHER_PERIOD,
-         _edited("病有良医", _other_period)),
+    Case(
+        "压缩炸弹",
+        "压缩炸弹：工作表部件解压后 200 MB 全零（文件本身不足 1 MB）",
+        "弱有众扶",
+        ("file-too-large",),
+        UNREADABLE,
+        _zip_bomb("弱有众扶"),
+    ),
+    Case(
+        "远处单元格",
+        "一个 20 KB 的文件在最远的单元格 XFD1048576 里填了字（读入需 170 亿个单元格）",
+        "劳有所得",
+        ("sheet-too-large",),
+        UNREADABLE,
+        _edited("劳有所得", set_cells({"XFD1048576": "备注"})),
+    ),
+    Case(
+        "XML炸弹",
+        "“十亿笑声”XML 炸弹（工作表部件中的实体嵌套）",
+        "应用贯通",
+        ("file-unsafe-xml",),
+        UNREADABLE,
+        _sheet_replaced("应用贯通", BILLION_LAUGHS),
+    ),
+    Case(
+        "外部实体",
+        "外部实体 XML（读取 file:///etc/passwd）",
+        "重大项目",
+        ("file-unsafe-xml",),
+        UNREADABLE,
+        _shared_strings("重大项目", EXTERNAL_ENTITY),
+    ),
+    Case(
+        "带宏",
+        "交回的 .xlsm 带宏（Auto_Open 会运行命令）",
+        "学有优教",
+        ("file-has-macros",),
+        ACCEPTED,
+        _then(_edited("学有优教"), with_macros),
+        suffix=".xlsm",
+    ),
+    Case(
+        "外部链接",
+        "含指向其他工作簿的外部链接",
+        "劳有所得",
+        ("file-external-links",),
+        ACCEPTED,
+        _then(_edited("劳有所得"), with_external_link),
+    ),
+    Case(
+        "公式无缓存值",
+        "完成值是公式，但没有计算结果（脚本生成、未在 Excel 中保存）",
+        "幼有善育",
+        ("value-formula-uncached",),
+        REFUSED,
+        _edited("幼有善育", _formula_value),
+    ),
+    Case(
+        "公式样文字",
+        "进展情况说明以 = + - @ 开头（=HYPERLINK(…)、+1、-2、@SUM）",
+        "幼有善育",
+        ("text-formula-like",),
+        ACCEPTED,
+        _edited("幼有善育", _formula_notes),
+    ),
+    Case(
+        "工作表改名",
+        "专项组工作表被改名",
+        "病有良医",
+        ("sheet-missing",),
+        REFUSED,
+        _edited("病有良医", _rename_sheet),
+    ),
+    Case(
+        "工作表删除",
+        "专项组工作表被删除",
+        "老有康养",
+        ("sheet-missing",),
+        REFUSED,
+        _edited("老有康养", _delete_sheet),
+    ),
+    Case(
+        "表头调序",
+        "指标表两列（连同数据）调换了顺序",
+        "学有优教",
+        (),
+        ACCEPTED,
+        _edited("学有优教", _reorder_headers),
+    ),
+    Case(
+        "表头改名",
+        "表头“本期完成值”被改成“完成值”",
+        "劳有所得",
+        ("header-missing",),
+        REFUSED,
+        _edited("劳有所得", _header("本期完成值", "完成值")),
+    ),
+    Case(
+        "表头重复",
+        "右侧多加了一列“本期完成值”",
+        "病有良医",
+        ("header-duplicate",),
+        REFUSED,
+        _edited("病有良医", _duplicate_header),
+    ),
+    Case(
+        "表头空白",
+        "表头“进展情况说明”被清空",
+        "老有康养",
+        ("header-missing",),
+        REFUSED,
+        _edited("老有康养", _header("进展情况说明", None)),
+    ),
+    Case(
+        "插入空行",
+        "指标表中间插入了一个空行",
+        "幼有善育",
+        (),
+        ACCEPTED,
+        _edited("幼有善育", _insert_blank_row),
+    ),
+    Case(
+        "插入小计行",
+        "指标表中间插入了一行“小计”并填了数",
+        "学有优教",
+        ("row-unknown",),
+        REFUSED,
+        _edited("学有优教", _insert_unknown_row),
+    ),
+    Case(
+        "合并输入格",
+        "本期完成值与数据来源两格被合并",
+        "幼有善育",
+        ("merged-input",),
+        REFUSED,
+        _edited("幼有善育", _merge_inputs),
+    ),
+    Case(
+        "文本数字",
+        "数字存为文本：全角“１００”“６２．９３”、千分位“12,791.5”、“90.17%”、前后空格",
+        "弱有众扶",
+        (),
+        ACCEPTED,
+        _edited("弱有众扶", _numbers_as_text),
+    ),
+    Case(
+        "错误值",
+        "完成值为 Excel 错误值 #DIV/0!、#REF!",
+        "弱有众扶",
+        ("value-excel-error",),
+        REFUSED,
+        _edited("弱有众扶", _excel_errors),
+    ),
+    Case(
+        "日期文本",
+        "填报日期写成文字“2024年4月3日”",
+        "病有良医",
+        (),
+        ACCEPTED,
+        _edited("病有良医", _date("2024年4月3日")),
+    ),
+    Case(
+        "日期序号",
+        "填报日期是 Excel 日期序号 45385（未设日期格式）",
+        "老有康养",
+        (),
+        ACCEPTED,
+        _edited("老有康养", _date(45385, "General")),
+    ),
+    Case(
+        "1904日期",
+        "工作簿使用 1904 日期系统（Mac 版 Excel）",
+        "劳有所得",
+        (),
+        ACCEPTED,
+        _edited("劳有所得", _date(datetime(2024, 4, 3)), epoch1904=True),
+    ),
+    Case(
+        "日期无法识别",
+        "填报日期写成“四月三号”",
+        "学有优教",
+        ("date-invalid",),
+        ACCEPTED,
+        _edited("学有优教", _date("四月三号")),
+    ),
+    Case(
+        "超长说明",
+        "进展情况说明超过 Excel 单元格上限（约 4 万字）",
+        "幼有善育",
+        ("text-too-long",),
+        REFUSED,
+        _then(_edited("幼有善育", _long_note), _long_note_patch),
+    ),
+    Case(
+        "控制字符",
+        "说明中夹有不可见的控制字符（BEL、ESC）",
+        "学有优教",
+        ("text-control-chars",),
+        ACCEPTED,
+        _then(_edited("学有优教", _control_note), _control_patch),
+    ),
+    Case(
+        "其他期",
+        "交来的是 2 月的填报表",
+        "病有良医",
+        ("period-mismatch",),
+        OTHER_PERIOD,
+        _edited("病有良医", _other_period),
+    ),
     Case("重复发送", "同一个文件换了个名字又发了一次", "应用贯通", (), DUPLICATE, _copy_of("应用贯通")),
-    Case("非本台账", "不是下发的填报表（自制的表格）", "老有康养", ("template-unknown",), REFUSED, _not_our_template),
+    Case(
+        "非本台账",
+        "不是下发的填报表（自制的表格）",
+        "老有康养",
+        ("template-unknown",),
+        REFUSED,
+        _not_our_template,
+    ),
 )
 
 CASE_BY_ID: dict[str, Case] = {c.id: c for c in CASES}

@@ -54,7 +54,9 @@ def test_without_pandas_the_message_names_the_extra(tmp_path):
         "except UsageError as e:\n"
         "    print(e.message)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
     assert 'pip install "qyx_excel[analysis]"' in out
 
 
@@ -64,7 +66,9 @@ def test_pandas_is_not_a_dependency_of_the_ledger():
 
     tomllib = pytest.importorskip("tomllib")
 
-    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"
+    ]
     assert not [d for d in project["dependencies"] if d.startswith("pandas")]
     assert project["optional-dependencies"]["analysis"] == ["pandas>=2.0"]
     xlwings = next(d for d in project["dependencies"] if d.startswith("xlwings"))

@@ -38,7 +38,7 @@ BROKEN = "住有宜居"  # types 120 into a % cell and text into a number cell: 
 MISSING = "弱有众扶"  # leaves its sheet empty and sends nothing
 BY_INBOX = "重大项目"  # sends a fill-in file instead of typing into the ledger
 _PRESSES = itertools.count(1)
-FORMULA_NOTE = "=HYPERLINK(\"http://x\")是说明"  # a note that must stay text everywhere
+FORMULA_NOTE = '=HYPERLINK("http://x")是说明'  # a note that must stay text everywhere
 
 
 # ================================================================================================
@@ -74,7 +74,9 @@ def type_into_ledger(path: Path, fills: dict[str, GroupFill], summary: dict[str,
                 ws[entry.cells[header]].value = value or None
         for app in sub.applications:
             if app.number in fill.applications:
-                for header, value in zip(("贯通状态", "本期进展", "存在问题"), fill.applications[app.number], strict=True):
+                for header, value in zip(
+                    ("贯通状态", "本期进展", "存在问题"), fill.applications[app.number], strict=True
+                ):
                     ws[app.cells[header]].value = value or None
     for cell, value in (summary or {}).items():
         wb[SHEET_SUMMARY][cell].value = value
@@ -107,7 +109,9 @@ def work(month, tmp_path, monkeypatch) -> Path:
     return folder
 
 
-def press(func, path: Path, sheet: str, out: Path | None = None) -> tuple[Any, list[dict[str, Any]], Path, list]:
+def press(
+    func, path: Path, sheet: str, out: Path | None = None
+) -> tuple[Any, list[dict[str, Any]], Path, list]:
     """Press a button on ``path`` opened at ``sheet``, the documented way (``set_mock_caller``).
 
     Returns (the function's return value, the alerts, the file with the actions applied, the actions).
@@ -165,13 +169,17 @@ def test_consolidate_writes_what_the_cli_writes(work):
     assert len(writes) <= 21 and max(a["row_count"] for a in writes) >= 48
     prompt = alerts[0]["prompt"]
     assert prompt.startswith("2024年3月汇总完成")
-    assert f"被退回 1 个：{BROKEN}" in prompt and f"未报送 1 个：{MISSING}" in prompt and "请保存本台账" in prompt
+    assert (
+        f"被退回 1 个：{BROKEN}" in prompt
+        and f"未报送 1 个：{MISSING}" in prompt
+        and "请保存本台账" in prompt
+    )
     wb = openpyxl.load_workbook(out, keep_vba=True)
     summary = wb[SHEET_SUMMARY]
     result = summary[SUMMARY_RESULT.value_cell].value
     assert result == line and "2024年3月汇总完成" in result and "\n" not in result
     rows = rows_of(summary, SUMMARY_HEADER_ROW)
-    assert list(rows[0]) [: len(SUMMARY_COLUMNS)] == [name for name, _ in SUMMARY_COLUMNS]
+    assert list(rows[0])[: len(SUMMARY_COLUMNS)] == [name for name, _ in SUMMARY_COLUMNS]
     col = {name: i for i, (name, _) in enumerate(SUMMARY_COLUMNS)}
     body = rows[1:]
     assert len(body) == 47 and body[0][0] == "1" and any(r[0] == "27-1" for r in body)  # ids stay text
@@ -180,18 +188,30 @@ def test_consolidate_writes_what_the_cli_writes(work):
         cell = summary.cell(r, status_col)
         assert fill_of(cell) == WORD_FILLS[cell.value]
     first = body[0]
-    assert first[col["进展情况说明"]] == FORMULA_NOTE and summary.cell(SUMMARY_HEADER_ROW + 1, col["进展情况说明"] + 1).data_type == "s"
+    assert (
+        first[col["进展情况说明"]] == FORMULA_NOTE
+        and summary.cell(SUMMARY_HEADER_ROW + 1, col["进展情况说明"] + 1).data_type == "s"
+    )
     assert first[col["来源文件"]] == "七优享台账.xlsm" and first[col["来源单元格"]] == "幼有善育!G7"
     reporting = {r[2]: r for r in rows_of(wb[SHEET_FINDINGS], OUTPUT_HEADER_ROW)[1:10]}
     assert reporting[BROKEN][1] == "已退回" and reporting[MISSING][1] == "未报送"
     assert reporting[BY_INBOX][1] == "已受理" and reporting[BY_INBOX][4] == "2024-03_重大项目.xlsx"
-    broken_row = next(r for r in range(OUTPUT_HEADER_ROW + 1, OUTPUT_HEADER_ROW + 10)
-                      if wb[SHEET_FINDINGS].cell(r, 3).value == BROKEN)
+    broken_row = next(
+        r
+        for r in range(OUTPUT_HEADER_ROW + 1, OUTPUT_HEADER_ROW + 10)
+        if wb[SHEET_FINDINGS].cell(r, 3).value == BROKEN
+    )
     assert fill_of(wb[SHEET_FINDINGS].cell(broken_row, 2)) == WORD_FILLS["已退回"]
     findings = rows_of(wb[SHEET_FINDINGS], OUTPUT_HEADER_ROW)
     # the group of a finding in the ledger is its sheet's, though all nine sheets share the file
-    assert any(r[2] == "百分比超出范围" and r[3] == BROKEN and r[5] == BROKEN and r[6] == "G7"
-               and r[9] == "value-percent-range" for r in findings)  # the clerk reads Chinese; the code at the side
+    assert any(
+        r[2] == "百分比超出范围"
+        and r[3] == BROKEN
+        and r[5] == BROKEN
+        and r[6] == "G7"
+        and r[9] == "value-percent-range"
+        for r in findings
+    )  # the clerk reads Chinese; the code at the side
     tables = rows_of(wb[SHEET_TABLES], OUTPUT_HEADER_ROW)
     assert list(tables[0][: len(TABLES_HEADERS)]) == list(TABLES_HEADERS) and len(tables) == 48
     assert wb[SHEET_TABLES].print_area is not None
@@ -277,7 +297,9 @@ def test_an_unexpected_error_is_an_alert_and_a_log(work, monkeypatch):
     monkeypatch.setattr(buttons, "consolidate_submissions", broken)  # the name buttons calls
     returned, alerts, _, _ = press(buttons.consolidate, work / "七优享台账.xlsm", SHEET_SUMMARY)
     assert returned is None
-    assert alerts[0]["prompt"].startswith("内部错误（RuntimeError）") and "请联系维护人员" in alerts[0]["prompt"]
+    assert (
+        alerts[0]["prompt"].startswith("内部错误（RuntimeError）") and "请联系维护人员" in alerts[0]["prompt"]
+    )
     log = (work / buttons.LOG_NAME).read_text(encoding="utf-8")
     assert "Traceback" in log and "RuntimeError: boom" in log and "consolidate" in log
 
@@ -307,8 +329,13 @@ def test_check_sheet_marks_findings_and_the_next_run_clears_them(work):
     assert ws[result_cell].value == line
     notes = _notes(ws)
     assert notes["G7"].startswith("【错误】百分比 120 不在 0—100 之间") and "不是数值" in notes["G12"]
-    assert fill_of(ws["G7"]) == buttons.MARK_FILLS["error"][1:] and fill_of(ws["G12"]) == buttons.MARK_FILLS["error"][1:]
-    assert {k: v for k, v in notes.items() if k not in ("G7", "G12")} == builder_notes  # the builder's notes stay
+    assert (
+        fill_of(ws["G7"]) == buttons.MARK_FILLS["error"][1:]
+        and fill_of(ws["G12"]) == buttons.MARK_FILLS["error"][1:]
+    )
+    assert {
+        k: v for k, v in notes.items() if k not in ("G7", "G12")
+    } == builder_notes  # the builder's notes stay
 
     # the liaison corrects both cells and presses 校验本表 again: the marks are gone
     fixed = group_fill(BROKEN, MARCH)
@@ -412,7 +439,11 @@ def test_no_calling_workbook_is_a_chinese_message_on_stderr(capsys):
         buttons.consolidate()
     assert caught.value.code == 1
     err = capsys.readouterr().err
-    assert err.startswith("七优享台账：找不到调用按钮的工作簿") and "qyx-doctor" in err and "Traceback" not in err
+    assert (
+        err.startswith("七优享台账：找不到调用按钮的工作簿")
+        and "qyx-doctor" in err
+        and "Traceback" not in err
+    )
 
 
 def test_python_without_qyx_excel_gets_a_chinese_message_not_a_traceback(tmp_path):
@@ -423,8 +454,13 @@ def test_python_without_qyx_excel_gets_a_chinese_message_not_a_traceback(tmp_pat
     from qyx_excel.vbaproject import CHECK_SHEET, NOT_INSTALLED_MESSAGE
 
     # -I -S: no site-packages, no current folder: qyx_excel cannot be found
-    proc = subprocess.run([sys.executable, "-I", "-S", "-W", "error", "-c", CHECK_SHEET.python], cwd=tmp_path,
-                          capture_output=True, timeout=60, env={"PYTHONIOENCODING": "utf-8"})
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-W", "error", "-c", CHECK_SHEET.python],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        env={"PYTHONIOENCODING": "utf-8"},
+    )
     assert proc.returncode == 1
     assert proc.stderr.decode("utf-8").strip() == NOT_INSTALLED_MESSAGE + sys.executable
 
@@ -455,7 +491,22 @@ class _FakeProtectedSheet:
             ProtectContents = True
             ProtectDrawingObjects = True
             ProtectScenarios = True
-            Protection = type("P", (), dict.fromkeys(("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows", "AllowInsertingRows", "AllowDeletingRows", "AllowSorting", "AllowFiltering"), True))()
+            Protection = type(
+                "P",
+                (),
+                dict.fromkeys(
+                    (
+                        "AllowFormattingCells",
+                        "AllowFormattingColumns",
+                        "AllowFormattingRows",
+                        "AllowInsertingRows",
+                        "AllowDeletingRows",
+                        "AllowSorting",
+                        "AllowFiltering",
+                    ),
+                    True,
+                ),
+            )()
             ui_only = False
 
             def Protect(self, Password: str = "", **options: Any) -> None:
@@ -569,12 +620,18 @@ def test_consolidate_with_history_writes_levels_the_supervision_sheet_and_slips(
     assert SHEET_SUPERVISION in ours.sheetnames and ours.active.title == SHEET_SUMMARY
     matters = [r for r in rows_of(ours[SHEET_SUPERVISION], 4) if isinstance(r[0], int)]
     assert len(matters) >= len([m for m in board.matters if m.level.value != "无"])
-    assert slips and all((work / "督办单" / "2024-03" / name).is_file()
-                         for name in [p.name for p in (work / "督办单" / "2024-03").glob("*.docx")])
-    assert len(list((work / "督办单" / "2024-03").glob("*.docx"))) == len([s for s in slips if s["period"] == "2024-03"])
+    assert slips and all(
+        (work / "督办单" / "2024-03" / name).is_file()
+        for name in [p.name for p in (work / "督办单" / "2024-03").glob("*.docx")]
+    )
+    assert len(list((work / "督办单" / "2024-03").glob("*.docx"))) == len(
+        [s for s in slips if s["period"] == "2024-03"]
+    )
     assert "督办单" in alerts[0]["prompt"]
     # the command line, on the same ledger and history, writes the same 汇总 (levels included)
     consolidate(MARCH, cli / ledger.name, inbox=cli / "收件箱")
     theirs = openpyxl.load_workbook(cli / ledger.name)
-    assert rows_of(ours[SHEET_SUMMARY], SUMMARY_HEADER_ROW) == rows_of(theirs[SHEET_SUMMARY], SUMMARY_HEADER_ROW)
+    assert rows_of(ours[SHEET_SUMMARY], SUMMARY_HEADER_ROW) == rows_of(
+        theirs[SHEET_SUMMARY], SUMMARY_HEADER_ROW
+    )
     assert [c.value for c in theirs[SHEET_SUMMARY][SUMMARY_HEADER_ROW]][len(SUMMARY_COLUMNS)] == "预警等级"

@@ -53,8 +53,20 @@ def fill(request, tmp_path):
 # --- the clean file: nothing at all ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("group", ["幼有善育", "学有优教", "劳有所得", "病有良医", "老有康养", "住有宜居", "弱有众扶",
-                                   "应用贯通", "重大项目"])
+@pytest.mark.parametrize(
+    "group",
+    [
+        "幼有善育",
+        "学有优教",
+        "劳有所得",
+        "病有良医",
+        "老有康养",
+        "住有宜居",
+        "弱有众扶",
+        "应用贯通",
+        "重大项目",
+    ],
+)
 def test_clean_files_have_no_findings(group, fill):
     assert check(fill(group=group)) == []
 
@@ -137,11 +149,16 @@ def test_row_unknown_and_duplicate(fill):
         ws.cell(TASKS["1-4"], 1).value = 9
 
     findings = check(fill(edit=edit))
-    assert sorted(pairs(findings)) == sorted([
-        ("row-duplicate", f"A{ROWS['5']}"),
-        ("row-missing", None), ("row-missing", None), ("row-missing", None),  # 3, 5 and task 4
-        ("row-unknown", f"A{ROWS['3']}"), ("row-unknown", f"A{TASKS['1-4']}"),
-    ])
+    assert sorted(pairs(findings)) == sorted(
+        [
+            ("row-duplicate", f"A{ROWS['5']}"),
+            ("row-missing", None),
+            ("row-missing", None),
+            ("row-missing", None),  # 3, 5 and task 4
+            ("row-unknown", f"A{ROWS['3']}"),
+            ("row-unknown", f"A{TASKS['1-4']}"),
+        ]
+    )
     assert {f.indicator for f in findings if f.code == "row-missing"} == {"3", "5", "1-4"}
 
 
@@ -159,9 +176,13 @@ def test_protected_changed_indicator_columns(fill):
         ws.cell(ROWS["5"], 6).value = 1.0
 
     findings = check(fill(edit=edit))
-    assert pairs(findings) == [("protected-changed", f"B{ROWS['1']}"), ("protected-changed", f"C{ROWS['2']}"),
-                               ("protected-changed", f"D{ROWS['3']}"), ("protected-changed", f"E{ROWS['4']}"),
-                               ("protected-changed", f"F{ROWS['5']}")]
+    assert pairs(findings) == [
+        ("protected-changed", f"B{ROWS['1']}"),
+        ("protected-changed", f"C{ROWS['2']}"),
+        ("protected-changed", f"D{ROWS['3']}"),
+        ("protected-changed", f"E{ROWS['4']}"),
+        ("protected-changed", f"F{ROWS['5']}"),
+    ]
     assert "本年目标" in findings[3].message and "88" in findings[3].message
 
 
@@ -187,7 +208,9 @@ def test_protected_changed_task_columns(fill):
 
     findings = check(fill(edit=edit))
     assert [(f.code, f.cell, f.indicator) for f in findings] == [
-        ("protected-changed", f"B{TASKS['1-1']}", "1-1"), ("protected-changed", f"C{TASKS['1-2']}", "1-2")]
+        ("protected-changed", f"B{TASKS['1-1']}", "1-1"),
+        ("protected-changed", f"C{TASKS['1-2']}", "1-2"),
+    ]
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -225,7 +248,10 @@ def test_value_formula_uncached(fill):
 
 def test_value_percent_range(fill):
     findings = check(fill(values={"2": 160, "3": -3}))
-    assert pairs(findings) == [("value-percent-range", f"G{ROWS['2']}"), ("value-percent-range", f"G{ROWS['3']}")]
+    assert pairs(findings) == [
+        ("value-percent-range", f"G{ROWS['2']}"),
+        ("value-percent-range", f"G{ROWS['3']}"),
+    ]
     assert check(fill("g.xlsx", values={"2": 100, "3": "100%"})) == []
 
 
@@ -277,8 +303,14 @@ def test_value_jump_of_flows(fill):
     rows = indicator_rows("学有优教")
     # January: the flow restarts, a fall from December's year total is not a jump
     january = Prior(period="2023-12", values={"10": 5400.0})
-    assert check(fill("a.xlsx", group="学有优教", period="2024-01", values={"10": 200}), period="2024-01",
-                 prior=january) == []
+    assert (
+        check(
+            fill("a.xlsx", group="学有优教", period="2024-01", values={"10": 200}),
+            period="2024-01",
+            prior=january,
+        )
+        == []
+    )
     # later in the year: the monthly pace is compared (1000 in 2 months, then 1400 in 3: no jump)
     march = Prior(period="2024-02", values={"10": 1000.0})
     assert check(fill("b.xlsx", group="学有优教", values={"10": 1400}), prior=march) == []
@@ -299,9 +331,13 @@ def test_qualitative_unclear(fill):
     findings = check(fill(group="老有康养", period="2025-06", values={"30": 52}), period="2025-06")
     assert pairs(findings) == [("qualitative-unclear", f"G{rows['30']}")]
     assert "全覆盖" in findings[0].message
-    findings = check(fill("lag.xlsx", group="老有康养", period="2025-06", values={"30": "未启动"}), period="2025-06")
+    findings = check(
+        fill("lag.xlsx", group="老有康养", period="2025-06", values={"30": "未启动"}), period="2025-06"
+    )
     assert pairs(findings) == [("lagging-no-note", f"G{rows['30']}")]
-    for i, ok in enumerate(({"values": {"30": "已完成"}}, {"values": {"30": 52}, "notes": {"30": "已全覆盖"}})):
+    for i, ok in enumerate(
+        ({"values": {"30": "已完成"}}, {"values": {"30": 52}, "notes": {"30": "已全覆盖"}})
+    ):
         assert check(fill(f"ok{i}.xlsx", group="老有康养", period="2025-06", **ok), period="2025-06") == []
 
 
@@ -310,7 +346,9 @@ def test_qualitative_unclear(fill):
 
 def test_task_state_invalid(fill):
     findings = check(fill(tasks={1: {"完成情况": "完成了"}}))
-    assert [(f.code, f.cell, f.indicator) for f in findings] == [("task-state-invalid", f"F{TASKS['1-1']}", "1-1")]
+    assert [(f.code, f.cell, f.indicator) for f in findings] == [
+        ("task-state-invalid", f"F{TASKS['1-1']}", "1-1")
+    ]
     assert "已完成、序时推进、滞后、未启动" in findings[0].message
 
 
@@ -331,8 +369,12 @@ def test_task_progress_missing(fill):
 def test_project_number_invalid_and_state_and_over_plan(fill):
     projects = [{"总投资": "五亿"}, {"状态": "施工中"}, {"本年累计完成投资": 9000}, {"本年计划投资": -5}]
     findings = check(fill(group="重大项目", projects=projects))
-    assert pairs(findings) == [("project-number-invalid", "E7"), ("project-state-invalid", "K8"),
-                               ("project-over-plan", "G9"), ("project-number-invalid", "F10")]
+    assert pairs(findings) == [
+        ("project-number-invalid", "E7"),
+        ("project-state-invalid", "K8"),
+        ("project-over-plan", "G9"),
+        ("project-number-invalid", "F10"),
+    ]
     assert "在建" in findings[1].message and "9000" in findings[2].message
     ok = [{"总投资": "52,000"}, {"状态": "已竣工"}, {"本年累计完成投资": 8000}]
     assert check(fill("g.xlsx", group="重大项目", projects=ok)) == []
@@ -380,13 +422,17 @@ def test_text_control_chars(fill):
 def test_text_formula_like(fill):
     def edit(ws):
         cell = ws.cell(ROWS["1"], 9)
-        cell.value = "=HYPERLINK(\"http://x\")"
+        cell.value = '=HYPERLINK("http://x")'
         cell.data_type = "s"
 
     findings = check(fill(notes={"2": "-较上月下降"}, sources={"3": "@统计局"}, edit=edit))
-    assert sorted(pairs(findings)) == sorted([("text-formula-like", f"I{ROWS['1']}"),
-                                              ("text-formula-like", f"I{ROWS['2']}"),
-                                              ("text-formula-like", f"H{ROWS['3']}")])
+    assert sorted(pairs(findings)) == sorted(
+        [
+            ("text-formula-like", f"I{ROWS['1']}"),
+            ("text-formula-like", f"I{ROWS['2']}"),
+            ("text-formula-like", f"H{ROWS['3']}"),
+        ]
+    )
     assert check(fill("g.xlsx", sources={"1": "-"})) == []  # a lone dash means "none"
 
 

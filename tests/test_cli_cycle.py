@@ -48,7 +48,17 @@ def test_check_json_and_exit_code(month, capsys):
 
 def test_consolidate_json_contract(month, capsys):
     root, ledger = month
-    code, out, _ = run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱", "--json")
+    code, out, _ = run(
+        capsys,
+        "consolidate",
+        "--period",
+        "2024-03",
+        "--ledger",
+        ledger,
+        "--inbox",
+        root / "收件 箱",
+        "--json",
+    )
     data = json.loads(out)
     assert code == 1  # a refused group and a missing group
     assert data["period"] == "2024-03"
@@ -84,14 +94,20 @@ def test_consolidate_fills_the_progress_sheet_as_the_button_does(month, capsys):
 def test_notice_tables_after_consolidation(month, capsys):
     root, ledger = month
     run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱")
-    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "通报.docx")
+    code, _, err = run(
+        capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "通报.docx"
+    )
     assert code == 0 and (root / "通报.docx").stat().st_size > 10_000
-    code, _, err = run(capsys, "tables", "--period", "2024-Q1", "--ledger", ledger, "--out", root / "进度表.xlsx")
+    code, _, err = run(
+        capsys, "tables", "--period", "2024-Q1", "--ledger", ledger, "--out", root / "进度表.xlsx"
+    )
     assert code == 0 and "2024年第一季度" in err
 
 
 def test_notice_before_consolidation_is_a_clear_refusal(tmp_path, capsys):
-    code, _out, err = run(capsys, "notice", "--period", "2024-05", "--store", tmp_path, "--out", tmp_path / "x.docx")
+    code, _out, err = run(
+        capsys, "notice", "--period", "2024-05", "--store", tmp_path, "--out", tmp_path / "x.docx"
+    )
     assert code == 2 and "qyx consolidate" in err and "Traceback" not in err
     assert not (tmp_path / "x.docx").exists()
 
@@ -110,9 +126,14 @@ def test_history_restore_and_trace(month, capsys, tmp_path):
     code, _, err = run(capsys, "history", "--ledger", ledger, "--restore", refused["id"], "--out", tmp_path)
     restored = tmp_path / "2024-03_住有宜居.xlsx"
     original = root / "收件 箱" / "2024-03_住有宜居.xlsx"
-    assert code == 0 and hashlib.sha256(restored.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+    assert (
+        code == 0
+        and hashlib.sha256(restored.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+    )
 
-    code, out, _ = run(capsys, "trace", "--ledger", ledger, "--period", "2024-03", "--indicator", "1", "--json")
+    code, out, _ = run(
+        capsys, "trace", "--ledger", ledger, "--period", "2024-03", "--indicator", "1", "--json"
+    )
     found = json.loads(out)
     assert code == 0 and found["file"] == "2024-03_幼有善育.xlsx" and found["cell"].startswith("G")
     code, _, err = run(capsys, "trace", "--ledger", ledger, "--period", "2024-03", "--indicator", "40")
@@ -135,8 +156,19 @@ def test_notice_pdf_and_doc_number(month, capsys):
 
     root, ledger = month
     run(capsys, "consolidate", "--period", "2024-03", "--ledger", ledger, "--inbox", root / "收件 箱")
-    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "通报.docx",
-                       "--pdf", "--number", "5")
+    code, _, err = run(
+        capsys,
+        "notice",
+        "--period",
+        "2024-03",
+        "--ledger",
+        ledger,
+        "--out",
+        root / "通报.docx",
+        "--pdf",
+        "--number",
+        "5",
+    )
     assert code == 0 and (root / "通报.pdf").stat().st_size > 10_000 and "PDF：" in err
     numbers = [p.text for p in Document(str(root / "通报.docx")).paragraphs if p.style.name == "发文字号"]
     assert len(numbers) == 1 and numbers[0].endswith("〕5号")
@@ -144,6 +176,7 @@ def test_notice_pdf_and_doc_number(month, capsys):
 
 def test_notice_number_must_be_positive(month, capsys):
     root, ledger = month
-    code, _, err = run(capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "x.docx",
-                       "--number", "0")
+    code, _, err = run(
+        capsys, "notice", "--period", "2024-03", "--ledger", ledger, "--out", root / "x.docx", "--number", "0"
+    )
     assert code == 2 and "正整数" in err and not (root / "x.docx").exists()

@@ -37,7 +37,9 @@ def test_catalogue_human(capsys):
 
 
 def test_evaluate_json(capsys):
-    code, out, _ = run(capsys, "evaluate", "--indicator", "1", "--period", "2024-06", "--value", "4.5", "--json")
+    code, out, _ = run(
+        capsys, "evaluate", "--indicator", "1", "--period", "2024-06", "--value", "4.5", "--json"
+    )
     data = json.loads(out)
     assert code == 0
     assert data["id"] == "1" and data["period"] == "2024-06" and data["value"] == 4.5
@@ -45,7 +47,9 @@ def test_evaluate_json(capsys):
 
 
 def test_evaluate_full_width_and_percent(capsys):
-    code, out, _ = run(capsys, "evaluate", "--indicator", "2", "--period", "2024-Q4", "--value", "６１％", "--json")
+    code, out, _ = run(
+        capsys, "evaluate", "--indicator", "2", "--period", "2024-Q4", "--value", "６１％", "--json"
+    )
     assert code == 0 and json.loads(out)["value"] == 61
 
 
@@ -88,7 +92,23 @@ def test_chinese_help_stays_in_our_parser(capsys):
 
 
 def test_installed_console_script_runs():
-    proc = subprocess.run([sys.executable, "-m", "qyx_excel", "evaluate", "--indicator", "13", "--period",
-                           "2024-06", "--value", "4.6", "--json"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qyx_excel",
+            "evaluate",
+            "--indicator",
+            "13",
+            "--period",
+            "2024-06",
+            "--value",
+            "4.6",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "已达标"

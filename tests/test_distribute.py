@@ -33,8 +33,12 @@ def _meta(wb) -> dict[str, str | None]:
 
 
 def _unlocked(ws) -> set[str]:
-    return {c.coordinate for row in ws.iter_rows() for c in row
-            if not isinstance(c, MergedCell) and c.protection.locked is False}
+    return {
+        c.coordinate
+        for row in ws.iter_rows()
+        for c in row
+        if not isinstance(c, MergedCell) and c.protection.locked is False
+    }
 
 
 def test_one_file_per_group_named_by_period(files):
@@ -52,7 +56,11 @@ def test_fill_in_file_content(files, plan, index):
     assert wb[META_SHEET].sheet_state == "veryHidden"
     meta = _meta(wb)
     assert list(meta)[: len(META_KEYS)] == list(META_KEYS)
-    assert (meta["template"], meta["template_version"], meta["kind"]) == (META_TEMPLATE, TEMPLATE_VERSION, "fill-in")
+    assert (meta["template"], meta["template_version"], meta["kind"]) == (
+        META_TEMPLATE,
+        TEMPLATE_VERSION,
+        "fill-in",
+    )
     assert (meta["group"], meta["period"], meta["target_year"]) == (group, PERIOD, "2024")
     ws = wb[group]
     layout = group_layout(group, plan)
@@ -66,7 +74,9 @@ def test_fill_in_file_content(files, plan, index):
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         assert not any("vbaProject" in n for n in names)
-        assert not any("FmlaMacro" in z.read(n).decode("utf-8", "replace") for n in names if n.endswith(".vml"))
+        assert not any(
+            "FmlaMacro" in z.read(n).decode("utf-8", "replace") for n in names if n.endswith(".vml")
+        )
         assert "macroEnabled" not in z.read("[Content_Types].xml").decode()
 
 
@@ -92,8 +102,13 @@ def test_adjustments_from_the_ledger(tmp_path, plan):
     wb = openpyxl.load_workbook(ledger, keep_vba=True)
     ws = wb[SHEET_CATALOGUE]
     first = next(r[0].row for r in ws.iter_rows() if tuple(c.value for c in r[:7]) == ADJUSTMENT_HEADERS) + 1
-    for r, row in enumerate([("1", 2024, "5", datetime(2024, 5, 6), "瑞政办〔2024〕5号", "省里调整"),
-                             ("27-1", 2024, "86", None, "", "")], start=first):
+    for r, row in enumerate(
+        [
+            ("1", 2024, "5", datetime(2024, 5, 6), "瑞政办〔2024〕5号", "省里调整"),
+            ("27-1", 2024, "86", None, "", ""),
+        ],
+        start=first,
+    ):
         for c, value in enumerate(row):
             ws.cell(r, (1, 2, 4, 5, 6, 7)[c], value)
     wb.save(ledger)
@@ -130,7 +145,11 @@ def test_filled_in_by_a_person_keeps_identity_and_validation(files, plan, tmp_pa
     again = openpyxl.load_workbook(out)
     meta = _meta(again)
     assert (meta["group"], meta["period"], meta["template_version"], meta["kind"]) == (
-        "病有良医", PERIOD, TEMPLATE_VERSION, "fill-in")
+        "病有良医",
+        PERIOD,
+        TEMPLATE_VERSION,
+        "fill-in",
+    )
     assert again[META_SHEET].sheet_state == "veryHidden"
     ws = again["病有良医"]
     assert ws[ind.cell("19", "本期完成值")].value == 81.6
@@ -138,7 +157,9 @@ def test_filled_in_by_a_person_keeps_identity_and_validation(files, plan, tmp_pa
     assert ws.protection.sheet and _unlocked(ws) == layout.input_cells()
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"decimal", "list", "date", "textLength"} <= kinds
-    value_dv = next(dv for dv in ws.data_validations.dataValidation if ind.cell("19", "本期完成值") in dv.sqref)
+    value_dv = next(
+        dv for dv in ws.data_validations.dataValidation if ind.cell("19", "本期完成值") in dv.sqref
+    )
     assert value_dv.showErrorMessage and value_dv.error
     header_row = next(r[0].row for r in ws.iter_rows() if tuple(c.value for c in r[:9]) == INDICATOR_HEADERS)
     assert header_row == ind.header_row

@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_findings_catalogue_doc_is_current():
-    assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == catalogue_markdown(), "run: qyx docs"
+    assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == catalogue_markdown(), (
+        "run: qyx docs"
+    )
 
 
 def test_every_finding_code_is_documented_and_chinese():

@@ -44,8 +44,13 @@ class FakeProbe:
     addins: dict[str, str] = field(default_factory=dict)
 
     def python(self) -> dict[str, Any]:
-        return {"version": self.version, "bits": self.bits, "executable": VENV_PY, "prefix": self.prefix,
-                "base_prefix": r"C:\Python312"}
+        return {
+            "version": self.version,
+            "bits": self.bits,
+            "executable": VENV_PY,
+            "prefix": self.prefix,
+            "base_prefix": r"C:\Python312",
+        }
 
     def env(self, name: str) -> str | None:
         return self.envs.get(name)
@@ -70,7 +75,7 @@ class FakeProbe:
 
     def registry_subkeys(self, key: str) -> list[str]:
         prefix = key + "\\"
-        return sorted({k[len(prefix):].split("\\")[0] for k, _ in self.reg if k.startswith(prefix)})
+        return sorted({k[len(prefix) :].split("\\")[0] for k, _ in self.reg if k.startswith(prefix)})
 
     def zone_id(self, path: str) -> int | None:
         return self.zones.get(path)
@@ -95,7 +100,10 @@ def good_windows_pc(**changes: Any) -> FakeProbe:
         envs={"APPDATA": r"C:\Users\clerk\AppData\Roaming", "USERPROFILE": r"C:\Users\clerk"},
         texts={r"C:\Users\clerk\.xlwings\xlwings.conf": f'"INTERPRETER_WIN","{VENV_PY}"\n'},
         with_qyx={VENV_PY},
-        reg={(TRUSTED + r"\Location5", "Path"): "D:\\专班\\", (TRUSTED + r"\Location5", "AllowSubfolders"): 1},
+        reg={
+            (TRUSTED + r"\Location5", "Path"): "D:\\专班\\",
+            (TRUSTED + r"\Location5", "AllowSubfolders"): 1,
+        },
     )
     for key, value in changes.items():
         setattr(probe, key, value)
@@ -110,8 +118,19 @@ def test_a_good_windows_pc_passes_every_check():
     checks = run_checks(good_windows_pc(), ledger=LEDGER, project=PROJECT)
     assert [(c.name, c.status) for c in checks if c.status not in ("ok", "skip")] == []
     names = [c.name for c in checks]
-    assert names == ["Python 版本", "虚拟环境", "qyx_excel", "xlwings", "独立版台账模块", "pandas", "xlwings 加载项",
-                     "Python 设置（Interpreter）", "宏安全与受信任位置", "Office 启动子进程", "系统代码页"]
+    assert names == [
+        "Python 版本",
+        "虚拟环境",
+        "qyx_excel",
+        "xlwings",
+        "独立版台账模块",
+        "pandas",
+        "xlwings 加载项",
+        "Python 设置（Interpreter）",
+        "宏安全与受信任位置",
+        "Office 启动子进程",
+        "系统代码页",
+    ]
     assert by_name(checks)["宏安全与受信任位置"].detail == "台账在受信任位置 D:\\专班\\"
     assert doctor.to_json(checks)["ok"] is True
 
@@ -134,7 +153,10 @@ def test_a_broken_windows_pc_names_each_thing_to_fix():
     interp = checks["Python 设置（Interpreter）"]
     assert interp.status == "fail" and "不存在" in interp.detail and "xlwings config create" in interp.fix
     assert checks["宏安全与受信任位置"].status == "fail" and "解除锁定" in checks["宏安全与受信任位置"].fix
-    assert checks["Office 启动子进程"].status == "fail" and ASR_CHILD_PROCESS_RULE in checks["Office 启动子进程"].fix
+    assert (
+        checks["Office 启动子进程"].status == "fail"
+        and ASR_CHILD_PROCESS_RULE in checks["Office 启动子进程"].fix
+    )
     assert checks["系统代码页"].status == "warn" and "中文(简体，中国)" in checks["系统代码页"].fix
     report = doctor.report(list(checks.values()))
     assert "发现 5 个问题须处理" in report and "[问题] xlwings：0.37.4" in report
@@ -154,7 +176,10 @@ def test_a_standalone_ledger_needs_no_add_in_but_the_same_xlwings():
 def test_the_ledgers_own_xlwings_conf_comes_before_the_user_config():
     probe = good_windows_pc(conf={"INTERPRETER_WIN": r"E:\other\python.exe"})
     interp = by_name(run_checks(probe, ledger=LEDGER))["Python 设置（Interpreter）"]
-    assert interp.status == "fail" and interp.detail == r"台账的 xlwings.conf 工作表 指向的 E:\other\python.exe 不存在"
+    assert (
+        interp.status == "fail"
+        and interp.detail == r"台账的 xlwings.conf 工作表 指向的 E:\other\python.exe 不存在"
+    )
     probe.files.add(r"E:\other\python.exe")  # exists, but without qyx_excel
     interp = by_name(run_checks(probe, ledger=LEDGER))["Python 设置（Interpreter）"]
     assert interp.status == "fail" and "没有安装 qyx_excel" in interp.detail
@@ -168,12 +193,15 @@ def test_no_interpreter_setting_uses_python_on_path():
     assert by_name(run_checks(probe, ledger=LEDGER))["Python 设置（Interpreter）"].status == "ok"
 
 
-@pytest.mark.parametrize(("value", "policy", "status", "words"), [
-    (None, False, "warn", "禁用所有宏，并发出通知"),  # Office's default
-    (1, False, "warn", "启用所有宏"),
-    (3, True, "fail", "禁用无数字签署的所有宏（由单位策略设定）"),
-    (4, False, "fail", "禁用所有宏，并且不通知"),
-])
+@pytest.mark.parametrize(
+    ("value", "policy", "status", "words"),
+    [
+        (None, False, "warn", "禁用所有宏，并发出通知"),  # Office's default
+        (1, False, "warn", "启用所有宏"),
+        (3, True, "fail", "禁用无数字签署的所有宏（由单位策略设定）"),
+        (4, False, "fail", "禁用所有宏，并且不通知"),
+    ],
+)
 def test_an_untrusted_folder_and_the_macro_setting(value, policy, status, words):
     probe = good_windows_pc(reg={})
     if value is not None:
@@ -193,18 +221,24 @@ def test_a_trusted_parent_folder_counts_only_with_subfolders_allowed():
 def test_the_add_in_in_an_alternate_startup_folder():
     probe = good_windows_pc(files={LEDGER, VENV_PY, r"E:\启动\xlwings.xlam"})
     probe.reg[(r"HKCU\Software\Microsoft\Office\16.0\Excel\Options", "AltStartup")] = r"E:\启动"
-    assert by_name(run_checks(probe, ledger=LEDGER))["xlwings 加载项"].detail == r"已安装：E:\启动\xlwings.xlam"
+    assert (
+        by_name(run_checks(probe, ledger=LEDGER))["xlwings 加载项"].detail == r"已安装：E:\启动\xlwings.xlam"
+    )
 
 
 def test_linux_checks_what_applies(tmp_path):
     scripts = {f"/opt/qyx/scripts/{n}.sh" for n in ("qyx-check-inbox", "qyx-consolidate", "qyx-notice")}
-    probe = FakeProbe(platform="linux", prefix="/opt/qyx/.venv", files=set(scripts), envs={"HOME": "/home/clerk"})
+    probe = FakeProbe(
+        platform="linux", prefix="/opt/qyx/.venv", files=set(scripts), envs={"HOME": "/home/clerk"}
+    )
     checks = by_name(run_checks(probe, project="/opt/qyx"))
     assert "xlwings 加载项" not in checks and "系统代码页" not in checks
     assert checks["LibreOffice"].status == "warn"
     assert checks["桌面启动器"].status == "warn" and "install-desktop.sh" in checks["桌面启动器"].fix
     probe.on_path = {"soffice": "/usr/bin/soffice"}
-    probe.texts = {f"/home/clerk/.local/share/applications/{Path(s).stem}.desktop": f'Exec="{s}"\n' for s in scripts}
+    probe.texts = {
+        f"/home/clerk/.local/share/applications/{Path(s).stem}.desktop": f'Exec="{s}"\n' for s in scripts
+    }
     checks = by_name(run_checks(probe, project="/opt/qyx"))
     assert checks["LibreOffice"].status == "ok" and checks["桌面启动器"].status == "ok"
     probe.files.discard("/opt/qyx/scripts/qyx-notice.sh")
@@ -252,12 +286,20 @@ def test_ledger_names_and_xlwings_conf_read_from_real_files(tmp_path):
 
 def test_qyx_doctor_on_this_machine_json_and_exit_code():
     committed = Path(__file__).parent.parent / "workbook" / "七优享台账.xlsm"
-    proc = subprocess.run([sys.executable, "-m", "qyx_excel", "doctor", "--json", "--ledger", str(committed)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "qyx_excel", "doctor", "--json", "--ledger", str(committed)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     data = json.loads(proc.stdout)
-    assert set(data) == {"ok", "checks"} and all(set(c) == {"name", "status", "detail", "fix"} for c in data["checks"])
+    assert set(data) == {"ok", "checks"} and all(
+        set(c) == {"name", "status", "detail", "fix"} for c in data["checks"]
+    )
     assert proc.returncode == (0 if data["ok"] else 1)
     checks = {c["name"]: c for c in data["checks"]}
-    assert checks["独立版台账模块"]["status"] == "skip" and "加载项版台账" in checks["独立版台账模块"]["detail"]
+    assert (
+        checks["独立版台账模块"]["status"] == "skip" and "加载项版台账" in checks["独立版台账模块"]["detail"]
+    )
     if sys.platform != "win32":
         assert "系统代码页" not in checks and "LibreOffice" in checks

@@ -74,7 +74,9 @@ def test_fill_in_file_shows_the_due_date(tmp_path):
         group = path.stem.split("_")[1]
         cells = [str(c) for row in wb.get_sheet_by_name(group).to_python() for c in row]
         note = next(c for c in cells if c.startswith("报送截止："))
-        assert note.startswith("报送截止：2024年4月7日（星期日），原定4月5日逢清明节，顺延至4月7日（调休上班日）。")
+        assert note.startswith(
+            "报送截止：2024年4月7日（星期日），原定4月5日逢清明节，顺延至4月7日（调休上班日）。"
+        )
         guide = [str(c) for row in wb.get_sheet_by_name("使用说明").to_python() for c in row]
         assert any("于2024年4月7日（星期日）" in c and "前发回专班办公室" in c for c in guide)
 

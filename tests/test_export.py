@@ -29,7 +29,9 @@ from qyx_excel.safeio import backups_of
 STATUS_WORDS = {"已达标", "序时推进", "进度滞后", "严重滞后", "未填报", "不适用"}
 
 
-def build_consolidation(period: str = "2024-03", factor: float = 1.0, skip: tuple[str, ...] = ()) -> Consolidation:
+def build_consolidation(
+    period: str = "2024-03", factor: float = 1.0, skip: tuple[str, ...] = ()
+) -> Consolidation:
     """A judged consolidation whose rows carry notes and sources, and one group's status."""
     return judged_consolidation(period, factor, skip, sourced=True)
 
@@ -41,9 +43,19 @@ def _assert_rows_equal(consolidation: Consolidation, back, county: str) -> None:
         assert got.period == consolidation.period
         assert got.status is row.status
         # exact equality: numbers survive the text form bit for bit
-        assert (got.value, got.target, got.expected, got.completion) == (row.value, row.target, row.expected, row.completion)
+        assert (got.value, got.target, got.expected, got.completion) == (
+            row.value,
+            row.target,
+            row.expected,
+            row.completion,
+        )
         assert (got.value_text, got.target_text, got.reason, got.note, got.source) == (
-            row.value_text, row.target_text, row.reason, row.note, row.data_source)
+            row.value_text,
+            row.target_text,
+            row.reason,
+            row.note,
+            row.data_source,
+        )
         assert (got.domain, got.name, got.unit) == (row.domain, row.name, row.unit)
         assert got.source_file == Path(row.source_file).name
         assert got.source_cell == row.source_cell
@@ -60,11 +72,31 @@ def test_json_round_trip(tmp_path: Path) -> None:
     assert len(data["indicators"]) == 49
     first = data["indicators"][0]
     assert list(first) == list(ROW_FIELDS)
-    assert {"county", "indicator_id", "period", "value", "value_text", "target", "target_text", "expected",
-            "status", "completion", "source"} <= set(first)
+    assert {
+        "county",
+        "indicator_id",
+        "period",
+        "value",
+        "value_text",
+        "target",
+        "target_text",
+        "expected",
+        "status",
+        "completion",
+        "source",
+    } <= set(first)
     assert {r["status"] for r in data["indicators"]} <= STATUS_WORDS
-    assert data["groups"] == [{"group": "幼有善育", "submitted": True, "accepted": True, "late": False,
-                               "received_at": "2024-04-03", "errors": 0, "warnings": 0}]
+    assert data["groups"] == [
+        {
+            "group": "幼有善育",
+            "submitted": True,
+            "accepted": True,
+            "late": False,
+            "received_at": "2024-04-03",
+            "errors": 0,
+            "warnings": 0,
+        }
+    ]
     back = read_export(out, period="2024-03")
     assert back.ok, back.findings
     assert back.format == "json" and back.county == "瑞安市" and back.period == "2024-03"
@@ -81,7 +113,9 @@ def test_csv_round_trip(tmp_path: Path) -> None:
     assert tuple(records[0]) == CSV_COLUMNS  # the first row is the header, no comment lines
     assert len(records) == 1 + 49
     assert {r[0] for r in records[1:]} == {"qyx-export"} and {r[1] for r in records[1:]} == {"1.0"}
-    by_id = {r[CSV_COLUMNS.index("indicator_id")]: dict(zip(CSV_COLUMNS, r, strict=True)) for r in records[1:]}
+    by_id = {
+        r[CSV_COLUMNS.index("indicator_id")]: dict(zip(CSV_COLUMNS, r, strict=True)) for r in records[1:]
+    }
     assert by_id["1"]["county"] == "瑞安市" and by_id["1"]["status"] in STATUS_WORDS
     assert by_id["27-1"]["period"] == "2024-03"
     back = read_export(out, period="2024-03")
@@ -104,14 +138,14 @@ def test_format_override_and_unknown_extension(tmp_path: Path) -> None:
 
 def test_formula_like_text_stays_text_in_csv(tmp_path: Path) -> None:
     c = build_consolidation()
-    c.indicators[0].note = "=HYPERLINK(\"http://x\")"
+    c.indicators[0].note = '=HYPERLINK("http://x")'
     c.indicators[1].data_source = "-统计局"
     out = export_consolidation(c, tmp_path / "a.csv")
     records = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     note_col = CSV_COLUMNS.index("note")
-    assert records[1][note_col] == "'=HYPERLINK(\"http://x\")"
+    assert records[1][note_col] == '\'=HYPERLINK("http://x")'
     back = read_export(out)
-    assert back.indicators[0].note == "=HYPERLINK(\"http://x\")"
+    assert back.indicators[0].note == '=HYPERLINK("http://x")'
     assert back.indicators[1].source == "-统计局"
 
 
@@ -149,7 +183,10 @@ def test_wrong_schema_version_is_refused(tmp_path: Path) -> None:
     back = read_export(_write(path, data))
     assert _codes(back) == ["export-schema"] and not back.ok
     assert back.file_report.file == back.path and not back.file_report.valid
-    assert back.findings[0].message == "上报文件的格式版本为 qyx-export 2.0，应为 qyx-export 1.x，请用同一版本的 qyx 导出。"
+    assert (
+        back.findings[0].message
+        == "上报文件的格式版本为 qyx-export 2.0，应为 qyx-export 1.x，请用同一版本的 qyx 导出。"
+    )
     assert back.indicators == []
     data.update(schema="other-tool", schema_version="1.0")
     assert _codes(read_export(_write(path, data))) == ["export-schema"]
@@ -226,7 +263,9 @@ def test_csv_wrong_version_and_missing_columns(tmp_path: Path) -> None:
         (b"\xff\xfe\x00\xd8\x00\xdc" * 3, "file-unreadable", "编码无法识别"),
     ],
 )
-def test_unreadable_files_raise_with_chinese_message(tmp_path: Path, content: bytes, code: str, words: str) -> None:
+def test_unreadable_files_raise_with_chinese_message(
+    tmp_path: Path, content: bytes, code: str, words: str
+) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(content)
     with pytest.raises(UnreadableFile) as info:
@@ -243,14 +282,27 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_export_codes_are_in_the_catalogue() -> None:
-    for code in ("export-schema", "export-duplicate-county", "export-unknown-indicator", "export-period-mismatch",
-                 "export-invalid"):
+    for code in (
+        "export-schema",
+        "export-duplicate-county",
+        "export-unknown-indicator",
+        "export-period-mismatch",
+        "export-invalid",
+    ):
         assert code in CODES and CODES[code].severity == "error"
 
 
 def test_schema_doc_names_every_field() -> None:
     doc = (Path(__file__).resolve().parents[1] / "docs" / "export-schema.md").read_text(encoding="utf-8")
-    for name in (*CSV_COLUMNS, "generated_at", "generator", "indicators", "groups", "label", "consolidated_at"):
+    for name in (
+        *CSV_COLUMNS,
+        "generated_at",
+        "generator",
+        "indicators",
+        "groups",
+        "label",
+        "consolidated_at",
+    ):
         assert f"`{name}`" in doc, name
     for status in Status:
         assert status.value in doc

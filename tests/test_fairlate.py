@@ -42,15 +42,17 @@ def _status(result):
 def test_backfilled_2023_month_is_buelu_not_late_and_survives_rebuild(tmp_path, blank):
     sub = _sub(blank, "2023-05", filled_on="2024-04-01")
     # Without --backfill, a 2023-05 report arriving in April 2024 is late (due 2023-06-05).
-    first = _status(consolidate_submissions("2023-05", [sub], store=tmp_path, received_at="2024-04-02T09:00:00",
-                                            now=NOW))
+    first = _status(
+        consolidate_submissions("2023-05", [sub], store=tmp_path, received_at="2024-04-02T09:00:00", now=NOW)
+    )
     assert first.late and not first.backfill and first.due == "2023-06-05"
     assert late_word(first) == "是"
     # The office marks the month as back-filled: the same arrival is now 补录.
     with Store(tmp_path) as st:
         st.mark_backfill("2023-05")
-    again = _status(consolidate_submissions("2023-05", [sub], store=tmp_path, received_at="2024-04-09T09:00:00",
-                                            now=NOW))
+    again = _status(
+        consolidate_submissions("2023-05", [sub], store=tmp_path, received_at="2024-04-09T09:00:00", now=NOW)
+    )
     assert again.backfill and not again.late and late_word(again) == "补录"
     # the arrival time is the first receipt's, and the form's 填报日期 is shown beside it
     assert again.received_at == "2024-04-02T09:00:00" and again.filled_on == "2024-04-01"
@@ -58,18 +60,33 @@ def test_backfilled_2023_month_is_buelu_not_late_and_survives_rebuild(tmp_path, 
     # rebuild-store re-creates the database from the archive: arrival time and 补录 stay
     rebuild(tmp_path)
     assert (tmp_path / BACKFILL_FILE).is_file()
-    rebuilt = _status(consolidate_submissions("2023-05", [sub], store=tmp_path, received_at="2024-05-01T09:00:00",
-                                              now=NOW))
+    rebuilt = _status(
+        consolidate_submissions("2023-05", [sub], store=tmp_path, received_at="2024-05-01T09:00:00", now=NOW)
+    )
     assert (rebuilt.received_at, rebuilt.backfill, rebuilt.late) == ("2024-04-02T09:00:00", True, False)
 
 
 def test_late_is_judged_against_the_moved_due_date(tmp_path, blank):
     # 2024-03 is due 2024-04-07 (清明 4–6 April, 7 April a 调休 Sunday): arriving on the 7th is on time.
-    on_time = _status(consolidate_submissions("2024-03", [_sub(blank, "2024-03")], store=tmp_path / "a",
-                                              received_at="2024-04-07T17:00:00", now=NOW))
+    on_time = _status(
+        consolidate_submissions(
+            "2024-03",
+            [_sub(blank, "2024-03")],
+            store=tmp_path / "a",
+            received_at="2024-04-07T17:00:00",
+            now=NOW,
+        )
+    )
     assert on_time.due == "2024-04-07" and not on_time.late and on_time.filled_on == ""
-    late = _status(consolidate_submissions("2024-03", [_sub(blank, "2024-03")], store=tmp_path / "b",
-                                           received_at="2024-04-08T08:30:00", now=NOW))
+    late = _status(
+        consolidate_submissions(
+            "2024-03",
+            [_sub(blank, "2024-03")],
+            store=tmp_path / "b",
+            received_at="2024-04-08T08:30:00",
+            now=NOW,
+        )
+    )
     assert late.late
 
 

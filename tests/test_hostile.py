@@ -114,8 +114,11 @@ def ledger_inputs(ledger: Path) -> dict[str, list[list[Any]]]:
     """Every sheet of the ledger except those the results are written to, as calamine reads them."""
     book = CalamineWorkbook.from_path(str(ledger))
     try:
-        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                for name in book.sheet_names if name not in RESULT_SHEETS}
+        return {
+            name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names
+            if name not in RESULT_SHEETS
+        }
     finally:
         book.close()
 
@@ -144,8 +147,14 @@ class Snapshot:
 
 def snapshot(ws: Workspace) -> Snapshot:
     outputs = {p.name: p.read_bytes() for p in (ws.notice, ws.tables, ws.export)}
-    return Snapshot(ws.ledger.read_bytes(), ledger_inputs(ws.ledger), vba_of(ws.ledger), store_dump(ws.store),
-                    outputs, accepted_in_store(ws))
+    return Snapshot(
+        ws.ledger.read_bytes(),
+        ledger_inputs(ws.ledger),
+        vba_of(ws.ledger),
+        store_dump(ws.store),
+        outputs,
+        accepted_in_store(ws),
+    )
 
 
 def accepted_in_store(ws: Workspace) -> dict[int, tuple[str, str, bytes]]:
@@ -172,8 +181,11 @@ def lost(before: Snapshot, ws: Workspace, sent_good: list[Path]) -> list[str]:
     return missing
 
 
-def assert_store_append_only(before: dict[str, list[tuple]], after: dict[str, list[tuple]],
-                             may_supersede: set[str | None] = frozenset()) -> None:
+def assert_store_append_only(
+    before: dict[str, list[tuple]],
+    after: dict[str, list[tuple]],
+    may_supersede: set[str | None] = frozenset(),
+) -> None:
     """Rows recorded before are all still there, unchanged; only a later accepted submission of a group in
     ``may_supersede`` may point an earlier one at itself (``superseded_by``)."""
     for table in TABLES:
@@ -266,8 +278,12 @@ def batch_runs(base: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Cal
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch], capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_file_in_a_batch(
+    case: Case,
+    batch_runs: Callable[[int], Batch],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     run = batch_runs(BATCH_OF[case.id])
     ws, hostile, late, data = run.ws, run.files[case.id], run.late, run.data
 
@@ -294,8 +310,13 @@ def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch],
         for x in f["findings"]:
             assert re.search(r"[\u4e00-\u9fff]", x["message"]) and "？" not in x["message"], x
             assert x["file"] == case.file_name
-    status = {UNREADABLE: "unreadable", REFUSED: "refused", ACCEPTED: "accepted", OTHER_PERIOD: OTHER_PERIOD,
-              DUPLICATE: "duplicate"}
+    status = {
+        UNREADABLE: "unreadable",
+        REFUSED: "refused",
+        ACCEPTED: "accepted",
+        OTHER_PERIOD: OTHER_PERIOD,
+        DUPLICATE: "duplicate",
+    }
     assert {f["status"] for f in mine} == {status[case.outcome]}, mine
     if case.outcome in (UNREADABLE, REFUSED):
         assert set(case.codes) & {x["code"] for f in mine for x in f["findings"] if x["severity"] == "error"}
@@ -327,7 +348,9 @@ def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch],
     assert lost(before, ws, good) == []
     with Store(ws.store) as st:  # the hostile file itself is archived as received, whatever it is
         data_bytes = hostile.read_bytes()
-        archived = [p for p in (ws.store / "archive").glob(f"*/{sha(data_bytes)}.*") if "receipt" not in p.name]
+        archived = [
+            p for p in (ws.store / "archive").glob(f"*/{sha(data_bytes)}.*") if "receipt" not in p.name
+        ]
         assert [p.read_bytes() == data_bytes for p in archived] == [True]
         first_name = ws.good(case.group).name if case.outcome == DUPLICATE else case.file_name
         assert st.read_receipt(sha(data_bytes)).file_name == first_name
@@ -341,7 +364,9 @@ def test_hostile_file_in_a_batch(case: Case, batch_runs: Callable[[int], Batch],
 def _numbers(ws: Workspace, hostile: Path, data: dict) -> None:
     _, sub = current_values(ws, "弱有众扶")
     for ind, (_text, number) in NUMBER_TEXTS.items():
-        assert sub.indicators[ind].value.kind == "number" and sub.indicators[ind].value.number == pytest.approx(number)
+        assert sub.indicators[ind].value.kind == "number" and sub.indicators[
+            ind
+        ].value.number == pytest.approx(number)
     rows = {r["id"]: r for r in data["indicators"]}
     assert rows["40"]["value"] == pytest.approx(12791.5)
 
@@ -350,8 +375,9 @@ def _dates(ws: Workspace, hostile: Path, data: dict) -> None:
     group = next(c.group for c in CASES if c.file_name == hostile.name)
     current, _ = current_values(ws, group)
     with Store(ws.store) as st:
-        header = json.loads(st.db.execute("SELECT header FROM submissions WHERE id = ?",
-                                          (current.id,)).fetchone()["header"])
+        header = json.loads(
+            st.db.execute("SELECT header FROM submissions WHERE id = ?", (current.id,)).fetchone()["header"]
+        )
     assert header["填报日期"] == "2024-04-03"
 
 
@@ -390,8 +416,10 @@ def _long(ws: Workspace, hostile: Path, data: dict) -> None:
     (finding,) = [x for x in report["findings"] if x["code"] == "text-too-long"]
     assert str(safeio.excel_length(LONG_NOTE)) in finding["message"] and finding["cell"].startswith("I")
     with Store(ws.store) as st:  # refused, but kept whole: never silently cut
-        note = st.db.execute('SELECT note FROM "values" WHERE submission_id = ? AND indicator_id = "1"',
-                             (report["submission_id"],)).fetchone()["note"]
+        note = st.db.execute(
+            'SELECT note FROM "values" WHERE submission_id = ? AND indicator_id = "1"',
+            (report["submission_id"],),
+        ).fetchone()["note"]
     assert note == LONG_NOTE
 
 
@@ -467,7 +495,10 @@ def test_typed_text_stays_text_in_every_output(ws: Workspace, capsys: pytest.Cap
     assert {i: rows[i]["note"] for i in notes} == notes
     # 1 and 2 lag, so the notice quotes them; 3, 4, 5 are yearly statistics, not judged in March
     quoted = {i: n for i, n in notes.items() if i in ("1", "2")}
-    assert {i: rows[i]["status"] for i in quoted} == {"1": "严重滞后", "2": "严重滞后"}  # 3.9 of 4.35, 40 of 56.25
+    assert {i: rows[i]["status"] for i in quoted} == {
+        "1": "严重滞后",
+        "2": "严重滞后",
+    }  # 3.9 of 4.35, 40 of 56.25
     assert {rows[i]["status"] for i in notes if i not in quoted} == {"不适用"}
     assert rows["6"]["data_source"] == FORMULA_SOURCE and rows["1"]["source_file"] == name
 
@@ -531,7 +562,9 @@ def test_typed_text_stays_text_in_every_output(ws: Workspace, capsys: pytest.Cap
     assert (back["6"].source, back["1"].source_file) == (FORMULA_SOURCE, name)
 
 
-def test_an_accepted_tiny_value_still_exports_to_csv(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_accepted_tiny_value_still_exports_to_csv(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     from qyx_excel import intake
 
     good = ws.good("幼有善育")
@@ -539,7 +572,9 @@ def test_an_accepted_tiny_value_still_exports_to_csv(ws: Workspace, capsys: pyte
     edit_book(good, ws.inbox / f"{MARCH}_幼有善育（小数）.xlsx", set_cells({value_cell(sub, "5"): 0.00005}))
     code, out, _ = qyx(capsys, *ws.cli_consolidate("--json"))
     assert {r["id"]: r["value"] for r in json.loads(out)["indicators"]}["5"] == 0.00005  # accepted
-    code, _, err = qyx(capsys, "export", "--period", MARCH, "--store", ws.store, "--out", ws.outputs / "小数.csv")
+    code, _, err = qyx(
+        capsys, "export", "--period", MARCH, "--store", ws.store, "--out", ws.outputs / "小数.csv"
+    )
     assert code == 0, err
 
 
@@ -549,13 +584,17 @@ def _formula_cells(path: Path, sheet: str) -> list[str]:
 
     with zipfile.ZipFile(path) as z:
         xml = z.read(sheet_part(path, sheet)).decode()
-    return [m.group(1) for m in re.finditer(r'<c r="([A-Z]+\d+)"[^>]*>((?:(?!</c>).)*)</c>', xml, re.S)
-            if re.search(r"<f[ >/]", m.group(2))]
+    return [
+        m.group(1)
+        for m in re.finditer(r'<c r="([A-Z]+\d+)"[^>]*>((?:(?!</c>).)*)</c>', xml, re.S)
+        if re.search(r"<f[ >/]", m.group(2))
+    ]
 
 
 @requires_soffice
-def test_tricky_notice_opens_in_libreoffice(ws: Workspace, capsys: pytest.CaptureFixture[str],
-                                            tmp_path: Path) -> None:
+def test_tricky_notice_opens_in_libreoffice(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     from qyx_excel.office import convert
 
     case = CASE_BY_ID["公式样文字"]
@@ -573,15 +612,19 @@ def test_tricky_notice_opens_in_libreoffice(ws: Workspace, capsys: pytest.Captur
 # ================================================================================================
 
 
-def test_conflicting_submissions_later_wins_earlier_kept(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_conflicting_submissions_later_wins_earlier_kept(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     from qyx_excel import intake
 
     good = ws.good("幼有善育")
     sub = intake.read_file(good)[0]
-    first = edit_book(good, ws.inbox / f"{MARCH}_幼有善育（第一次更正）.xlsx",
-                      set_cells({value_cell(sub, "1"): 4.4}))
-    second = edit_book(good, ws.inbox / f"{MARCH}_幼有善育（第二次更正）.xlsx",
-                       set_cells({value_cell(sub, "1"): 4.5}))
+    first = edit_book(
+        good, ws.inbox / f"{MARCH}_幼有善育（第一次更正）.xlsx", set_cells({value_cell(sub, "1"): 4.4})
+    )
+    second = edit_book(
+        good, ws.inbox / f"{MARCH}_幼有善育（第二次更正）.xlsx", set_cells({value_cell(sub, "1"): 4.5})
+    )
     received_later(second, LATER.replace(hour=17))
     late = ws.send_late_file()
     before = snapshot(ws)
@@ -590,14 +633,18 @@ def test_conflicting_submissions_later_wins_earlier_kept(ws: Workspace, capsys: 
     assert code == 0
     rows = {r["id"]: r for r in data["indicators"]}
     assert (rows["1"]["value"], rows["1"]["source_file"]) == (4.5, second.name)
-    status = {f["file_name"]: f["status"] for f in data["files"] if f["file_name"] in (first.name, second.name)}
+    status = {
+        f["file_name"]: f["status"] for f in data["files"] if f["file_name"] in (first.name, second.name)
+    }
     assert status == {first.name: "superseded", second.name: "accepted"}
     findings = [f for f in data["findings"] if f["code"].startswith("submission-")]
     codes = {(f["code"], f["file"]) for f in findings}
     assert ("submission-superseded", second.name) in codes
     conflicts = [f for f in findings if f["code"] == "submission-conflict"]
     assert {f["file"] for f in conflicts} == {second.name}
-    assert any(first.name in f["message"] for f in conflicts) and any(good.name in f["message"] for f in conflicts)
+    assert any(first.name in f["message"] for f in conflicts) and any(
+        good.name in f["message"] for f in conflicts
+    )
     assert all(f["severity"] == "warning" for f in findings)
     with Store(ws.store) as st:  # every version kept, in received order, the last one current
         current = st.current(MARCH, "幼有善育")
@@ -608,8 +655,11 @@ def test_conflicting_submissions_later_wins_earlier_kept(ws: Workspace, capsys: 
             ext = Path(h.file_name).suffix.lstrip(".")
             assert st.archive_path(h.sha256, ext).is_file()
     wb = openpyxl.load_workbook(ws.ledger, read_only=True)
-    listed = [r for r in wb[SHEET_FINDINGS].iter_rows(values_only=True) if len(r) > 9 and r[9] in
-              ("submission-superseded", "submission-conflict")]  # the code's column (the clerk reads r[2])
+    listed = [
+        r
+        for r in wb[SHEET_FINDINGS].iter_rows(values_only=True)
+        if len(r) > 9 and r[9] in ("submission-superseded", "submission-conflict")
+    ]  # the code's column (the clerk reads r[2])
     wb.close()
     assert listed, "the warnings are listed in 校验结果"
     assert lost(before, ws, [late, first, second]) == []
@@ -640,8 +690,9 @@ def _owner_file(target: Path) -> Path:
 
 @pytest.mark.parametrize("how", ["owner-file", "replace-refused"])
 @pytest.mark.parametrize("which", OUTPUTS)
-def test_output_held_open(which: str, how: str, ws: Workspace, capsys: pytest.CaptureFixture[str],
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_output_held_open(
+    which: str, how: str, ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     late = ws.send_late_file()
     args, target = _command(ws, which)
     before = snapshot(ws)
@@ -677,8 +728,9 @@ def test_output_held_open(which: str, how: str, ws: Workspace, capsys: pytest.Ca
 
 
 @pytest.mark.parametrize("which", OUTPUTS)
-def test_writer_failing_half_way(which: str, ws: Workspace, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writer_failing_half_way(
+    which: str, ws: Workspace, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     late = ws.send_late_file()
     args, target = _command(ws, which)
     before = snapshot(ws)
@@ -708,8 +760,9 @@ def test_writer_failing_half_way(which: str, ws: Workspace, capsys: pytest.Captu
 
 
 @pytest.mark.parametrize("damage", ["截断", "空文件", "PDF"])
-def test_a_damaged_ledger_is_named_and_its_backup_brings_it_back(damage: str, ws: Workspace,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_ledger_is_named_and_its_backup_brings_it_back(
+    damage: str, ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     from hostile_files import PDF
 
     late = ws.send_late_file()
@@ -730,9 +783,13 @@ def test_a_damaged_ledger_is_named_and_its_backup_brings_it_back(damage: str, ws
 
 
 @pytest.mark.parametrize("which", ["text", "word"])
-def test_notice_template_with_a_missing_variable(which: str, ws: Workspace, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notice_template_with_a_missing_variable(
+    which: str,
+    ws: Workspace,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from qyx_excel import notice
 
     folder = tmp_path / "模板 副本"
@@ -740,12 +797,17 @@ def test_notice_template_with_a_missing_variable(which: str, ws: Workspace, tmp_
     if which == "text":
         broken = folder / notice.TEXT_TEMPLATE.name
         text = notice.TEXT_TEMPLATE.read_text(encoding="utf-8")
-        broken.write_text(text.replace("{{ H1 }}{{ s.n|cn }}、存在问题", "{{ H1 }}{{ s.n|cn }}、{{ 存在问题标题 }}", 1),
-                          encoding="utf-8")
+        broken.write_text(
+            text.replace("{{ H1 }}{{ s.n|cn }}、存在问题", "{{ H1 }}{{ s.n|cn }}、{{ 存在问题标题 }}", 1),
+            encoding="utf-8",
+        )
         monkeypatch.setattr(notice, "TEXT_TEMPLATE", broken)
     else:
         broken = folder / notice.DOCX_TEMPLATE.name
-        with zipfile.ZipFile(notice.DOCX_TEMPLATE) as zin, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as zout:
+        with (
+            zipfile.ZipFile(notice.DOCX_TEMPLATE) as zin,
+            zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as zout,
+        ):
             for item in zin.infolist():
                 data = zin.read(item.filename)
                 if item.filename == "word/document.xml":
@@ -779,8 +841,9 @@ def mixed(base: Workspace, tmp_path_factory: pytest.TempPathFactory) -> tuple[Wo
     return ws, files
 
 
-def test_one_inbox_mixing_everything(mixed: tuple[Workspace, dict[str, Path]],
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_one_inbox_mixing_everything(
+    mixed: tuple[Workspace, dict[str, Path]], capsys: pytest.CaptureFixture[str]
+) -> None:
     ws, files = mixed
     before = snapshot(ws)
     good_first = sorted(ws.good(g) for g in GROUPS if g != LATE)
@@ -806,15 +869,20 @@ def test_one_inbox_mixing_everything(mixed: tuple[Workspace, dict[str, Path]],
     assert code == 1
     data = json.loads(out)
     lines = text.splitlines()
-    listed = lines[lines.index("未受理或被替代的文件：") + 1:]
+    listed = lines[lines.index("未受理或被替代的文件：") + 1 :]
     words = {"unreadable": "无法读取，已拒收", "refused": "未通过校验，已退回"}
     for report in data["files"]:
         if report["status"] in words:
             name = report["file_name"] + (f" › {report['sheet']}" if report["sheet"] else "")
             at = listed.index(f"  {name}：{words[report['status']]}")
             errors = [f for f in report["findings"] if f["severity"] == "error"]
-            assert errors and all(f"（{f['code']}）" in line for f, line in zip(errors, listed[at + 1:], strict=False))
-    assert f"  {files['其他期'].name} › 病有良医：属于其他填报期（填报期为 2024-02，已按该期存入历史库，不计入本期）" in listed
+            assert errors and all(
+                f"（{f['code']}）" in line for f, line in zip(errors, listed[at + 1 :], strict=False)
+            )
+    assert (
+        f"  {files['其他期'].name} › 病有良医：属于其他填报期（填报期为 2024-02，已按该期存入历史库，不计入本期）"
+        in listed
+    )
     kept = [files[c.id] for c in CASES if c.outcome in (ACCEPTED, OTHER_PERIOD, DUPLICATE)]
     missing = lost(before, ws, [files["good"], *kept])
     figure = hostile_figure(data, files, missing)
@@ -838,7 +906,9 @@ def hostile_figure(data: dict, files: dict[str, Path], missing: list[str]) -> di
         reports = by_file.get(files[case.id].name, [])
         findings = [x for r in reports for x in r["findings"]]
         codes = {x["code"] for x in findings}
-        chinese = all(re.search(r"[\u4e00-\u9fff]", x["message"]) and "？" not in x["message"] for x in findings)
+        chinese = all(
+            re.search(r"[\u4e00-\u9fff]", x["message"]) and "？" not in x["message"] for x in findings
+        )
         if reports and set(case.codes) <= codes and chinese:
             clear += 1
     return {"tried": len(CASES), "clear": clear, "lost": len(missing)}
@@ -846,7 +916,9 @@ def hostile_figure(data: dict, files: dict[str, Path], missing: list[str]) -> di
 
 def documented_figure() -> dict[str, int]:
     text = DOC.read_text(encoding="utf-8")
-    match = re.search(r"试过的坏输入[^|]*\|\s*(\d+).*?有清楚提示[^|]*\|\s*(\d+).*?丢失的数据[^|]*\|\s*(\d+)", text, re.S)
+    match = re.search(
+        r"试过的坏输入[^|]*\|\s*(\d+).*?有清楚提示[^|]*\|\s*(\d+).*?丢失的数据[^|]*\|\s*(\d+)", text, re.S
+    )
     assert match, "docs/hostile-inputs.md states the figure"
     return {"tried": int(match[1]), "clear": int(match[2]), "lost": int(match[3])}
 
@@ -855,13 +927,27 @@ def test_a_real_subprocess_on_the_mixed_inbox(mixed: tuple[Workspace, dict[str, 
     ws, _ = mixed
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("QYX_DEBUG", None)
-    run = subprocess.run([sys.executable, "-m", "qyx_excel", "check", str(ws.inbox), "--period", MARCH],
-                         capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "qyx_excel", "check", str(ws.inbox), "--period", MARCH],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert run.returncode == 2
     assert_clean(run.stdout + run.stderr)
     assert "（file-too-large）" in run.stdout and "（file-unsafe-xml）" in run.stdout
-    run = subprocess.run([sys.executable, "-m", "qyx_excel", *ws.cli_consolidate()], capture_output=True,
-                         text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "qyx_excel", *ws.cli_consolidate()],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stderr
     assert_clean(run.stdout + run.stderr)
     assert "已受理 9 个专项组" in run.stdout
@@ -875,11 +961,15 @@ def test_sheet_extent_is_what_a_reader_would_allocate() -> None:
 
     near = sheet(b'<row r="1"><c r="A1"><v>1</v></c><c r="I60" t="s"><v>0</v></c></row>')
     assert sheet_extent(near) == (999, 26)  # nothing past Z999: the cheap bound, no scan
-    far = sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr">'
-                b"<is><t>x</t></is></c></row>")
+    far = sheet(
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr">'
+        b"<is><t>x</t></is></c></row>"
+    )
     assert sheet_extent(far) == (1048576, 16384)
-    styled = sheet(b'<row r="1"><c r="B2"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" s="2"/>'
-                   b'<c r="XFC1048576" s="2"></c></row>')
+    styled = sheet(
+        b'<row r="1"><c r="B2"><v>1</v></c></row><row r="1048576"><c r="XFD1048576" s="2"/>'
+        b'<c r="XFC1048576" s="2"></c></row>'
+    )
     assert sheet_extent(styled) == (2, 2)  # formatted empty cells are not read
     implicit = sheet(b'<row r="7">' + b"<c><v>1</v></c>" * 40 + b"</row>")
     assert sheet_extent(implicit) == (7, 40)  # cells without a reference follow one another

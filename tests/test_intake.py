@@ -49,11 +49,21 @@ def only(path: Path):
 def test_clean_fill_in_file_reads_identity_header_rows_and_cells(tmp_path, plan):
     path = build_fillin(tmp_path / "2024-03_幼有善育.xlsx", "幼有善育", "2024-03")
     sub = only(path)
-    assert (sub.group, sub.period, sub.kind, sub.template_version) == ("幼有善育", "2024-03", "fill-in", TEMPLATE_VERSION)
+    assert (sub.group, sub.period, sub.kind, sub.template_version) == (
+        "幼有善育",
+        "2024-03",
+        "fill-in",
+        TEMPLATE_VERSION,
+    )
     assert sub.sheet == "幼有善育" and sub.source == str(path)
     assert sub.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert sub.header == {"填报单位": "市卫生健康局", "填报期": "2024年3月", "填报人": "张三",
-                          "联系电话": "0577-65812345", "填报日期": "2024-04-03"}
+    assert sub.header == {
+        "填报单位": "市卫生健康局",
+        "填报期": "2024年3月",
+        "填报人": "张三",
+        "联系电话": "0577-65812345",
+        "填报日期": "2024-04-03",
+    }
     assert sub.header_cells["填报单位"] == "C2" and sub.header_cells["填报日期"] == "I2"
     assert list(sub.indicators) == [i.id for i in plan.indicators_of("幼有善育")]
     one = sub.indicators["1"]
@@ -64,7 +74,9 @@ def test_clean_fill_in_file_reads_identity_header_rows_and_cells(tmp_path, plan)
     assert one.cells["序号"] == f"A{ROWS['1']}"
     assert list(sub.tasks) == ["1-1", "1-2", "1-3", "1-4"]
     task = sub.tasks["1-2"]
-    assert task.state == "序时推进" and task.progress == "按计划推进" and task.state_cell == f"F{TASKS['1-2']}"
+    assert (
+        task.state == "序时推进" and task.progress == "按计划推进" and task.state_cell == f"F{TASKS['1-2']}"
+    )
     assert task.shown["牵头单位"] == "市卫生健康局"
     assert sub.findings == []
 
@@ -81,9 +93,17 @@ def test_application_and_project_sheets(tmp_path, plan):
     assert len(apps.applications) == len(plan.applications)
     first = apps.applications[0]
     assert (first.number, first.name, first.state, first.state_cell) == (1, "安心托", "已贯通", "F7")
-    projects = only(build_fillin(tmp_path / "p.xlsx", "重大项目",
-                                 projects=[{}, {"项目名称": "塘下中学扩建", "总投资": "１２,５００", "计划开工": 45444}]))
-    assert [p.name for p in projects.projects] == ["瑞安市妇幼保健院迁建工程", "塘下中学扩建"]  # blank rows skipped
+    projects = only(
+        build_fillin(
+            tmp_path / "p.xlsx",
+            "重大项目",
+            projects=[{}, {"项目名称": "塘下中学扩建", "总投资": "１２,５００", "计划开工": 45444}],
+        )
+    )
+    assert [p.name for p in projects.projects] == [
+        "瑞安市妇幼保健院迁建工程",
+        "塘下中学扩建",
+    ]  # blank rows skipped
     second = projects.projects[1]
     assert second.total_investment.number == 12500
     assert second.planned_start == "2024-06-01"
@@ -100,8 +120,16 @@ def test_ledger_reads_nine_group_sheets(tmp_path):
             for cell in row:
                 ws.cell(cell.row, cell.column, cell.value)
     meta = wb.create_sheet(META_SHEET)
-    for i, (k, v) in enumerate([("template", META_TEMPLATE), ("template_version", TEMPLATE_VERSION),
-                                ("kind", "ledger"), ("group", None), ("period", "2024-02")], start=1):
+    for i, (k, v) in enumerate(
+        [
+            ("template", META_TEMPLATE),
+            ("template_version", TEMPLATE_VERSION),
+            ("kind", "ledger"),
+            ("group", None),
+            ("period", "2024-02"),
+        ],
+        start=1,
+    ):
         meta.cell(i, 1, k)
         meta.cell(i, 2, v)
     meta.sheet_state = "veryHidden"
@@ -158,8 +186,10 @@ def test_rows_keyed_by_number_duplicate_and_unknown(tmp_path):
         ws.cell(ROWS["6"], 1).value = "６"  # full-width still 6
 
     sub = only(build_fillin(tmp_path / "f.xlsx", edit=edit))
-    assert [(f.code, f.cell) for f in sub.findings] == [("row-duplicate", f"A{ROWS['4']}"),
-                                                         ("row-unknown", f"A{ROWS['5']}")]
+    assert [(f.code, f.cell) for f in sub.findings] == [
+        ("row-duplicate", f"A{ROWS['4']}"),
+        ("row-unknown", f"A{ROWS['5']}"),
+    ]
     assert "6" in sub.indicators and "4" not in sub.indicators
 
 
@@ -171,8 +201,13 @@ def test_number_keys_written_as_numbers_and_dashes(tmp_path):
     sub = only(build_fillin(tmp_path / "f.xlsx", edit=edit))
     assert {"1", "2"} <= set(sub.indicators)
     rows = indicator_rows("病有良医")
-    sub = only(build_fillin(tmp_path / "g.xlsx", "病有良医",
-                            edit=lambda ws: setattr(ws.cell(rows["27-1"], 1), "value", "27—1")))
+    sub = only(
+        build_fillin(
+            tmp_path / "g.xlsx",
+            "病有良医",
+            edit=lambda ws: setattr(ws.cell(rows["27-1"], 1), "value", "27—1"),
+        )
+    )
     assert "27-1" in sub.indicators and sub.findings == []
 
 
@@ -180,8 +215,12 @@ def test_number_keys_written_as_numbers_and_dashes(tmp_path):
 
 
 def test_values_as_people_type_them(tmp_path):
-    sub = only(build_fillin(tmp_path / "f.xlsx", values={"1": "５.２", "2": "61%", "3": " 1,234.5 ", "4": "—",
-                                                        "5": "92", "6": True}))
+    sub = only(
+        build_fillin(
+            tmp_path / "f.xlsx",
+            values={"1": "５.２", "2": "61%", "3": " 1,234.5 ", "4": "—", "5": "92", "6": True},
+        )
+    )
     v = {k: e.value for k, e in sub.indicators.items()}
     assert v["1"].number == pytest.approx(5.2)
     assert v["2"].number == 61 and v["2"].percent_sign
@@ -197,7 +236,9 @@ def test_percent_typed_in_excel_reads_as_shown(tmp_path):
         ws.cell(ROWS["3"], 7).number_format = "0.0%"  # a custom format
         ws.cell(ROWS["4"], 7).number_format = '0.00"%"'  # a literal sign: not a percentage
 
-    sub = only(build_fillin(tmp_path / "f.xlsx", values={"2": 0.61, "3": 0.925, "4": 0.9, "5": 0.95}, edit=edit))
+    sub = only(
+        build_fillin(tmp_path / "f.xlsx", values={"2": 0.61, "3": 0.925, "4": 0.9, "5": 0.95}, edit=edit)
+    )
     v = {k: e.value for k, e in sub.indicators.items()}
     assert (v["2"].number, v["2"].percent_sign, v["2"].text) == (61, True, "61%")
     assert v["3"].number == pytest.approx(92.5) and v["3"].text == "92.5%"
@@ -206,16 +247,21 @@ def test_percent_typed_in_excel_reads_as_shown(tmp_path):
 
 
 def test_formula_without_cached_value_is_a_finding_never_a_blank(tmp_path):
-    path = build_fillin(tmp_path / "f.xlsx", edit=lambda ws: setattr(ws.cell(ROWS["1"], 7), "value", "=5+0.2"))
+    path = build_fillin(
+        tmp_path / "f.xlsx", edit=lambda ws: setattr(ws.cell(ROWS["1"], 7), "value", "=5+0.2")
+    )
     sub = only(path)
     assert [(f.code, f.cell, f.indicator) for f in sub.findings] == [
-        ("value-formula-uncached", f"G{ROWS['1']}", "1")]
+        ("value-formula-uncached", f"G{ROWS['1']}", "1")
+    ]
     assert sub.indicators["1"].value.kind == "none"
     assert all(CJK.search(f.message) for f in sub.findings)
 
 
 def test_formula_with_cached_value_reads_the_value(tmp_path):
-    path = build_fillin(tmp_path / "f.xlsx", edit=lambda ws: setattr(ws.cell(ROWS["1"], 7), "value", "=5+0.2"))
+    path = build_fillin(
+        tmp_path / "f.xlsx", edit=lambda ws: setattr(ws.cell(ROWS["1"], 7), "value", "=5+0.2")
+    )
     patch_xml(path, b"<f>5+0.2</f><v></v>", b"<f>5+0.2</f><v>5.2</v>")
     sub = only(path)
     assert sub.findings == [] and sub.indicators["1"].value.number == pytest.approx(5.2)
@@ -230,9 +276,11 @@ def test_excel_error_cell_is_read_as_the_error(tmp_path):
 
 
 def test_scan_cell_states_unit():
-    xml = (b'<sheetData><row r="3"><c r="B3"><f>1/0</f><v></v></c><c r="C3" t="e"><v>#N/A</v></c>'
-           b'<c r="D3" t="str"><f>IF(1,"","")</f><v></v></c><c r="E3"><f>1+1</f><v>2</v></c>'
-           b'<c r="F3" s="1"/><c r="AA3"><f t="shared" si="0"/></c></row></sheetData>')
+    xml = (
+        b'<sheetData><row r="3"><c r="B3"><f>1/0</f><v></v></c><c r="C3" t="e"><v>#N/A</v></c>'
+        b'<c r="D3" t="str"><f>IF(1,"","")</f><v></v></c><c r="E3"><f>1+1</f><v>2</v></c>'
+        b'<c r="F3" s="1"/><c r="AA3"><f t="shared" si="0"/></c></row></sheetData>'
+    )
     errors, uncached = scan_cell_states(xml)
     assert errors == {(2, 2): "#N/A"}
     assert uncached == {(2, 1), (2, 26)}
@@ -246,8 +294,10 @@ def test_merged_input_cells(tmp_path):
         ws.merge_cells("C2:E2")  # the header block's own wide input cell is fine
 
     sub = only(build_fillin(tmp_path / "f.xlsx", edit=edit))
-    assert [(f.code, f.cell) for f in sub.findings] == [("merged-input", f"H{ROWS['3']}"),
-                                                         ("merged-input", f"G{ROWS['4']}")]
+    assert [(f.code, f.cell) for f in sub.findings] == [
+        ("merged-input", f"H{ROWS['3']}"),
+        ("merged-input", f"G{ROWS['4']}"),
+    ]
     assert "合并" in sub.findings[0].message
 
 
@@ -296,7 +346,9 @@ def test_header_dates_in_both_date_systems(tmp_path):
         sub = only(build_fillin(tmp_path / f"d{system}.xlsx", date1904=system, header={"填报日期": serial}))
         assert sub.header["填报日期"] == "2024-03-05", system
         # a real date typed in a 1904 workbook comes back as the same date
-        sub = only(build_fillin(tmp_path / f"e{system}.xlsx", date1904=system, header={"填报日期": date(2024, 3, 5)}))
+        sub = only(
+            build_fillin(tmp_path / f"e{system}.xlsx", date1904=system, header={"填报日期": date(2024, 3, 5)})
+        )
         assert sub.header["填报日期"] == "2024-03-05", system
 
 
@@ -308,8 +360,16 @@ def test_unreadable_header_date(tmp_path):
 
 @pytest.mark.parametrize(
     "raw,code",
-    [("2024-03", "2024-03"), ("2024年3月", "2024-03"), ("2024年第一季度", "2024-Q1"), ("2024-Q2", "2024-Q2"),
-     ("2024年度", "2024"), (2024, "2024"), ("三月", None), (None, None)],
+    [
+        ("2024-03", "2024-03"),
+        ("2024年3月", "2024-03"),
+        ("2024年第一季度", "2024-Q1"),
+        ("2024-Q2", "2024-Q2"),
+        ("2024年度", "2024"),
+        (2024, "2024"),
+        ("三月", None),
+        (None, None),
+    ],
 )
 def test_period_from_text(raw, code):
     assert period_from_text(raw) == code
@@ -372,8 +432,12 @@ def test_file_level_warnings_of_the_safe_open_step_come_first(tmp_path):
 
 def test_damaged_sheet_part_is_file_corrupt(tmp_path):
     path = build_fillin(tmp_path / "f.xlsx")
-    patch_xml(path, b"<sheetData>", b"<sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>999</v></c></row>",
-              member_prefix="xl/worksheets/sheet1.xml")
+    patch_xml(
+        path,
+        b"<sheetData>",
+        b'<sheetData><row r="1"><c r="A1" t="s"><v>999</v></c></row>',
+        member_prefix="xl/worksheets/sheet1.xml",
+    )
     with pytest.raises(UnreadableFile) as info:
         read_file(path)
     assert info.value.finding.code == "file-corrupt"
@@ -412,20 +476,28 @@ def test_a1():
 
 
 def _catalogue(rows):
-    grid = [["瑞安市公共服务“七优享”工程 指标库"], ["序号", "领域", "指标名称"], ["1", "幼有善育", "托位数"], [],
-            ["目标调整记录"], ["指标序号", "年度", "原目标", "调整后目标", "调整日期", "调整文号", "调整原因"]]
+    grid = [
+        ["瑞安市公共服务“七优享”工程 指标库"],
+        ["序号", "领域", "指标名称"],
+        ["1", "幼有善育", "托位数"],
+        [],
+        ["目标调整记录"],
+        ["指标序号", "年度", "原目标", "调整后目标", "调整日期", "调整文号", "调整原因"],
+    ]
     return grid + rows
 
 
 def test_read_adjustments_latest_wins():
-    grid = _catalogue([
-        ["1", 2024, 4.8, 5, "2024-05-01", "瑞七优〔2024〕3号", "省里上调"],
-        ["1", "2024年", 4.8, "5.2", datetime(2024, 7, 1), "瑞七优〔2024〕5号", "再次上调"],
-        ["1", 2024, 4.8, "5.1", None, None, "未写日期的一行算最早"],
-        ["13", 2025, "<5", "<4.8", None, None, None],
-        ["13", 2025, "<5", "<4.7", None, None, "同为无日期，靠下的一行为准"],
-        [None, None, None, None, None, None, None],
-    ])
+    grid = _catalogue(
+        [
+            ["1", 2024, 4.8, 5, "2024-05-01", "瑞七优〔2024〕3号", "省里上调"],
+            ["1", "2024年", 4.8, "5.2", datetime(2024, 7, 1), "瑞七优〔2024〕5号", "再次上调"],
+            ["1", 2024, 4.8, "5.1", None, None, "未写日期的一行算最早"],
+            ["13", 2025, "<5", "<4.8", None, None, None],
+            ["13", 2025, "<5", "<4.7", None, None, "同为无日期，靠下的一行为准"],
+            [None, None, None, None, None, None, None],
+        ]
+    )
     adjustments = read_adjustments(grid)
     assert set(adjustments) == {("1", 2024), ("13", 2025)}
     assert adjustments[("13", 2025)].text == "<4.7"
@@ -468,10 +540,20 @@ def test_distributed_files_read_at_the_layout_positions(distributed_files, plan)
     assert [p.name for p in distributed_files] == [f"2024-03_{g}.xlsx" for g in GROUPS]
     for path, group in zip(distributed_files, GROUPS, strict=True):
         sub = only(path)
-        assert (sub.group, sub.period, sub.kind, sub.template_version) == (group, "2024-03", "fill-in",
-                                                                         TEMPLATE_VERSION)
-        assert not {"template-unknown", "sheet-missing", "header-missing", "header-duplicate",
-                    "merged-input", "value-formula-uncached"} & set(codes(sub)), group
+        assert (sub.group, sub.period, sub.kind, sub.template_version) == (
+            group,
+            "2024-03",
+            "fill-in",
+            TEMPLATE_VERSION,
+        )
+        assert not {
+            "template-unknown",
+            "sheet-missing",
+            "header-missing",
+            "header-duplicate",
+            "merged-input",
+            "value-formula-uncached",
+        } & set(codes(sub)), group
         sheet = layout.group_layout(group, plan)
         for f in sheet.fields:
             assert sub.header_cells[f.label] == f.value_cell, (group, f.label)
@@ -498,14 +580,21 @@ def test_real_ledger_reads_nine_sheets_without_macro_warning(tmp_path):
     assert [s.group for s in subs] == list(GROUPS) and {s.kind for s in subs} == {"ledger"}
     assert all(s.template_version == TEMPLATE_VERSION for s in subs)
     assert "file-has-macros" not in {f.code for s in subs for f in s.findings}
-    assert not {"template-unknown", "sheet-missing", "header-missing", "merged-input",
-                "value-formula-uncached"} & {f.code for s in subs for f in s.findings}
+    assert not {
+        "template-unknown",
+        "sheet-missing",
+        "header-missing",
+        "merged-input",
+        "value-formula-uncached",
+    } & {f.code for s in subs for f in s.findings}
     assert read_adjustments(ledger) == {}
     # the office records an adjustment in 指标库 (typed with openpyxl, macros kept)
     wb = openpyxl.load_workbook(ledger, keep_vba=True)
     ws = wb["指标库"]
     header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "指标序号")
-    for c, v in enumerate(["2", 2024, None, "62", date(2024, 5, 6), "瑞七优〔2024〕2号", "省下达目标调整"], start=1):
+    for c, v in enumerate(
+        ["2", 2024, None, "62", date(2024, 5, 6), "瑞七优〔2024〕2号", "省下达目标调整"], start=1
+    ):
         if v is not None:
             ws.cell(header + 1, c, v)
     wb.save(ledger)

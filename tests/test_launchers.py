@@ -56,8 +56,13 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "QYX_NO_PAUSE": "1",
         "TMPDIR": tempfile.gettempdir(),  # this run's temp folder (conftest), not the system's
     }
-    proc = subprocess.run(["bash", str(clone / "scripts" / "install-desktop.sh")], env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", str(clone / "scripts" / "install-desktop.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     inbox = base / "台账" / "收件箱"
     for path in distribute(MARCH, inbox):
@@ -76,8 +81,15 @@ def read_entry(path: Path) -> dict[str, str]:
 def double_click(desk: dict, name: str, typed: str) -> subprocess.CompletedProcess[str]:
     """What the desktop does with an entry: run its Exec in its Path (a terminal gives it stdin)."""
     entry = read_entry(Path(desk["env"]["XDG_DESKTOP_DIR"]) / f"{name}.desktop")
-    return subprocess.run(shlex.split(entry["Exec"]), cwd=entry["Path"], env=desk["env"], input=typed,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        shlex.split(entry["Exec"]),
+        cwd=entry["Path"],
+        env=desk["env"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @needs_git_bash
@@ -103,8 +115,12 @@ def test_the_month_through_the_desktop_entries(desk):
     assert "请输入填报期（月 2024-03，季度 2024-Q1，年度 2024；直接回车为 " in check.stdout
     assert "首次使用：正在生成台账" in check.stdout and "全部通过。" in check.stdout
     report = ledger_dir / "校验结果_2024-03.txt"
-    direct = subprocess.run([sys.executable, "-m", "qyx_excel", "check", str(ledger_dir / "收件箱"), "--period",
-                             "2024-03"], capture_output=True, text=True, timeout=120)
+    direct = subprocess.run(
+        [sys.executable, "-m", "qyx_excel", "check", str(ledger_dir / "收件箱"), "--period", "2024-03"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert report.read_text(encoding="utf-8") == direct.stdout and direct.stdout in check.stdout
     # 汇总: typed the way people write it; the results go into the ledger
     cons = double_click(desk, "qyx-consolidate", "2024年3月\n")
@@ -119,7 +135,10 @@ def test_the_month_through_the_desktop_entries(desk):
     assert f"进度通报（用 WPS 文字或 Word 打开，核对后签发）：{docx}" in notice.stdout
     from docx import Document
 
-    assert "进度" in "".join(p.text for p in Document(docx).paragraphs) and openpyxl.load_workbook(xlsx).sheetnames
+    assert (
+        "进度" in "".join(p.text for p in Document(docx).paragraphs)
+        and openpyxl.load_workbook(xlsx).sheetnames
+    )
 
 
 @needs_git_bash
@@ -135,7 +154,7 @@ def _said(text: str) -> list[str]:
     for raw in text.splitlines():
         line = raw.strip()
         line = re.sub(r"^(if .*?==\d+ |\[ \$RC -eq \d \] && )", "", line)
-        prompt = re.search("(?:set /p \"PERIOD=|printf '%s' \")(.*?)\"", line)
+        prompt = re.search('(?:set /p "PERIOD=|printf \'%s\' ")(.*?)"', line)
         match = re.match(r'echo "?(.*?)"?$', line) or prompt
         if not match or not re.search(r"[\u4e00-\u9fff]", match.group(1)):
             continue

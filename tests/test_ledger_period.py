@@ -21,7 +21,10 @@ def test_ledger_sheets_follow_the_summary_period(tmp_path):
     ledger = build_workbook(tmp_path / "七优享台账.xlsm", year=2024)
     assert {s.period for s in read_file(ledger)} == {None}  # nothing picked yet
 
-    _type(ledger, {("弱有众扶", "G7"): 12600, ("弱有众扶", "C3"): "胡慧杰", ("汇总", SUMMARY_PERIOD_CELL): "2024-03"})
+    _type(
+        ledger,
+        {("弱有众扶", "G7"): 12600, ("弱有众扶", "C3"): "胡慧杰", ("汇总", SUMMARY_PERIOD_CELL): "2024-03"},
+    )
     march = consolidate("2024-03", ledger)
     assert {g.group: g.accepted for g in march.consolidation.groups}["弱有众扶"]
 

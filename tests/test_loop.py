@@ -56,7 +56,9 @@ def _vml_macros(path: Path) -> list[str]:
         found = []
         for name in z.namelist():
             if name.endswith(".vml"):
-                found += re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", z.read(name).decode("utf-8", "replace"))
+                found += re.findall(
+                    r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", z.read(name).decode("utf-8", "replace")
+                )
         return sorted(found)
 
 
@@ -118,8 +120,10 @@ def test_ledger_holds_results_vba_and_buttons_after_two_writes(month):
     reporting = {r[2]: r for r in table[1:10]}
     assert reporting["弱有众扶"][1] == "未报送" and "胡慧杰同志" in reporting["弱有众扶"][8]
     assert reporting["住有宜居"][1] == "已退回" and reporting["幼有善育"][1] == "已受理"
-    assert any(r[2] == "百分比超出范围" and r[4] == "2024-03_住有宜居.xlsx" and r[9] == "value-percent-range"
-               for r in table)
+    assert any(
+        r[2] == "百分比超出范围" and r[4] == "2024-03_住有宜居.xlsx" and r[9] == "value-percent-range"
+        for r in table
+    )
     meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
     assert meta["period"] == "2024-03" and meta["kind"] == "ledger"
     wb.close()
@@ -131,7 +135,9 @@ def test_ledger_holds_results_vba_and_buttons_after_two_writes(month):
         parser.close()
     for macro in ("QyxCheckSheet", "QyxConsolidate", "QyxNotice", "QyxPrintTables"):
         assert f"Sub {macro}" in code
-    assert _vml_macros(ledger) == sorted(["QyxCheckSheet"] * 9 + ["QyxConsolidate", "QyxNotice", "QyxPrintTables"])
+    assert _vml_macros(ledger) == sorted(
+        ["QyxCheckSheet"] * 9 + ["QyxConsolidate", "QyxNotice", "QyxPrintTables"]
+    )
     assert (root / "备份").is_dir()  # the previous ledger was kept
 
 
@@ -270,8 +276,14 @@ def test_button_path_gives_the_same_consolidation_and_the_cells_the_writer_wrote
     subs = [intake.read_grid(_grid(wb[g]), g, ledger.name) for g in GROUPS]
     assert {s.kind for s in subs} == {"workbook"}
     calls = []
-    result = consolidate_submissions(MARCH, subs, store=work / "历史库", inbox=work / "收件箱", now=NOW,
-                                     progress=lambda d, t: calls.append((d, t)))
+    result = consolidate_submissions(
+        MARCH,
+        subs,
+        store=work / "历史库",
+        inbox=work / "收件箱",
+        now=NOW,
+        progress=lambda d, t: calls.append((d, t)),
+    )
     assert calls[-1] == (17, 17)  # 9 sheets + 8 files
     assert result.consolidation.to_json()["indicators"] == first.consolidation.to_json()["indicators"]
     assert result.missing == ["弱有众扶"] and result.refused == ["住有宜居"]
@@ -320,7 +332,9 @@ def test_sample_month_is_deterministic(tmp_path):
     assert [p.stat().st_mtime for p in a] == [p.stat().st_mtime for p in b]
 
     def values(paths):
-        return [{k: (e.value, e.note, e.data_source) for k, e in intake.read_file(p)[0].indicators.items()}
-                for p in paths]
+        return [
+            {k: (e.value, e.note, e.data_source) for k, e in intake.read_file(p)[0].indicators.items()}
+            for p in paths
+        ]
 
     assert values(a) == values(b) and values(a) != values(c)

@@ -33,8 +33,13 @@ def _cell(path, sheet: str, address: str):
 
 def _hashes(path) -> set[str]:
     with zipfile.ZipFile(path) as z:
-        return {m.group(1) for n in z.namelist() if n.startswith("xl/worksheets/sheet")
-                for m in [re.search(r'sheetProtection[^>]*password="(\w+)"', z.read(n).decode())] if m}
+        return {
+            m.group(1)
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/sheet")
+            for m in [re.search(r'sheetProtection[^>]*password="(\w+)"', z.read(n).decode())]
+            if m
+        }
 
 
 def _office_edits(ledger, rows, inbox: str) -> None:
@@ -50,10 +55,14 @@ def _office_edits(ledger, rows, inbox: str) -> None:
 
 def test_2027_ledger_from_2026_carries_adjustment_inbox_and_password(tmp_path):
     old = build_workbook(tmp_path / "七优享台账.xlsm", year=2026, password="qyx2026", backup=False)
-    _office_edits(old, [
-        ("1", 2027, "5.6", datetime(2026, 11, 20), "瑞政办〔2026〕8号", "上级下达2027年目标"),
-        ("13", 2026, "<5.5", None, "温政办〔2026〕3号", ""),
-    ], inbox=r"D:\七优享\收件箱")
+    _office_edits(
+        old,
+        [
+            ("1", 2027, "5.6", datetime(2026, 11, 20), "瑞政办〔2026〕8号", "上级下达2027年目标"),
+            ("13", 2026, "<5.5", None, "温政办〔2026〕3号", ""),
+        ],
+        inbox=r"D:\七优享\收件箱",
+    )
     new, info = new_year(old, tmp_path / "七优享台账2027.xlsm", password="qyx2026")
     assert info.year == 2026
     assert _meta(new)["target_year"] == "2027"

@@ -81,7 +81,8 @@ def test_a_file_named_for_another_group_is_refused(ws: Workspace, capsys: pytest
 
 
 def test_a_file_claiming_to_be_a_ledger_does_not_carry_another_groups_sheet_in(
-        ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     def as_ledger(wb, _sheet, _sub):
         for row in wb["_meta"].iter_rows(min_col=1, max_col=2):
             if row[0].value == "kind":
@@ -119,7 +120,9 @@ def test_the_visible_period_beats_the_hidden_one(ws: Workspace, capsys: pytest.C
         assert st.current("2024-02", "幼有善育") == february
 
 
-def test_a_blank_template_sent_later_replaces_nothing(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_blank_template_sent_later_replaces_nothing(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     from qyx_excel.distribute import distribute
     from qyx_excel.periods import parse_period
 
@@ -132,17 +135,25 @@ def test_a_blank_template_sent_later_replaces_nothing(ws: Workspace, capsys: pyt
     assert source_of(data, "幼有善育") == {ws.good("幼有善育").name}
 
 
-def test_a_file_dated_in_the_future_does_not_win_forever(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_dated_in_the_future_does_not_win_forever(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     sub = intake.read_file(ws.good("幼有善育"))[0]
-    future = edit_book(ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（将来）.xlsx",
-                       set_cells({value_cell(sub, "1"): 4.6}))
+    future = edit_book(
+        ws.good("幼有善育"),
+        ws.inbox / f"{MARCH}_幼有善育（将来）.xlsx",
+        set_cells({value_cell(sub, "1"): 4.6}),
+    )
     received_later(future, datetime(2100, 1, 1))
     _code, data = consolidate_json(capsys, ws)
     mine = report(data, future.name)
     assert mine["status"] == "accepted"
     assert mine["received_at"] <= datetime.now().isoformat()  # clamped to when it was received
-    correction = edit_book(ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（更正）.xlsx",
-                           set_cells({value_cell(sub, "1"): 4.8}))
+    correction = edit_book(
+        ws.good("幼有善育"),
+        ws.inbox / f"{MARCH}_幼有善育（更正）.xlsx",
+        set_cells({value_cell(sub, "1"): 4.8}),
+    )
     os.utime(correction, (time.time() + 5, time.time() + 5))  # mailed after the first run
     time.sleep(1)
     _code, data = consolidate_json(capsys, ws)
@@ -150,11 +161,14 @@ def test_a_file_dated_in_the_future_does_not_win_forever(ws: Workspace, capsys: 
 
 
 @pytest.mark.parametrize("typed", ["1" * 400, 1e308, -3e16])
-def test_a_number_beyond_reason_is_refused_naming_the_cell(typed, ws: Workspace,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_number_beyond_reason_is_refused_naming_the_cell(
+    typed, ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     sub = intake.read_file(ws.good("幼有善育"))[0]
     cell = value_cell(sub, "2")
-    path = edit_book(ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（大数）.xlsx", set_cells({cell: typed}))
+    path = edit_book(
+        ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（大数）.xlsx", set_cells({cell: typed})
+    )
     _code, data = consolidate_json(capsys, ws)
     mine = report(data, path.name)
     (finding,) = [f for f in mine["findings"] if f["code"] == "value-implausible"]
@@ -165,8 +179,9 @@ def test_a_number_beyond_reason_is_refused_naming_the_cell(typed, ws: Workspace,
 
 
 @posix_only
-def test_inbox_entries_that_are_not_files_are_listed_never_read(ws: Workspace, capsys: pytest.CaptureFixture[str],
-                                                                 tmp_path: Path) -> None:
+def test_inbox_entries_that_are_not_files_are_listed_never_read(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("root:x:0:0", encoding="utf-8")
     (ws.inbox / f"{MARCH}_劳有所得（链接）.xlsx").symlink_to(secret)
@@ -177,8 +192,13 @@ def test_inbox_entries_that_are_not_files_are_listed_never_read(ws: Workspace, c
     os.mkfifo(ws.inbox / f"{MARCH}_管道.xlsx")
     _code, data = consolidate_json(capsys, ws)
     skipped = {f["file_name"]: f for f in data["files"] if f["status"] == "skipped"}
-    assert set(skipped) == {f"{MARCH}_劳有所得（链接）.xlsx", "子文件夹", f".{ws.late_file.name}",
-                            f"~${ws.late_file.name}", f"{MARCH}_管道.xlsx"}
+    assert set(skipped) == {
+        f"{MARCH}_劳有所得（链接）.xlsx",
+        "子文件夹",
+        f".{ws.late_file.name}",
+        f"~${ws.late_file.name}",
+        f"{MARCH}_管道.xlsx",
+    }
     assert all(f["findings"][0]["code"] == "file-skipped" for f in skipped.values())
     assert "子文件夹" in {f["file"] for f in data["findings"] if f["code"] == "file-skipped"}
     archived = b"".join(p.read_bytes() for p in (ws.store / "archive").glob("*/*") if "receipt" not in p.name)
@@ -232,8 +252,9 @@ def test_demo_clears_only_what_it_made(tmp_path: Path) -> None:
 
 @posix_only
 @pytest.mark.parametrize("kind", ["symlink", "fifo"])
-def test_an_output_that_is_not_a_regular_file_is_refused(kind: str, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_output_that_is_not_a_regular_file_is_refused(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = tmp_path / "别人的文件.xlsm"
     other.write_bytes(b"someone else's")
     target = tmp_path / "台账.xlsm"
@@ -266,19 +287,35 @@ def test_the_ledger_option_refuses_a_fill_in_file(ws: Workspace, capsys: pytest.
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "qyx_excel", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=ROOT, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "qyx_excel", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=env,
+    )
 
 
 @posix_only
 def test_a_held_lock_is_named_and_a_dead_holders_lock_is_recovered(ws: Workspace) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time
         from qyx_excel.store import store_lock
         with store_lock({str(ws.store)!r}, "汇总"):
             print("held", flush=True)
             time.sleep(600)
-    """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         second = _run(*ws.cli_consolidate())
@@ -304,8 +341,21 @@ def test_two_consolidations_at_once_end_consistent(ws: Workspace) -> None:
         assert run.returncode == 0 or (run.returncode == 1 and "正被另一次汇总使用" in err), err
     assert any(r.returncode == 0 for r in runs)
     with Store(ws.store) as st:
-        current = {g for g in ("幼有善育", "学有优教", "劳有所得", "病有良医", "老有康养", "住有宜居", "弱有众扶",
-                               "应用贯通", "重大项目") if st.current(MARCH, g) is not None}
+        current = {
+            g
+            for g in (
+                "幼有善育",
+                "学有优教",
+                "劳有所得",
+                "病有良医",
+                "老有康养",
+                "住有宜居",
+                "弱有众扶",
+                "应用贯通",
+                "重大项目",
+            )
+            if st.current(MARCH, g) is not None
+        }
     wb = openpyxl.load_workbook(ws.ledger, read_only=True)
     rows = list(wb["校验结果"].iter_rows(values_only=True))
     wb.close()
@@ -341,8 +391,9 @@ def test_a_run_killed_while_writing_the_ledger_leaves_it_whole(ws: Workspace) ->
     assert list(ws.ledger.parent.glob("~qyx-*")) == []
 
 
-def test_rebuild_skips_what_it_cannot_trust_and_keeps_every_database(ws: Workspace,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_rebuild_skips_what_it_cannot_trust_and_keeps_every_database(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Store(ws.store) as st:
         subs = st.submissions()
         ext = st.db.execute("SELECT ext FROM files WHERE sha256 = ?", (subs[0].sha256,)).fetchone()["ext"]
@@ -379,8 +430,9 @@ def test_a_missing_store_is_reported_not_recreated(ws: Workspace, capsys: pytest
 
 
 @pytest.mark.parametrize("damage", [b"garbage" * 100, b""])
-def test_a_damaged_store_database_points_to_rebuild(damage: bytes, ws: Workspace,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_store_database_points_to_rebuild(
+    damage: bytes, ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     for p in ws.store.glob("qyx.sqlite-*"):
         p.unlink()
     db = ws.store / "qyx.sqlite"
@@ -390,8 +442,9 @@ def test_a_damaged_store_database_points_to_rebuild(damage: bytes, ws: Workspace
 
 
 @pytest.mark.parametrize("number", ["-1", "0", "99999999999999999999"])
-def test_restoring_a_submission_that_does_not_exist(number: str, ws: Workspace,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_restoring_a_submission_that_does_not_exist(
+    number: str, ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = qyx(capsys, "history", "--store", ws.store, "--restore", number, "--out", ws.root / "取回")
     assert code == 2 and f"没有编号为 {number} 的报送" in err
 
@@ -408,22 +461,39 @@ def test_a_read_only_store(ws: Workspace, capsys: pytest.CaptureFixture[str]) ->
             p.chmod(0o755 if p.is_dir() else 0o644)
 
 
-def test_an_inbox_that_cannot_be_listed(ws: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_an_inbox_that_cannot_be_listed(
+    ws: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     not_a_folder = tmp_path / "收件箱.txt"
     not_a_folder.write_text("x", encoding="utf-8")
-    code, _, err = qyx(capsys, "consolidate", "--period", MARCH, "--ledger", ws.ledger, "--store", ws.store,
-                       "--inbox", not_a_folder)
+    code, _, err = qyx(
+        capsys,
+        "consolidate",
+        "--period",
+        MARCH,
+        "--ledger",
+        ws.ledger,
+        "--store",
+        ws.store,
+        "--inbox",
+        not_a_folder,
+    )
     assert code == 2 and "收件箱" in err
 
 
-@pytest.mark.parametrize(("indicator", "typed", "code"), [("1", "4.8%", "value-unit-mismatch"),
-                                                         ("2", 0.6, "value-percent-fraction")])
-def test_a_number_in_the_wrong_unit_gets_a_warning_naming_the_cell(indicator: str, typed, code: str, ws: Workspace,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    """"4.8%" typed for a count of places, 0.6 typed for 60 %: accepted (it may be right), never silently."""
+@pytest.mark.parametrize(
+    ("indicator", "typed", "code"),
+    [("1", "4.8%", "value-unit-mismatch"), ("2", 0.6, "value-percent-fraction")],
+)
+def test_a_number_in_the_wrong_unit_gets_a_warning_naming_the_cell(
+    indicator: str, typed, code: str, ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "4.8%" typed for a count of places, 0.6 typed for 60 %: accepted (it may be right), never silently."""
     sub = intake.read_file(ws.good("幼有善育"))[0]
     cell = value_cell(sub, indicator)
-    path = edit_book(ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（单位）.xlsx", set_cells({cell: typed}))
+    path = edit_book(
+        ws.good("幼有善育"), ws.inbox / f"{MARCH}_幼有善育（单位）.xlsx", set_cells({cell: typed})
+    )
     _code, data = consolidate_json(capsys, ws)
     mine = report(data, path.name)
     (finding,) = [f for f in mine["findings"] if f["code"] == code]
@@ -432,11 +502,15 @@ def test_a_number_in_the_wrong_unit_gets_a_warning_naming_the_cell(indicator: st
 
 def test_a_period_outside_the_plan_is_refused(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
     before = ws.ledger.read_bytes()
-    code, _, err = qyx(capsys, "consolidate", "--period", "2028-01", "--ledger", ws.ledger, "--store", ws.store)
+    code, _, err = qyx(
+        capsys, "consolidate", "--period", "2028-01", "--ledger", ws.ledger, "--store", ws.store
+    )
     assert code == 2 and "方案期" in err and ws.ledger.read_bytes() == before
 
 
-def test_an_8_gb_file_is_refused_by_its_size_never_read(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_8_gb_file_is_refused_by_its_size_never_read(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A sparse 8 GB file (costs no disk): refused as too large from its size alone, not archived; a
     memory error for the batch before."""
     huge = ws.inbox / f"{MARCH}_劳有所得（巨大）.xlsx"

@@ -140,8 +140,10 @@ def test_page_numbers_odd_right_even_left_with_page_field(doc, notice):
     assert "<w:evenAndOddHeaders/>" in settings
     section = doc.sections[0]
     assert doc.settings.odd_and_even_pages_header_footer
-    for footer, alignment in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer,
-                                                                           WD_ALIGN_PARAGRAPH.LEFT)):
+    for footer, alignment in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
         assert not footer.is_linked_to_previous
         para = footer.paragraphs[0]
         xml = para._p.xml
@@ -157,7 +159,9 @@ def test_page_numbers_odd_right_even_left_with_page_field(doc, notice):
 
 def test_title_recipients_signer_and_date(doc):
     title = _paragraphs(doc, "公文标题")
-    assert [p.text for p in title] == ["关于2024年3月公共服务“七优享”工程\n推进情况的通报"]  # a chosen line break
+    assert [p.text for p in title] == [
+        "关于2024年3月公共服务“七优享”工程\n推进情况的通报"
+    ]  # a chosen line break
     assert [p.text for p in _paragraphs(doc, "主送机关") if p.text] == ["专班各专项组，各成员单位："]
     assert [p.text for p in _paragraphs(doc, "署名") if p.text] == [DEFAULT_SIGNER]
     assert [p.text for p in _paragraphs(doc, "成文日期")] == ["2024年4月5日"]
@@ -177,13 +181,18 @@ def test_headings_and_overall_counts(doc, consolidation):
     counts = consolidation.status_counts()
     body = "\n".join(p.text for p in _paragraphs(doc, "Normal"))
     behind = counts["进度滞后"] + counts["严重滞后"]
-    assert (f"已达标{counts['已达标']}项，序时推进{counts['序时推进']}项，滞后{behind}项"
-            f"（其中严重滞后{counts['严重滞后']}项），未填报{counts['未填报']}项，不作评价{counts['不适用']}项（") in body
+    assert (
+        f"已达标{counts['已达标']}项，序时推进{counts['序时推进']}项，滞后{behind}项"
+        f"（其中严重滞后{counts['严重滞后']}项），未填报{counts['未填报']}项，不作评价{counts['不适用']}项（"
+    ) in body
     # and why they are not judged: in March, yearly statistics and milestones before their due date
     yearly = sum(r.reason.startswith("年度统计指标") for r in consolidation.indicators)
     milestones = sum(r.reason.startswith("里程碑指标") for r in consolidation.indicators)
     assert yearly + milestones == counts["不适用"] and yearly and milestones
-    assert f"不作评价{counts['不适用']}项（年度统计指标{yearly}项待年末评价，里程碑指标{milestones}项未到期）。" in body
+    assert (
+        f"不作评价{counts['不适用']}项（年度统计指标{yearly}项待年末评价，里程碑指标{milestones}项未到期）。"
+        in body
+    )
     assert "与上月相比，已达标增加2项，滞后增加1项，未填报持平。" in body
     assert "住有宜居、重大项目专项组未报送" in body
     assert "学有优教专项组逾期报送" in body
@@ -275,9 +284,14 @@ def test_attachment_table_has_a_row_per_domain_and_shows_adjusted_targets(doc, c
     domains = [r.domain for r in consolidation.indicators]
     groups = [row for row in table.rows[1:] if row._tr.tc_lst[0].tcPr.find(qn("w:gridSpan")) is not None]
     assert [g.cells[0].text for g in groups] == [
-        "幼有善育（牵头单位：市卫生健康局）", "学有优教（牵头单位：市教育局）", "劳有所得（牵头单位：市人力社保局）",
-        "病有良医（牵头单位：市卫生健康局）", "老有康养（牵头单位：市民政局）", "住有宜居（牵头单位：市住建局）",
-        "弱有众扶（牵头单位：市民政局）"]
+        "幼有善育（牵头单位：市卫生健康局）",
+        "学有优教（牵头单位：市教育局）",
+        "劳有所得（牵头单位：市人力社保局）",
+        "病有良医（牵头单位：市卫生健康局）",
+        "老有康养（牵头单位：市民政局）",
+        "住有宜居（牵头单位：市住建局）",
+        "弱有众扶（牵头单位：市民政局）",
+    ]
     assert len(groups) == len(dict.fromkeys(domains))
     items = [row for row in table.rows[1:] if row._tr.tc_lst[0].tcPr.find(qn("w:gridSpan")) is None]
     assert [row.cells[0].text for row in items] == [r.id for r in consolidation.indicators]
@@ -328,7 +342,9 @@ def test_chart_is_a_native_word_chart_with_embedded_data(notice, consolidation):
     assert ws["A1"].value == "领域"
     domains = {ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)}
     assert domains == {r.domain for r in consolidation.indicators}
-    total = sum(ws.cell(row=r, column=c).value for r in range(2, ws.max_row + 1) for c in range(2, ws.max_column + 1))
+    total = sum(
+        ws.cell(row=r, column=c).value for r in range(2, ws.max_row + 1) for c in range(2, ws.max_column + 1)
+    )
     assert total == len(consolidation.indicators)
 
 
@@ -362,7 +378,9 @@ def test_minimal_consolidation_renders(tmp_path):
     text = "\n".join(p.text for p in doc.paragraphs)
     h1 = [p.text for p in _paragraphs(doc, "一级标题")]
     assert h1 == ["一、总体情况", "二、存在问题", "三、下步工作"]
-    assert "相比" not in text and "项重点任务中" not in text and "个专项组中" not in text and "晾晒" not in text
+    assert (
+        "相比" not in text and "项重点任务中" not in text and "个专项组中" not in text and "晾晒" not in text
+    )
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -391,8 +409,9 @@ def test_missing_variable_in_word_template_is_named(consolidation, tmp_path):
 
 def test_missing_variable_in_text_template_is_named(consolidation, tmp_path):
     text = tmp_path / "notice_text.j2"
-    text.write_text(TEXT_TEMPLATE.read_text(encoding="utf-8") + "{{ P }}{{ counts.nonexistent_count }}",
-                    encoding="utf-8")
+    text.write_text(
+        TEXT_TEMPLATE.read_text(encoding="utf-8") + "{{ P }}{{ counts.nonexistent_count }}", encoding="utf-8"
+    )
     with pytest.raises(TemplateError) as info:
         render_notice(consolidation, tmp_path / "n.docx", text_template=text, date=DATE)
     assert "nonexistent_count" in info.value.message
@@ -465,8 +484,9 @@ def test_libreoffice_converts_the_notice_to_pdf(notice, tmp_path):
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 6 <= pages <= 15, pages
-    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = re.sub(r"\s+", "", text)
     assert "关于2024年3月公共服务“七优享”工程推进情况的通报" in flat
     assert "—1—" in flat
@@ -494,14 +514,18 @@ def test_red_header_doc_number_signer_and_imprint_come_from_settings(consolidati
     assert [p.text for p in _paragraphs(doc, "发文字号")] == ["瑞七优享办〔2024〕3号"]
     issuer = doc.styles["发文机关标志"].element.find(qn("w:rPr")).find(qn("w:color"))
     assert issuer.get(qn("w:val")) == "FF0000"
-    assert [p.text for p in _paragraphs(doc, "版记")] == ["瑞安市公共服务“七优享”工程工作专班办公室\t2024年4月5日印发"]
+    assert [p.text for p in _paragraphs(doc, "版记")] == [
+        "瑞安市公共服务“七优享”工程工作专班办公室\t2024年4月5日印发"
+    ]
     assert _paragraphs(doc, "代章") == []  # 代章 left empty in the shipped settings
     settings = tmp_path / "通报设置.ini"
     settings.write_text(
         "[通报]\n红头 = 否\n主送 = 各专项组\n署名 = 瑞安市某某办公室\n代章 = （瑞安市人民政府办公室代章）\n印发机关 =\n",
         encoding="utf-8",
     )
-    other = Document(str(render_notice(consolidation, tmp_path / "m.docx", date=DATE, number=3, settings=settings)))
+    other = Document(
+        str(render_notice(consolidation, tmp_path / "m.docx", date=DATE, number=3, settings=settings))
+    )
     assert _paragraphs(other, "发文机关标志") == [] and _paragraphs(other, "发文字号") == []
     assert [p.text for p in _paragraphs(other, "主送机关") if p.text] == ["各专项组："]
     assert [p.text for p in _paragraphs(other, "署名") if p.text] == ["瑞安市某某办公室"]
@@ -520,7 +544,9 @@ def test_doc_numbers_are_kept_per_notice_and_year(consolidation, tmp_path):
     assert [p.text for p in _paragraphs(Document(str(again)), "发文字号")] == ["瑞七优享办〔2024〕1号"]
     import json
 
-    assert json.loads(numbers.read_text(encoding="utf-8")) == {"2024": {"2024-03/monthly": 1, "2024-Q1/quarterly": 2}}
+    assert json.loads(numbers.read_text(encoding="utf-8")) == {
+        "2024": {"2024-03/monthly": 1, "2024-Q1/quarterly": 2}
+    }
     # the office edits the number: the next rendering keeps the edited one
     numbers.write_text('{"2024": {"2024-03/monthly": 7, "2024-Q1/quarterly": 2}}', encoding="utf-8")
     edited = render_notice(consolidation, tmp_path / "d.docx", date=DATE, numbers_file=numbers)
@@ -552,13 +578,17 @@ def test_the_next_due_date_is_a_working_day_from_the_calendar(doc, tmp_path):
     assert "2024年4月数据请于5月6日前报送（5月5日逢劳动节顺延），并注明数据来源。" in body
     assert "每月5日" not in body
     # the quarter asks for the next quarter, the year for next January's monthly data
-    assert "2024年第二季度数据请于7月10日前报送，" in render_text(notice_context(build_consolidation("2024-Q1")))[
-        "blocks"][-1]["text"]
+    assert (
+        "2024年第二季度数据请于7月10日前报送，"
+        in render_text(notice_context(build_consolidation("2024-Q1")))["blocks"][-1]["text"]
+    )
     # a due date in a year no holiday data covers: the notice gives the weekday-only date, and the
     # command and the button say to check it
     december = build_consolidation("2027-12", previous=False)
-    assert "2028年1月数据请于2月7日前报送（2月5日逢周末顺延）" in render_text(notice_context(december))[
-        "blocks"][-1]["text"]
+    assert (
+        "2028年1月数据请于2月7日前报送（2月5日逢周末顺延）"
+        in render_text(notice_context(december))["blocks"][-1]["text"]
+    )
     assert "2028年的法定节假日和调休安排尚未收录" in due_warning(december)
     assert due_warning(build_consolidation("2024-03")) == ""
 
@@ -572,12 +602,20 @@ def test_supervision_sentence_counts_levels_new_red_slips_closed_and_overdue(con
 
     assert "督办" not in overall(None)  # no store yet: no 督办 sentence
     text = overall(SUPERVISION)
-    assert text.endswith("督办方面，预警事项13项（红色督办3项、黄色预警4项、蓝色提醒6项），本期新发红色督办单2张"
-                         "（市人力社保局、市民政局）；“每千人口拥有3岁以下婴幼儿托位数”等2项赶上进度，本期不再预警；"
-                         "市住建局的督办单逾期未反馈。")
+    assert text.endswith(
+        "督办方面，预警事项13项（红色督办3项、黄色预警4项、蓝色提醒6项），本期新发红色督办单2张"
+        "（市人力社保局、市民政局）；“每千人口拥有3岁以下婴幼儿托位数”等2项赶上进度，本期不再预警；"
+        "市住建局的督办单逾期未反馈。"
+    )
     # a month with nothing on the board and nothing closed says nothing
-    quiet = {**SUPERVISION, "counts": {"蓝色提醒": 0, "黄色预警": 0, "红色督办": 0}, "new_red": [], "closed": [],
-             "slips": [], "overdue": []}
+    quiet = {
+        **SUPERVISION,
+        "counts": {"蓝色提醒": 0, "黄色预警": 0, "红色督办": 0},
+        "new_red": [],
+        "closed": [],
+        "slips": [],
+        "overdue": [],
+    }
     assert "督办" not in overall(quiet)
 
 
@@ -591,7 +629,9 @@ def test_the_notice_reads_the_stores_supervision_board(tmp_path):
     summary = supervision_for_notice(tmp_path / "demo" / "历史库", "2026-11")
     assert summary is not None and sum(summary["counts"].values()) > 0
     counts = "、".join(f"{k}{v}项" for k, v in reversed(summary["counts"].items()) if v)
-    text = "\n".join(p.text for p in Document(str(tmp_path / "demo" / "2026-11_七优享工程进度通报.docx")).paragraphs)
+    text = "\n".join(
+        p.text for p in Document(str(tmp_path / "demo" / "2026-11_七优享工程进度通报.docx")).paragraphs
+    )
     assert f"督办方面，预警事项{sum(summary['counts'].values())}项（{counts}）" in text
     assert supervision_for_notice(tmp_path / "nothing", "2026-11") is None
 

@@ -40,8 +40,12 @@ def _pdf_pages(pdf: Path) -> list[str]:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     count = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     return [
-        subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True,
-                       check=True).stdout
+        subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         for i in range(1, count + 1)
     ]
 
@@ -63,7 +67,9 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     for name, (period, options, _) in CASES.items():
         c = build_consolidation(period, **options)
         # every notice with the 督办 sentence in full (levels, new red slips, closed, overdue)
-        docx = render_notice(c, folder / f"{name}.docx", date=dt.date(2024, 10, 8), number=12, supervision=SUPERVISION)
+        docx = render_notice(
+            c, folder / f"{name}.docx", date=dt.date(2024, 10, 8), number=12, supervision=SUPERVISION
+        )
         out[name] = (docx, _pdf_pages(notice_to_pdf(docx, folder)))
     return out
 
@@ -92,7 +98,7 @@ def test_no_character_of_the_body_is_lost_in_the_pdf(rendered, name):
     end = next(i for i, t in enumerate(paragraphs) if t.startswith("附件："))
     expected = re.sub(r"\s+", "", "".join(paragraphs[start:end]))
     shown = re.sub(r"—\d+—", "", re.sub(r"\s+", "", "".join(pages[:body_pages])))
-    shown = shown[shown.index("关于"):shown.index("附件：")]
+    shown = shown[shown.index("关于") : shown.index("附件：")]
     matcher = difflib.SequenceMatcher(None, expected, shown, autojunk=False)
     lost = [expected[i1:i2] for op, i1, i2, _, _ in matcher.get_opcodes() if op in ("delete", "replace")]
     assert lost == []
@@ -102,8 +108,14 @@ def test_pdf_lines_hold_28_characters(rendered):
     _, pages = rendered["heavy-month"]
     lines = [line.strip() for line in pages[1].splitlines()]  # page 2: body text only
     # a full line of Chinese body text (no digits or Latin, which are half width)
-    full = [line for line in lines if len(line) >= 24 and re.fullmatch(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’、…—]+", line)]
-    assert full and all(27 <= len(line) <= 29 or _kept_together(line, lines) for line in full), [len(x) for x in full]
+    full = [
+        line
+        for line in lines
+        if len(line) >= 24 and re.fullmatch(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’、…—]+", line)
+    ]
+    assert full and all(27 <= len(line) <= 29 or _kept_together(line, lines) for line in full), [
+        len(x) for x in full
+    ]
     assert any(len(line) == 28 for line in full)
 
 

@@ -15,8 +15,12 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "notice-sentences.md"
 
 def _rendered() -> str:
     texts = []
-    cases = (("2024-03", {}, SUPERVISION), ("2024-Q1", {}, None), ("2024", {}, None),
-             ("2026-03", {"scenarios": ("lag", "severe")}, None))
+    cases = (
+        ("2024-03", {}, SUPERVISION),
+        ("2024-Q1", {}, None),
+        ("2024", {}, None),
+        ("2026-03", {"scenarios": ("lag", "severe")}, None),
+    )
     for period, options, supervision in cases:
         result = render_text(notice_context(build_consolidation(period, **options), None, supervision))
         texts.append("\n".join(b["text"] for b in result["blocks"]))

@@ -40,19 +40,28 @@ def _hostile(tmp_path: Path, good: Path) -> dict[str, tuple[Path, str]]:
             part.write(zeros)
     truncated = tmp_path / "cut.xlsx"
     truncated.write_bytes(good.read_bytes()[:-40])
-    encrypted = make_cfb(tmp_path / "enc.xlsx", {"EncryptionInfo": b"\x04\x00" * 8, "EncryptedPackage": b"x" * 64})
+    encrypted = make_cfb(
+        tmp_path / "enc.xlsx", {"EncryptionInfo": b"\x04\x00" * 8, "EncryptedPackage": b"x" * 64}
+    )
     pdf = tmp_path / "doc.xlsx"
     pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 100)
     return {
-        "laughs": (rezip(good, tmp_path / "laughs.xlsx", replace={"xl/worksheets/sheet1.xml": BILLION_LAUGHS}),
-                   "file-unsafe-xml"),
-        "xxe": (rezip(good, tmp_path / "xxe.xlsx", add={"xl/sharedStrings.xml": EXTERNAL_ENTITY}), "file-unsafe-xml"),
+        "laughs": (
+            rezip(good, tmp_path / "laughs.xlsx", replace={"xl/worksheets/sheet1.xml": BILLION_LAUGHS}),
+            "file-unsafe-xml",
+        ),
+        "xxe": (
+            rezip(good, tmp_path / "xxe.xlsx", add={"xl/sharedStrings.xml": EXTERNAL_ENTITY}),
+            "file-unsafe-xml",
+        ),
         "bomb": (bomb, "file-too-large"),
         "truncated": (truncated, "file-corrupt"),
         "encrypted": (encrypted, "file-encrypted"),
         "pdf": (pdf, "file-not-excel"),
-        "password": (forge_central(rezip(good, tmp_path / "pw.xlsx"), flags={"xl/worksheets/sheet1.xml": 1}),
-                     "file-encrypted"),
+        "password": (
+            forge_central(rezip(good, tmp_path / "pw.xlsx"), flags={"xl/worksheets/sheet1.xml": 1}),
+            "file-encrypted",
+        ),
     }
 
 
@@ -95,8 +104,12 @@ def test_package_reads_parts_as_zipfile_does(good: Path) -> None:
 def test_stored_parts_read_too(tmp_path: Path, good: Path) -> None:
     with zipfile.ZipFile(good) as z:
         sheet = z.read("xl/worksheets/sheet1.xml")
-    stored = rezip(good, tmp_path / "stored.xlsx", replace={"xl/worksheets/sheet1.xml": sheet},
-                   stored={"xl/worksheets/sheet1.xml"})
+    stored = rezip(
+        good,
+        tmp_path / "stored.xlsx",
+        replace={"xl/worksheets/sheet1.xml": sheet},
+        stored={"xl/worksheets/sheet1.xml"},
+    )
     assert safeio.open_package(stored).read("xl/worksheets/sheet1.xml") == sheet
 
 
@@ -132,9 +145,30 @@ def test_part_with_wrong_checksum_is_refused(tmp_path: Path, good: Path) -> None
 # --- the quick look at a part's first bytes agrees with the close look ---------------------------
 
 _PIECES = [
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', b"<?xml?>", b"<?pi x?>", b"\r\n", b" ", b"\t",
-    b"<!--c-->", b"<!DOCTYPE a>", b'<!ENTITY e "x">', b"<!", b"<", b"?>", b">", b"\x00", b"\xef\xbb\xbf",
-    b"\xff\xfe", b"<worksheet>", b"<x:a>", b"<_b/>", b"text", b"<1>", b"<?", b"]>", b"\xe4\xb8\xad",
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+    b"<?xml?>",
+    b"<?pi x?>",
+    b"\r\n",
+    b" ",
+    b"\t",
+    b"<!--c-->",
+    b"<!DOCTYPE a>",
+    b'<!ENTITY e "x">',
+    b"<!",
+    b"<",
+    b"?>",
+    b">",
+    b"\x00",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"<worksheet>",
+    b"<x:a>",
+    b"<_b/>",
+    b"text",
+    b"<1>",
+    b"<?",
+    b"]>",
+    b"\xe4\xb8\xad",
 ]
 
 
@@ -154,8 +188,18 @@ def _zipfile_view(data: bytes) -> list[tuple] | None:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return [(i.filename, i.flag_bits, i.compress_type, i.CRC, i.compress_size, i.file_size, i.header_offset)
-                    for i in z.infolist()]
+            return [
+                (
+                    i.filename,
+                    i.flag_bits,
+                    i.compress_type,
+                    i.CRC,
+                    i.compress_size,
+                    i.file_size,
+                    i.header_offset,
+                )
+                for i in z.infolist()
+            ]
     except Exception:
         return None
 
@@ -164,8 +208,10 @@ def _our_view(data: bytes) -> list[tuple] | None:
     parts = safeio._central_directory(data)
     if parts is None:
         return None
-    return [(p.filename, p.flag_bits, p.compress_type, p.CRC, p.compress_size, p.file_size, p.header_offset)
-            for p in parts]
+    return [
+        (p.filename, p.flag_bits, p.compress_type, p.CRC, p.compress_size, p.file_size, p.header_offset)
+        for p in parts
+    ]
 
 
 def _zip(names: list[str], comment: bytes, prefix: bytes, stored: bool) -> bytes:
@@ -179,13 +225,31 @@ def _zip(names: list[str], comment: bytes, prefix: bytes, stored: bool) -> bytes
     return prefix + buf.getvalue()
 
 
-_names = st.lists(st.sampled_from(["xl/workbook.xml", "[Content_Types].xml", "目录/中文.xml", "a/", "x\x00y.xml",
-                                   "docProps/app.xml", "xl/worksheets/sheet1.xml"]), max_size=5, unique=True)
+_names = st.lists(
+    st.sampled_from(
+        [
+            "xl/workbook.xml",
+            "[Content_Types].xml",
+            "目录/中文.xml",
+            "a/",
+            "x\x00y.xml",
+            "docProps/app.xml",
+            "xl/worksheets/sheet1.xml",
+        ]
+    ),
+    max_size=5,
+    unique=True,
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(_names, st.binary(max_size=40), st.binary(max_size=30), st.booleans(),
-       st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3))
+@given(
+    _names,
+    st.binary(max_size=40),
+    st.binary(max_size=30),
+    st.booleans(),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
+)
 def test_central_directory_reads_as_zipfile_does(names, comment, prefix, stored, flips) -> None:
     data = bytearray(_zip(names, comment, prefix, stored))
     for at, value in flips:  # damage a few bytes anywhere

@@ -10,7 +10,12 @@ from qyx_excel.periods import Period, as_period, parse_period, read_period
 
 @pytest.mark.parametrize(
     ("label", "code"),
-    [("2024年3月", "2024-03"), ("2024年第一季度", "2024-Q1"), ("2024年度", "2024"), ("２０２４－０３", "2024-03")],
+    [
+        ("2024年3月", "2024-03"),
+        ("2024年第一季度", "2024-Q1"),
+        ("2024年度", "2024"),
+        ("２０２４－０３", "2024-03"),
+    ],
 )
 def test_labels_and_codes_name_the_same_period(label, code):
     assert parse_period(label) == parse_period(code) == read_period(code)

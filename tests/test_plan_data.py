@@ -67,6 +67,8 @@ def test_consistency_with_the_text(plan):
 
 def test_consistency_catches_a_broken_sum(plan, tmp_path):
     statements = tmp_path / "statements.csv"
-    statements.write_text("指标序号,规则,年份,数值,原文\n10,合计等于,2023-2027,21000,测试\n", encoding="utf-8-sig")
+    statements.write_text(
+        "指标序号,规则,年份,数值,原文\n10,合计等于,2023-2027,21000,测试\n", encoding="utf-8-sig"
+    )
     found = check_consistency(plan, statements)
     assert [(d.indicator, d.found) for d in found] == [("10", "21660")]

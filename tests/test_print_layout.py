@@ -50,7 +50,7 @@ def test_findings_label_on_one_line_and_codes_in_chinese(ledger):
     title = ws.cell(OUTPUT_HEADER_ROW + title_at, 1)
     assert not title.alignment.wrap_text  # it ran into the header row below when wrapped in column A
     assert rows[title_at + 1][: len(FINDINGS_COLUMNS)] == FINDINGS_COLUMNS
-    findings = [r for r in rows[title_at + 2:] if isinstance(r[0], int)]
+    findings = [r for r in rows[title_at + 2 :] if isinstance(r[0], int)]
     assert findings
     code = re.compile(r"^[a-z]+(?:-[a-z]+)+$")
     for r in findings:

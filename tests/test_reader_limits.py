@@ -74,7 +74,7 @@ FAR_SPELLINGS = {
     "decimal reference": b'<c r="&#88;FD1048576" t="inlineStr"><is><t>x</t></is></c>',
     "hex reference": b'<c r="XF&#x44;104857&#x36;" t="inlineStr"><is><t>x</t></is></c>',
     "prefixed element": b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576"'
-                        b' t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>',
+    b' t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>',
     "second r wins": b'<c r="A1" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
     "> inside a value": b'<c s="0" xml:lang="a>b" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
     "no reference, far row": b'<c t="inlineStr"><is><t>x</t></is></c>' * 3,
@@ -82,8 +82,9 @@ FAR_SPELLINGS = {
 
 
 @pytest.mark.parametrize("spelling", list(FAR_SPELLINGS), ids=list(FAR_SPELLINGS))
-def test_every_spelling_of_a_far_cell_is_refused_by_the_guard(spelling: str, month: Path, tmp_path: Path,
-                                                               fresh_reader: None) -> None:
+def test_every_spelling_of_a_far_cell_is_refused_by_the_guard(
+    spelling: str, month: Path, tmp_path: Path, fresh_reader: None
+) -> None:
     """The guard (first wall) refuses it; the worker never has to die for it."""
     path = with_far_cell(good(month), tmp_path / "far.xlsx", FAR_SPELLINGS[spelling])
     assert intake.sheet_extent(zipfile.ZipFile(path).read(sheet_part(path, GROUP)))[0] == 1048576
@@ -99,8 +100,10 @@ def test_a_sheet_without_cells_far_away_is_read(month: Path, tmp_path: Path) -> 
 
 def test_a_declared_count_larger_than_what_is_there_is_refused(month: Path, tmp_path: Path) -> None:
     """``uniqueCount="4294967295"`` made the reader reserve ~100 GB at open and abort."""
-    sst = (b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-           b"2006/main\" count = '1' uniqueCount = '4294967295'><si><t>x</t></si></sst>")
+    sst = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b"2006/main\" count = '1' uniqueCount = '4294967295'><si><t>x</t></si></sst>"
+    )
     path = with_parts(good(month), tmp_path / "sst.xlsx", add={"xl/sharedStrings.xml": sst})
     with pytest.raises(UnreadableFile) as caught:
         sandbox.Reader().read(path, display="sst.xlsx")
@@ -110,8 +113,10 @@ def test_a_declared_count_larger_than_what_is_there_is_refused(month: Path, tmp_
 
 def test_a_declared_count_behind_a_decoy_is_refused(month: Path, tmp_path: Path) -> None:
     """An honest-looking <sst> in a comment before the real root must not hide the real declaration."""
-    sst = (b"<!-- <sst uniqueCount=\"1\"> -->\n<x:sst xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/"
-           b"2006/main\" uniqueCount=\"&#52;294967295\"><x:si><x:t>x</x:t></x:si></x:sst>")
+    sst = (
+        b'<!-- <sst uniqueCount="1"> -->\n<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main" uniqueCount="&#52;294967295"><x:si><x:t>x</x:t></x:si></x:sst>'
+    )
     path = with_parts(good(month), tmp_path / "sst.xlsx", add={"xl/sharedStrings.xml": sst})
     with pytest.raises(UnreadableFile) as caught:
         sandbox.Reader().read(path)
@@ -119,8 +124,10 @@ def test_a_declared_count_behind_a_decoy_is_refused(month: Path, tmp_path: Path)
 
 
 def test_an_honest_shared_string_table_is_read(month: Path, tmp_path: Path) -> None:
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2">'
-           b"<si><t>a</t></si><si><t>b</t></si></sst>")
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2">'
+        b"<si><t>a</t></si><si><t>b</t></si></sst>"
+    )
     path = with_parts(good(month), tmp_path / "sst.xlsx", add={"xl/sharedStrings.xml": sst})
     (sub,) = sandbox.Reader().read(path)
     assert sub.group == GROUP
@@ -157,7 +164,9 @@ def test_crafted_elements_are_read_in_linear_time(month: Path, tmp_path: Path) -
         except UnreadableFile as exc:
             print(exc.finding.code)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr[-800:]
     assert done.stdout.strip() in ("read", "file-corrupt")
 
@@ -167,14 +176,18 @@ def test_crafted_elements_are_read_in_linear_time(month: Path, tmp_path: Path) -
 # ================================================================================================
 
 
-def test_a_reader_that_aborts_costs_one_file(month: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_that_aborts_costs_one_file(
+    month: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With the guard switched off (in the worker, which inherits it), calamine asks for 17 billion cells:
     the worker dies (SIGABRT or a failed allocation under its memory limit); that file gets a finding,
     the next one is read by a new worker."""
     monkeypatch.setattr(intake, "sheet_extent", lambda xml: (1, 1))
     far = with_far_cell(good(month), tmp_path / "far.xlsx", FAR_SPELLINGS["lower case"])
     with sandbox.Reader() as reader:
-        results = list(reader.read_many([(str(far), "far.xlsx", None), (str(good(month)), "good.xlsx", None)]))
+        results = list(
+            reader.read_many([(str(far), "far.xlsx", None), (str(good(month)), "good.xlsx", None)])
+        )
     (_, first), (_, second) = results
     assert isinstance(first, UnreadableFile) and first.finding.code == "file-reader-failed", first
     assert "异常退出" in first.message or "内存" in first.message
@@ -193,16 +206,22 @@ def test_a_reader_that_hangs_is_stopped(month: Path, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(intake, "read_file", slow)
     with sandbox.Reader(seconds=2) as reader:
-        results = list(reader.read_many([(str(good(month)), "hang.xlsx", None),
-                                         (str(good(month)), "good.xlsx", None)]))
+        results = list(
+            reader.read_many([(str(good(month)), "hang.xlsx", None), (str(good(month)), "good.xlsx", None)])
+        )
     (_, first), (_, second) = results
     assert isinstance(first, UnreadableFile) and first.finding.code == "file-reader-failed"
     assert "超过 2 秒" in first.message
     assert [s.group for s in second] == [GROUP]
 
 
-def test_a_batch_survives_a_file_that_kills_the_reader(month: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        fresh_reader: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_batch_survives_a_file_that_kills_the_reader(
+    month: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_reader: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """``qyx consolidate`` over an inbox holding such a file and the nine good ones: the file is archived
     and reported, the nine groups are accepted, the run ends with exit code 1 (a refused file)."""
     import shutil
@@ -214,7 +233,9 @@ def test_a_batch_survives_a_file_that_kills_the_reader(month: Path, tmp_path: Pa
     shutil.copytree(month, inbox)
     bad = with_far_cell(good(month), inbox / "2024-03_劳有所得（补充）.xlsx", FAR_SPELLINGS["lower case"])
     ledger = build_workbook(tmp_path / "七优享台账.xlsm", year=2024)
-    code = cli.main(["consolidate", "--period", "2024-03", "--ledger", str(ledger), "--inbox", str(inbox), "--json"])
+    code = cli.main(
+        ["consolidate", "--period", "2024-03", "--ledger", str(ledger), "--inbox", str(inbox), "--json"]
+    )
     out, err = capsys.readouterr()
     assert "内部错误" not in err and "Traceback" not in err
     data = json.loads(out)
@@ -226,8 +247,13 @@ def test_a_batch_survives_a_file_that_kills_the_reader(month: Path, tmp_path: Pa
     assert any(p.read_bytes() == bad.read_bytes() for p in archived)
 
 
-def test_qyx_check_survives_a_file_that_kills_the_reader(month: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         fresh_reader: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_qyx_check_survives_a_file_that_kills_the_reader(
+    month: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_reader: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """``qyx check DIR`` (the worker reads and checks, up to 16 files ahead): the killing file is listed as
     unreadable (exit code 2), every other file of the folder is checked."""
     import shutil
@@ -249,13 +275,18 @@ def test_a_spawned_worker_as_on_windows(month: Path, tmp_path: Path) -> None:
     """Where there is no fork (Windows) the worker is spawned: from a script without an
     ``if __name__ == "__main__"`` guard too (spawn would otherwise run the script again in the worker)."""
     script = tmp_path / "no_guard.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         from qyx_excel import sandbox
         from qyx_excel.checks import check_paths
         sandbox._can_fork = lambda: False
         results = check_paths(sorted(__import__("glob").glob({str(month / "*.xlsx")!r})), period="2024-03")
         print(len(results), sum(r.ok for r in results), sum(r.unreadable for r in results))
-    """), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    """),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr[-800:]
     assert done.stdout.split() == ["9", "9", "0"]

@@ -17,7 +17,9 @@ def test_valid_means_no_error_finding() -> None:
 
 
 def test_an_unreadable_file_is_invalid_by_its_error_finding() -> None:
-    unreadable = FileReport("坏.xlsx", findings=[make("file-corrupt", file="坏.xlsx", detail="截断")], unreadable=True)
+    unreadable = FileReport(
+        "坏.xlsx", findings=[make("file-corrupt", file="坏.xlsx", detail="截断")], unreadable=True
+    )
     report = Report([FileReport("好.xlsx"), unreadable])
     assert not unreadable.valid and unreadable.errors[0].code == "file-corrupt"
     assert not report.valid and not report.ok and report.unreadable
@@ -48,11 +50,24 @@ def test_from_findings_gives_one_file_report_per_file_and_keeps_the_rest_for_the
 
 
 def test_to_json_has_valid_stats_and_each_file_with_its_findings() -> None:
-    report = Report([FileReport("a.xlsx", group="幼有善育", period="2024-03",
-                                findings=[make("value-missing", file="a.xlsx", cell="F5", indicator="1")])])
+    report = Report(
+        [
+            FileReport(
+                "a.xlsx",
+                group="幼有善育",
+                period="2024-03",
+                findings=[make("value-missing", file="a.xlsx", cell="F5", indicator="1")],
+            )
+        ]
+    )
     data = json.loads(json.dumps(report.to_json(), ensure_ascii=False))
     assert data["valid"] is True and data["stats"] == {"files": 1, "invalid": 0, "errors": 0, "warnings": 1}
     (entry,) = data["files"]
-    assert (entry["file"], entry["group"], entry["period"], entry["valid"]) == ("a.xlsx", "幼有善育", "2024-03", True)
+    assert (entry["file"], entry["group"], entry["period"], entry["valid"]) == (
+        "a.xlsx",
+        "幼有善育",
+        "2024-03",
+        True,
+    )
     assert entry["stats"] == {"errors": 0, "warnings": 1} and entry["findings"][0]["code"] == "value-missing"
     assert data["findings"] == []

@@ -39,16 +39,24 @@ def county_files(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("exports")
     files = {
         "good": export_consolidation(build_consolidation(factor=1.3), d / "瑞安市.json", county="瑞安市"),
-        "missing-5": export_consolidation(build_consolidation(factor=1.0, skip=("5",)), d / "永嘉县.csv", county="永嘉县"),
+        "missing-5": export_consolidation(
+            build_consolidation(factor=1.0, skip=("5",)), d / "永嘉县.csv", county="永嘉县"
+        ),
         "lagging": export_consolidation(build_consolidation(factor=0.9), d / "乐清市.json", county="乐清市"),
-        "duplicate": export_consolidation(build_consolidation(factor=1.3), d / "乐清市-重发.csv", county="乐清市"),
+        "duplicate": export_consolidation(
+            build_consolidation(factor=1.3), d / "乐清市-重发.csv", county="乐清市"
+        ),
         "v2": export_consolidation(build_consolidation(), d / "平阳县.json", county="平阳县"),
         "unknown-id": export_consolidation(build_consolidation(), d / "苍南县.json", county="苍南县"),
-        "wrong-period": export_consolidation(build_consolidation(period="2024-02"), d / "文成县.json", county="文成县"),
+        "wrong-period": export_consolidation(
+            build_consolidation(period="2024-02"), d / "文成县.json", county="文成县"
+        ),
     }
     _edit_json(files["v2"], lambda data: data.update(schema_version="2.0"))
-    _edit_json(files["unknown-id"], lambda data: data["indicators"].append(
-        {**data["indicators"][0], "indicator_id": "46"}))
+    _edit_json(
+        files["unknown-id"],
+        lambda data: data["indicators"].append({**data["indicators"][0], "indicator_id": "46"}),
+    )
     broken = d / "损坏.json"
     broken.write_text('{"schema": "qyx-export", "county": ', encoding="utf-8")
     files["broken"] = broken
@@ -62,8 +70,13 @@ ORDER = ("good", "missing-5", "lagging", "duplicate", "v2", "unknown-id", "wrong
 def result(county_files, tmp_path_factory):
     out = tmp_path_factory.mktemp("rollup") / "温州市汇总.xlsx"
     seen = []
-    res = rollup(PERIOD, [county_files[k] for k in ORDER], out, expected_counties=["瑞安市", "泰顺县"],
-                 progress=lambda done, total: seen.append((done, total)))
+    res = rollup(
+        PERIOD,
+        [county_files[k] for k in ORDER],
+        out,
+        expected_counties=["瑞安市", "泰顺县"],
+        progress=lambda done, total: seen.append((done, total)),
+    )
     res.progress_seen = seen
     return res
 
@@ -87,7 +100,9 @@ def test_findings_codes_and_refusals(result) -> None:
     assert result.progress_seen == [(i, 8) for i in range(1, 9)]
     # the same findings as a report: one entry per file with findings, the missing county run-level
     report = result.report
-    assert {f.file: [x.code for x in f.findings] for f in report.files} == {k: v for k, v in by_file.items() if k}
+    assert {f.file: [x.code for x in f.findings] for f in report.files} == {
+        k: v for k, v in by_file.items() if k
+    }
     assert [f.code for f in report.findings] == ["submission-missing"]
     assert report.valid is result.ok is False and result.summary()["errors"] == len(report.errors) == 5
 
@@ -104,7 +119,14 @@ def test_county_states(result) -> None:
         "文成县": ("refused", "文成县.json"),
     }
     assert [c.county for c in result.counties][:2] == ["瑞安市", "泰顺县"]  # expected counties first
-    assert result.summary() == {"files": 8, "counties": 7, "accepted": 3, "refused": 3, "missing": 1, "errors": 5}
+    assert result.summary() == {
+        "files": 8,
+        "counties": 7,
+        "accepted": 3,
+        "refused": 3,
+        "missing": 1,
+        "errors": 5,
+    }
 
 
 def _statuses(county_files) -> dict[str, dict[str, Status]]:
@@ -118,9 +140,14 @@ def _statuses(county_files) -> dict[str, dict[str, Status]]:
 
 def test_per_indicator_counts(result, county_files) -> None:
     statuses = _statuses(county_files)
-    keys = {Status.MET: "met", Status.ON_TRACK: "on_track", Status.LAGGING: "lagging",
-            Status.SEVERELY_LAGGING: "severely_lagging", Status.NOT_REPORTED: "missing",
-            Status.NOT_APPLICABLE: "not_applicable"}
+    keys = {
+        Status.MET: "met",
+        Status.ON_TRACK: "on_track",
+        Status.LAGGING: "lagging",
+        Status.SEVERELY_LAGGING: "severely_lagging",
+        Status.NOT_REPORTED: "missing",
+        Status.NOT_APPLICABLE: "not_applicable",
+    }
     plan = load_plan()
     assert [i.id for i in result.indicators] == [i.id for i in plan.reported_indicators()]
     assert len(result.indicators) == 47
@@ -143,8 +170,13 @@ def test_per_indicator_counts(result, county_files) -> None:
 def test_distribution(result, county_files) -> None:
     values = [read_export(county_files[k]).row("1").value for k in ("good", "missing-5", "lagging")]
     one = next(i for i in result.indicators if i.id == "1")
-    assert one.distribution == {"n": 3, "min": min(values), "median": statistics.median(values),
-                                "max": max(values), "mean": pytest.approx(statistics.fmean(values))}
+    assert one.distribution == {
+        "n": 3,
+        "min": min(values),
+        "median": statistics.median(values),
+        "max": max(values),
+        "mean": pytest.approx(statistics.fmean(values)),
+    }
     five = next(i for i in result.indicators if i.id == "5")
     assert five.distribution["n"] == 2
 
@@ -163,10 +195,21 @@ def test_ranking_scores(result, county_files) -> None:
     data = result.to_json()
     assert {"period", "counties", "indicators", "ranking", "findings"} <= set(data)
     assert data["period"] == "2024-03"
-    assert data["ranking"][0] == {"rank": 1, "county": "瑞安市", "score": expected["瑞安市"], "state": "accepted",
-                                  "counts": result.ranking[0].counts}
-    assert data["indicators"][0]["counts"].keys() == {"met", "on_track", "lagging", "severely_lagging", "missing",
-                                                      "not_applicable"}
+    assert data["ranking"][0] == {
+        "rank": 1,
+        "county": "瑞安市",
+        "score": expected["瑞安市"],
+        "state": "accepted",
+        "counts": result.ranking[0].counts,
+    }
+    assert data["indicators"][0]["counts"].keys() == {
+        "met",
+        "on_track",
+        "lagging",
+        "severely_lagging",
+        "missing",
+        "not_applicable",
+    }
     json.dumps(data, ensure_ascii=False)
 
 
@@ -191,16 +234,28 @@ def test_workbook_read_back_with_openpyxl(result) -> None:
     ws = wb["汇总(全市)"]
     assert "2024年3月" in ws["A1"].value
     header = [c.value for c in ws[3]]
-    assert header[:10] == ["序号", "领域", "指标名称", "单位", "已达标", "序时推进", "进度滞后", "严重滞后",
-                           "未填报（含未报送）", "不适用"]
+    assert header[:10] == [
+        "序号",
+        "领域",
+        "指标名称",
+        "单位",
+        "已达标",
+        "序时推进",
+        "进度滞后",
+        "严重滞后",
+        "未填报（含未报送）",
+        "不适用",
+    ]
     assert header[10:] == ["有数值县市数", "最小值", "中位数", "最大值", "平均值"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
     assert len(rows) == 47
     for ind in result.indicators:
         r = rows[ind.id]
         assert r[2] == ind.name
-        assert list(r[4:10]) == [ind.counts[k] for k in ("met", "on_track", "lagging", "severely_lagging", "missing",
-                                                         "not_applicable")]
+        assert list(r[4:10]) == [
+            ind.counts[k]
+            for k in ("met", "on_track", "lagging", "severely_lagging", "missing", "not_applicable")
+        ]
         assert r[10] == ind.distribution["n"]
         assert r[12] == pytest.approx(ind.distribution["median"], rel=1e-14)
     assert ws.freeze_panes == "A4"
@@ -208,10 +263,18 @@ def test_workbook_read_back_with_openpyxl(result) -> None:
 
     ws = wb["县市排名"]
     ranking = list(ws.iter_rows(min_row=4, values_only=True))
-    assert [(r[0], r[1], r[2]) for r in ranking[:3]] == [(c.rank, c.county, c.score) for c in result.ranking[:3]]
-    assert {r[1]: r[9] for r in ranking} == {"瑞安市": "已受理", "永嘉县": "已受理", "乐清市": "已受理",
-                                             "泰顺县": "未报送", "平阳县": "已拒收", "苍南县": "已拒收",
-                                             "文成县": "已拒收"}
+    assert [(r[0], r[1], r[2]) for r in ranking[:3]] == [
+        (c.rank, c.county, c.score) for c in result.ranking[:3]
+    ]
+    assert {r[1]: r[9] for r in ranking} == {
+        "瑞安市": "已受理",
+        "永嘉县": "已受理",
+        "乐清市": "已受理",
+        "泰顺县": "未报送",
+        "平阳县": "已拒收",
+        "苍南县": "已拒收",
+        "文成县": "已拒收",
+    }
 
     ws = wb["校验结果"]
     listed = list(ws.iter_rows(min_row=4, values_only=True))
@@ -249,8 +312,21 @@ def test_xlsm_output_opens_in_libreoffice(county_files, tmp_path: Path) -> None:
     out = tmp_path / "LEDGER.xlsm"
     rollup(PERIOD, [county_files["good"]], out)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "ods",
-                    "--outdir", str(tmp_path), str(out)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "ods",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     ods = tmp_path / "LEDGER.ods"
     assert ods.is_file()
     content = zipfile.ZipFile(ods).read("content.xml").decode()

@@ -19,13 +19,18 @@ DOC = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(enco
 
 def test_thresholds_in_the_doc_are_those_of_rules_csv():
     rules = load_rules()
-    for key, value in (("on_track_gap_share", rules.on_track_gap_share), ("severe_gap_share", rules.severe_gap_share),
-                       ("min_span_share", rules.min_span_share)):
+    for key, value in (
+        ("on_track_gap_share", rules.on_track_gap_share),
+        ("severe_gap_share", rules.severe_gap_share),
+        ("min_span_share", rules.min_span_share),
+    ):
         mentions = re.findall(rf"(\d+)%[^%]{{0,12}}`{key}`", DOC)
         assert mentions, key
         assert {int(m) for m in mentions} == {round(value * 100)}, key
-    scores = "、".join(f"{s.value} {rules.score(s):g}" for s in (Status.MET, Status.ON_TRACK, Status.LAGGING,
-                                                              Status.SEVERELY_LAGGING, Status.NOT_REPORTED))
+    scores = "、".join(
+        f"{s.value} {rules.score(s):g}"
+        for s in (Status.MET, Status.ON_TRACK, Status.LAGGING, Status.SEVERELY_LAGGING, Status.NOT_REPORTED)
+    )
     assert scores in DOC
 
 
@@ -45,8 +50,11 @@ def test_rhythm_table_is_the_data():
     assert lines == rhythm_rows()
 
 
-EXAMPLES = [line for line in DOC.split("## 五、算例")[1].split("## 六")[0].splitlines()
-            if line.startswith("|") and "qyx evaluate" in line]
+EXAMPLES = [
+    line
+    for line in DOC.split("## 五、算例")[1].split("## 六")[0].splitlines()
+    if line.startswith("|") and "qyx evaluate" in line
+]
 WORDS = {s.value: s for s in Status}
 
 

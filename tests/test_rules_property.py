@@ -142,7 +142,7 @@ def test_engine_equals_the_documented_rule_everywhere():
                 period = parse_period(f"{year}{suffix}")
                 for i, value in enumerate(values):
                     # last year's accepted year-end: none (last year's target), or the value at the start
-                    for previous in ((None, values[2]) if i % 2 else (None,)):
+                    for previous in (None, values[2]) if i % 2 else (None,):
                         got = evaluate(ind, period, value, previous_year_end=previous).status
                         want = documented(ind, year, period.end_month, value, previous)
                         checked += 1

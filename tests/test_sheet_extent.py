@@ -14,7 +14,17 @@ from hypothesis import strategies as st
 from qyx_excel.cells import letters_base0 as column_letter
 from qyx_excel.intake import sheet_extent
 
-_SPELLINGS = ["plain", "lower", "single", "spaced", "charref", "hexref", "prefixed", "second_r", "gt_in_value"]
+_SPELLINGS = [
+    "plain",
+    "lower",
+    "single",
+    "spaced",
+    "charref",
+    "hexref",
+    "prefixed",
+    "second_r",
+    "gt_in_value",
+]
 _cell = st.tuples(
     st.integers(0, 30),  # column (0-based); past 25 is "far"
     st.booleans(),  # with a reference
@@ -47,7 +57,7 @@ def _sheet(rows: list) -> tuple[bytes, tuple[int, int]]:
             if has_value:
                 max_row, max_col = max(max_row, row_no), max(max_col, col)
         parts.append("</row>")
-    xml = '<worksheet><sheetData>' + "".join(parts) + "</sheetData></worksheet>"
+    xml = "<worksheet><sheetData>" + "".join(parts) + "</sheetData></worksheet>"
     return xml.encode(), (max_row, max_col)
 
 
@@ -81,8 +91,12 @@ def test_extent_covers_every_cell_with_a_value(rows: list) -> None:
 def test_usual_sheet_takes_the_fast_path() -> None:
     xml, _ = _sheet([(1, True, [(0, True, "r_first", True, "plain"), (11, True, "r_first", True, "plain")])])
     assert sheet_extent(xml) == (999, 26)
-    far, _ = _sheet([(1, True, [(0, True, "r_first", True, "plain")]),
-                     (5000, True, [(2, True, "r_first", True, "plain")])])
+    far, _ = _sheet(
+        [
+            (1, True, [(0, True, "r_first", True, "plain")]),
+            (5000, True, [(2, True, "r_first", True, "plain")]),
+        ]
+    )
     assert sheet_extent(far) == (5000, 3)
 
 

@@ -45,12 +45,24 @@ def test_file_is_archived_byte_for_byte_and_received_once(tmp_path, blank):
     with sqlite3.connect(tmp_path / "store" / "qyx.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"submissions", "values", "tasks", "projects", "applications", "findings", "consolidations"} <= tables
+    assert {
+        "submissions",
+        "values",
+        "tasks",
+        "projects",
+        "applications",
+        "findings",
+        "consolidations",
+    } <= tables
 
 
 def test_later_submission_supersedes_earlier_by_received_time_then_name(tmp_path, blank):
-    late = filled_file(blank, "学有优教", tmp_path / "a", mtime=datetime(2024, 4, 3, 9), name="b.xlsx", seed=1)
-    early = filled_file(blank, "学有优教", tmp_path / "a", mtime=datetime(2024, 4, 2, 9), name="a.xlsx", seed=2)
+    late = filled_file(
+        blank, "学有优教", tmp_path / "a", mtime=datetime(2024, 4, 3, 9), name="b.xlsx", seed=1
+    )
+    early = filled_file(
+        blank, "学有优教", tmp_path / "a", mtime=datetime(2024, 4, 2, 9), name="a.xlsx", seed=2
+    )
     with Store(tmp_path / "store") as st:
         # the later file is received first; the earlier one, arriving after it, must not win
         (o1,) = st.receive_file(late, period=MARCH)
@@ -58,7 +70,9 @@ def test_later_submission_supersedes_earlier_by_received_time_then_name(tmp_path
         assert st.current(MARCH, "学有优教").id == o1.submission_id
         assert st.submission(o2.submission_id).superseded_by == o1.submission_id
         # same received time: the name decides
-        tie = filled_file(blank, "学有优教", tmp_path / "a", mtime=datetime(2024, 4, 3, 9), name="c.xlsx", seed=3)
+        tie = filled_file(
+            blank, "学有优教", tmp_path / "a", mtime=datetime(2024, 4, 3, 9), name="c.xlsx", seed=3
+        )
         (o3,) = st.receive_file(tie, period=MARCH)
         assert st.current(MARCH, "学有优教").id == o3.submission_id
         history = st.history(o3.submission_id)
@@ -68,7 +82,9 @@ def test_later_submission_supersedes_earlier_by_received_time_then_name(tmp_path
 
 def test_refused_submission_never_replaces_an_accepted_one(tmp_path, blank):
     good = filled_file(blank, "住有宜居", tmp_path / "in", mtime=datetime(2024, 4, 2, 9), name="good.xlsx")
-    bad = filled_file(blank, "住有宜居", tmp_path / "in", mtime=datetime(2024, 4, 4, 9), name="bad.xlsx", broken=True)
+    bad = filled_file(
+        blank, "住有宜居", tmp_path / "in", mtime=datetime(2024, 4, 4, 9), name="bad.xlsx", broken=True
+    )
     with Store(tmp_path / "store") as st:
         (g,) = st.receive_file(good, period=MARCH)
         (b,) = st.receive_file(bad, period=MARCH)
@@ -164,8 +180,9 @@ def test_rebuild_from_archive_gives_identical_database(tmp_path, blank):
     bogus.write_bytes(b"PK\x03\x04 truncated")
     store = tmp_path / "store"
     with Store(store) as st:
-        st.receive_submission(filled(blank, "弱有众扶", "2024-02"), period="2024-02",
-                              received_at="2024-03-03T09:00:00")
+        st.receive_submission(
+            filled(blank, "弱有众扶", "2024-02"), period="2024-02", received_at="2024-03-03T09:00:00"
+        )
         for path in [*files, bogus]:
             st.receive_file(path, period=MARCH)
         before = st.dump()
@@ -180,8 +197,10 @@ def test_a_run_killed_half_way_loses_nothing_and_reruns_to_the_same_result(tmp_p
     from qyx_excel.receive import default_check
 
     inbox = tmp_path / "inbox"
-    files = [filled_file(blank, g, inbox, mtime=datetime(2024, 4, 2, 9 + i))
-             for i, g in enumerate(("幼有善育", "学有优教", "劳有所得"))]
+    files = [
+        filled_file(blank, g, inbox, mtime=datetime(2024, 4, 2, 9 + i))
+        for i, g in enumerate(("幼有善育", "学有优教", "劳有所得"))
+    ]
 
     class Killed(BaseException):
         pass

@@ -28,7 +28,10 @@ GROUPS = ("幼有善育", "学有优教", "劳有所得", "病有良医")
 
 @pytest.fixture()
 def inbox(tmp_path: Path, blank) -> list[Path]:
-    return [filled_file(blank, g, tmp_path / "inbox", mtime=datetime(2024, 4, 2, 9 + i)) for i, g in enumerate(GROUPS)]
+    return [
+        filled_file(blank, g, tmp_path / "inbox", mtime=datetime(2024, 4, 2, 9 + i))
+        for i, g in enumerate(GROUPS)
+    ]
 
 
 def _stable(dump: dict) -> dict:

@@ -26,8 +26,23 @@ def run(classes: str) -> list:
     months = []
     for i, c in enumerate(classes):
         code = f"2024-{i + 1:02d}" if i < 12 else f"2025-{i - 11:02d}"
-        months.append((code, {"indicator:2": Observation("indicator:2", "indicator", "2", "指标2 普惠托位占比",
-                                                          "市卫生健康局", "幼有善育", cls[c], "")}))
+        months.append(
+            (
+                code,
+                {
+                    "indicator:2": Observation(
+                        "indicator:2",
+                        "indicator",
+                        "2",
+                        "指标2 普惠托位占比",
+                        "市卫生健康局",
+                        "幼有善育",
+                        cls[c],
+                        "",
+                    )
+                },
+            )
+        )
     return escalate(months, RULES)["indicator:2"]
 
 
@@ -136,8 +151,13 @@ def year(tmp_path_factory, blank):
         for m in range(1, 12):
             code = f"2024-{m:02d}"
             groups = [g for g in GROUPS if not (g == "弱有众扶" and m in (5, 6, 7))]  # 3 months silent
-            consolidate_submissions(code, month_subs(blank, code, groups), store=st,
-                                    received_at=f"2024-{m + 1:02d}-03T09:00:00", now=NOW)
+            consolidate_submissions(
+                code,
+                month_subs(blank, code, groups),
+                store=st,
+                received_at=f"2024-{m + 1:02d}-03T09:00:00",
+                now=NOW,
+            )
     return root
 
 
@@ -153,13 +173,20 @@ def test_a_year_of_history_gives_each_month_its_level(year):
 
     with Store(year) as st:
         seen = {m: board(st, f"2024-{m:02d}") for m in range(1, 12)}
-    two = "".join(next(x for x in seen[m].matters if x.key == "indicator:2").level.short for m in range(1, 12))
+    two = "".join(
+        next(x for x in seen[m].matters if x.key == "indicator:2").level.short for m in range(1, 12)
+    )
     assert two == "—蓝黄红—红—————"
-    one = "".join(next(x for x in seen[m].matters if x.key == "indicator:1").level.short for m in range(1, 12))
+    one = "".join(
+        next(x for x in seen[m].matters if x.key == "indicator:1").level.short for m in range(1, 12)
+    )
     assert one == "——黄红—————————"[:11]
     april = next(x for x in seen[4].matters if x.key == "indicator:2")
     assert april.reason == "自2024年2月起连续3个月进度滞后" and april.since == "2024-04"
-    assert april.behind == "完成值56.17%，序时进度56.67%，完成率93.6%" and "托育机构招生不足" in april.explanation
+    assert (
+        april.behind == "完成值56.17%，序时进度56.67%，完成率93.6%"
+        and "托育机构招生不足" in april.explanation
+    )
     june = next(x for x in seen[6].matters if x.key == "indicator:2")
     assert june.reason == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
     # a group silent three months running: its matters climb the not-reported path
@@ -188,8 +215,9 @@ def test_a_late_resubmission_of_an_old_month_changes_the_levels_after_it(year, b
         late = list(month_subs(blank, "2024-03", ("幼有善育",), overrides={"2": "o"}))
         late[0].source = "2024-03_幼有善育（更正）.xlsx"
         for s in late:
-            st.receive_submission(s, period=parse_period("2024-03"), received_at="2024-07-01T09:00:00",
-                                  run="late-000001")
+            st.receive_submission(
+                s, period=parse_period("2024-03"), received_at="2024-07-01T09:00:00", run="late-000001"
+            )
         st.flush()
         after = board(st, "2024-06")
         again = board(st, "2024-06")
@@ -218,7 +246,9 @@ def test_slips_group_a_units_matters_keep_their_numbers_and_withdraw(year, tmp_p
         # 2024-05-08 + 10 working days, Saturday 2024-05-11 a 调休 working day: 2024-05-21 (not the 22nd)
         assert health[0]["issued_on"] == "2024-05-08" and health[0]["deadline"] == "2024-05-21"
         again = issue_slips(st, board(st, "2024-04"), now=NOW + dt.timedelta(days=3))
-        assert [(s["number"], s["issued_on"]) for s in again] == [(s["number"], s["issued_on"]) for s in slips]
+        assert [(s["number"], s["issued_on"]) for s in again] == [
+            (s["number"], s["issued_on"]) for s in slips
+        ]
         assert st.next_slip_number(2024) == len(slips) + 1
         # a month whose matters have all caught up withdraws its slips, numbers are not reused
         bd.matters = [m for m in bd.matters if m.unit != "市卫生健康局"]
@@ -261,7 +291,9 @@ def test_a_reply_after_its_deadline_is_late_and_a_slip_without_one_is_overdue(ye
         assert got[on_time.name].status == "recorded" and not got[on_time.name].late
         assert got[late.name].status == "recorded" and got[late.name].late
         assert got[stray.name].status == "unmatched"
-        assert {r.file_name: r.status for r in record_replies(st, replies, now=NOW)}[on_time.name] == "duplicate"
+        assert {r.file_name: r.status for r in record_replies(st, replies, now=NOW)}[
+            on_time.name
+        ] == "duplicate"
         bd = attach_slips(st, board(st, "2024-04"), today=dt.date(2024, 6, 1))
         states = {s["number"]: s["reply_state"] for s in bd.all_slips}
         assert states[first["number"]] == "已反馈" and states[second["number"]] == "逾期反馈"
@@ -298,8 +330,22 @@ def test_supervise_command_writes_slips_list_and_the_ledger_sheet(year, ledger, 
     store = copy_store(year, tmp_path / "store")
     book = shutil.copy(ledger, tmp_path / "七优享台账.xlsm")
     out = tmp_path / "督办单"
-    code = main(["supervise", "--period", "2024-04", "--store", str(store), "--ledger", str(book),
-                 "--out", str(out), "--date", "2024-05-08", "--json"])
+    code = main(
+        [
+            "supervise",
+            "--period",
+            "2024-04",
+            "--store",
+            str(store),
+            "--ledger",
+            str(book),
+            "--out",
+            str(out),
+            "--date",
+            "2024-05-08",
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["period"] == "2024-04"
     health = next(s for s in data["issued"] if s["unit"] == "市卫生健康局")
@@ -331,8 +377,22 @@ def test_supervise_command_writes_slips_list_and_the_ledger_sheet(year, ledger, 
 def test_supervise_refuses_a_quarter_and_a_bad_date(year, tmp_path, capsys):
     assert main(["supervise", "--period", "2024-Q1", "--store", str(year), "--out", str(tmp_path)]) == 2
     assert "按月发出" in capsys.readouterr().err
-    assert main(["supervise", "--period", "2024-04", "--store", str(year), "--out", str(tmp_path),
-                 "--date", "5月8日"]) == 2
+    assert (
+        main(
+            [
+                "supervise",
+                "--period",
+                "2024-04",
+                "--store",
+                str(year),
+                "--out",
+                str(tmp_path),
+                "--date",
+                "5月8日",
+            ]
+        )
+        == 2
+    )
     assert "YYYY-MM-DD" in capsys.readouterr().err
     assert main(["supervise", "--period", "2024-12", "--store", str(year), "--out", str(tmp_path)]) == 2
     assert "2024年12月尚未汇总" in capsys.readouterr().err
@@ -348,15 +408,34 @@ def test_a_slip_with_the_most_matters_and_longest_texts_is_one_page(tmp_path):
     from qyx_excel.supervision import load_supervision_rules, render_slip, row_lines, slip_to_pdf
 
     rules = load_supervision_rules()
-    long_reason = "自2024年1月起连续12个月进度滞后（其中严重滞后12次）；此前黄色预警尚未解除，再次滞后升为红色督办"
-    matter = {"key": "task:4-6", "name": "重点任务4-6 迭代升级“健康大脑+智慧医疗”数字化应用并实现省市贯通",
-              "level": "红色督办", "reason": long_reason,
-              "behind": "完成值12345.67万人次，序时进度23456.78万人次，完成率52.6%",
-              "since": "2024-03", "behind_since": "2024-01", "explanation": "说" * 300, "group": "病有良医"}
-    slip = {"year": 2024, "number": 123, "number_text": rules.slip_number(2024, 123), "period": "2024-12",
-            "period_label": "2024年12月", "unit": "市卫生健康局（市医疗保障局）", "part": 1, "level": "红色督办",
-            "issued_on": "2025-01-08", "deadline": "2025-01-22", "state": "issued",
-            "matters": [dict(matter, key=f"task:4-{i}") for i in range(rules.matters_per_slip)]}
+    long_reason = (
+        "自2024年1月起连续12个月进度滞后（其中严重滞后12次）；此前黄色预警尚未解除，再次滞后升为红色督办"
+    )
+    matter = {
+        "key": "task:4-6",
+        "name": "重点任务4-6 迭代升级“健康大脑+智慧医疗”数字化应用并实现省市贯通",
+        "level": "红色督办",
+        "reason": long_reason,
+        "behind": "完成值12345.67万人次，序时进度23456.78万人次，完成率52.6%",
+        "since": "2024-03",
+        "behind_since": "2024-01",
+        "explanation": "说" * 300,
+        "group": "病有良医",
+    }
+    slip = {
+        "year": 2024,
+        "number": 123,
+        "number_text": rules.slip_number(2024, 123),
+        "period": "2024-12",
+        "period_label": "2024年12月",
+        "unit": "市卫生健康局（市医疗保障局）",
+        "part": 1,
+        "level": "红色督办",
+        "issued_on": "2025-01-08",
+        "deadline": "2025-01-22",
+        "state": "issued",
+        "matters": [dict(matter, key=f"task:4-{i}") for i in range(rules.matters_per_slip)],
+    }
     # as many of these rows as the packing lets onto one slip
     slip["matters"] = slip["matters"][: max(TABLE_LINES // row_lines(matter, rules), 1)]
     assert len(slip["matters"]) == 2
@@ -366,9 +445,14 @@ def test_a_slip_with_the_most_matters_and_longest_texts_is_one_page(tmp_path):
     assert re.search(r"^Pages:\s+1$", info, re.M)
     # and up to 28 characters a line (LibreOffice reading the .docx directly gives 14-17 and 2 pages):
     # the 办理要求 paragraph's lines hold 27-28 (a character bound to the comma after it moves down)
-    lines = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                           check=True).stdout.splitlines()
-    full = [x.strip() for x in lines if re.fullmatch(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”、]{24,}", x.strip())]
+    lines = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    full = [
+        x.strip()
+        for x in lines
+        if re.fullmatch(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”、]{24,}", x.strip())
+    ]
     assert len(full) >= 2 and all(len(x) <= 28 for x in full), [len(x) for x in full]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = text.replace(" ", "")  # pdftotext puts spaces between Chinese and digits
@@ -380,8 +464,14 @@ def test_the_readme_states_the_levels_the_data_file_holds():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     blue, yellow, red = RULES.levels
-    assert f"连续 {yellow.lags} 个月滞后（或滞后期间严重滞后 {yellow.severe} 次、连续 {yellow.missing} 个月未填报）为**黄色预警**" in readme
-    assert f"连续 {red.lags} 个月（或严重滞后 {red.severe} 次、连续 {red.missing} 个月未填报）为**红色督办**" in readme
+    assert (
+        f"连续 {yellow.lags} 个月滞后（或滞后期间严重滞后 {yellow.severe} 次、连续 {yellow.missing} 个月未填报）为**黄色预警**"
+        in readme
+    )
+    assert (
+        f"连续 {red.lags} 个月（或严重滞后 {red.severe} 次、连续 {red.missing} 个月未填报）为**红色督办**"
+        in readme
+    )
     assert blue.lags == 1 and blue.missing == 1 and "首次滞后或首次未填报为**蓝色提醒**" in readme
     assert RULES.rule(Level.RED).step_down_after == 1 and "（红色督办转为黄色预警）" in readme
 
@@ -412,14 +502,36 @@ def test_a_slip_keeps_the_offices_restyling_of_the_template(tmp_path):
                 text = data.decode("utf-8")
                 start = text.index('w:styleId="QyxTitle"')
                 end = text.index("</w:style>", start)
-                data = (text[:start] + text[start:end].replace("方正小标宋简体", "黑体") + text[end:]).encode("utf-8")
+                data = (text[:start] + text[start:end].replace("方正小标宋简体", "黑体") + text[end:]).encode(
+                    "utf-8"
+                )
             zout.writestr(item, data)
-    slip = {"year": 2024, "number": 1, "number_text": "瑞七优享督〔2024〕1号", "period": "2024-04",
-            "period_label": "2024年4月", "unit": "市民政局", "part": 1, "level": "黄色预警", "issued_on": "2024-05-08",
-            "deadline": "2024-05-21", "state": "issued",
-            "matters": [{"key": "task:5-3", "name": "重点任务5-3 实施“机构跟着老人走”", "level": "黄色预警",
-                         "reason": "自2024年3月起连续2个月进度滞后", "behind": "完成情况：滞后", "since": "2024-04",
-                         "behind_since": "2024-03", "explanation": "选址<未定>&资金未到位", "group": "老有康养"}]}
+    slip = {
+        "year": 2024,
+        "number": 1,
+        "number_text": "瑞七优享督〔2024〕1号",
+        "period": "2024-04",
+        "period_label": "2024年4月",
+        "unit": "市民政局",
+        "part": 1,
+        "level": "黄色预警",
+        "issued_on": "2024-05-08",
+        "deadline": "2024-05-21",
+        "state": "issued",
+        "matters": [
+            {
+                "key": "task:5-3",
+                "name": "重点任务5-3 实施“机构跟着老人走”",
+                "level": "黄色预警",
+                "reason": "自2024年3月起连续2个月进度滞后",
+                "behind": "完成情况：滞后",
+                "since": "2024-04",
+                "behind_since": "2024-03",
+                "explanation": "选址<未定>&资金未到位",
+                "group": "老有康养",
+            }
+        ],
+    }
     doc = Document(str(render_slip(slip, tmp_path / "s.docx", template=restyled)))
     title = doc.paragraphs[0]
     assert title.text == "公共服务“七优享”工程督办单" and title.style.name == "公文标题"
@@ -434,7 +546,9 @@ def test_a_broken_rules_file_is_named_with_its_line(tmp_path):
     from qyx_excel.supervision import DATA_DIR
 
     bad = tmp_path / "escalation.csv"
-    text = (DATA_DIR / "escalation.csv").read_text(encoding="utf-8-sig").replace("红色督办,3,", "红色督办,三,")
+    text = (
+        (DATA_DIR / "escalation.csv").read_text(encoding="utf-8-sig").replace("红色督办,3,", "红色督办,三,")
+    )
     bad.write_text(text, encoding="utf-8-sig")
     with pytest.raises(PlanDataError, match="第 4 行“连续滞后月数”应为正整数，现为“三”"):
         load_supervision_rules(bad, DATA_DIR / "supervision.csv")
@@ -455,7 +569,12 @@ def test_consolidating_writes_the_supervision_sheet_into_the_ledger(year, ledger
     assert wb.sheetnames[wb.sheetnames.index("进度表") + 1] == "督办"
     ws = wb["督办"]
     assert ws["A1"].value == "2024年6月督办台账" and [c.value for c in ws[3]][:5] == [
-        "序号", "督办事项", "责任单位", "专项组", "预警等级"]
+        "序号",
+        "督办事项",
+        "责任单位",
+        "专项组",
+        "预警等级",
+    ]
     rows = {r[1]: r for r in ws.iter_rows(min_row=4, values_only=True) if r[1]}
     two = rows["指标2 普惠托位占比"]
     assert two[4] == "红色督办" and two[8] == "本月进度滞后；此前黄色预警尚未解除，再次滞后升为红色督办"
@@ -469,11 +588,14 @@ def test_consolidating_writes_the_supervision_sheet_into_the_ledger(year, ledger
     write_summary_levels(summary, result.supervision)
     col = len(SUMMARY_COLUMNS) + 1
     assert summary.cell(SUMMARY_HEADER_ROW, col).value == "预警等级"
-    by_id = {summary.cell(r, 1).value: summary.cell(r, col).value
-             for r in range(SUMMARY_HEADER_ROW + 1, summary.max_row + 1)}
+    by_id = {
+        summary.cell(r, 1).value: summary.cell(r, col).value
+        for r in range(SUMMARY_HEADER_ROW + 1, summary.max_row + 1)
+    }
     assert by_id["2"] == "红色督办" and by_id["40"] == "黄色预警"  # 弱有众扶 silent since May
-    assert [k for k, v in by_id.items() if v is None] == [k for k in by_id if result.supervision.level_of(
-        f"indicator:{k}") is Level.NONE]
+    assert [k for k, v in by_id.items() if v is None] == [
+        k for k in by_id if result.supervision.level_of(f"indicator:{k}") is Level.NONE
+    ]
 
 
 def test_sheet_blocks_hold_what_the_openpyxl_writer_puts_in_the_sheet(year):
@@ -510,7 +632,11 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_flagged(year, tmp_pa
     root = copy_store(year, tmp_path / "store")
     with Store(root) as st:
         result = supervise(st, "2024-04", issued_on=dt.date(2031, 3, 3), now=NOW)
-    assert result.slips and result.warnings and result.warnings[0].startswith("2031年的法定节假日和调休安排尚未收录")
+    assert (
+        result.slips
+        and result.warnings
+        and result.warnings[0].startswith("2031年的法定节假日和调休安排尚未收录")
+    )
     assert "注意：2031年" in result.summary_text()
 
 
@@ -518,11 +644,17 @@ def test_projects_not_reported_climb_the_silent_path_and_a_dropped_one_leaves_th
     from qyx_excel.supervision import ALL_PROJECTS, board
 
     def project(cls):
-        return Observation("project:1", "project", "1", "重大项目 城南未来社区建设项目", "市住建局", "重大项目", cls, "")
+        return Observation(
+            "project:1", "project", "1", "重大项目 城南未来社区建设项目", "市住建局", "重大项目", cls, ""
+        )
 
     silent = Observation(ALL_PROJECTS, "project", "*", "", "", "重大项目", MISSING, "未填报")
-    months = [("2024-01", {"project:1": project(OK)}), ("2024-02", {ALL_PROJECTS: silent}),
-              ("2024-03", {ALL_PROJECTS: silent}), ("2024-04", {"project:1": project(SEVERE)})]
+    months = [
+        ("2024-01", {"project:1": project(OK)}),
+        ("2024-02", {ALL_PROJECTS: silent}),
+        ("2024-03", {ALL_PROJECTS: silent}),
+        ("2024-04", {"project:1": project(SEVERE)}),
+    ]
     seq = escalate(months, RULES)["project:1"]
     assert [m.level.short for m in seq] == ["—", "蓝", "黄", "黄"]
     assert seq[2].reason == "自2024年2月起连续2个月未填报" and seq[2].status == "未填报"
@@ -542,9 +674,18 @@ def test_the_summary_for_the_notice_counts_levels_new_red_closed_and_overdue(yea
         may = supervision_summary(st, "2024-05", today=dt.date(2024, 6, 3))
         levels = level_lookup(board(st, "2024-04"))
     assert april["counts"]["红色督办"] == sum(1 for v in levels.values() if v is Level.RED)
-    assert {"key": "indicator:2", "name": "指标2 普惠托位占比", "unit": "市卫生健康局",
-            "reason": "自2024年2月起连续3个月进度滞后"} in april["new_red"]
-    assert {"key": "indicator:2", "name": "指标2 普惠托位占比", "unit": "市卫生健康局", "was": "红色督办"} in may["closed"]
+    assert {
+        "key": "indicator:2",
+        "name": "指标2 普惠托位占比",
+        "unit": "市卫生健康局",
+        "reason": "自2024年2月起连续3个月进度滞后",
+    } in april["new_red"]
+    assert {
+        "key": "indicator:2",
+        "name": "指标2 普惠托位占比",
+        "unit": "市卫生健康局",
+        "was": "红色督办",
+    } in may["closed"]
     assert may["overdue"] and all(o["deadline"] == "2024-05-21" for o in may["overdue"])
     with Store(root) as st:
         assert supervision_summary(st, "2024-05", today=dt.date(2024, 5, 20))["overdue"] == []  # not yet due
@@ -558,8 +699,23 @@ def test_supervise_pdf_writes_each_slip_as_a_one_page_pdf(year, tmp_path, capsys
 
     store = copy_store(year, tmp_path / "store")
     out = tmp_path / "督办单"
-    assert main(["supervise", "--period", "2024-04", "--store", str(store), "--out", str(out),
-                 "--date", "2024-05-08", "--pdf"]) == 0
+    assert (
+        main(
+            [
+                "supervise",
+                "--period",
+                "2024-04",
+                "--store",
+                str(store),
+                "--out",
+                str(out),
+                "--date",
+                "2024-05-08",
+                "--pdf",
+            ]
+        )
+        == 0
+    )
     slips = sorted(out.glob("*.docx"))
     assert slips and sorted(p.with_suffix(".docx") for p in out.glob("*.pdf")) == slips
     for pdf in out.glob("*.pdf"):

@@ -48,8 +48,18 @@ def test_sheets_and_titles(wb):
     assert wb["指标进度"]["A1"].value == "2024年3月公共服务“七优享”工程指标进展情况表"
     assert wb["重点任务"]["A1"].value.startswith("2024年3月")
     header = [c.value for c in wb["指标进度"][3]]
-    assert header[:10] == ["领域", "序号", "指标名称", "单位", "责任单位", "本年目标", "序时目标", "本期完成值", "完成率",
-                           "状态"]
+    assert header[:10] == [
+        "领域",
+        "序号",
+        "指标名称",
+        "单位",
+        "责任单位",
+        "本年目标",
+        "序时目标",
+        "本期完成值",
+        "完成率",
+        "状态",
+    ]
 
 
 @pytest.mark.parametrize("sheet", SHEETS)
@@ -84,7 +94,9 @@ def test_statuses_are_words_with_colour_fills(wb, consolidation):
         assert cell.value == row.status.value
         assert cell.fill.fgColor.rgb[-6:] == STATUS_FILLS[row.status]
         assert cell.fill.fill_type == "solid"
-    severe = next(i for i, r in enumerate(consolidation.indicators, start=4) if r.status is Status.SEVERELY_LAGGING)
+    severe = next(
+        i for i, r in enumerate(consolidation.indicators, start=4) if r.status is Status.SEVERELY_LAGGING
+    )
     assert ws.cell(row=severe, column=10).font.b  # bold too: distinct in black and white
 
 
@@ -115,7 +127,9 @@ def test_tasks_and_ranking_sheets(wb, consolidation):
     assert {"分领域", "分专项组", "分责任单位"} <= set(sections)
     top = next(e for e in consolidation.ranking_of("domain") if e.rank == 1)
     first = sections.index("分领域") + 2
-    assert ranking.cell(row=first, column=1).value == 1 and ranking.cell(row=first, column=2).value == top.name
+    assert (
+        ranking.cell(row=first, column=1).value == 1 and ranking.cell(row=first, column=2).value == top.name
+    )
 
 
 def test_native_stacked_bar_chart_of_statuses_by_domain(tables, wb, consolidation):
@@ -149,7 +163,9 @@ def test_pdf_through_libreoffice(tmp_path):
     # figures: the indicator table then runs to a second page
     consolidation = build_consolidation()
     for r in consolidation.indicators:
-        r.note = r.note or "本期数据已按省平台口径核对，较上月稳步提升，相关工作按年度计划有序推进，下月继续跟踪。"
+        r.note = (
+            r.note or "本期数据已按省平台口径核对，较上月稳步提升，相关工作按年度计划有序推进，下月继续跟踪。"
+        )
     out = render_tables(consolidation, tmp_path / "进度表.xlsx", pdf=True)
     pdf = out.with_suffix(".pdf")
     assert pdf.is_file() and pdf.stat().st_size > 0
@@ -158,7 +174,9 @@ def test_pdf_through_libreoffice(tmp_path):
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 4 <= pages <= 20, pages
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert f"第1页共{pages}页" in text.replace(" ", "")
     assert "2024年3月公共服务“七优享”工程指标进展情况表" in text.replace(" ", "")
     # the header row is repeated on the second page of the indicator table
@@ -183,8 +201,12 @@ def test_pdf_has_no_near_empty_last_page(tmp_path):
 
     c = build_consolidation("2024-03")
     out = render_tables(c, tmp_path / "进度表.xlsx", pdf=True)
-    text = subprocess.run(["pdftotext", "-layout", str(out.with_suffix(".pdf")), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out.with_suffix(".pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     pages = text.split("\f")
     for title in ("指标进展情况表", "重点任务推进情况表"):
         own = [p for p in pages if title in p.replace(" ", "")]

@@ -130,7 +130,9 @@ def test_cumulative_from_last_years_total(plan):
 
 def test_lower_is_better(plan):
     assert ev(plan, "13", "2024-06", 4.6).status is Status.MET  # <5, judged at quarter ends
-    assert ev(plan, "13", "2024-06", 5.0).status is Status.ON_TRACK  # 低于5%: strict, so not met; but it is the line held since 2023
+    assert (
+        ev(plan, "13", "2024-06", 5.0).status is Status.ON_TRACK
+    )  # 低于5%: strict, so not met; but it is the line held since 2023
     assert ev(plan, "24", "2025-12", 8.9).status is Status.MET  # <9 minutes
     slow = ev(plan, "20", "2024-12", 10.7)  # 10.58 → 10.48, lower better: 0.22 over a 0.1 change
     assert slow.status is Status.SEVERELY_LAGGING
@@ -323,7 +325,9 @@ def test_a_parts_row_carries_its_own_2027_target(plan):
 
     row = IndicatorRow.judged(plan.indicator("32-2"), ev(plan, "32-2", "2026", 91))
     assert (row.target_2027, row.next_year_target) == ("100", "100")
-    assert IndicatorRow.judged(plan.indicator("27-2"), ev(plan, "27-2", "2026", 70)).target_2027 == "城乡居民70%"
+    assert (
+        IndicatorRow.judged(plan.indicator("27-2"), ev(plan, "27-2", "2026", 70)).target_2027 == "城乡居民70%"
+    )
 
 
 def test_the_reason_shows_the_expected_figure_as_the_notice_and_tables_do(plan):

@@ -107,7 +107,10 @@ def test_sources_are_ascii_and_define_every_button_macro() -> None:
     assert 'pyCommand = PY_GUARD & "import "' in text
     for name in MESSAGE_NAMES:
         assert f'"{name}"' in text
-    assert vbaproject.CONSOLIDATE.python == vbaproject.python_guard() + "import qyx_excel.buttons as b; b.consolidate()"
+    assert (
+        vbaproject.CONSOLIDATE.python
+        == vbaproject.python_guard() + "import qyx_excel.buttons as b; b.consolidate()"
+    )
 
 
 def test_build_is_deterministic_and_leaves_random_alone() -> None:
@@ -146,7 +149,9 @@ def test_build_rejects_bad_input(modules: dict, kwargs: dict, message: str) -> N
 def big_module(size: int, seed: int = 3) -> str:
     """A module of about *size* bytes that hardly compresses (random comment lines)."""
     rnd = random.Random(seed)
-    lines = ["' " + "".join(rnd.choice("abcdefghij XYZ0123456789") for _ in range(80)) for _ in range(size // 84)]
+    lines = [
+        "' " + "".join(rnd.choice("abcdefghij XYZ0123456789") for _ in range(80)) for _ in range(size // 84)
+    ]
     return "\n".join([*lines, "Public Sub BigLast()", "End Sub"]) + "\n"
 
 
@@ -155,7 +160,16 @@ def test_order_of_compound_file_siblings() -> None:
     from qyx_excel.compound import sort_key
 
     names = ["dir", "Sheet10", "_VBA_PROJECT", "Qyx", "Sheet2", "ab", "AC", "xlwings"]
-    assert sorted(names, key=sort_key) == ["ab", "AC", "dir", "Qyx", "Sheet2", "Sheet10", "xlwings", "_VBA_PROJECT"]
+    assert sorted(names, key=sort_key) == [
+        "ab",
+        "AC",
+        "dir",
+        "Qyx",
+        "Sheet2",
+        "Sheet10",
+        "xlwings",
+        "_VBA_PROJECT",
+    ]
 
 
 def test_a_project_over_200_kb_reads_back_strictly() -> None:
@@ -256,7 +270,7 @@ def test_macros_try_the_documented_call_first_then_the_project_then_the_override
     ]
     positions = [code.index(line) for line in order]
     assert positions == sorted(positions)
-    assert 'RUN_TARGET_DOCUMENTED As String = "\'xlwings.xlam\'!RunPython"' in code
+    assert "RUN_TARGET_DOCUMENTED As String = \"'xlwings.xlam'!RunPython\"" in code
 
 
 def test_embedded_project_equals_a_fresh_build(proof: Path) -> None:
@@ -412,7 +426,11 @@ def large_and_standalone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
             sheet = workbook.add_worksheet(name)
             vbaproject.add_buttons(sheet, BUTTONS_BY_SHEET[name], row=0, col=0)
         if kind == "large":
-            modules = {"Qyx": vba_sources()["Qyx"], "Big1": big_module(150_000, 1), "Big2": big_module(120_000, 2)}
+            modules = {
+                "Qyx": vba_sources()["Qyx"],
+                "Big1": big_module(150_000, 1),
+                "Big2": big_module(120_000, 2),
+            }
             vbaproject.attach_vba(workbook, modules)
         else:
             vbaproject.attach_vba(workbook, standalone=True)
@@ -427,15 +445,27 @@ def test_standalone_project_carries_xlwings_module(large_and_standalone: dict[st
 
     assert xl.version == version("xlwings")  # the module's 'Version: line is the installed package's
     modules = olevba_modules(path)
-    assert set(modules) == {"Qyx.bas", "xlwings.bas", "Dictionary.cls", "ThisWorkbook.cls",
-                            "Sheet1.cls", "Sheet2.cls", "Sheet3.cls"}
+    assert set(modules) == {
+        "Qyx.bas",
+        "xlwings.bas",
+        "Dictionary.cls",
+        "ThisWorkbook.cls",
+        "Sheet1.cls",
+        "Sheet2.cls",
+        "Sheet3.cls",
+    }
     shipped = (xl.folder / "xlwings.bas").read_text(encoding="ascii")
     assert modules["xlwings.bas"] == normalise_source("xlwings", shipped)
     assert "Public Function RunPython(PythonCommand As String)" in modules["xlwings.bas"]
     assert "#Const QYX_STANDALONE = True\r\n" in modules["Qyx.bas"]
     assert "    RunPython pyCommand\r\n" in modules["Qyx.bas"]
-    assert modules["Dictionary.cls"].startswith('Attribute VB_Name = "Dictionary"\r\nAttribute VB_Base = "0{FCFB3D2A-')
-    assert "Class=Dictionary" in olefile.OleFileIO(io.BytesIO(read_vba_project(path))).openstream("PROJECT").read().decode()
+    assert modules["Dictionary.cls"].startswith(
+        'Attribute VB_Name = "Dictionary"\r\nAttribute VB_Base = "0{FCFB3D2A-'
+    )
+    assert (
+        "Class=Dictionary"
+        in olefile.OleFileIO(io.BytesIO(read_vba_project(path))).openstream("PROJECT").read().decode()
+    )
     xml = _parts(path)["xl/workbook.xml"]
     assert f'<definedName name="QYX_XLWINGS_MODULE">"{xl.version}"</definedName>' in xml
     # the add-in ledger: the same Qyx.bas with the switch off, and no xlwings module
@@ -443,15 +473,25 @@ def test_standalone_project_carries_xlwings_module(large_and_standalone: dict[st
 
 
 @requires_soffice
-def test_libreoffice_imports_large_and_standalone_projects(large_and_standalone: dict[str, Path],
-                                                          tmp_path: Path) -> None:
+def test_libreoffice_imports_large_and_standalone_projects(
+    large_and_standalone: dict[str, Path], tmp_path: Path
+) -> None:
     expected = {
-        "large": {"Qyx": "Public Sub QyxConsolidate()", "Big1": "Public Sub BigLast()", "Big2": "Public Sub BigLast()"},
-        "standalone": {"Qyx": "#Const QYX_STANDALONE = True", "xlwings": "Public Function RunPython(PythonCommand As String)"},
+        "large": {
+            "Qyx": "Public Sub QyxConsolidate()",
+            "Big1": "Public Sub BigLast()",
+            "Big2": "Public Sub BigLast()",
+        },
+        "standalone": {
+            "Qyx": "#Const QYX_STANDALONE = True",
+            "xlwings": "Public Function RunPython(PythonCommand As String)",
+        },
     }
     with ThreadPoolExecutor(2) as pool:
-        jobs = {kind: pool.submit(office.convert, path, "ods", tmp_path / kind, timeout=180)
-                for kind, path in large_and_standalone.items()}
+        jobs = {
+            kind: pool.submit(office.convert, path, "ods", tmp_path / kind, timeout=180)
+            for kind, path in large_and_standalone.items()
+        }
         ods = {kind: job.result() for kind, job in jobs.items()}
     for kind, modules in expected.items():
         with zipfile.ZipFile(ods[kind]) as archive:
@@ -551,12 +591,31 @@ def _check_red_black(ole: olefile.OleFileIO) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(["A", "VBA/dir", "VBA/Qyx", "VBA/_VBA_PROJECT", "VBA/Sheet1", "VBA/Sheet10", "x/y/z", "PROJECT",
-                     "PROJECTwm", "VBA/a", "VBA/B", "VBA/cc", "VBA/x" * 1]),
-    st.one_of(st.binary(max_size=70), st.integers(0, 9000).map(lambda n: bytes(i % 251 for i in range(n)))),
-    max_size=12,
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "A",
+                "VBA/dir",
+                "VBA/Qyx",
+                "VBA/_VBA_PROJECT",
+                "VBA/Sheet1",
+                "VBA/Sheet10",
+                "x/y/z",
+                "PROJECT",
+                "PROJECTwm",
+                "VBA/a",
+                "VBA/B",
+                "VBA/cc",
+                "VBA/x" * 1,
+            ]
+        ),
+        st.one_of(
+            st.binary(max_size=70), st.integers(0, 9000).map(lambda n: bytes(i % 251 for i in range(n)))
+        ),
+        max_size=12,
+    )
+)
 def test_compound_files_read_back_strictly(streams: dict[str, bytes]) -> None:
     from qyx_excel.compound import write_compound
 
@@ -580,14 +639,17 @@ def test_many_siblings_make_a_valid_tree_over_several_directory_sectors() -> Non
     _check_red_black(ole)
 
 
-def test_standalone_without_xlwings_is_a_message_and_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_standalone_without_xlwings_is_a_message_and_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import importlib.util
 
     from qyx_excel.cli import main
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlwings" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "xlwings" else real(name, *a)
+    )
     out = tmp_path / "台账.xlsm"
     code = main(["build-workbook", "--standalone", "--out", str(out)])
     assert code == UsageError("x").exit_code and code != 0

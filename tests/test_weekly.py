@@ -30,7 +30,10 @@ def test_iso_weeks_labels_and_edges():
     assert w.months == ((2024, 12), (2025, 1)) and w.month == (2025, 1)
     assert parse_week("2026-W01").first_day == date(2025, 12, 29)
     # a week spanning two months is counted in the month of its Thursday
-    assert parse_week("2024-W05").months == ((2024, 1), (2024, 2)) and parse_week("2024-W05").month == (2024, 2)
+    assert parse_week("2024-W05").months == ((2024, 1), (2024, 2)) and parse_week("2024-W05").month == (
+        2024,
+        2,
+    )
     assert [x.number for x in weeks_of_month(2024, 3)] == [10, 11, 12, 13]
     with pytest.raises(UsageError, match="2027年只有 52 周"):
         parse_week("2027-W53")
@@ -62,11 +65,17 @@ def test_stocktake_of_a_week_writes_sheet_and_docx(tmp_path):
     week = parse_week("2024-W52")
     paths = {p.stem.rsplit("_", 1)[1]: p for p in weekly.distribute(week, tmp_path / "下发")}
     inbox = tmp_path / weekly.INBOX_DEFAULT
-    _fill(paths["幼有善育"], inbox / paths["幼有善育"].name,
-          rows={6: ("新增普惠托位120个", "推进3家托育机构备案", "无", "")})
-    _fill(paths["住有宜居"], inbox / paths["住有宜居"].name,
-          rows={6: ("筹集保障性租赁住房200套", "", "部分项目土地指标未落实", "需自然资源局协调用地")},
-          mtime=datetime(2024, 12, 30, 9))  # after Friday 27 December: late
+    _fill(
+        paths["幼有善育"],
+        inbox / paths["幼有善育"].name,
+        rows={6: ("新增普惠托位120个", "推进3家托育机构备案", "无", "")},
+    )
+    _fill(
+        paths["住有宜居"],
+        inbox / paths["住有宜居"].name,
+        rows={6: ("筹集保障性租赁住房200套", "", "部分项目土地指标未落实", "需自然资源局协调用地")},
+        mtime=datetime(2024, 12, 30, 9),
+    )  # after Friday 27 December: late
     # another week's file in the folder does not count for this week
     other = weekly.distribute(parse_week("2024-W51"), tmp_path / "旧", groups=("学有优教",))[0]
     _fill(other, inbox / other.name, rows={6: ("上周的进展", "", "", "")})
@@ -80,12 +89,18 @@ def test_stocktake_of_a_week_writes_sheet_and_docx(tmp_path):
     assert {m.deadline for m in st.milestones} == {date(2024, 12, 31)}
     assert any(m.task_id == "7-1" for m in st.milestones)
     by_group = {r.group: r for r in reports}
-    assert by_group["幼有善育"].filled_on == "2024-12-26" and by_group["幼有善育"].received_at == "2024-12-27T10:00:00"
+    assert (
+        by_group["幼有善育"].filled_on == "2024-12-26"
+        and by_group["幼有善育"].received_at == "2024-12-27T10:00:00"
+    )
 
     docx = next(p for p in written if p.suffix == ".docx")
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "2024年第52周，2024年12月23日—12月29日" in text
-    assert "住有宜居：任务6-1“加快完善住房保障体系”，问题：部分项目土地指标未落实；需协调：需自然资源局协调用地。" in text
+    assert (
+        "住有宜居：任务6-1“加快完善住房保障体系”，问题：部分项目土地指标未落实；需协调：需自然资源局协调用地。"
+        in text
+    )
     assert "未报送 7 个：学有优教、劳有所得" in text and "逾期 1 个：住有宜居" in text
     sheet = openpyxl.load_workbook(ledger, keep_vba=True)[weekly.SHEET]
     cells = [c.value for c in sheet["A"] if c.value]
@@ -123,7 +138,10 @@ def test_week_spanning_two_years_and_bad_files(tmp_path):
 def test_cli_weekly(tmp_path, capsys):
     assert main(["weekly", "--week", "2024-W14", "--distribute", str(tmp_path / "下发")]) == 0
     err = capsys.readouterr().err
-    assert "已生成 9 份 2024年第14周（2024年4月1日—4月7日）周盘点表" in err and "报送截止：2024年4月3日" not in err
+    assert (
+        "已生成 9 份 2024年第14周（2024年4月1日—4月7日）周盘点表" in err
+        and "报送截止：2024年4月3日" not in err
+    )
     ledger = build_workbook(tmp_path / "台账.xlsm", year=2024, backup=False)
     assert main(["weekly", "--week", "2024-W14", "--ledger", str(ledger)]) == 2
     assert "周盘点收件箱" in capsys.readouterr().err
@@ -146,8 +164,10 @@ def test_month_overview_lists_the_weeks_of_the_month(tmp_path):
     _fill(path, tmp_path / "in" / path.name, rows={6: ("进展", "", "缺编制", "")})
     weekly.receive(tmp_path / "历史库", tmp_path / "in", week)
     lines = weekly.month_overview(tmp_path / "历史库", 2024, 3)
-    assert lines == ["2024年第13周（2024年3月25日—3月31日）：已报 1/9 个专项组，未报 学有优教、劳有所得、病有良医、"
-                     "老有康养、住有宜居、弱有众扶、应用贯通、重大项目；问题和需协调事项 1 项。"]
+    assert lines == [
+        "2024年第13周（2024年3月25日—3月31日）：已报 1/9 个专项组，未报 学有优教、劳有所得、病有良医、"
+        "老有康养、住有宜居、弱有众扶、应用贯通、重大项目；问题和需协调事项 1 项。"
+    ]
     assert weekly.month_overview(tmp_path / "历史库", 2024, 4) == []
 
 
@@ -163,7 +183,9 @@ def test_a_full_week_stays_on_one_page(tmp_path):
     inbox = tmp_path / "in"
     long_text = "本周完成了较多的具体工作，推进情况良好，形成阶段性成果并已报送有关部门审核确认"
     for path in weekly.distribute(week, tmp_path / "下发"):
-        rows = dict.fromkeys(range(6, 12), (long_text, long_text, "资金拨付进度偏慢，部分审批手续尚未完成", "需财政局协调"))
+        rows = dict.fromkeys(
+            range(6, 12), (long_text, long_text, "资金拨付进度偏慢，部分审批手续尚未完成", "需财政局协调")
+        )
         _fill(path, inbox / path.name, rows=rows)
         if path.stem.endswith("重大项目"):  # projects need a name to count
             wb = openpyxl.load_workbook(inbox / path.name)

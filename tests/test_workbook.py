@@ -104,8 +104,9 @@ def _validations(ws) -> dict[str, object]:
     found = {}
     for dv in ws.data_validations.dataValidation:
         for rng in dv.sqref.ranges:
-            for row in ws.iter_rows(min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col,
-                                    max_col=rng.max_col):
+            for row in ws.iter_rows(
+                min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col
+            ):
                 for c in row:
                     found[c.coordinate] = dv
     return found
@@ -216,7 +217,9 @@ def test_catalogue_and_adjustment_register(book, plan):
     layout = catalogue_layout(plan)
     cat, adj = layout.table("catalogue"), layout.table("adjustments")
     assert _row_values(ws, cat.header_row, count=len(CATALOGUE_HEADERS)) == CATALOGUE_HEADERS
-    assert [ws.cell(r, 1).value for r in range(cat.first_row, cat.last_row + 1)] == [i.id for i in plan.indicators]
+    assert [ws.cell(r, 1).value for r in range(cat.first_row, cat.last_row + 1)] == [
+        i.id for i in plan.indicators
+    ]
     row17 = cat.row_of("17")
     assert ws.cell(row17, 8).value == "开展试点" and ws.cell(row17, 13).value == "全覆盖"
     assert ws.cell(cat.row_of("13"), 6).value == "越低越好"
@@ -239,7 +242,9 @@ def test_catalogue_shows_each_rhythm_and_the_register_sheet(book, plan):
     notes = book[SHEET_NOTES]
     table = notes_layout(plan).table("notes")
     assert _row_values(notes, table.header_row, count=len(NOTES_HEADERS)) == NOTES_HEADERS
-    assert [notes.cell(r, 1).value for r in range(table.first_row, table.last_row + 1)] == [n.id for n in plan.notes]
+    assert [notes.cell(r, 1).value for r in range(table.first_row, table.last_row + 1)] == [
+        n.id for n in plan.notes
+    ]
     assert notes.cell(table.row_of("N02"), 9).value == "指标33.到期 = 2027-12（可选 2027-12 / 2025-12）"
     assert notes.protection.sheet and _unlocked(notes) == set()
 
@@ -274,8 +279,10 @@ def test_builder_and_writer_lay_out_the_output_sheets_alike(ledger, tmp_path):
             for dim in ws.column_dimensions.values():  # a <col> element may span several columns
                 for c in range(dim.min or 0, (dim.max or 0) + 1):
                     widths.setdefault(c, dim.width)
-            out[name] = (_row_values(ws, output_header_row(name), count=cols),
-                         tuple(widths.get(c) for c in range(1, cols + 1)))
+            out[name] = (
+                _row_values(ws, output_header_row(name), count=cols),
+                tuple(widths.get(c) for c in range(1, cols + 1)),
+            )
         return out
 
     filled = shutil.copy(ledger, tmp_path / ledger.name)
@@ -378,9 +385,17 @@ def test_print_setup(book, plan, name):
     assert ws.oddFooter.center.text == FOOTER[2:]
     assert ws.print_options.horizontalCentered
     assert ws.print_title_rows and ws.print_title_rows.startswith("$1:")
-    layout = group_layout(name, plan) if name in GROUPS else (
-        catalogue_layout(plan) if name == SHEET_CATALOGUE else notes_layout(plan) if name == SHEET_NOTES
-        else output_layout(name))
+    layout = (
+        group_layout(name, plan)
+        if name in GROUPS
+        else (
+            catalogue_layout(plan)
+            if name == SHEET_CATALOGUE
+            else notes_layout(plan)
+            if name == SHEET_NOTES
+            else output_layout(name)
+        )
+    )
     assert ws.freeze_panes == f"A{layout.freeze_rows + 1}"
     widths = {c: d.width for d in ws.column_dimensions.values() for c in range(d.min, d.max + 1)}
     for i, width in enumerate(layout.widths, start=1):  # XlsxWriter stores the width plus padding
@@ -446,7 +461,11 @@ def test_buttons_bound_to_macros(ledger):
     buttons = _buttons(ledger)
     for group in GROUPS:
         assert buttons[group] == [("QyxCheckSheet", "校验本表")]
-    assert buttons[SHEET_SUMMARY] == [("QyxConsolidate", "汇总"), ("QyxNotice", "生成通报"), ("QyxPrintTables", "打印进度表")]
+    assert buttons[SHEET_SUMMARY] == [
+        ("QyxConsolidate", "汇总"),
+        ("QyxNotice", "生成通报"),
+        ("QyxPrintTables", "打印进度表"),
+    ]
     assert set(buttons) == {*GROUPS, SHEET_SUMMARY}
 
 
@@ -483,8 +502,9 @@ def test_openpyxl_keep_vba_round_trip_keeps_buttons(ledger, tmp_path, plan):
     ws = again["幼有善育"]
     assert ws.protection.sheet
     assert _unlocked(ws) == group_layout("幼有善育", plan).unlocked_cells(with_result=True)
-    assert len(ws.data_validations.dataValidation) == len(openpyxl.load_workbook(ledger)["幼有善育"]
-                                                          .data_validations.dataValidation)
+    assert len(ws.data_validations.dataValidation) == len(
+        openpyxl.load_workbook(ledger)["幼有善育"].data_validations.dataValidation
+    )
     assert again[META_SHEET].sheet_state == "veryHidden"
 
 
@@ -520,12 +540,16 @@ def _fill_adjustments(ledger: Path, rows: list[tuple], out: Path) -> Path:
 
 
 def test_read_adjustments_from_the_ledger(ledger, tmp_path, plan):
-    path = _fill_adjustments(ledger, [
-        (1, 2024, "5", datetime(2024, 5, 1), "瑞政办〔2024〕1号", "上级下达"),
-        ("1", 2024, "5.2", datetime(2024, 6, 30), "瑞政办〔2024〕9号", "再次调整"),
-        ("27-1", 2025, "86", date(2025, 3, 1), "", ""),
-        (13, 2026, "<5.5", None, "温政办〔2026〕3号", ""),
-    ], tmp_path / "adj.xlsm")
+    path = _fill_adjustments(
+        ledger,
+        [
+            (1, 2024, "5", datetime(2024, 5, 1), "瑞政办〔2024〕1号", "上级下达"),
+            ("1", 2024, "5.2", datetime(2024, 6, 30), "瑞政办〔2024〕9号", "再次调整"),
+            ("27-1", 2025, "86", date(2025, 3, 1), "", ""),
+            (13, 2026, "<5.5", None, "温政办〔2026〕3号", ""),
+        ],
+        tmp_path / "adj.xlsm",
+    )
     adjustments = read_adjustments(path)
     assert set(adjustments) == {("1", 2024), ("27-1", 2025), ("13", 2026)}
     latest = adjustments[("1", 2024)]
@@ -534,11 +558,14 @@ def test_read_adjustments_from_the_ledger(ledger, tmp_path, plan):
     assert read_adjustments(ledger) == {}
 
 
-@pytest.mark.parametrize(("row", "words"), [
-    (("99", 2024, "5", None, "", ""), "不在指标库中"),
-    (("1", 2030, "5", None, "", ""), "2023—2027"),
-    (("1", 2024, "大约五个", None, "", ""), "无法识别目标"),
-])
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        (("99", 2024, "5", None, "", ""), "不在指标库中"),
+        (("1", 2030, "5", None, "", ""), "2023—2027"),
+        (("1", 2024, "大约五个", None, "", ""), "无法识别目标"),
+    ],
+)
 def test_bad_adjustment_rows_are_named(ledger, tmp_path, plan, row, words):
     path = _fill_adjustments(ledger, [row], tmp_path / "bad.xlsm")
     with pytest.raises(PlanDataError, match=words) as info:
@@ -562,8 +589,14 @@ def snapshot(path: Path) -> dict:
                 if ws.title == META_SHEET and ws.cell(c.row, 1).value == "generated_at" and c.column == 2:
                     continue
                 fill = c.fill.fgColor.rgb if c.fill.fill_type else None
-                cells[c.coordinate] = (c.value, c.protection.locked, fill, c.font.b, c.alignment.horizontal,
-                                       c.comment.text if c.comment else None)
+                cells[c.coordinate] = (
+                    c.value,
+                    c.protection.locked,
+                    fill,
+                    c.font.b,
+                    c.alignment.horizontal,
+                    c.comment.text if c.comment else None,
+                )
         sheets[ws.title] = {
             "state": ws.sheet_state,
             "cells": cells,
@@ -590,8 +623,10 @@ def test_committed_workbook_is_up_to_date(tmp_path):
     fresh = build_workbook(tmp_path / committed.name, year=int(meta["target_year"]), backup=False)
     old, new = snapshot(committed), snapshot(fresh)
     stale = [name for name in new["sheets"] if old["sheets"].get(name) != new["sheets"][name]]
-    hint = ("workbook/七优享台账.xlsm is out of date with the plan data or the builder; rebuild it: "
-            ".venv/bin/python -c 'from qyx_excel.workbook import rebuild_committed; rebuild_committed()'")
+    hint = (
+        "workbook/七优享台账.xlsm is out of date with the plan data or the builder; rebuild it: "
+        ".venv/bin/python -c 'from qyx_excel.workbook import rebuild_committed; rebuild_committed()'"
+    )
     assert not stale, f"{hint} (sheets differing: {stale})"
     assert old["names"] == new["names"], hint
     assert old["vba"] == new["vba"], hint + " (VBA project differs)"
@@ -602,8 +637,9 @@ def test_committed_workbook_is_up_to_date(tmp_path):
 
 
 def _pdf_pages(pdf: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return text.split("\f")
 
 
@@ -633,8 +669,22 @@ def test_libreoffice_renders_domain_sheet_and_summary(ledger, tmp_path, plan):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for name, index in (("domain-病有良医", domain_pages[0]), ("summary-汇总", summary_pages[0])):
         prefix = tmp_path / name
-        subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(index + 1), "-l", str(index + 1),
-                        str(pdf), str(prefix)], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(index + 1),
+                "-l",
+                str(index + 1),
+                str(pdf),
+                str(prefix),
+            ],
+            check=True,
+        )
         png = prefix.with_suffix(".png")
         assert png.stat().st_size > 10_000
         shutil.copy(png, SHOTS / png.name)
@@ -652,7 +702,18 @@ def test_libreoffice_sees_the_buttons_bound_to_macros(ledger, tmp_path):
     assert sorted(labels) == sorted(["校验本表"] * len(GROUPS) + ["汇总", "生成通报", "打印进度表"])
     assert any(n.endswith("/Qyx.xml") for n in basic)
     # the validation's Chinese error box is switched on ("stop") as LibreOffice reads it
-    errors = re.findall(r'<table:error-message ([^>]*)>', content)
-    titles = {m.group(1) for e in errors if 'table:display="true"' in e and 'table:message-type="stop"' in e
-              for m in [re.search(r'table:title="([^"]*)"', e)] if m}
-    assert {"数值超出范围", "请从下拉列表中选择", "请填写数字", "请填数值或完成情况", "日期格式不对"} <= titles
+    errors = re.findall(r"<table:error-message ([^>]*)>", content)
+    titles = {
+        m.group(1)
+        for e in errors
+        if 'table:display="true"' in e and 'table:message-type="stop"' in e
+        for m in [re.search(r'table:title="([^"]*)"', e)]
+        if m
+    }
+    assert {
+        "数值超出范围",
+        "请从下拉列表中选择",
+        "请填写数字",
+        "请填数值或完成情况",
+        "日期格式不对",
+    } <= titles

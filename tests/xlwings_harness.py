@@ -40,8 +40,16 @@ def book_payload(path: Path, active_sheet: str | None = None) -> dict[str, Any]:
         rows = [list(r) + [None] * (width - len(r)) for r in rows]
         notes = [{"address": c.coordinate} for row in ws.iter_rows() for c in row if c.comment is not None]
         visibility = {"visible": "Visible", "hidden": "Hidden", "veryHidden": "VeryHidden"}[ws.sheet_state]
-        sheets.append({"name": ws.title, "values": rows, "pictures": [], "tables": [], "notes": notes,
-                       "visibility": visibility})
+        sheets.append(
+            {
+                "name": ws.title,
+                "values": rows,
+                "pictures": [],
+                "tables": [],
+                "notes": notes,
+                "visibility": visibility,
+            }
+        )
     names = wb.sheetnames
     active = names.index(active_sheet) if active_sheet else 0
     import xlwings
@@ -85,9 +93,7 @@ def apply_actions(path: Path, actions: list[dict[str, Any]], out: Path) -> list[
             continue
         r0, c0 = action["start_row"] + 1, action["start_column"] + 1
         nrows, ncols = action["row_count"], action["column_count"]
-        cells = [
-            ws.cell(row=r, column=c) for r in range(r0, r0 + nrows) for c in range(c0, c0 + ncols)
-        ]
+        cells = [ws.cell(row=r, column=c) for r in range(r0, r0 + nrows) for c in range(c0, c0 + ncols)]
         if func == "setValues":
             tails = merged_tails(ws)
             for i, row in enumerate(action["values"]):
@@ -114,16 +120,26 @@ def apply_actions(path: Path, actions: list[dict[str, Any]], out: Path) -> list[
                     cell.value = None
         elif func == "rangeUnmerge":
             for merged in list(ws.merged_cells.ranges):
-                if (merged.min_row >= r0 and merged.max_row < r0 + nrows and merged.min_col >= c0
-                        and merged.max_col < c0 + ncols):
+                if (
+                    merged.min_row >= r0
+                    and merged.max_row < r0 + nrows
+                    and merged.min_col >= c0
+                    and merged.max_col < c0 + ncols
+                ):
                     ws.unmerge_cells(str(merged))
         elif func == "addNote":
             address, text = action["args"]
             ws[address.replace("$", "").split("!")[-1]].comment = Comment(text, "qyx")
         elif func == "deleteNote":
             ws[action["args"][0].replace("$", "").split("!")[-1]].comment = None
-        elif func in ("setAutofit", "setWrapText", "setNumberFormat", "setColumnWidth", "setRowHeight",
-                      "setBorderProperty"):  # formatting only: values, fills and notes are what is checked
+        elif func in (
+            "setAutofit",
+            "setWrapText",
+            "setNumberFormat",
+            "setColumnWidth",
+            "setRowHeight",
+            "setBorderProperty",
+        ):  # formatting only: values, fills and notes are what is checked
             continue
         else:
             raise AssertionError(f"action not replayed by the harness: {func}")
