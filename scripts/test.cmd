@@ -8,6 +8,7 @@ call "%~dp0_venv.cmd" || exit /b 2
 rem A whole run (no arguments) first runs the code checks, as scripts/test does.
 if "%~1"=="" (
   ".venv\Scripts\python.exe" -m ruff check qyx_excel tests benchmarks || exit /b 1
+  ".venv\Scripts\python.exe" -m ruff format --check qyx_excel tests benchmarks || exit /b 1
   ".venv\Scripts\python.exe" -m mypy || exit /b 1
 )
 ".venv\Scripts\python.exe" -m pytest %*
