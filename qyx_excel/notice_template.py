@@ -618,15 +618,20 @@ def template_parts() -> dict[str, str]:
     }
 
 
-def build_template() -> bytes:
-    """The template .docx as bytes (deterministic: fixed timestamps)."""
+def pack_docx(parts: dict[str, str]) -> bytes:
+    """A .docx of ``parts`` (name → XML text) as bytes, deterministic: fixed timestamps."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in template_parts().items():
+        for name, text in parts.items():
             info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text.encode("utf-8"))
     return buf.getvalue()
+
+
+def build_template() -> bytes:
+    """The template .docx as bytes (deterministic: fixed timestamps)."""
+    return pack_docx(template_parts())
 
 
 def write_template(path: str | Path) -> Path:

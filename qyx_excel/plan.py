@@ -233,6 +233,13 @@ class Note:
     value: str = ""
     choices: tuple[str, ...] = ()
 
+    def cells(self, switch: str) -> list[str]:
+        """The register's columns for this entry (docs/plan-notes.md, the ledger's 方案问题 sheet), with
+        the switch shown as the caller writes it."""
+        judged = "是" if self.changes_judgement else "否"
+        return [self.id, self.category, self.concerns, self.table_says, self.text_says, self.reading,
+                self.alternative, judged, switch]  # fmt: skip
+
     def to_json(self) -> dict:
         return {
             "id": self.id,
@@ -295,17 +302,7 @@ def notes_markdown(plan: Plan) -> str:
     ]
     for n in plan.notes:
         switch = f"`{n.switch}` = `{n.value}`（{' / '.join(n.choices)}）" if n.switch else "—"
-        cells = [
-            n.id,
-            n.category,
-            n.concerns,
-            n.table_says,
-            n.text_says,
-            n.reading,
-            n.alternative,
-            "是" if n.changes_judgement else "否",
-            switch,
-        ]
+        cells = n.cells(switch)
         lines.append("| " + " | ".join(c.replace("|", "／") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -12,12 +12,23 @@ Run ``python -m qyx_excel.slip_template templates/supervision_slip.docx`` to reg
 
 from __future__ import annotations
 
-import io
 import sys
-import zipfile
 from pathlib import Path
 
-from .notice_template import _A, _R, _W, _WP, _XML, TEXT_WIDTH, _cell, _p, _sect_pr, _tag_row, template_parts
+from .notice_template import (
+    _A,
+    _R,
+    _W,
+    _WP,
+    _XML,
+    TEXT_WIDTH,
+    _cell,
+    _p,
+    _sect_pr,
+    _tag_row,
+    pack_docx,
+    template_parts,
+)
 from .safeio import atomic_write_bytes
 
 #: Matter table columns: (header, width in twips, cell text, style id)
@@ -95,13 +106,7 @@ def slip_template_parts() -> dict[str, str]:
 
 def build_slip_template() -> bytes:
     """The slip template .docx as bytes (deterministic: fixed timestamps)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in slip_template_parts().items():
-            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, text.encode("utf-8"))
-    return buf.getvalue()
+    return pack_docx(slip_template_parts())
 
 
 def write_slip_template(path: str | Path) -> Path:

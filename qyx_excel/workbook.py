@@ -1031,17 +1031,7 @@ def write_notes_sheet(wb: Workbook, fmt: Formats, plan: Plan, *, password: str |
     for n in plan.notes:
         r = table.row_of(n.id) - 1
         switch = f"{n.switch} = {n.value}（可选 {' / '.join(n.choices)}）" if n.switch else ""
-        values = [
-            n.id,
-            n.category,
-            n.concerns,
-            n.table_says,
-            n.text_says,
-            n.reading,
-            n.alternative,
-            "是" if n.changes_judgement else "否",
-            switch,
-        ]
+        values = n.cells(switch)
         ws.set_row(r, row_height(zip(values, layout.widths, strict=False)) + 8)  # quotes measure short
         for i, value in enumerate(values):
             ws.write_string(r, i, value, fmt.center if i in (0, 1, 7) else fmt.text)
