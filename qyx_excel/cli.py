@@ -28,8 +28,9 @@ from .newyear import new_year
 from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
 from .periods import FIRST_YEAR, LAST_YEAR, parse_period, parse_week
 from .plan import load_plan, notes_markdown
-from .receive import inbox_files, rebuild_store
+from .receive import inbox_listing, rebuild_store
 from .rollup import rollup
+from .safeio import display_name
 from .store import Store, default_store_dir, store_problem
 from .supervision import SLIP_STATE_WORDS, indicator_levels, slip_reply_state, supervise
 from .tables import render_tables
@@ -297,14 +298,18 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _expand(paths: Sequence[str]) -> list[Path]:
+def _expand(paths: Sequence[str], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:
     # a folder lists what consolidation would receive from it: no Office owner files, LibreOffice
-    # locks, our temporaries or system files (Thumbs.db …)
+    # locks, our temporaries or system files (Thumbs.db …); what it would list but not read (a
+    # subfolder, a link, a hidden or ~$ file) goes to ``skipped`` with the reason
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(inbox_files(p))
+            found, passed_over = inbox_listing(p)
+            out.extend(found)
+            if skipped is not None:
+                skipped.extend(passed_over)
         else:
             out.append(p)
     return out
@@ -346,7 +351,10 @@ def _outcomes_table(reports: Sequence[Any]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     period = parse_period(args.period) if args.period else None
-    paths = _expand(args.paths)
+    skipped: list[tuple[Path, str]] = []
+    paths = _expand(args.paths, skipped)
+    for path, reason in skipped:  # as consolidation lists them: a clerk must not think a file was checked
+        say(f"未读取：{display_name(str(path))}（{reason}）")
     if not paths:
         raise UsageError("没有找到要校验的文件。")
     results = check_paths(paths, period=period, progress=Progress(), keep_submissions=False)
@@ -359,7 +367,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         bad = sum(1 for r in results if not r.ok)
         print(f"共 {len(results)} 个文件，{len(results) - bad} 个通过，{bad} 个未通过。")
 
-    _out(args, {"files": [r.to_json() for r in results]}, human)
+    listed = [{"path": str(path), "reason": reason} for path, reason in skipped]
+    _out(args, {"files": [r.to_json() for r in results], "skipped": listed}, human)
     report = Report(list(results))
     if report.unreadable:
         return 2

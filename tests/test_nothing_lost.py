@@ -204,6 +204,14 @@ def test_inbox_entries_that_are_not_files_are_listed_never_read(
     archived = b"".join(p.read_bytes() for p in (ws.store / "archive").glob("*/*") if "receipt" not in p.name)
     assert b"root:x:0:0" not in archived
 
+    # qyx check on the same folder lists them too, with the same reasons, and reads none of them
+    _code, out, err = qyx(capsys, "check", ws.inbox, "--json")
+    listed = {Path(e["path"]).name: e["reason"] for e in json.loads(out)["skipped"]}
+    assert set(listed) == set(skipped)
+    assert "子文件夹" in listed["子文件夹"] and "~$" in listed[f"~${ws.late_file.name}"]
+    assert f"未读取：{ws.inbox / '子文件夹'}（{listed['子文件夹']}）" in err.splitlines()
+    assert {Path(f["path"]).name for f in json.loads(out)["files"]} & set(skipped) == set()
+
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses names that are not UTF-8")
 def test_a_file_name_that_is_not_utf8_is_received(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
