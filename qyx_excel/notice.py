@@ -1201,29 +1201,26 @@ def libreoffice_copy(docx: Path, target: Path) -> Path:
         root = etree.fromstring(data)
         rpr = root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
         if rpr is not None:
-            for old in rpr.findall(qn("w:spacing")):
-                rpr.remove(old)
-            spacing = etree.Element(qn("w:spacing"))
-            spacing.set(qn("w:val"), "-5")
-            later = [child for child in rpr if child.tag in {qn(f"w:{n}") for n in _RPR_AFTER_SPACING}]
-            if later:
-                later[0].addprevious(spacing)
-            else:
-                rpr.append(spacing)
+            set_in_order(rpr, "spacing", "-5", _RPR_AFTER_SPACING)
         # Condensed text lets a closing mark hang past the margin at a line end; LibreOffice then
         # drops it from the page unless hanging punctuation is switched on explicitly.
         ppr = root.find(f"{qn('w:docDefaults')}/{qn('w:pPrDefault')}/{qn('w:pPr')}")
         if ppr is not None:
-            for old in ppr.findall(qn("w:overflowPunct")):
-                ppr.remove(old)
-            overflow = etree.Element(qn("w:overflowPunct"))
-            overflow.set(qn("w:val"), "1")
-            later = [child for child in ppr if child.tag in {qn(f"w:{n}") for n in _PPR_AFTER_OVERFLOW}]
-            if later:
-                later[0].addprevious(overflow)
-            else:
-                ppr.append(overflow)
+            set_in_order(ppr, "overflowPunct", "1", _PPR_AFTER_OVERFLOW)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    def set_in_order(parent: Any, name: str, value: str, after: Iterable[str]) -> None:
+        """Replace ``parent``'s ``w:name`` by one with ``w:val=value``, placed before the first child the
+        schema orders after it (``after``), as Word's schema requires."""
+        for old in parent.findall(qn(f"w:{name}")):
+            parent.remove(old)
+        element = etree.Element(qn(f"w:{name}"))
+        element.set(qn("w:val"), value)
+        later = [child for child in parent if child.tag in {qn(f"w:{n}") for n in after}]
+        if later:
+            later[0].addprevious(element)
+        else:
+            parent.append(element)
 
     with zipfile.ZipFile(docx) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
