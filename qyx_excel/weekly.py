@@ -318,7 +318,9 @@ def read_report(
         if kind == KIND_PROJECT and not item.name and not item.filled:
             continue  # a spare project row
         report.items.append(item)
-    if not any(i.progress for i in report.items):
+    if not any(i.filled for i in report.items):  # an untouched form: the group has not reported
+        report.findings.append(make("submission-blank", file=name, sheet=SHEET))
+    elif not any(i.progress for i in report.items):
         report.findings.append(
             make("task-progress-missing", file=name, sheet=SHEET, cell=f"D{HEADER_ROW + 1}", severity=WARNING)
         )

@@ -204,3 +204,16 @@ def test_a_full_week_stays_on_one_page(tmp_path):
         pytest.skip("poppler-utils (pdfinfo) not installed")
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == 1
+
+
+def test_an_untouched_weekly_form_is_not_a_report(tmp_path):
+    # as in the month: a blank form sent back is refused, so the group still shows as not reported
+    ledger = build_workbook(tmp_path / "七优享台账.xlsm", year=2024, backup=False)
+    week = parse_week("2024-W52")
+    (path,) = weekly.distribute(week, tmp_path / "下发", groups=("幼有善育",))
+    blank = _fill(path, tmp_path / weekly.INBOX_DEFAULT / path.name)  # 填报人 and date only
+    report = weekly.read_report(blank, week)
+    assert not report.accepted and [f.code for f in report.findings] == ["submission-blank"]
+    st, _reports, _written = weekly.run(week, ledger=ledger)
+    assert st.reported == [] and "幼有善育" in st.missing
+
