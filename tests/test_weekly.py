@@ -216,4 +216,3 @@ def test_an_untouched_weekly_form_is_not_a_report(tmp_path):
     assert not report.accepted and [f.code for f in report.findings] == ["submission-blank"]
     st, _reports, _written = weekly.run(week, ledger=ledger)
     assert st.reported == [] and "幼有善育" in st.missing
-
