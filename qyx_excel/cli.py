@@ -26,7 +26,7 @@ from .export import export_consolidation
 from .findings import Report, catalogue_markdown, severity_word
 from .newyear import new_year
 from .notice import NUMBERS_FILE, due_warning, notice_to_pdf, render_notice, supervision_for_notice
-from .periods import FIRST_YEAR, LAST_YEAR, parse_period, parse_week
+from .periods import FIRST_YEAR, LAST_YEAR, Period, Week, parse_period, parse_week
 from .plan import load_plan, notes_markdown
 from .receive import inbox_listing, rebuild_store
 from .rollup import rollup
@@ -240,10 +240,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         say(f"已生成 {len(paths)} 份 {week.label}（{week.span_label}）周盘点表：")
         for p in paths:
             say(f"  {p}")
-        due = due_date(week)
-        say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
-        if due.warning:
-            say(f"注意：{due.warning}")
+        _say_due(week)
         return 0
     if not args.ledger:
         raise UsageError("汇总周盘点需要 --ledger（台账路径）；只下发周盘点表请用 --distribute 文件夹。")
@@ -290,12 +287,16 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     say(f"已生成 {len(paths)} 份 {period.label} 填报表：")
     for p in paths:
         say(f"  {p}")
+    _say_due(period)
+    return 0
 
+
+def _say_due(period: Period | Week) -> None:
+    """The due date of what was just distributed, with its rule and any holiday-data warning."""
     due = due_date(period)
     say(f"报送截止：{due.text}（规则“{due.rule}”，见 qyx_excel/data/calendar.csv）。")
     if due.warning:
         say(f"注意：{due.warning}")
-    return 0
 
 
 def _expand(paths: Sequence[str], skipped: list[tuple[Path, str]] | None = None) -> list[Path]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from .safeio import atomic_write_bytes
@@ -374,13 +375,9 @@ def _group_row(span: int) -> str:
     )
 
 
-def _table(
-    columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS,
-    outer: str = "d in table",
-    inner: str = "r in d.rows",
-    *,
-    group_rows: bool = True,
-) -> str:
+def _grid_head_row(columns: Sequence[tuple[str, int, str, str]]) -> tuple[str, str, str]:
+    """A table's grid, its header row (repeated on every page) and its one templated body row, from
+    columns ``(header, width in twips, cell text or Jinja tag, style id)``; rows never split."""
     grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in columns)
     head = (
         "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
@@ -392,6 +389,17 @@ def _table(
         + "".join(_cell(w, s, t) for _, w, t, s in columns)
         + "</w:tr>"
     )
+    return grid, head, row
+
+
+def _table(
+    columns: tuple[tuple[str, int, str, str], ...] = TABLE_COLUMNS,
+    outer: str = "d in table",
+    inner: str = "r in d.rows",
+    *,
+    group_rows: bool = True,
+) -> str:
+    grid, head, row = _grid_head_row(columns)
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
         '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'

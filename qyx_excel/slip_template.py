@@ -22,7 +22,7 @@ from .notice_template import (
     _WP,
     _XML,
     TEXT_WIDTH,
-    _cell,
+    _grid_head_row,
     _p,
     _sect_pr,
     _tag_row,
@@ -53,17 +53,7 @@ assert sum(c[1] for c in SLIP_COLUMNS) == TEXT_WIDTH
 
 
 def _table() -> str:
-    grid = "".join(f'<w:gridCol w:w="{c[1]}"/>' for c in SLIP_COLUMNS)
-    head = (
-        "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
-        + "".join(_cell(w, s, h, head=True) for h, w, _, s in SLIP_COLUMNS)
-        + "</w:tr>"
-    )
-    row = (
-        "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-        + "".join(_cell(w, s, t) for _, w, t, s in SLIP_COLUMNS)
-        + "</w:tr>"
-    )
+    grid, head, row = _grid_head_row(SLIP_COLUMNS)
     return (
         '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/><w:jc w:val="center"/>'
         '<w:tblLayout w:type="fixed"/><w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/>'
